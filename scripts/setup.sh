@@ -31,13 +31,18 @@ host_pkgs=(
 )
 py_pkgs=(python3 python3-numpy python3-onnx python3-torch python3-torchvision)
 
-echo "== qrt setup: apt-get update"
-$SUDO dpkg --add-architecture arm64
-$SUDO apt-get update -q
 pkgs=("${host_pkgs[@]}" libbenchmark-dev:arm64)
 [ "$with_python" = 1 ] && pkgs+=("${py_pkgs[@]}")
-echo "== qrt setup: installing ${#pkgs[@]} packages"
-$SUDO apt-get install -y -q --no-install-recommends "${pkgs[@]}"
+if dpkg-query -W -f='${Status}\n' "${pkgs[@]}" 2>/dev/null | grep -qv '^install ok installed$' \
+   || [ "$(dpkg-query -W -f='${Status}\n' "${pkgs[@]}" 2>/dev/null | wc -l)" -ne "${#pkgs[@]}" ]; then
+  echo "== qrt setup: apt-get update"
+  $SUDO dpkg --add-architecture arm64
+  $SUDO apt-get update -q
+  echo "== qrt setup: installing ${#pkgs[@]} packages"
+  $SUDO apt-get install -y -q --no-install-recommends "${pkgs[@]}"
+else
+  echo "== qrt setup: all ${#pkgs[@]} packages already installed"
+fi
 
 # XNNPACK, pthreadpool and cpuinfo for arm64 are not co-installable with the
 # amd64 ones (see docs/building.md): download and unpack them into a sysroot
