@@ -30,6 +30,14 @@ Graph import_onnx(const std::string& path);
 Graph import_onnx_from_memory(const void* data, size_t size,
                               const std::string& origin = "<memory>");
 
+// Parses a serialized ONNX TensorProto (e.g. ONNX test data input_0.pb) into
+// a float Tensor. `where` names it in errors; `name` receives its name and
+// `is_integer` whether its ONNX data type is an integer/bool type.
+Tensor parse_onnx_tensor(const void* data, size_t size, const std::string& where,
+                         std::string* name = nullptr, bool* is_integer = nullptr);
+Tensor load_onnx_tensor(const std::string& path, std::string* name = nullptr,
+                        bool* is_integer = nullptr);
+
 // import_onnx + run_default_passes: the graph the backend quantizes.
 Graph load_onnx_model(const std::string& path);
 
