@@ -144,7 +144,7 @@ Shape shape_from_value_info(const onnx::ValueInfoProto& vi) {
   Shape s;
   if (!vi.type().has_tensor_type() || !vi.type().tensor_type().has_shape()) return s;
   for (const auto& d : vi.type().tensor_type().shape().dim())
-    s.push_back(d.has_dim_value() && d.dim_value() > 0 ? d.dim_value() : 1);  // dynamic -> 1
+    s.push_back(d.has_dim_value() ? d.dim_value() : 1);  // dynamic (dim_param or unset) -> 1
   return s;
 }
 
@@ -176,6 +176,11 @@ Graph import_onnx_from_memory(const void* data, size_t size, const std::string& 
     if (g.is_initializer(vi.name())) continue;  // IR < 4 lists initializers as inputs
     if (!vi.type().has_tensor_type() || !vi.type().tensor_type().has_shape())
       throw ConvertError(origin + ": graph input '" + vi.name() + "' has no tensor shape");
+    if (vi.type().tensor_type().elem_type() != onnx::TensorProto_DataType_FLOAT)
+      throw ConvertError(origin + ": graph input '" + vi.name() + "' has element type " +
+                         onnx::TensorProto_DataType_Name(
+                             static_cast<onnx::TensorProto_DataType>(vi.type().tensor_type().elem_type())) +
+                         "; only float graph inputs are supported (make shape inputs initializers)");
     g.inputs.push_back({vi.name(), shape_from_value_info(vi)});
     g.shapes[vi.name()] = g.inputs.back().shape;
   }
