@@ -1,0 +1,74 @@
+#include "convert.h"
+
+#include "frontend/onnx_import.h"
+#include "lowered_model.h"
+
+#ifndef QRT_VERSION
+#define QRT_VERSION "unknown"
+#endif
+
+namespace qrt::backend {
+
+std::string converter_version() { return std::string("qrt-convert ") + QRT_VERSION; }
+
+std::unique_ptr<Dataset> open_calibration_dataset(const ConvertOptions& o) {
+  const int sources = int(!o.calib_images_dir.empty()) + int(!o.calib_fashion_mnist.empty()) + int(!o.calib_npy.empty());
+  if (sources == 0)
+    throw ConvertError("no calibration data: give --calib-images DIR, --calib-fashion-mnist FILE or --calib-npy FILE...");
+  if (sources > 1) throw ConvertError("give only one of --calib-images, --calib-fashion-mnist, --calib-npy");
+  if (!o.calib_images_dir.empty()) return std::make_unique<ImageDirDataset>(o.calib_images_dir);
+  if (!o.calib_fashion_mnist.empty()) return std::make_unique<FashionMnistDataset>(o.calib_fashion_mnist, "");
+  return std::make_unique<NpyDataset>(o.calib_npy);
+}
+
+std::vector<uint8_t> convert_to_bytes(const ConvertOptions& options, ConvertSummary* summary) {
+  ConvertOptions o = options;
+  const frontend::Graph graph = frontend::load_onnx_model(o.model_path);
+  if (graph.inputs.size() != 1 || graph.inputs[0].shape.size() != 4)
+    throw ConvertError(o.model_path + ": the model needs exactly one 4-D NCHW input");
+  o.preprocess.finalize(int(graph.inputs[0].shape[1]));
+
+  std::unique_ptr<Dataset> data = open_calibration_dataset(o);
+  std::unique_ptr<Calibrator> calibrator = make_calibrator(o.calibration);
+  const CalibrationStats stats =
+      run_calibration(graph, *data, o.preprocess, o.num_images, *calibrator, o.show_progress);
+
+  LoweredModel m = lower_graph(graph, calibrator->ranges(), o.lower);
+  LMetadata& md = m.metadata;
+  md.converter_version = converter_version();
+  md.source_model = o.model_path;
+  LSettings& s = md.settings;
+  s.command_line = o.command_line;
+  s.calibration = calibrator->method();
+  s.calibration_images = int(stats.images);
+  s.calibration_source = stats.source;
+  s.weight_bits = o.lower.weight_bits;
+  s.activation_bits = o.lower.activation_bits;
+  s.per_channel_weights = true;
+  s.unsigned_activations = o.lower.unsigned_activations;
+  s.float_residual_adds = o.lower.placement.float_residual_adds;
+  s.int16_accumulation = false;
+  md.preprocess = LPreprocess{o.preprocess.resize_short, o.preprocess.crop_height, o.preprocess.crop_width,
+                              o.preprocess.mean, o.preprocess.std, o.preprocess.channel_order};
+
+  std::vector<uint8_t> bytes = serialize_model(m);
+  if (summary) {
+    summary->operators = m.operators.size();
+    summary->tensors = m.tensors.size();
+    summary->file_bytes = bytes.size();
+    summary->calibration_images = stats.images;
+    summary->op_counts.clear();
+    for (const LOperator& op : m.operators) ++summary->op_counts[schema::EnumNameOpType(op.type)];
+  }
+  return bytes;
+}
+
+ConvertSummary convert_model(const ConvertOptions& options) {
+  if (options.output_path.empty()) throw ConvertError("no output file (-o)");
+  ConvertSummary summary;
+  const std::vector<uint8_t> bytes = convert_to_bytes(options, &summary);
+  write_file_atomic(options.output_path, bytes);
+  return summary;
+}
+
+}  // namespace qrt::backend

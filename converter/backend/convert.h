@@ -1,0 +1,56 @@
+// The whole conversion, as one call: ONNX file -> calibrated, quantized,
+// lowered model -> .qrt file (written atomically). qrt-convert is a thin
+// command-line wrapper around convert_model(); tests call it directly.
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "calibration.h"
+#include "dataset.h"
+#include "lower.h"
+#include "preprocess.h"
+
+namespace qrt::backend {
+
+struct ConvertOptions {
+  std::string model_path;
+  std::string output_path;
+  // Calibration data: exactly one source.
+  std::string calib_images_dir;
+  std::string calib_fashion_mnist;      // IDX images file (.gz or raw)
+  std::vector<std::string> calib_npy;
+  size_t num_images = 200;              // 0: every sample of the source
+  std::string calibration = "minmax";
+  PreprocessConfig preprocess;          // finalized by convert_model()
+  LowerOptions lower;
+  std::string command_line;             // recorded in the metadata
+  bool show_progress = true;
+};
+
+struct ConvertSummary {
+  size_t operators = 0;
+  size_t tensors = 0;
+  size_t file_bytes = 0;
+  size_t calibration_images = 0;
+  std::map<std::string, size_t> op_counts;  // schema op name -> count
+};
+
+// The converter's version string, stored in Metadata.converter_version.
+std::string converter_version();
+
+// Opens the one calibration source the options name (throws if none or
+// several).
+std::unique_ptr<Dataset> open_calibration_dataset(const ConvertOptions& options);
+
+// ONNX -> .qrt bytes (no file written). Throws ConvertError.
+std::vector<uint8_t> convert_to_bytes(const ConvertOptions& options, ConvertSummary* summary);
+
+// convert_to_bytes + write_file_atomic(output_path). On any error nothing is
+// written and an existing output file is left as it was.
+ConvertSummary convert_model(const ConvertOptions& options);
+
+}  // namespace qrt::backend

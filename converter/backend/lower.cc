@@ -1,0 +1,232 @@
+// Lowering driver: tensor bookkeeping, QUANTIZE/DEQUANTIZE insertion,
+// weight and bias tensors. The per-op code is in lower_ops.cc.
+#include <cstring>
+#include <limits>
+
+#include "lower_internal.h"
+#include "quant_math.h"
+
+namespace qrt::backend {
+
+std::vector<int32_t> to_nhwc_shape(const frontend::Shape& shape, const std::string& tensor) {
+  std::vector<int32_t> out;
+  for (int64_t d : shape) {
+    if (d < 0 || d > std::numeric_limits<int32_t>::max())
+      throw ConvertError("tensor '" + tensor + "': dimension " + std::to_string(d) + " out of range");
+    out.push_back(int32_t(d));
+  }
+  if (out.size() == 4) out = {out[0], out[2], out[3], out[1]};
+  return out;
+}
+
+std::vector<float> oihw_to_ohwi(const std::vector<float>& w, int64_t o, int64_t i, int64_t kh, int64_t kw) {
+  std::vector<float> out(w.size());
+  for (int64_t a = 0; a < o; ++a)
+    for (int64_t b = 0; b < i; ++b)
+      for (int64_t y = 0; y < kh; ++y)
+        for (int64_t x = 0; x < kw; ++x)
+          out[size_t(((a * kh + y) * kw + x) * i + b)] = w[size_t(((a * i + b) * kh + y) * kw + x)];
+  return out;
+}
+
+std::vector<float> permute_fc_columns_chw_to_hwc(const std::vector<float>& w, int64_t out, int64_t c, int64_t h,
+                                                 int64_t wdim) {
+  const int64_t k = c * h * wdim;
+  std::vector<float> r(w.size());
+  for (int64_t n = 0; n < out; ++n)
+    for (int64_t ch = 0; ch < c; ++ch)
+      for (int64_t y = 0; y < h; ++y)
+        for (int64_t x = 0; x < wdim; ++x)
+          r[size_t(n * k + (y * wdim + x) * c + ch)] = w[size_t(n * k + (ch * h + y) * wdim + x)];
+  return r;
+}
+
+Lowerer::Lowerer(const frontend::Graph& g, const std::map<std::string, Range>& ranges, const LowerOptions& o)
+    : g_(g), ranges_(ranges), opt_(o) {}
+
+const Range& Lowerer::range_of(const std::string& name, const std::string& where) const {
+  auto it = ranges_.find(name);
+  if (it == ranges_.end())
+    throw ConvertError(where + ": no calibration range for tensor '" + name + "' (was it calibrated?)");
+  return it->second;
+}
+
+LTensor Lowerer::activation_quant(const std::string& name, bool non_negative, const std::string& where) const {
+  const Range& r = range_of(name, where);
+  LTensor t;
+  const bool is_unsigned = non_negative && opt_.unsigned_activations;
+  t.dtype = is_unsigned ? schema::DType::U8 : schema::DType::S8;
+  t.scale = {activation_scale(r.lo, r.hi, is_unsigned, opt_.activation_bits)};
+  t.zero_point = {0};
+  t.bits = opt_.activation_bits;
+  return t;
+}
+
+schema::Activation Lowerer::activation(const frontend::Node& n) const {
+  switch (n.fused_activation) {
+    case frontend::FusedActivation::kRelu: return schema::Activation::RELU;
+    case frontend::FusedActivation::kRelu6: return schema::Activation::RELU6;
+    default: return schema::Activation::NONE;
+  }
+}
+
+void Lowerer::add_op(schema::OpType type, const frontend::Node& n, std::vector<int32_t> in,
+                     std::vector<int32_t> out, LOptions opts) {
+  LOperator op;
+  op.type = type;
+  op.name = n.name;
+  op.inputs = std::move(in);
+  op.outputs = std::move(out);
+  op.options = opts;
+  m_.operators.push_back(std::move(op));
+}
+
+int32_t Lowerer::define_output(const frontend::Node& n, const std::string& name, int32_t inherit) {
+  const TensorPlacement& p = placement_.at(name);
+  LTensor t;
+  if (p.storage == Storage::kQuantized) {
+    if (inherit >= 0) {
+      t = m_.tensors[size_t(inherit)];
+      t.buffer = 0;
+    } else {
+      t = activation_quant(name, p.non_negative, n.describe());
+    }
+  }
+  t.name = name;
+  t.shape = to_nhwc_shape(g_.shape(name), name);
+  const int32_t id = m_.add_tensor(std::move(t));
+  (p.storage == Storage::kQuantized ? quant_id_ : float_id_)[name] = id;
+  return id;
+}
+
+int32_t Lowerer::as_float(const std::string& name, const std::string& op_name) {
+  auto f = float_id_.find(name);
+  if (f != float_id_.end()) return f->second;
+  auto q = quant_id_.find(name);
+  if (q == quant_id_.end()) throw ConvertError("tensor '" + name + "' is not defined before its use");
+  LTensor t;
+  t.name = name + "/dequantized";
+  t.shape = m_.tensors[size_t(q->second)].shape;
+  const int32_t id = m_.add_tensor(std::move(t));
+  LOperator op;
+  op.type = schema::OpType::DEQUANTIZE;
+  op.name = op_name;
+  op.inputs = {q->second};
+  op.outputs = {id};
+  m_.operators.push_back(std::move(op));
+  float_id_[name] = id;
+  return id;
+}
+
+int32_t Lowerer::as_quantized(const std::string& name, const std::string& op_name) {
+  auto q = quant_id_.find(name);
+  if (q != quant_id_.end()) return q->second;
+  auto f = float_id_.find(name);
+  if (f == float_id_.end()) throw ConvertError("tensor '" + name + "' is not defined before its use");
+  LTensor t = activation_quant(name, placement_.at(name).non_negative, "quantize before '" + op_name + "'");
+  t.name = name + "/quantized";
+  t.shape = m_.tensors[size_t(f->second)].shape;
+  const int32_t id = m_.add_tensor(std::move(t));
+  LOperator op;
+  op.type = schema::OpType::QUANTIZE;
+  op.name = op_name;
+  op.inputs = {f->second};
+  op.outputs = {id};
+  m_.operators.push_back(std::move(op));
+  quant_id_[name] = id;
+  return id;
+}
+
+int32_t Lowerer::input(const frontend::Node& n, size_t index) {
+  const std::string& name = n.input(index);
+  if (name.empty() || g_.is_initializer(name))
+    throw ConvertError(n.describe() + ": input " + std::to_string(index) + " '" + name +
+                       "' must be an activation, not a constant");
+  switch (input_need(n, index, placement_)) {
+    case InputNeed::kFloat: return as_float(name, n.name);
+    case InputNeed::kQuantized: return as_quantized(name, n.name);
+    case InputNeed::kAsProduced: break;
+  }
+  return placement_.at(name).storage == Storage::kQuantized ? as_quantized(name, n.name) : as_float(name, n.name);
+}
+
+int32_t Lowerer::add_weights(const std::string& name, const std::vector<float>& w, int64_t out_channels,
+                             std::vector<int32_t> shape, std::vector<float>* scales) {
+  const int64_t per = int64_t(w.size()) / out_channels;
+  QuantizedWeights q = quantize_weights_per_channel(w.data(), int(out_channels), per, opt_.weight_bits);
+  LTensor t;
+  t.name = name;
+  t.dtype = schema::DType::S8;
+  t.shape = std::move(shape);
+  t.scale = q.scales;
+  t.zero_point.assign(q.scales.size(), 0);
+  t.axis = 0;
+  t.bits = opt_.weight_bits;
+  std::vector<uint8_t> bytes(q.values.size());
+  std::memcpy(bytes.data(), q.values.data(), bytes.size());
+  t.buffer = m_.add_buffer(std::move(bytes));
+  *scales = std::move(q.scales);
+  return m_.add_tensor(std::move(t));
+}
+
+int32_t Lowerer::add_bias(const std::string& name, const std::vector<float>& b, float input_scale,
+                          const std::vector<float>& weight_scales) {
+  LTensor t;
+  t.name = name;
+  t.dtype = schema::DType::S32;
+  t.shape = {int32_t(b.size())};
+  t.axis = 0;
+  t.bits = 32;
+  std::vector<uint8_t> bytes(b.size() * 4);
+  for (size_t c = 0; c < b.size(); ++c) {
+    const int32_t q = quantize_bias(b[c], input_scale, weight_scales[c]);
+    std::memcpy(&bytes[c * 4], &q, 4);  // little-endian host
+    t.scale.push_back(input_scale * weight_scales[c]);
+  }
+  t.zero_point.assign(b.size(), 0);
+  t.buffer = m_.add_buffer(std::move(bytes));
+  return m_.add_tensor(std::move(t));
+}
+
+LoweredModel Lowerer::run() {
+  placement_ = decide_placement(g_, opt_.placement);
+  for (const frontend::ValueInfo& in : g_.inputs) {
+    LTensor t;
+    t.name = in.name;
+    t.shape = to_nhwc_shape(in.shape, in.name);
+    const int32_t id = m_.add_tensor(std::move(t));
+    float_id_[in.name] = id;
+    m_.inputs.push_back(id);
+  }
+  for (const frontend::Node& n : g_.nodes) {
+    const std::string& op = n.op_type;
+    if (op == "Conv") lower_conv(n);
+    else if (op == "Gemm" || op == "MatMul") lower_fc(n);
+    else if (op == "Add") lower_add(n);
+    else if (op == "MaxPool" || op == "AveragePool") lower_pool(n);
+    else if (op == "GlobalAveragePool") lower_global_average_pool(n);
+    else if (op == "Reshape" || op == "Flatten") lower_reshape(n);
+    else if (op == "Concat") lower_concat(n);
+    else if (op == "Softmax") lower_softmax(n);
+    else throw ConvertError(n.describe() + ": not supported by the backend");
+  }
+  for (const std::string& out : g_.outputs) {
+    if (flatten_origin_.count(out))
+      throw ConvertError("graph output '" + out + "' is a Flatten/Reshape of an NCHW tensor with H*W > 1; "
+                         "its element order would differ from ONNX");
+    const frontend::Node* p = g_.producer(out);
+    m_.outputs.push_back(as_float(out, p ? p->name : out));
+  }
+  return std::move(m_);
+}
+
+LoweredModel lower_graph(const frontend::Graph& graph, const std::map<std::string, Range>& ranges,
+                         const LowerOptions& options) {
+  if (options.weight_bits < 4 || options.weight_bits > 8)
+    throw ConvertError("--weight-bits must be 4..8, got " + std::to_string(options.weight_bits));
+  if (options.activation_bits < 4 || options.activation_bits > 8)
+    throw ConvertError("--activation-bits must be 4..8, got " + std::to_string(options.activation_bits));
+  return Lowerer(graph, ranges, options).run();
+}
+
+}  // namespace qrt::backend

@@ -1,0 +1,55 @@
+// Lowering: graph IR (ONNX semantics, NCHW, float) + calibrated ranges ->
+// LoweredModel (NHWC, int8 weights, the .qrt operator set).
+//
+// What lowering does, per tensor and per op:
+//   - shapes: 4-D NCHW [N,C,H,W] become NHWC [N,H,W,C]; other ranks stay;
+//   - Conv weights OIHW -> OHWI, per-output-channel int8 (quant_math.h);
+//     bias -> int32 with scale input_scale * weight_scale[c];
+//   - Gemm/MatMul -> FULLY_CONNECTED with weights [out, in] (transposed as
+//     needed, alpha/beta folded); when the input comes from a Flatten of an
+//     NCHW tensor with H*W > 1, the weight columns are permuted from CHW to
+//     HWC order, because the runtime flattens NHWC memory;
+//   - storage of every activation comes from placement.h; QUANTIZE and
+//     DEQUANTIZE ops are inserted where a reader needs the other one (each
+//     conversion made once per tensor, named "<tensor>/quantized" or
+//     "<tensor>/dequantized");
+//   - int8 scales: MaxPool and Reshape/Flatten keep their input's; all
+//     other int8 tensors use the calibrated range of the IR tensor;
+//   - graph outputs are always F32 (a DEQUANTIZE is added when needed).
+// Errors are ConvertError naming the node (and tensor).
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "calibration.h"
+#include "frontend/graph.h"
+#include "lowered_model.h"
+#include "placement.h"
+
+namespace qrt::backend {
+
+struct LowerOptions {
+  int weight_bits = 8;       // 4..8
+  int activation_bits = 8;   // 4..8
+  bool unsigned_activations = true;  // U8 for non-negative tensors
+  PlacementOptions placement;
+};
+
+// `graph` must have passed the frontend passes (shapes inferred). `ranges`
+// needs an entry for every activation the model stores in int8 (and for
+// every tensor a QUANTIZE reads). Metadata is left for the caller.
+LoweredModel lower_graph(const frontend::Graph& graph, const std::map<std::string, Range>& ranges,
+                         const LowerOptions& options);
+
+// [N,C,H,W] -> [N,H,W,C]; other ranks unchanged. Throws on dims > int32.
+std::vector<int32_t> to_nhwc_shape(const frontend::Shape& shape, const std::string& tensor);
+
+// OIHW float weights -> OHWI float weights.
+std::vector<float> oihw_to_ohwi(const std::vector<float>& w, int64_t o, int64_t i, int64_t kh, int64_t kw);
+
+// FC weights [out, C*H*W] with columns in CHW order -> columns in HWC order.
+std::vector<float> permute_fc_columns_chw_to_hwc(const std::vector<float>& w, int64_t out, int64_t c, int64_t h,
+                                                 int64_t wdim);
+
+}  // namespace qrt::backend

@@ -1,0 +1,42 @@
+// The converter's quantization arithmetic, in one place.
+//
+// Weights: symmetric per-output-channel. For channel c with weights W_c and
+// `bits` b, qmax = 2^(b-1) - 1 and
+//     scale_c = max|W_c| / qmax           (1.0 when the channel is all zero)
+//     q = clamp(round(w / scale_c), -qmax, qmax)
+// `round` is round-half-to-even in double (std::nearbyint), so the result
+// does not depend on fp32 rounding of w / scale.
+//
+// Bias: int32 with scale sx * sw[c] (the fp32 product, the same one the
+// runtime uses):  q = round(b / (sx * sw[c])), saturated to int32.
+//
+// Activations (zero point always 0, docs/integer-semantics.md):
+//     U8 (known non-negative):  scale = max(hi, 0) / (2^b - 1)
+//     S8 (otherwise):           scale = max(|lo|, |hi|) / (2^(b-1) - 1)
+// A range that is all zero gets scale 1 / qmax (any scale represents 0).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace qrt::backend {
+
+struct QuantizedWeights {
+  std::vector<int8_t> values;  // same element order as the input
+  std::vector<float> scales;   // one per output channel
+};
+
+// `w` holds `channels` consecutive slices of `per_channel` values.
+QuantizedWeights quantize_weights_per_channel(const float* w, int channels, int64_t per_channel, int bits);
+
+// One bias value (see above).
+int32_t quantize_bias(float bias, float input_scale, float weight_scale);
+
+// Largest magnitude of S8 values / largest U8 value for `bits`.
+int s8_qmax(int bits);
+int u8_qmax(int bits);
+
+// Scale of an activation with calibrated range [lo, hi].
+float activation_scale(float lo, float hi, bool is_unsigned, int bits);
+
+}  // namespace qrt::backend
