@@ -1,0 +1,234 @@
+/* qrt.h: the C API of libqrt.a, the qrt device runtime.
+ *
+ * A *model* is a loaded, verified and validated .qrt file (schema/qrt.fbs):
+ * immutable after load, so one model can serve many sessions (on different
+ * threads, each session used by one thread at a time). A *session* owns the
+ * activation memory for one inference at a time: qrt_session_create plans
+ * every tensor's place in one arena (tensor lifetimes in execution order,
+ * greedy best-fit by size, 64-byte aligned) and allocates it, unless the
+ * caller brings its own arena. After create nothing allocates:
+ * qrt_session_set_input_f32, qrt_session_run and qrt_session_get_output_f32
+ * only touch memory planned up front.
+ *
+ * Errors: every function returns a qrt_status. The functions that build
+ * handles (load, arena size, session create) fill an optional caller-owned
+ * qrt_error with a message naming the place (file offset, tensor index and
+ * name, operator index and name). Functions on a session record their
+ * message in the session: qrt_session_last_error. No function aborts on bad
+ * input; a corrupt or truncated file gives QRT_ERROR_INVALID_MODEL.
+ *
+ * Ownership, in one line each: the caller owns what it passes in and may
+ * free it when the call returns (exception: a caller-provided arena, which
+ * must outlive the session); every const char* / const float* the library
+ * returns points into the model (lives until qrt_model_destroy) or the
+ * session (until qrt_session_destroy); handles are freed with their
+ * _destroy function, which accepts NULL.
+ *
+ * docs/runtime.md has the long form.
+ */
+#ifndef QRT_QRT_H_
+#define QRT_QRT_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The Model.format_version this runtime accepts. */
+#define QRT_FORMAT_VERSION 1
+/* Most dimensions a tensor may have. */
+#define QRT_MAX_RANK 6
+
+/* "major.minor.patch" of this library; static storage. */
+const char* qrt_version_string(void);
+
+typedef enum qrt_status {
+  QRT_OK = 0,
+  QRT_ERROR_INVALID_ARGUMENT = 1, /* NULL handle, index out of range, wrong count */
+  QRT_ERROR_INVALID_MODEL = 2,    /* file fails verification or validation */
+  QRT_ERROR_UNSUPPORTED = 3,      /* valid file, but an op/dtype this runtime lacks */
+  QRT_ERROR_OUT_OF_MEMORY = 4,    /* malloc failed, or the caller's arena is too small */
+  QRT_ERROR_IO = 5,               /* the file cannot be opened or read */
+  QRT_ERROR_INTERNAL = 6          /* a bug in qrt: please report */
+} qrt_status;
+
+/* Short English name of a status ("invalid model"); static storage. */
+const char* qrt_status_string(qrt_status status);
+
+/* Caller-owned error details. Pass NULL where you do not want them. */
+#define QRT_ERROR_MESSAGE_SIZE 512
+typedef struct qrt_error {
+  qrt_status status;                      /* same as the returned status */
+  char message[QRT_ERROR_MESSAGE_SIZE];   /* NUL-terminated, "" on success */
+} qrt_error;
+
+/* Element types, numerically equal to schema DType. */
+typedef enum qrt_dtype {
+  QRT_DTYPE_F32 = 0,
+  QRT_DTYPE_F16 = 1,
+  QRT_DTYPE_S8 = 2,
+  QRT_DTYPE_U8 = 3,
+  QRT_DTYPE_S32 = 4
+} qrt_dtype;
+
+typedef struct qrt_model qrt_model;
+typedef struct qrt_session qrt_session;
+
+/* ---- Loading ------------------------------------------------------------ */
+
+/* Reads the file at `path` and loads it as qrt_model_load_memory does.
+ * On success *out_model is a new model the caller frees with
+ * qrt_model_destroy; on failure *out_model is NULL. */
+qrt_status qrt_model_load_file(const char* path, qrt_model** out_model,
+                               qrt_error* error);
+
+/* Loads a model from `size` bytes at `data`. The bytes are COPIED (into a
+ * 64-byte aligned block the model owns), so `data` may be freed or reused
+ * as soon as this returns, and needs no particular alignment. Loading runs
+ * the FlatBuffers verifier (with file identifier "QRT0") first, then checks
+ * format_version == QRT_FORMAT_VERSION, every index, dtype, shape,
+ * quantization and buffer size, unpacks bit-packed weights and computes the
+ * per-op constants (requantization multipliers, clamp ranges). */
+qrt_status qrt_model_load_memory(const void* data, size_t size,
+                                 qrt_model** out_model, qrt_error* error);
+
+/* Frees the model and everything it owns. Every session made from it must
+ * be destroyed first. NULL is allowed. */
+void qrt_model_destroy(qrt_model* model);
+
+/* ---- Tensors ------------------------------------------------------------ */
+
+/* What the runtime knows about one tensor. Pointers live as long as the
+ * model (names, scales) or the session (data). */
+typedef struct qrt_tensor_info {
+  const char* name;
+  qrt_dtype dtype;             /* as stored in the file */
+  int32_t rank;
+  int32_t shape[QRT_MAX_RANK]; /* NHWC for 4-D activations */
+  size_t num_elements;
+  /* Quantization (num_scales == 0 for F32 tensors without quant). scale is
+   * scales[0]; zero_point as stored in the file. */
+  float scale;
+  const float* scales;
+  size_t num_scales;
+  int32_t zero_point;
+  int32_t bits;
+  /* How `data` holds values: every quantized activation is int8; a U8
+   * tensor is stored as q - 128 with storage_zero_point = zero_point - 128
+   * (docs/integer-semantics.md). Constants: S8 weights unpacked to one
+   * int8 each, S32 bias, F32. */
+  int32_t storage_zero_point;
+  size_t storage_bytes;
+  int32_t is_constant;         /* has a buffer in the file */
+  /* Session queries only: where the value is after qrt_session_run, or
+   * NULL when it is not kept (an intermediate whose memory was reused;
+   * create the session with keep_all_tensors to keep every one). Model
+   * queries give NULL for activations, the weights for constants. */
+  const void* data;
+} qrt_tensor_info;
+
+/* ---- Model queries ------------------------------------------------------ */
+/* Return QRT_ERROR_INVALID_ARGUMENT for a NULL pointer or an index out of
+ * range; counts are 0 for a NULL model. */
+
+size_t qrt_model_num_inputs(const qrt_model* model);
+size_t qrt_model_num_outputs(const qrt_model* model);
+qrt_status qrt_model_input_info(const qrt_model* model, size_t index,
+                                qrt_tensor_info* info);
+qrt_status qrt_model_output_info(const qrt_model* model, size_t index,
+                                 qrt_tensor_info* info);
+size_t qrt_model_num_tensors(const qrt_model* model);
+qrt_status qrt_model_tensor_info(const qrt_model* model, size_t tensor_index,
+                                 qrt_tensor_info* info);
+size_t qrt_model_num_operators(const qrt_model* model);
+
+/* How the input wants to be prepared (schema Preprocess): pixel x in
+ * [0, 255] becomes (x / 255 - mean[c]) / std[c]. Zeros / NULLs for fields
+ * the file leaves out; has_preprocess is 0 when there is no such table. */
+typedef struct qrt_preprocess {
+  int32_t has_preprocess;
+  int32_t resize_short;
+  int32_t crop_height;
+  int32_t crop_width;
+  const float* mean;
+  size_t num_mean;
+  const float* std;
+  size_t num_std;
+  const char* channel_order; /* "RGB", "BGR", "GRAY" or NULL */
+} qrt_preprocess;
+qrt_status qrt_model_preprocess(const qrt_model* model, qrt_preprocess* out);
+
+/* Class names, if the file has them (0 and NULL otherwise). */
+size_t qrt_model_num_labels(const qrt_model* model);
+const char* qrt_model_label(const qrt_model* model, size_t index);
+
+/* ---- Sessions ----------------------------------------------------------- */
+
+/* Options; grows at the end only. Set struct_size = sizeof(qrt_session_options)
+ * (qrt_session_options_init does it), so an older caller's smaller struct is
+ * still read correctly. */
+typedef struct qrt_session_options {
+  size_t struct_size;
+  int32_t num_threads;     /* accepted for the future; only 1 thread runs */
+  void* arena;             /* NULL: the session allocates its own arena */
+  size_t arena_size;       /* bytes at `arena` (caller owns; must outlive the
+                              session; see qrt_model_arena_size) */
+  int32_t keep_all_tensors;/* debug: every tensor gets its own region, so
+                              every intermediate can be read after run */
+} qrt_session_options;
+
+/* Fills defaults: 1 thread, own arena, keep_all_tensors off. */
+void qrt_session_options_init(qrt_session_options* options);
+
+/* Bytes of arena a session with these options needs (options may be NULL
+ * for defaults). A caller-provided arena must be at least this big and
+ * 64-byte aligned; or pass 63 more bytes and any alignment. */
+qrt_status qrt_model_arena_size(const qrt_model* model,
+                                const qrt_session_options* options,
+                                size_t* out_bytes, qrt_error* error);
+
+/* Plans all activation memory and binds every operator to its tensors.
+ * The model must outlive the session. On failure *out_session is NULL. */
+qrt_status qrt_session_create(const qrt_model* model,
+                              const qrt_session_options* options,
+                              qrt_session** out_session, qrt_error* error);
+
+/* Frees the session (not a caller-provided arena). NULL is allowed. */
+void qrt_session_destroy(qrt_session* session);
+
+/* Message of the last failing call on this session ("" if none); lives
+ * until the next call on the session. */
+const char* qrt_session_last_error(const qrt_session* session);
+
+/* Bytes of arena the session uses (its plan, without alignment slack). */
+size_t qrt_session_arena_size(const qrt_session* session);
+
+/* Copies `count` floats (must equal the input's element count) into model
+ * input `index`, quantizing if the input tensor is S8/U8
+ * (docs/integer-semantics.md, Quantize). `data` is not kept. */
+qrt_status qrt_session_set_input_f32(qrt_session* session, size_t index,
+                                     const float* data, size_t count);
+
+/* Runs every operator in order. Inputs persist until overwritten, so a
+ * second run without set_input runs on the same input only if the planner
+ * did not reuse the input's memory: set inputs before every run. */
+qrt_status qrt_session_run(qrt_session* session);
+
+/* Copies model output `index` into `data` (`count` must equal its element
+ * count), dequantizing if the output tensor is S8/U8. */
+qrt_status qrt_session_get_output_f32(qrt_session* session, size_t index,
+                                      float* data, size_t count);
+
+/* Debug access to every tensor: info->data points at the tensor's bytes in
+ * the arena (or the constant) when kept, NULL otherwise. */
+size_t qrt_session_num_tensors(const qrt_session* session);
+qrt_status qrt_session_tensor_info(const qrt_session* session,
+                                   size_t tensor_index, qrt_tensor_info* info);
+
+#ifdef __cplusplus
+}  /* extern "C" */
+#endif
+
+#endif  /* QRT_QRT_H_ */

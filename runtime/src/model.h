@@ -1,0 +1,106 @@
+// The loaded model: what qrt_model_load_* builds and every session reads.
+//
+// Loading turns the FlatBuffers file into two flat tables the run path can
+// use without looking at the file again:
+// - TensorDesc per tensor: shape, storage size, quantization in the
+//   runtime's int8 storage convention (U8 shifted by -128), and for
+//   constants a pointer to their bytes (into the file copy, or into
+//   `unpacked` for bit-packed weights and U8 constants).
+// - OpPlan per operator, in execution order: tensor indices, the run
+//   function its op file picked for the dtypes (ops/registry.h), and a
+//   params block with everything computed once (kernel parameter structs,
+//   requantization multipliers, clamp ranges).
+// The model is immutable after load, so sessions share it.
+#ifndef QRT_RUNTIME_MODEL_H_
+#define QRT_RUNTIME_MODEL_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <memory>
+#include <vector>
+
+#include "qrt/qrt.h"
+#include "qrt/schema/qrt_generated.h"
+
+namespace qrt {
+namespace rt {
+
+struct TensorDesc {
+  const schema::Tensor* fb = nullptr;
+  const char* name = "";
+  schema::DType dtype = schema::DType::F32;
+  int rank = 0;
+  int32_t shape[QRT_MAX_RANK] = {};
+  size_t num_elements = 0;
+  size_t element_bytes = 0;   // in storage: 1 for S8/U8, 4 for F32/S32
+  size_t bytes = 0;           // num_elements * element_bytes
+
+  // Quantization (S8, U8, S32). scales points into the file.
+  const float* scales = nullptr;
+  size_t num_scales = 0;
+  int32_t zero_point = 0;         // as in the file (per tensor)
+  int32_t bits = 8;
+  int32_t storage_zero_point = 0; // U8: zero_point - 128
+  int32_t storage_min = 0;        // int8 storage range for `bits`
+  int32_t storage_max = 0;
+
+  // Constants: bytes in storage form. Activations: nullptr.
+  const void* data = nullptr;
+  bool is_constant = false;
+
+  bool quantized() const {
+    return dtype == schema::DType::S8 || dtype == schema::DType::U8;
+  }
+  float scale() const { return num_scales ? scales[0] : 1.0f; }
+};
+
+// Per-op state computed at load. Each op file derives its own struct.
+struct OpParams {
+  virtual ~OpParams() = default;
+};
+
+struct OpPlan;
+// Pointers to every tensor's storage, indexed by tensor index.
+struct RunContext {
+  void* const* tensor_data;
+  void* scratch;  // OpPlan::scratch_bytes at a 64-byte aligned address
+};
+using RunFn = void (*)(const OpPlan& op, const RunContext& ctx);
+
+struct OpPlan {
+  int index = 0;
+  schema::OpType type = schema::OpType::CONV_2D;
+  const char* name = "";
+  std::vector<int> inputs;   // -1 = absent optional input
+  std::vector<int> outputs;
+  RunFn run = nullptr;
+  size_t scratch_bytes = 0;
+  std::unique_ptr<OpParams> params;
+
+  template <typename T>
+  const T& Params() const { return *static_cast<const T*>(params.get()); }
+};
+
+struct Model {
+  ~Model();
+  void* file = nullptr;  // 64-byte aligned copy of the file (owned)
+  size_t file_size = 0;
+  const schema::Model* fb = nullptr;
+  std::vector<TensorDesc> tensors;
+  std::vector<OpPlan> ops;
+  std::vector<int> inputs;
+  std::vector<int> outputs;
+  std::vector<std::unique_ptr<int8_t[]>> unpacked;  // storage behind constants
+};
+
+// Fills `info` from a tensor (data stays as TensorDesc::data).
+void FillTensorInfo(const TensorDesc& t, qrt_tensor_info* info);
+
+}  // namespace rt
+}  // namespace qrt
+
+// The opaque handle is the model itself.
+struct qrt_model : qrt::rt::Model {};
+
+#endif  // QRT_RUNTIME_MODEL_H_

@@ -1,0 +1,130 @@
+// Model queries, status strings and the version: the read-only side of the
+// C API. Everything returned points into the model (lives until
+// qrt_model_destroy) or is static.
+#include <string.h>
+
+#include "model.h"
+
+#ifndef QRT_VERSION_STRING
+#define QRT_VERSION_STRING "0.1.0"
+#endif
+
+using qrt::rt::Model;
+using qrt::rt::TensorDesc;
+
+namespace qrt {
+namespace rt {
+
+void FillTensorInfo(const TensorDesc& t, qrt_tensor_info* info) {
+  memset(info, 0, sizeof(*info));
+  info->name = t.name;
+  info->dtype = (qrt_dtype)t.dtype;
+  info->rank = t.rank;
+  for (int d = 0; d < t.rank; ++d) info->shape[d] = t.shape[d];
+  info->num_elements = t.num_elements;
+  info->scale = t.num_scales ? t.scales[0] : 0.0f;
+  info->scales = t.scales;
+  info->num_scales = t.num_scales;
+  info->zero_point = t.zero_point;
+  info->bits = t.quantized() ? t.bits : 0;
+  info->storage_zero_point = t.storage_zero_point;
+  info->storage_bytes = t.bytes;
+  info->is_constant = t.is_constant ? 1 : 0;
+  info->data = t.data;
+}
+
+}  // namespace rt
+}  // namespace qrt
+
+extern "C" const char* qrt_version_string(void) { return QRT_VERSION_STRING; }
+
+extern "C" const char* qrt_status_string(qrt_status status) {
+  switch (status) {
+    case QRT_OK: return "ok";
+    case QRT_ERROR_INVALID_ARGUMENT: return "invalid argument";
+    case QRT_ERROR_INVALID_MODEL: return "invalid model";
+    case QRT_ERROR_UNSUPPORTED: return "unsupported";
+    case QRT_ERROR_OUT_OF_MEMORY: return "out of memory";
+    case QRT_ERROR_IO: return "i/o error";
+    case QRT_ERROR_INTERNAL: return "internal error";
+  }
+  return "unknown status";
+}
+
+extern "C" size_t qrt_model_num_inputs(const qrt_model* model) {
+  return model ? model->inputs.size() : 0;
+}
+
+extern "C" size_t qrt_model_num_outputs(const qrt_model* model) {
+  return model ? model->outputs.size() : 0;
+}
+
+extern "C" size_t qrt_model_num_tensors(const qrt_model* model) {
+  return model ? model->tensors.size() : 0;
+}
+
+extern "C" size_t qrt_model_num_operators(const qrt_model* model) {
+  return model ? model->ops.size() : 0;
+}
+
+extern "C" qrt_status qrt_model_tensor_info(const qrt_model* model,
+                                            size_t tensor_index,
+                                            qrt_tensor_info* info) {
+  if (model == nullptr || info == nullptr || tensor_index >= model->tensors.size()) {
+    return QRT_ERROR_INVALID_ARGUMENT;
+  }
+  qrt::rt::FillTensorInfo(model->tensors[tensor_index], info);
+  return QRT_OK;
+}
+
+extern "C" qrt_status qrt_model_input_info(const qrt_model* model, size_t index,
+                                           qrt_tensor_info* info) {
+  if (model == nullptr || index >= model->inputs.size()) {
+    return QRT_ERROR_INVALID_ARGUMENT;
+  }
+  return qrt_model_tensor_info(model, (size_t)model->inputs[index], info);
+}
+
+extern "C" qrt_status qrt_model_output_info(const qrt_model* model, size_t index,
+                                            qrt_tensor_info* info) {
+  if (model == nullptr || index >= model->outputs.size()) {
+    return QRT_ERROR_INVALID_ARGUMENT;
+  }
+  return qrt_model_tensor_info(model, (size_t)model->outputs[index], info);
+}
+
+extern "C" qrt_status qrt_model_preprocess(const qrt_model* model,
+                                           qrt_preprocess* out) {
+  if (model == nullptr || out == nullptr) return QRT_ERROR_INVALID_ARGUMENT;
+  memset(out, 0, sizeof(*out));
+  const qrt::schema::Metadata* md = model->fb->metadata();
+  const qrt::schema::Preprocess* p = md ? md->preprocess() : nullptr;
+  if (p == nullptr) return QRT_OK;
+  out->has_preprocess = 1;
+  out->resize_short = p->resize_short();
+  out->crop_height = p->crop_height();
+  out->crop_width = p->crop_width();
+  if (p->mean()) {
+    out->mean = p->mean()->data();
+    out->num_mean = p->mean()->size();
+  }
+  if (p->std()) {
+    out->std = p->std()->data();
+    out->num_std = p->std()->size();
+  }
+  out->channel_order = p->channel_order() ? p->channel_order()->c_str() : nullptr;
+  return QRT_OK;
+}
+
+extern "C" size_t qrt_model_num_labels(const qrt_model* model) {
+  if (model == nullptr || model->fb->metadata() == nullptr ||
+      model->fb->metadata()->labels() == nullptr) {
+    return 0;
+  }
+  return model->fb->metadata()->labels()->size();
+}
+
+extern "C" const char* qrt_model_label(const qrt_model* model, size_t index) {
+  if (index >= qrt_model_num_labels(model)) return nullptr;
+  return model->fb->metadata()->labels()->Get((flatbuffers::uoffset_t)index)->c_str();
+}

@@ -1,0 +1,59 @@
+// The memory planner: every activation and every op's scratch get a fixed
+// offset in one arena, decided once at session creation.
+//
+// Each block (a tensor, or one op's scratch) is live over an inclusive range
+// of operator indices: a tensor from the op that writes it (0 for model
+// inputs) to the last op that reads it (past the last op for model
+// outputs), a scratch block only during its op. An op's inputs and outputs
+// are live at the same op, so they never share memory (no in-place ops).
+//
+// Placement is greedy by size, best fit (the scheme TFLite Micro's
+// GreedyMemoryPlanner made popular): blocks sorted from largest to
+// smallest, each placed in the smallest gap between already placed blocks
+// whose lifetimes overlap its own, or after the last of them if no gap is
+// big enough. Sizes and offsets are multiples of 64 bytes. It is not
+// optimal (that problem is NP-hard) but on CNN chains it is close to the
+// largest pair of adjacent tensors.
+//
+// With keep_all_tensors every block gets a region of its own, back to back,
+// so every intermediate can be read after the run.
+#ifndef QRT_RUNTIME_PLANNER_H_
+#define QRT_RUNTIME_PLANNER_H_
+
+#include <stddef.h>
+
+#include <vector>
+
+#include "model.h"
+
+namespace qrt {
+namespace rt {
+
+constexpr size_t kArenaAlignment = 64;
+constexpr size_t kNotPlanned = (size_t)-1;
+
+struct Block {
+  size_t size = 0;  // bytes; 0 = needs no memory
+  int first = 0;    // first op index where live
+  int last = 0;     // last op index where live (inclusive)
+};
+
+// Places `blocks`; offsets[i] is kNotPlanned for size-0 blocks. Returns the
+// arena size (a multiple of kArenaAlignment).
+size_t PlaceBlocks(const std::vector<Block>& blocks, bool separate,
+                   std::vector<size_t>* offsets);
+
+struct MemoryPlan {
+  size_t arena_bytes = 0;
+  std::vector<size_t> tensor_offsets;   // per tensor; kNotPlanned: constant or unused
+  std::vector<size_t> scratch_offsets;  // per op; kNotPlanned: no scratch
+  std::vector<bool> kept;               // per tensor: readable after run
+};
+
+// Builds the blocks of `model` and places them.
+void PlanMemory(const Model& model, bool keep_all_tensors, MemoryPlan* plan);
+
+}  // namespace rt
+}  // namespace qrt
+
+#endif  // QRT_RUNTIME_PLANNER_H_

@@ -1,0 +1,270 @@
+// Sessions: the memory plan made real, and the run loop.
+//
+// qrt_session_create plans (planner.h), takes the arena (the caller's or
+// one aligned_alloc), and resolves every tensor to a pointer once:
+// constants into the model, activations into the arena. After that,
+// set_input / run / get_output only read that table: nothing allocates,
+// nothing can fail except argument checks.
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <new>
+#include <vector>
+
+#include "error.h"
+#include "model.h"
+#include "planner.h"
+#include "qrt/kernels/ref.h"
+
+using qrt::rt::kArenaAlignment;
+using qrt::rt::kNotPlanned;
+using qrt::rt::Model;
+using qrt::rt::SetError;
+using qrt::rt::TensorDesc;
+
+struct qrt_session {
+  const Model* model = nullptr;
+  void* owned_arena = nullptr;  // aligned_alloc'ed, or NULL for the caller's
+  uint8_t* arena = nullptr;
+  size_t arena_bytes = 0;
+  std::vector<void*> tensor_data;
+  std::vector<void*> scratch;
+  std::vector<bool> kept;
+  char last_error[QRT_ERROR_MESSAGE_SIZE] = {};
+
+  ~qrt_session() { free(owned_arena); }
+
+  qrt_status Fail(qrt_status status, const char* fmt, ...) QRT_PRINTF(3, 4) {
+    qrt_error e;
+    va_list args;
+    va_start(args, fmt);
+    qrt::rt::SetErrorV(&e, status, fmt, args);
+    va_end(args);
+    memcpy(last_error, e.message, sizeof(last_error));
+    return status;
+  }
+};
+
+namespace {
+
+// Reads a caller's options struct of any (older or newer) size.
+qrt_status ReadOptions(const qrt_session_options* in, qrt_session_options* out,
+                       qrt_error* error) {
+  qrt_session_options_init(out);
+  if (in == nullptr) return QRT_OK;
+  if (in->struct_size < sizeof(size_t) + sizeof(int32_t)) {
+    return SetError(error, QRT_ERROR_INVALID_ARGUMENT,
+                    "qrt_session_options.struct_size is %zu; set it to "
+                    "sizeof(qrt_session_options) (qrt_session_options_init)",
+                    in->struct_size);
+  }
+  const size_t n = in->struct_size < sizeof(*out) ? in->struct_size : sizeof(*out);
+  memcpy(out, in, n);
+  out->struct_size = sizeof(*out);
+  if (out->num_threads < 0) {
+    return SetError(error, QRT_ERROR_INVALID_ARGUMENT,
+                    "num_threads is %d, must be >= 0", (int)out->num_threads);
+  }
+  return QRT_OK;
+}
+
+size_t AlignmentSlack(const void* p) {
+  const size_t mis = (size_t)((uintptr_t)p % kArenaAlignment);
+  return mis ? kArenaAlignment - mis : 0;
+}
+
+}  // namespace
+
+extern "C" void qrt_session_options_init(qrt_session_options* options) {
+  if (options == nullptr) return;
+  memset(options, 0, sizeof(*options));
+  options->struct_size = sizeof(*options);
+  options->num_threads = 1;
+}
+
+extern "C" qrt_status qrt_model_arena_size(const qrt_model* model,
+                                           const qrt_session_options* options,
+                                           size_t* out_bytes, qrt_error* error) {
+  qrt::rt::ClearError(error);
+  if (model == nullptr || out_bytes == nullptr) {
+    return SetError(error, QRT_ERROR_INVALID_ARGUMENT,
+                    "qrt_model_arena_size: model or out_bytes is NULL");
+  }
+  qrt_session_options o;
+  const qrt_status s = ReadOptions(options, &o, error);
+  if (s != QRT_OK) return s;
+  qrt::rt::MemoryPlan plan;
+  qrt::rt::PlanMemory(*model, o.keep_all_tensors != 0, &plan);
+  *out_bytes = plan.arena_bytes;
+  return QRT_OK;
+}
+
+extern "C" qrt_status qrt_session_create(const qrt_model* model,
+                                         const qrt_session_options* options,
+                                         qrt_session** out_session,
+                                         qrt_error* error) {
+  qrt::rt::ClearError(error);
+  if (out_session != nullptr) *out_session = nullptr;
+  if (model == nullptr || out_session == nullptr) {
+    return SetError(error, QRT_ERROR_INVALID_ARGUMENT,
+                    "qrt_session_create: model or out_session is NULL");
+  }
+  qrt_session_options o;
+  qrt_status s = ReadOptions(options, &o, error);
+  if (s != QRT_OK) return s;
+  qrt::rt::MemoryPlan plan;
+  qrt::rt::PlanMemory(*model, o.keep_all_tensors != 0, &plan);
+
+  qrt_session* session = new (std::nothrow) qrt_session();
+  if (session == nullptr) {
+    return SetError(error, QRT_ERROR_OUT_OF_MEMORY, "no memory for a session");
+  }
+  session->model = model;
+  session->arena_bytes = plan.arena_bytes;
+  if (o.arena != nullptr) {
+    const size_t slack = AlignmentSlack(o.arena);
+    if (o.arena_size < slack || o.arena_size - slack < plan.arena_bytes) {
+      delete session;
+      return SetError(error, QRT_ERROR_OUT_OF_MEMORY,
+                      "the caller's arena of %zu bytes is too small: the plan "
+                      "needs %zu bytes%s", o.arena_size, plan.arena_bytes,
+                      slack ? " after aligning the pointer to 64 bytes" : "");
+    }
+    session->arena = static_cast<uint8_t*>(o.arena) + slack;
+  } else {
+    const size_t bytes = plan.arena_bytes ? plan.arena_bytes : kArenaAlignment;
+    session->owned_arena = aligned_alloc(kArenaAlignment, bytes);
+    if (session->owned_arena == nullptr) {
+      delete session;
+      return SetError(error, QRT_ERROR_OUT_OF_MEMORY,
+                      "no memory for a %zu-byte arena", bytes);
+    }
+    session->arena = static_cast<uint8_t*>(session->owned_arena);
+  }
+  const size_t num_tensors = model->tensors.size();
+  session->tensor_data.assign(num_tensors, nullptr);
+  for (size_t i = 0; i < num_tensors; ++i) {
+    const TensorDesc& t = model->tensors[i];
+    if (t.is_constant) {
+      session->tensor_data[i] = const_cast<void*>(t.data);
+    } else if (plan.tensor_offsets[i] != kNotPlanned) {
+      session->tensor_data[i] = session->arena + plan.tensor_offsets[i];
+    }
+  }
+  session->scratch.assign(model->ops.size(), nullptr);
+  for (size_t k = 0; k < model->ops.size(); ++k) {
+    if (plan.scratch_offsets[k] != kNotPlanned) {
+      session->scratch[k] = session->arena + plan.scratch_offsets[k];
+    }
+  }
+  session->kept = plan.kept;
+  *out_session = session;
+  return QRT_OK;
+}
+
+extern "C" void qrt_session_destroy(qrt_session* session) { delete session; }
+
+extern "C" const char* qrt_session_last_error(const qrt_session* session) {
+  return session ? session->last_error : "session is NULL";
+}
+
+extern "C" size_t qrt_session_arena_size(const qrt_session* session) {
+  return session ? session->arena_bytes : 0;
+}
+
+extern "C" qrt_status qrt_session_set_input_f32(qrt_session* session,
+                                                size_t index, const float* data,
+                                                size_t count) {
+  if (session == nullptr) return QRT_ERROR_INVALID_ARGUMENT;
+  session->last_error[0] = '\0';
+  const Model& m = *session->model;
+  if (index >= m.inputs.size()) {
+    return session->Fail(QRT_ERROR_INVALID_ARGUMENT,
+                         "set_input: index %zu, but the model has %zu inputs",
+                         index, m.inputs.size());
+  }
+  const int ti = m.inputs[index];
+  const TensorDesc& t = m.tensors[(size_t)ti];
+  if (data == nullptr || count != t.num_elements) {
+    return session->Fail(QRT_ERROR_INVALID_ARGUMENT,
+                         "set_input %zu (%s): got %zu floats%s, the tensor has "
+                         "shape %s = %zu elements", index,
+                         qrt::rt::TensorText(ti, t).text, count,
+                         data ? "" : " at NULL", qrt::rt::ShapeText(t).text,
+                         t.num_elements);
+  }
+  void* dst = session->tensor_data[(size_t)ti];
+  if (t.dtype == qrt::schema::DType::F32) {
+    memcpy(dst, data, count * sizeof(float));
+  } else {
+    qrt_quantize_f32_s8__ref(count, data, 1.0f / t.scale(), t.storage_zero_point,
+                             (int8_t)t.storage_min, (int8_t)t.storage_max,
+                             static_cast<int8_t*>(dst));
+  }
+  return QRT_OK;
+}
+
+extern "C" qrt_status qrt_session_run(qrt_session* session) {
+  if (session == nullptr) return QRT_ERROR_INVALID_ARGUMENT;
+  session->last_error[0] = '\0';
+  const Model& m = *session->model;
+  qrt::rt::RunContext ctx;
+  ctx.tensor_data = session->tensor_data.data();
+  for (const qrt::rt::OpPlan& op : m.ops) {
+    ctx.scratch = session->scratch[(size_t)op.index];
+    op.run(op, ctx);
+  }
+  return QRT_OK;
+}
+
+extern "C" qrt_status qrt_session_get_output_f32(qrt_session* session,
+                                                 size_t index, float* data,
+                                                 size_t count) {
+  if (session == nullptr) return QRT_ERROR_INVALID_ARGUMENT;
+  session->last_error[0] = '\0';
+  const Model& m = *session->model;
+  if (index >= m.outputs.size()) {
+    return session->Fail(QRT_ERROR_INVALID_ARGUMENT,
+                         "get_output: index %zu, but the model has %zu outputs",
+                         index, m.outputs.size());
+  }
+  const int ti = m.outputs[index];
+  const TensorDesc& t = m.tensors[(size_t)ti];
+  if (data == nullptr || count != t.num_elements) {
+    return session->Fail(QRT_ERROR_INVALID_ARGUMENT,
+                         "get_output %zu (%s): room for %zu floats%s, the tensor "
+                         "has shape %s = %zu elements", index,
+                         qrt::rt::TensorText(ti, t).text, count,
+                         data ? "" : " at NULL", qrt::rt::ShapeText(t).text,
+                         t.num_elements);
+  }
+  const void* src = session->tensor_data[(size_t)ti];
+  if (t.dtype == qrt::schema::DType::F32) {
+    memcpy(data, src, count * sizeof(float));
+  } else {
+    qrt_dequantize_s8_f32__ref(count, static_cast<const int8_t*>(src), t.scale(),
+                               t.storage_zero_point, data);
+  }
+  return QRT_OK;
+}
+
+extern "C" size_t qrt_session_num_tensors(const qrt_session* session) {
+  return session ? session->model->tensors.size() : 0;
+}
+
+extern "C" qrt_status qrt_session_tensor_info(const qrt_session* session,
+                                              size_t tensor_index,
+                                              qrt_tensor_info* info) {
+  if (session == nullptr || info == nullptr ||
+      tensor_index >= session->model->tensors.size()) {
+    return QRT_ERROR_INVALID_ARGUMENT;
+  }
+  const TensorDesc& t = session->model->tensors[tensor_index];
+  qrt::rt::FillTensorInfo(t, info);
+  if (!t.is_constant) {
+    info->data = session->kept[tensor_index] ? session->tensor_data[tensor_index]
+                                             : nullptr;
+  }
+  return QRT_OK;
+}
