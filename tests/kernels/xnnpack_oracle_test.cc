@@ -92,6 +92,7 @@ Case random_case(qrt_test::Rng& rng, Kind kind) {
       p.stride_height = p.stride_width = pick(rng, 1, 2);
       p.pad_top = pick(rng, 0, 2); p.pad_left = pick(rng, 0, 2);
       p.pad_bottom = pick(rng, 0, 2); p.pad_right = pick(rng, 0, 2);
+      p.dilation_height = p.dilation_width = pick(rng, 1, 2);
       c.depthwise_flag = kind == Kind::depthwise_hwg;
       break;
     case Kind::grouped:
@@ -100,6 +101,7 @@ Case random_case(qrt_test::Rng& rng, Kind kind) {
       goc = pick(rng, 1, 6);
       p.pad_top = p.pad_left = p.pad_bottom = p.pad_right = 1;
       p.stride_height = p.stride_width = pick(rng, 1, 2);
+      p.dilation_height = pick(rng, 1, 2);
       break;
     case Kind::dilated:
       p.dilation_height = pick(rng, 1, 3);
@@ -214,7 +216,7 @@ TEST_CASE("qrt_conv2d_s8__ref matches XNNPACK qc8 convolution", "[conv][xnnpack]
                              Kind::depthwise, Kind::depthwise_hwg, Kind::grouped,
                              Kind::dilated);
   qrt_test::Rng rng(1000 + static_cast<uint32_t>(kind));
-  for (int i = 0; i < 40; i++) {
+  for (int i = 0; i < 100; i++) {
     check_case(random_case(rng, kind));
   }
 }
