@@ -48,6 +48,7 @@ std::vector<uint8_t> convert_to_bytes(const ConvertOptions& options, ConvertSumm
   s.unsigned_activations = o.lower.unsigned_activations;
   s.float_residual_adds = o.lower.placement.float_residual_adds;
   s.int16_accumulation = false;
+  md.labels = o.labels;
   md.preprocess = LPreprocess{o.preprocess.resize_short, o.preprocess.crop_height, o.preprocess.crop_width,
                               o.preprocess.mean, o.preprocess.std, o.preprocess.channel_order};
 

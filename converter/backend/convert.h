@@ -28,6 +28,7 @@ struct ConvertOptions {
   PreprocessConfig preprocess;          // finalized by convert_model()
   LowerOptions lower;
   std::string command_line;             // recorded in the metadata
+  std::vector<std::string> labels;      // class names for the metadata (optional)
   bool show_progress = true;
 };
 

@@ -1,0 +1,201 @@
+// qrt-eval: accuracy of a .qrt model against its ONNX float original, and
+// the int8 runtime's latency (docs/converter.md).
+//
+//   qrt-eval --onnx M.onnx --qrt M.qrt --fashion-mnist-images X --fashion-mnist-labels Y [--limit N] [--json F]
+//   qrt-eval --onnx M.onnx --qrt M.qrt --images DIR [--limit N] [--json F]
+//
+// Preprocessing comes from the .qrt metadata (what calibration used), so the
+// float and int8 models see the same inputs. Latency is measured around
+// qrt_session_run only (not input quantization or output copies).
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <numeric>
+#include <string>
+#include <vector>
+
+#include "backend/calibration.h"
+#include "backend/dataset.h"
+#include "backend/preprocess.h"
+#include "frontend/float_executor.h"
+#include "frontend/onnx_import.h"
+#include "qrt/qrt.h"
+
+namespace {
+
+using qrt::ConvertError;
+
+// Rank of the true label: true when it is among the k best scores (ties
+// broken by the lower class index, as a stable sort would).
+bool in_top_k(const std::vector<float>& scores, int label, int k) {
+  int better = 0;
+  for (int i = 0; i < int(scores.size()); ++i)
+    if (scores[size_t(i)] > scores[size_t(label)] || (scores[size_t(i)] == scores[size_t(label)] && i < label))
+      ++better;
+  return better < k;
+}
+
+int argmax(const std::vector<float>& v) { return int(std::max_element(v.begin(), v.end()) - v.begin()); }
+
+double percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0.0;
+  std::sort(v.begin(), v.end());
+  const size_t i = size_t(std::ceil(p / 100.0 * double(v.size()))) - (p > 0 ? 1 : 0);
+  return v[std::min(i, v.size() - 1)];
+}
+
+struct QrtModel {
+  qrt_model* model = nullptr;
+  qrt_session* session = nullptr;
+  ~QrtModel() {
+    qrt_session_destroy(session);
+    qrt_model_destroy(model);
+  }
+};
+
+int run(int argc, char** argv) {
+  CLI::App app{"qrt-eval: float vs int8 accuracy and int8 latency"};
+  std::string onnx_path, qrt_path, fm_images, fm_labels, images_dir, json_path;
+  size_t limit = 0;
+  bool quiet = false;
+  app.add_option("--onnx", onnx_path, "the ONNX model (float reference)")->required();
+  app.add_option("--qrt", qrt_path, "the converted .qrt model")->required();
+  auto* fmi = app.add_option("--fashion-mnist-images", fm_images, "Fashion-MNIST IDX images (.gz)");
+  auto* fml = app.add_option("--fashion-mnist-labels", fm_labels, "Fashion-MNIST IDX labels (.gz)");
+  auto* dir = app.add_option("--images", images_dir, "image folder with labels.txt");
+  fmi->needs(fml);
+  fml->needs(fmi);
+  dir->excludes(fmi);
+  app.add_option("--limit", limit, "evaluate only the first N samples (0: all)");
+  app.add_option("--json", json_path, "also write the results as JSON");
+  app.add_flag("-q,--quiet", quiet, "no progress");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  if (fm_images.empty() && images_dir.empty()) {
+    std::fprintf(stderr, "qrt-eval: error: give --fashion-mnist-images/--fashion-mnist-labels or --images\n");
+    return 2;
+  }
+
+  // Int8 model and its preprocessing.
+  QrtModel q;
+  qrt_error err{};
+  if (qrt_model_load_file(qrt_path.c_str(), &q.model, &err) != QRT_OK)
+    throw ConvertError(qrt_path + ": " + err.message);
+  if (qrt_session_create(q.model, nullptr, &q.session, &err) != QRT_OK)
+    throw ConvertError(qrt_path + ": cannot create a session: " + err.message);
+  qrt_preprocess pp{};
+  qrt_model_preprocess(q.model, &pp);
+  qrt::backend::PreprocessConfig cfg;
+  if (pp.has_preprocess) {
+    cfg.resize_short = pp.resize_short;
+    cfg.crop_height = pp.crop_height;
+    cfg.crop_width = pp.crop_width;
+    cfg.mean.assign(pp.mean, pp.mean + pp.num_mean);
+    cfg.std.assign(pp.std, pp.std + pp.num_std);
+    if (pp.channel_order) cfg.channel_order = pp.channel_order;
+  }
+  qrt_tensor_info in_info{}, out_info{};
+  qrt_model_input_info(q.model, 0, &in_info);
+  qrt_model_output_info(q.model, 0, &out_info);
+
+  // Float model.
+  const qrt::frontend::Graph graph = qrt::frontend::load_onnx_model(onnx_path);
+  if (graph.inputs.size() != 1 || graph.inputs[0].shape.size() != 4)
+    throw ConvertError(onnx_path + ": the model needs exactly one 4-D NCHW input");
+  const qrt::frontend::ValueInfo& gin = graph.inputs[0];
+  const int c = int(gin.shape[1]), h = int(gin.shape[2]), w = int(gin.shape[3]);
+  if (in_info.num_elements != size_t(c) * h * w)
+    throw ConvertError(qrt_path + ": input '" + in_info.name + "' does not match " + onnx_path + " input '" +
+                       gin.name + "'");
+  cfg.finalize(c);
+  qrt::frontend::FloatExecutor exec(graph);
+
+  std::unique_ptr<qrt::backend::Dataset> data;
+  if (!fm_images.empty()) data = std::make_unique<qrt::backend::FashionMnistDataset>(fm_images, fm_labels);
+  else data = std::make_unique<qrt::backend::ImageDirDataset>(images_dir);
+  size_t n = data->size();
+  if (limit > 0) n = std::min(n, limit);
+
+  size_t f1 = 0, f5 = 0, q1 = 0, q5 = 0, agree = 0, labelled = 0;
+  std::vector<double> latency_ms;
+  std::vector<float> nhwc(in_info.num_elements), qout(out_info.num_elements);
+  qrt::backend::Progress progress("evaluating", n, !quiet);
+  for (size_t i = 0; i < n; ++i) {
+    const qrt::backend::Sample s = data->load(i, cfg.decode_channels());
+    std::vector<float> x = qrt::backend::sample_to_input(s, cfg, c, h, w);
+    std::map<std::string, qrt::frontend::Tensor> inputs;
+    inputs[gin.name] = qrt::frontend::Tensor(gin.shape, x);
+    const auto outs = exec.run(inputs);
+    const std::vector<float>& flog = outs.at(graph.outputs[0]).data;
+
+    for (int k = 0; k < c; ++k)  // NCHW -> NHWC
+      for (int p = 0; p < h * w; ++p) nhwc[size_t(p) * c + k] = x[size_t(k) * h * w + p];
+    if (qrt_session_set_input_f32(q.session, 0, nhwc.data(), nhwc.size()) != QRT_OK)
+      throw ConvertError(qrt_path + ": set input: " + qrt_session_last_error(q.session));
+    const auto t0 = std::chrono::steady_clock::now();
+    const qrt_status st = qrt_session_run(q.session);
+    const auto t1 = std::chrono::steady_clock::now();
+    if (st != QRT_OK) throw ConvertError(qrt_path + ": run on " + s.source + ": " + qrt_session_last_error(q.session));
+    latency_ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+    if (qrt_session_get_output_f32(q.session, 0, qout.data(), qout.size()) != QRT_OK)
+      throw ConvertError(qrt_path + ": get output: " + qrt_session_last_error(q.session));
+    if (flog.size() != qout.size()) throw ConvertError("the float and int8 outputs differ in size");
+
+    agree += argmax(flog) == argmax(qout);
+    if (s.label >= 0) {
+      if (s.label >= int(flog.size())) throw ConvertError(s.source + ": label " + std::to_string(s.label) + " out of range");
+      ++labelled;
+      f1 += in_top_k(flog, s.label, 1);
+      f5 += in_top_k(flog, s.label, 5);
+      q1 += in_top_k(qout, s.label, 1);
+      q5 += in_top_k(qout, s.label, 5);
+    }
+    progress.update(i + 1);
+  }
+  progress.finish();
+
+  auto pct = [](size_t a, size_t b) { return b ? 100.0 * double(a) / double(b) : 0.0; };
+  const double median = percentile(latency_ms, 50), p90 = percentile(latency_ms, 90);
+  std::printf("images: %zu (%zu labelled)\n", n, labelled);
+  std::printf("float top-1: %.2f%%  top-5: %.2f%%\n", pct(f1, labelled), pct(f5, labelled));
+  std::printf("int8  top-1: %.2f%%  top-5: %.2f%%\n", pct(q1, labelled), pct(q5, labelled));
+  std::printf("float/int8 top-1 agreement: %.2f%%\n", pct(agree, n));
+  std::printf("int8 latency per image (qrt_session_run): median %.3f ms, p90 %.3f ms\n", median, p90);
+  if (!json_path.empty()) {
+    nlohmann::ordered_json j;
+    j["images"] = n;
+    j["labelled"] = labelled;
+    j["float_top1"] = pct(f1, labelled);
+    j["float_top5"] = pct(f5, labelled);
+    j["int8_top1"] = pct(q1, labelled);
+    j["int8_top5"] = pct(q5, labelled);
+    j["float_top1_correct"] = f1;
+    j["int8_top1_correct"] = q1;
+    j["agreement"] = pct(agree, n);
+    j["latency_ms_median"] = median;
+    j["latency_ms_p90"] = p90;
+    std::ofstream out(json_path);
+    out << j.dump(2) << "\n";
+    if (!out) throw ConvertError(json_path + ": cannot write");
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "qrt-eval: error: %s\n", e.what());
+    return 1;
+  }
+}
