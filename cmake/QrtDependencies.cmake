@@ -6,7 +6,14 @@
 find_program(QRT_FLATC flatc REQUIRED)
 find_path(QRT_FLATBUFFERS_INCLUDE flatbuffers/flatbuffers.h REQUIRED)
 add_library(qrt_flatbuffers_headers INTERFACE)
-target_include_directories(qrt_flatbuffers_headers SYSTEM INTERFACE ${QRT_FLATBUFFERS_INCLUDE})
+if(CMAKE_CROSSCOMPILING AND QRT_FLATBUFFERS_INCLUDE STREQUAL "/usr/include")
+  # The headers are architecture-independent, but -isystem /usr/include would
+  # put every other amd64 header in front of the target's: copy just these.
+  file(COPY "${QRT_FLATBUFFERS_INCLUDE}/flatbuffers" DESTINATION "${CMAKE_BINARY_DIR}/flatbuffers-target/include")
+  target_include_directories(qrt_flatbuffers_headers SYSTEM INTERFACE "${CMAKE_BINARY_DIR}/flatbuffers-target/include")
+else()
+  target_include_directories(qrt_flatbuffers_headers SYSTEM INTERFACE ${QRT_FLATBUFFERS_INCLUDE})
+endif()
 
 # cpuinfo and pthreadpool (Debian's cpuinfo-config.cmake is broken: plain
 # find_library instead), and XNNPACK (shared library only, no CMake config).
@@ -30,8 +37,23 @@ if(NOT QRT_RUNTIME_ONLY)
 endif()
 
 if(QRT_BUILD_TESTS)
-  find_package(Catch2 2 REQUIRED)
-  include(Catch)
+  if(NOT CMAKE_CROSSCOMPILING)
+    find_package(Catch2 2 REQUIRED)
+  else()
+    # Debian's libCatch2WithMain.a is built for the host only, and adding the
+    # host's /usr/include to a cross compile would mix in amd64 headers: copy
+    # the single header into the build tree and build the main for the target.
+    find_file(QRT_CATCH2_HEADER catch2/catch.hpp PATHS /usr/include NO_CMAKE_FIND_ROOT_PATH REQUIRED)
+    set(_catch_dir "${CMAKE_BINARY_DIR}/catch2-target")
+    configure_file("${QRT_CATCH2_HEADER}" "${_catch_dir}/include/catch2/catch.hpp" COPYONLY)
+    file(WRITE "${_catch_dir}/catch_main.cc" "#define CATCH_CONFIG_MAIN\n#include <catch2/catch.hpp>\n")
+    add_library(qrt_catch2_main STATIC "${_catch_dir}/catch_main.cc")
+    target_include_directories(qrt_catch2_main SYSTEM PUBLIC "${_catch_dir}/include")
+    add_library(Catch2::Catch2WithMain ALIAS qrt_catch2_main)
+    add_library(qrt_catch2_headers INTERFACE)
+    target_include_directories(qrt_catch2_headers SYSTEM INTERFACE "${_catch_dir}/include")
+    add_library(Catch2::Catch2 ALIAS qrt_catch2_headers)
+  endif()
 endif()
 if(QRT_BUILD_BENCHMARKS)
   find_package(benchmark REQUIRED)
