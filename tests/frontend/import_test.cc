@@ -231,3 +231,22 @@ TEST_CASE("errors: bad and missing files", "[frontend][errors]") {
   CHECK_THAT(error_of([&] { import_onnx(path); }), Contains("not a valid ONNX model"));
   std::remove(path.c_str());
 }
+
+TEST_CASE("graph helpers: producer, consumers, use_count, topological order", "[frontend][graph]") {
+  OnnxBuilder b(13);
+  b.input("x", {1, 4}).output("y");
+  b.node("Relu", {"x"}, {"r"}, "relu");
+  b.node("Add", {"r", "r"}, {"s"}, "add");
+  b.node("Add", {"s", "r"}, {"y"}, "add2");
+  Graph g = b.import();
+  REQUIRE(g.producer("r") != nullptr);
+  CHECK(g.producer("r")->name == "relu");
+  CHECK(g.producer("x") == nullptr);
+  CHECK(g.consumers("r").size() == 2);
+  CHECK(g.use_count("r") == 3);
+  CHECK(g.use_count("y") == 1);
+  CHECK(g.is_graph_input("x"));
+  CHECK(g.is_graph_output("y"));
+  std::swap(g.nodes[0], g.nodes[1]);
+  CHECK_THAT(error_of([&] { g.validate(); }), Contains("'add' (Add): input 'r' is produced by a later node"));
+}
