@@ -14,13 +14,12 @@ namespace {
 }  // namespace
 
 void PreprocessConfig::finalize(int channels) {
-  if (channels != 1 && channels != 3)
-    fail("preprocessing: the model input has " + std::to_string(channels) +
-         " channels; images need 1 (GRAY) or 3 (RGB/BGR)");
-  if (channel_order.empty()) channel_order = channels == 1 ? "GRAY" : "RGB";
-  if (channel_order != "RGB" && channel_order != "BGR" && channel_order != "GRAY")
+  // Models with other channel counts can only take ready tensors (.npy);
+  // their channel order stays empty and images are refused when loaded.
+  if (channel_order.empty() && (channels == 1 || channels == 3)) channel_order = channels == 1 ? "GRAY" : "RGB";
+  if (!channel_order.empty() && channel_order != "RGB" && channel_order != "BGR" && channel_order != "GRAY")
     fail("--channel-order: '" + channel_order + "' is not RGB, BGR or GRAY");
-  if ((channel_order == "GRAY") != (channels == 1))
+  if (!channel_order.empty() && (channel_order == "GRAY") != (channels == 1))
     fail("--channel-order " + channel_order + " does not fit a model input with " +
          std::to_string(channels) + " channels");
   if (mean.empty()) mean.assign(size_t(channels), 0.0f);
@@ -96,6 +95,9 @@ std::vector<float> resize_bilinear(const std::vector<float>& src, int h, int w, 
 std::vector<float> preprocess_image(const Image& image, const PreprocessConfig& cfg, int channels, int height,
                                     int width) {
   const int c = image.channels;
+  if (cfg.channel_order.empty())
+    fail(image.source + ": the model input has " + std::to_string(channels) +
+         " channels; images need 1 (GRAY) or 3 (RGB/BGR)");
   if (c != cfg.decode_channels())
     fail(image.source + ": image has " + std::to_string(c) + " channels, preprocessing expects " +
          std::to_string(cfg.decode_channels()));

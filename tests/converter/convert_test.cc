@@ -21,7 +21,7 @@ void write_small_model(const std::string& path, bool with_unsupported = false) {
   b.node("Relu", {"c"}, {"r"}, "relu");
   b.node("GlobalAveragePool", {"r"}, {"g"}, "gap");
   b.node("Flatten", {"g"}, {"f"}, "flatten");
-  b.node("Gemm", {"f", "fw"}, {"y0"}, "fc");
+  attr_i(b.node("Gemm", {"f", "fw"}, {"y0"}, "fc"), "transB", 1);
   if (with_unsupported) {
     b.node("Relu", {"y0"}, {"y1"}, "fc_relu");  // fused into the Gemm
     b.node("Softmax", {"y1"}, {"y2"}, "softmax");

@@ -73,11 +73,16 @@ TEST_CASE("layout helpers: NHWC shapes, OHWI weights, CHW->HWC FC columns", "[la
 }
 
 TEST_CASE("conv lowered and run by the runtime equals the float executor", "[lowering][runtime]") {
+  const std::vector<int64_t> pads = GENERATE(std::vector<int64_t>{0, 0, 0, 0}, std::vector<int64_t>{1, 1, 1, 1},
+                                             std::vector<int64_t>{1, 0, 1, 2});
+  const std::vector<int64_t> strides = GENERATE(std::vector<int64_t>{1, 1}, std::vector<int64_t>{2, 1},
+                                                std::vector<int64_t>{2, 2});
+  INFO("pads " << pads[0] << pads[1] << pads[2] << pads[3] << " strides " << strides[0] << strides[1]);
   OnnxBuilder b;
   b.input("x", {1, 3, 9, 8}).initializer("w", random_tensor({5, 3, 3, 3}, 2)).initializer("bias", random_tensor({5}, 3));
   auto& conv = b.node("Conv", {"x", "w", "bias"}, {"y"}, "conv1");
-  attr_ints(conv, "pads", {1, 0, 1, 2});
-  attr_ints(conv, "strides", {2, 1});
+  attr_ints(conv, "pads", pads);
+  attr_ints(conv, "strides", strides);
   b.output("y");
   check_against_float(b, {1, 3, 9, 8}, 0.03f);
 }

@@ -95,6 +95,13 @@ std::vector<float> run_qrt(const std::vector<uint8_t>& bytes, const frontend::Te
   REQUIRE(qrt_model_output_info(model, 0, &info) == QRT_OK);
   std::vector<float> out(info.num_elements);
   REQUIRE(qrt_session_get_output_f32(session, 0, out.data(), out.size()) == QRT_OK);
+  if (info.rank == 4) {  // NHWC -> NCHW, to compare with the float executor
+    const size_t hw = size_t(info.shape[1]) * size_t(info.shape[2]), oc = size_t(info.shape[3]);
+    std::vector<float> nchw(out.size());
+    for (size_t k = 0; k < oc; ++k)
+      for (size_t p = 0; p < hw; ++p) nchw[k * hw + p] = out[p * oc + k];
+    out.swap(nchw);
+  }
   qrt_session_destroy(session);
   qrt_model_destroy(model);
   return out;

@@ -36,7 +36,8 @@ void write_npy(const std::string& path, const std::vector<int64_t>& shape, const
 ConvertOptions npy_options(const std::string& model_path, const std::string& npy_path);
 
 // Runs .qrt bytes in the runtime on one NCHW float input (transposed to
-// NHWC here) and returns output 0. REQUIREs success.
+// NHWC here) and returns output 0 (a 4-D output back in NCHW order).
+// REQUIREs success.
 std::vector<float> run_qrt(const std::vector<uint8_t>& bytes, const frontend::Tensor& nchw_input);
 
 // Float executor output 0 of the ONNX file (after the default passes).
