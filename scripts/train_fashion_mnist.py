@@ -21,7 +21,7 @@ Usage (Debian's python3 with python3-torch, python3-onnx, dataset-fashion-mnist)
 It writes DIR/model.onnx, DIR/labels.txt, DIR/README.md (architecture, size,
 the command and its time, and the float top-1 on the full t10k test set) and
 DIR/reference_logits.txt (float logits of the first test images, for checking
-an executor of the ONNX file). Deterministic: fixed seeds, one thread.
+an executor of the ONNX file) and two test images as PGM/PPM files. Deterministic: fixed seeds, one thread.
 """
 
 import argparse
@@ -85,19 +85,41 @@ def parse_args():
                    help="folder with {train,t10k}-{images-idx3,labels-idx1}-ubyte.gz")
     p.add_argument("--epochs", type=int, default=8)
     p.add_argument("--batch", type=int, default=128)
-    p.add_argument("--lr", type=float, default=0.2, help="peak (one-cycle) SGD learning rate")
+    p.add_argument("--lr", type=float, default=0.1, help="peak (one-cycle) SGD learning rate")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--threads", type=int, default=1,
                    help="torch threads (1 is fastest on a shared 2-core machine)")
     return p.parse_args()
 
 
-def load(data_dir, split):
+def load_raw(data_dir, split):
     images = tc.read_idx(os.path.join(data_dir, f"{split}-images-idx3-ubyte.gz"))
     labels = tc.read_idx(os.path.join(data_dir, f"{split}-labels-idx1-ubyte.gz"))
     if images.shape[0] != labels.shape[0]:
         raise ValueError(f"{data_dir}/{split}: {images.shape[0]} images but {labels.shape[0]} labels")
+    return images, labels
+
+
+def load(data_dir, split):
+    images, labels = load_raw(data_dir, split)
     return tc.normalize(images, MEAN, STD), torch.from_numpy(labels.astype(np.int64))
+
+
+def write_samples(out_dir, images, labels):
+    """Two t10k images as files for trying qrt-classify: image 0 as a binary
+    PGM (gray) and image 1 as a binary PPM (gray copied to R, G and B, which
+    a gray decoder maps back to the same values)."""
+    names = []
+    for i, ext in ((0, "pgm"), (1, "ppm")):
+        slug = "".join(ch if ch.isalnum() else "_" for ch in LABELS[labels[i]].lower())
+        name = f"t10k_{i}_{slug}.{ext}"
+        h, w = images[i].shape
+        pixels = images[i] if ext == "pgm" else np.repeat(images[i][:, :, None], 3, axis=2)
+        with open(os.path.join(out_dir, name), "wb") as f:
+            f.write(f"{'P5' if ext == 'pgm' else 'P6'}\n{w} {h}\n255\n".encode())
+            f.write(np.ascontiguousarray(pixels).tobytes())
+        names.append(f"`{name}` ({LABELS[labels[i]]})")
+    return names
 
 
 def train(model, x, y, args):
@@ -133,11 +155,12 @@ def write_readme(path, info):
 
 `model.onnx` is qrt's bundled default model: a tiny ResNet trained on
 Fashion-MNIST by `scripts/train_fashion_mnist.py`, which wrote this file too.
-`labels.txt` holds the 10 class names in output order.
+`labels.txt` holds the 10 class names in output order; {info['samples']}
+are the first two t10k test images, to try `qrt-classify` on.
 
 ## Input and output
 - `input`: float32 NCHW `[1, 1, 28, 28]`, one GRAY channel. Pixels x in
-  [0, 255] become `(x / 255 - {MEAN}) / {STD}` (Fashion-MNIST mean and std).
+  [0, 255] become `(x / 255 - {MEAN:.4f}) / {STD:.4f}` (Fashion-MNIST mean and std).
 - `logits`: float32 `[1, 10]`, unnormalized class scores (no Softmax).
 
 ## Architecture
@@ -151,7 +174,7 @@ inference mode (running statistics).
             Add(shortcut: Conv 1x1 s2 16->32, BN), Relu       14x14 -> 7x7
     head:   GlobalAveragePool, Flatten, Gemm 32->10
 
-ONNX nodes: {info['ops']}.
+ONNX nodes: {info['ops']}.{info['identity_note']}
 
 - Parameters: {info['params']:,} (trainable; BN running statistics not counted)
 - MACs per image: {info['macs']:,} (Conv and Gemm only)
@@ -189,7 +212,9 @@ def main():
     start = time.time()
 
     x_train, y_train = load(args.data, "train")
-    x_test, y_test = load(args.data, "t10k")
+    test_images, test_labels = load_raw(args.data, "t10k")
+    x_test = tc.normalize(test_images, MEAN, STD)
+    y_test = torch.from_numpy(test_labels.astype(np.int64))
     model = FashionNet()
     params = tc.count_params(model)
     macs = tc.count_macs(model, (1, 1, 28, 28))
@@ -221,7 +246,13 @@ def main():
         for i in range(REFERENCE_IMAGES):
             f.write(f"{i} {int(y_test[i])} " + " ".join(f"{v:.6f}" for v in ref[i].tolist()) + "\n")
 
-    info = dict(params=params, macs=macs, acc=acc, correct=round(acc * len(x_test)),
+    samples = write_samples(args.out, test_images, test_labels)
+    identity_note = ("" if "Identity" not in ops else
+                     "\nThe Identity node is torch's export sharing two initializers with equal"
+                     "\nvalues: the biases of the two BNs that feed stage2's Add get identical"
+                     "\ngradients and stay equal. An importer must resolve it.")
+    info = dict(samples=" and ".join(samples), identity_note=identity_note,
+                params=params, macs=macs, acc=acc, correct=round(acc * len(x_test)),
                 ops=", ".join(f"{k} x{v}" for k, v in sorted(ops.items())),
                 onnx_bytes=os.path.getsize(onnx_path), epochs=args.epochs, batch=args.batch,
                 lr=args.lr, seed=args.seed, threads=args.threads, train_s=train_s,

@@ -1,0 +1,285 @@
+/* classify.c: image classification with qrt's C API, the program to copy.
+ *
+ * What an app does with qrt, in order:
+ *   1. qrt_model_load_file: read + verify a .qrt (any error names the place);
+ *   2. ask the model what its input wants: shape (NHWC) and preprocessing
+ *      (qrt_model_preprocess: mean/std, channel order, resize and crop, the
+ *      same settings the converter calibrated with), and its class names;
+ *   3. qrt_session_create: plans all memory once; nothing allocates later;
+ *   4. per image: preprocess to floats, qrt_session_set_input_f32,
+ *      qrt_session_run, qrt_session_get_output_f32;
+ *   5. destroy the session, then the model.
+ * Every qrt call returns a qrt_status; the message comes from the caller's
+ * qrt_error (load, create) or qrt_session_last_error (session calls).
+ *
+ * Usage:
+ *   qrt-classify MODEL.qrt IMAGE...          any PGM/PPM/PNG/JPEG/BMP file
+ *   qrt-classify MODEL.qrt --idx IMAGES.idx3[.gz] [--idx-labels LABELS.idx1[.gz]]
+ *                [--limit N] [--show N]     Fashion-MNIST style IDX files
+ *   --top K: how many classes to print per image (default 3).
+ * Exit status: 0 ok, 1 an error (message on stderr), 2 bad command line.
+ */
+#define _POSIX_C_SOURCE 199309L /* clock_gettime */
+
+#include <qrt/qrt.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "image_io.h"
+
+/* What the model's input wants, read once from the model. */
+typedef struct input_spec {
+  int height, width, channels;
+  qrt_preprocess pre;
+} input_spec;
+
+static int fail(const char* where, const char* message) {
+  fprintf(stderr, "qrt-classify: %s: %s\n", where, message);
+  return 1;
+}
+
+static int read_input_spec(const qrt_model* model, input_spec* spec) {
+  qrt_tensor_info info;
+  char msg[256];
+  qrt_status st = qrt_model_input_info(model, 0, &info);
+  if (st != QRT_OK) return fail("input 0", qrt_status_string(st));
+  if (info.rank != 4 || info.shape[0] != 1 || (info.shape[3] != 1 && info.shape[3] != 3)) {
+    snprintf(msg, sizeof msg, "input '%s' must be NHWC [1, H, W, 1 or 3] (rank %d)", info.name,
+             (int)info.rank);
+    return fail("model", msg);
+  }
+  spec->height = info.shape[1];
+  spec->width = info.shape[2];
+  spec->channels = info.shape[3];
+  st = qrt_model_preprocess(model, &spec->pre);
+  if (st != QRT_OK) return fail("preprocess", qrt_status_string(st));
+  if (!spec->pre.has_preprocess)
+    fprintf(stderr, "qrt-classify: note: the model has no preprocessing metadata; using x/255\n");
+  return 0;
+}
+
+/* 8-bit HWC pixels -> the model's float NHWC input, exactly as the
+ * converter prepared its calibration images: resize so the short side is
+ * resize_short (bilinear, in float), centre crop, BGR swap if asked, then
+ * (x / 255 - mean[c]) / std[c]. */
+static int preprocess(const image* img, const input_spec* spec, float* out, const char* source) {
+  const qrt_preprocess* p = &spec->pre;
+  const int c = img->channels;
+  int h = img->height, w = img->width;
+  float* resized = NULL; /* only when resizing; else read the 8-bit pixels */
+  char msg[256];
+  if (c != spec->channels) {
+    snprintf(msg, sizeof msg, "image has %d channels, the model wants %d", c, spec->channels);
+    return fail(source, msg);
+  }
+  if (p->resize_short > 0) {
+    int rh = p->resize_short, rw = p->resize_short;
+    if (h <= w) rw = (int)lround((double)w * p->resize_short / h);
+    else rh = (int)lround((double)h * p->resize_short / w);
+    float* px = malloc((size_t)h * w * c * sizeof(float));
+    if (px != NULL) {
+      for (size_t i = 0; i < (size_t)h * w * c; ++i) px[i] = (float)img->pixels[i];
+      resized = resize_bilinear_f32(px, h, w, c, rh, rw);
+      free(px);
+    }
+    if (resized == NULL) return fail(source, "out of memory");
+    h = rh;
+    w = rw;
+  }
+  const int ch = p->crop_height > 0 ? p->crop_height : h;
+  const int cw = p->crop_width > 0 ? p->crop_width : w;
+  if (ch > h || cw > w || ch != spec->height || cw != spec->width) {
+    snprintf(msg, sizeof msg, "image is %dx%d (%dx%d after resize and crop), the model wants %dx%d",
+             img->height, img->width, ch, cw, spec->height, spec->width);
+    free(resized);
+    return fail(source, msg);
+  }
+  const int top = (h - ch) / 2, left = (w - cw) / 2;
+  const int bgr = p->channel_order != NULL && strcmp(p->channel_order, "BGR") == 0;
+  for (int y = 0; y < ch; ++y)
+    for (int x = 0; x < cw; ++x)
+      for (int k = 0; k < c; ++k) {
+        const size_t at = ((size_t)(y + top) * w + (x + left)) * c + (bgr ? c - 1 - k : k);
+        const float v = resized ? resized[at] : (float)img->pixels[at];
+        const float mean = (size_t)k < p->num_mean ? p->mean[k] : 0.0f;
+        const float stdv = (size_t)k < p->num_std ? p->std[k] : 1.0f;
+        out[((size_t)y * cw + x) * c + k] = (v / 255.0f - mean) / stdv;
+      }
+  free(resized);
+  return 0;
+}
+
+/* Runs one preprocessed input; fills `scores` (num_classes floats). */
+static int run_one(qrt_session* session, const float* input, size_t input_count, float* scores,
+                   size_t num_classes) {
+  if (qrt_session_set_input_f32(session, 0, input, input_count) != QRT_OK ||
+      qrt_session_run(session) != QRT_OK ||
+      qrt_session_get_output_f32(session, 0, scores, num_classes) != QRT_OK)
+    return fail("inference", qrt_session_last_error(session));
+  return 0;
+}
+
+static size_t argmax(const float* v, size_t n) {
+  size_t best = 0;
+  for (size_t i = 1; i < n; ++i)
+    if (v[i] > v[best]) best = i;
+  return best;
+}
+
+/* Prints the `top` best classes: name, softmax probability, raw score. */
+static void print_top(const qrt_model* model, const char* source, const float* scores, size_t n,
+                      size_t top, size_t* order /* n entries of scratch */) {
+  const float max = scores[argmax(scores, n)];
+  float sum = 0.0f;
+  for (size_t i = 0; i < n; ++i) {
+    sum += expf(scores[i] - max);
+    order[i] = i;
+  }
+  printf("%s:", source);
+  for (size_t t = 0; t < top && t < n; ++t) {
+    for (size_t i = t + 1; i < n; ++i) /* selection sort, best first */
+      if (scores[order[i]] > scores[order[t]]) {
+        const size_t swap = order[t];
+        order[t] = order[i];
+        order[i] = swap;
+      }
+    const size_t c = order[t];
+    const char* label = qrt_model_label(model, c);
+    if (label) printf("  %s", label);
+    else printf("  class %zu", c);
+    printf(" %.1f%% (%.3f)", 100.0f * expf(scores[c] - max) / sum, scores[c]);
+  }
+  printf("\n");
+}
+
+static double now_seconds(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Parses a non-negative count option; -1 if it is not one. */
+static long parse_count(const char* text) {
+  char* end = NULL;
+  const long v = strtol(text, &end, 10);
+  return (end == text || *end != '\0' || v < 0) ? -1 : v;
+}
+
+static int usage(void) {
+  fprintf(stderr,
+          "usage: qrt-classify MODEL.qrt [--top K] IMAGE...\n"
+          "       qrt-classify MODEL.qrt [--top K] --idx IMAGES.idx3[.gz]\n"
+          "                    [--idx-labels LABELS.idx1[.gz]] [--limit N] [--show N]\n");
+  return 2;
+}
+
+int main(int argc, char** argv) {
+  const char *idx_images = NULL, *idx_labels = NULL;
+  long top = 3, limit = 0, show = 5; /* limit 0: every image */
+  int first_image = argc;
+  if (argc < 3) return usage();
+  for (int i = 2; i < argc; ++i) {
+    const int has_value = i + 1 < argc;
+    if (strcmp(argv[i], "--idx") == 0 && has_value) idx_images = argv[++i];
+    else if (strcmp(argv[i], "--idx-labels") == 0 && has_value) idx_labels = argv[++i];
+    else if (strcmp(argv[i], "--top") == 0 && has_value) top = parse_count(argv[++i]);
+    else if (strcmp(argv[i], "--limit") == 0 && has_value) limit = parse_count(argv[++i]);
+    else if (strcmp(argv[i], "--show") == 0 && has_value) show = parse_count(argv[++i]);
+    else if (argv[i][0] == '-') return usage();
+    else { first_image = i; break; }
+  }
+  if ((idx_images == NULL) == (first_image == argc) || top < 1 || limit < 0 || show < 0 ||
+      (idx_labels && !idx_images))
+    return usage();
+
+  /* 1. Load. The error names the file and the place inside it. */
+  qrt_model* model = NULL;
+  qrt_session* session = NULL;
+  qrt_error err;
+  qrt_status st = qrt_model_load_file(argv[1], &model, &err);
+  if (st != QRT_OK) {
+    fprintf(stderr, "qrt-classify: %s (%s)\n", err.message, qrt_status_string(st));
+    return 1;
+  }
+  /* 2. What the input wants; 3. a session with its own arena. */
+  input_spec spec;
+  int rc = read_input_spec(model, &spec);
+  qrt_tensor_info out_info;
+  if (rc == 0 && (st = qrt_model_output_info(model, 0, &out_info)) != QRT_OK)
+    rc = fail("output 0", qrt_status_string(st));
+  if (rc == 0 && (st = qrt_session_create(model, NULL, &session, &err)) != QRT_OK) {
+    fprintf(stderr, "qrt-classify: session: %s (%s)\n", err.message, qrt_status_string(st));
+    rc = 1;
+  }
+  const size_t input_count = (size_t)spec.height * spec.width * spec.channels;
+  float* input = rc == 0 ? malloc(input_count * sizeof(float)) : NULL;
+  float* scores = rc == 0 ? malloc(out_info.num_elements * sizeof(float)) : NULL;
+  size_t* order = rc == 0 ? malloc(out_info.num_elements * sizeof(size_t)) : NULL;
+  if (rc == 0 && (!input || !scores || !order)) rc = fail("main", "out of memory");
+
+  /* 4. Classify: either IDX files or image files. */
+  if (rc == 0 && idx_images) {
+    idx_file images = {0}, labels = {0};
+    char msg[300];
+    rc = idx_load(idx_images, 3, &images, msg, sizeof msg) ? fail(idx_images, msg) : 0;
+    if (rc == 0 && idx_labels)
+      rc = idx_load(idx_labels, 1, &labels, msg, sizeof msg) ? fail(idx_labels, msg) : 0;
+    if (rc == 0 && idx_labels && labels.dims[0] != images.dims[0]) {
+      snprintf(msg, sizeof msg, "%u labels for %u images in %s", labels.dims[0], images.dims[0],
+               idx_images);
+      rc = fail(idx_labels, msg);
+    }
+    size_t n = images.dims[0], correct = 0;
+    if (limit > 0 && (size_t)limit < n) n = (size_t)limit;
+    const size_t plane = (size_t)images.dims[1] * images.dims[2];
+    double seconds = 0.0;
+    for (size_t i = 0; rc == 0 && i < n; ++i) {
+      image img = {(int)images.dims[1], (int)images.dims[2], 1, images.data + i * plane};
+      snprintf(msg, sizeof msg, "%s[%zu]", idx_images, i);
+      rc = preprocess(&img, &spec, input, msg);
+      const double t0 = now_seconds();
+      if (rc == 0) rc = run_one(session, input, input_count, scores, out_info.num_elements);
+      seconds += now_seconds() - t0;
+      if (rc != 0) break;
+      if (idx_labels && argmax(scores, out_info.num_elements) == labels.data[i]) ++correct;
+      if ((long)i < show) {
+        const char* truth = idx_labels ? qrt_model_label(model, labels.data[i]) : NULL;
+        if (truth) snprintf(msg, sizeof msg, "#%zu (label %s)", i, truth);
+        else if (idx_labels) snprintf(msg, sizeof msg, "#%zu (label %u)", i, labels.data[i]);
+        else snprintf(msg, sizeof msg, "#%zu", i);
+        print_top(model, msg, scores, out_info.num_elements, (size_t)top, order);
+      }
+    }
+    if (rc == 0 && n > 0) {
+      printf("%zu images, %.3f ms per inference\n", n, 1e3 * seconds / (double)n);
+      if (idx_labels)
+        printf("top-1 accuracy: %zu / %zu = %.2f%%\n", correct, n, 100.0 * correct / (double)n);
+    }
+    idx_free(&images);
+    idx_free(&labels);
+  }
+  for (int i = first_image; rc == 0 && i < argc; ++i) {
+    image img;
+    char msg[256];
+    if (image_load(argv[i], spec.channels, &img, msg, sizeof msg) != 0) {
+      rc = fail(argv[i], msg);
+      break;
+    }
+    rc = preprocess(&img, &spec, input, argv[i]);
+    if (rc == 0) rc = run_one(session, input, input_count, scores, out_info.num_elements);
+    if (rc == 0) print_top(model, argv[i], scores, out_info.num_elements, (size_t)top, order);
+    image_free(&img);
+  }
+
+  /* 5. Clean up: the session before the model it uses. */
+  free(input);
+  free(scores);
+  free(order);
+  qrt_session_destroy(session);
+  qrt_model_destroy(model);
+  return rc;
+}

@@ -1,0 +1,26 @@
+# same_as_eval.cmake: qrt-classify's int8 top-1 must equal qrt-eval's on the
+# same images, to the image: the C example preprocesses exactly like the
+# converter's tools. Arguments: -DCLASSIFY=prog|args... -DEVAL=prog|args...
+# ("|"-separated; both print a top-1 percentage with two decimals).
+cmake_minimum_required(VERSION 3.25)
+foreach(tool CLASSIFY EVAL)
+  string(REPLACE "|" ";" command "${${tool}}")
+  execute_process(COMMAND ${command} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  message("${out}")
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "${tool} failed (${rc}): ${err}")
+  endif()
+  if(tool STREQUAL "CLASSIFY")
+    string(REGEX MATCH "top-1 accuracy: [0-9]+ / [0-9]+ = ([0-9.]+)%" found "${out}")
+  else()
+    string(REGEX MATCH "int8 +top-1: ([0-9.]+)%" found "${out}")
+  endif()
+  if(NOT found)
+    message(FATAL_ERROR "${tool}: no top-1 line in its output")
+  endif()
+  set(${tool}_TOP1 "${CMAKE_MATCH_1}")
+endforeach()
+if(NOT CLASSIFY_TOP1 STREQUAL EVAL_TOP1)
+  message(FATAL_ERROR "qrt-classify top-1 ${CLASSIFY_TOP1}% != qrt-eval int8 top-1 ${EVAL_TOP1}%")
+endif()
+message("both: int8 top-1 ${CLASSIFY_TOP1}%")
