@@ -16,14 +16,21 @@ using namespace qrt::frontend::testing;
 
 namespace {
 
-// Converts the builder's model with 8 random calibration inputs and
-// compares runtime vs float on 3 other inputs: max |diff| <= tol * max|ref|.
+// Converts the builder's model and compares runtime vs float on 3 random
+// inputs: max |diff| <= tol * max|ref|. The calibration set (8 samples)
+// contains the 3 test inputs, so no value is clipped by a too-small range
+// and the difference is pure rounding error.
 void check_against_float(OnnxBuilder& b, const qrt::frontend::Shape& in_shape, float tol, int weight_bits = 8) {
   TempDir dir;
   write_bytes(dir.file("m.onnx"), b.serialize());
   qrt::frontend::Shape batch = in_shape;
   batch[0] = 8;
-  write_npy(dir.file("calib.npy"), batch, random_tensor(batch, 11).data);
+  std::vector<float> calib = random_tensor(batch, 11).data;
+  for (unsigned seed = 1; seed <= 3; ++seed) {
+    const std::vector<float> t = random_tensor(in_shape, seed).data;
+    std::copy(t.begin(), t.end(), calib.begin() + (seed - 1) * t.size());
+  }
+  write_npy(dir.file("calib.npy"), batch, calib);
   ConvertOptions o = npy_options(dir.file("m.onnx"), dir.file("calib.npy"));
   o.lower.weight_bits = weight_bits;
   const std::vector<uint8_t> bytes = convert_to_bytes(o, nullptr);
@@ -128,4 +135,22 @@ TEST_CASE("Gemm without transB, alpha/beta folded; 6-bit weights", "[lowering][r
   attr_f(g, "beta", 2.0f);
   b.output("y");
   check_against_float(b, {1, 4, 1, 1}, 0.08f, 6);
+}
+
+TEST_CASE("int8 concat of two branches, average pool, softmax", "[lowering][runtime]") {
+  OnnxBuilder b;
+  b.input("x", {1, 3, 6, 6})
+      .initializer("w1", random_tensor({4, 3, 3, 3}, 15))
+      .initializer("w2", random_tensor({2, 3, 1, 1}, 16))
+      .initializer("w3", random_tensor({5, 6, 1, 1}, 17));
+  attr_ints(b.node("Conv", {"x", "w1"}, {"a0"}, "c1"), "pads", {1, 1, 1, 1});
+  b.node("Relu", {"a0"}, {"a"}, "r1");
+  b.node("Conv", {"x", "w2"}, {"b"}, "c2");  // signed branch
+  attr_i(b.node("Concat", {"a", "b"}, {"cat"}, "concat"), "axis", 1);
+  auto& pool = b.node("AveragePool", {"cat"}, {"p"}, "avg");
+  attr_ints(attr_ints(attr_ints(pool, "kernel_shape", {3, 3}), "strides", {2, 2}), "pads", {1, 1, 1, 1});
+  b.node("Conv", {"p", "w3"}, {"c"}, "c3");
+  attr_i(b.node("Softmax", {"c"}, {"y"}, "sm"), "axis", 1);  // channel axis: last in NHWC
+  b.output("y");
+  check_against_float(b, {1, 3, 6, 6}, 0.05f);
 }
