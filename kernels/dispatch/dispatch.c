@@ -1,0 +1,151 @@
+// Kernel tables and selection (qrt/kernels/dispatch.h).
+#include "qrt/kernels/dispatch.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "qrt/kernels/neon.h"
+
+#if defined(__aarch64__) && defined(__linux__)
+#include <sys/auxv.h>
+#ifndef HWCAP_ASIMDDP
+#define HWCAP_ASIMDDP (1 << 20)
+#endif
+#ifndef HWCAP2_I8MM
+#define HWCAP2_I8MM (1 << 13)
+#endif
+#endif
+#if defined(QRT_KERNELS_HAVE_CPUINFO)
+#include <cpuinfo.h>
+#endif
+
+#define ROW(name, isa, acc, mr, nr, kr) \
+  {#name, isa, acc, {name, mr, nr, kr}}
+
+// Preference order: fastest first. The INT16 row of an ISA comes before its
+// INT32 row so INT16 layers pick it; INT32 layers skip it.
+static const qrt_gemm_s8_kernel kGemmRows[] = {
+#if QRT_KERNELS_HAVE_NEON
+    ROW(qrt_gemm_s8_acc32_ukernel_4x8c8__neoni8mm, QRT_ISA_I8MM, QRT_ACCUMULATOR_INT32, 4, 8, 8),
+    ROW(qrt_gemm_s8_acc32_ukernel_4x8c4__neondot, QRT_ISA_NEONDOT, QRT_ACCUMULATOR_INT32, 4, 8, 4),
+    ROW(qrt_gemm_s8_acc16_ukernel_4x8c2__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT16, 4, 8, 2),
+    ROW(qrt_gemm_s8_acc32_ukernel_4x8c2__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT32, 4, 8, 2),
+#endif
+    ROW(qrt_gemm_s8_acc16_ukernel_4x8c2__scalar, QRT_ISA_REF, QRT_ACCUMULATOR_INT16, 4, 8, 2),
+    ROW(qrt_gemm_s8_acc32_ukernel_4x8c2__scalar, QRT_ISA_REF, QRT_ACCUMULATOR_INT32, 4, 8, 2),
+};
+
+static const qrt_dwconv3x3_s8_kernel kDwconvRows[] = {
+#if QRT_KERNELS_HAVE_NEON
+    {"qrt_dwconv3x3_s8_acc32_ukernel_c8__neon", QRT_ISA_NEON, qrt_dwconv3x3_s8_acc32_ukernel_c8__neon},
+#endif
+    {"qrt_dwconv3x3_s8_acc32_ukernel_c8__scalar", QRT_ISA_REF, qrt_dwconv3x3_s8_acc32_ukernel_c8__scalar},
+};
+
+static const char* const kIsaNames[] = {"ref", "neon", "neondot", "i8mm"};
+enum { kNumIsas = 4 };
+
+// CPU features, read once.
+static pthread_once_t g_once = PTHREAD_ONCE_INIT;
+static int g_supported[kNumIsas];
+
+static void detect(void) {
+  g_supported[QRT_ISA_REF] = 1;
+#if QRT_KERNELS_HAVE_NEON
+  g_supported[QRT_ISA_NEON] = 1;  // Advanced SIMD is mandatory on ARMv8-A
+  int dot = 0, i8mm = 0;
+#if defined(__linux__)
+  dot = (getauxval(AT_HWCAP) & HWCAP_ASIMDDP) != 0;
+  i8mm = (getauxval(AT_HWCAP2) & HWCAP2_I8MM) != 0;
+#endif
+#if defined(QRT_KERNELS_HAVE_CPUINFO)
+  if (cpuinfo_initialize()) dot = cpuinfo_has_arm_neon_dot();
+#endif
+  g_supported[QRT_ISA_NEONDOT] = dot;
+  g_supported[QRT_ISA_I8MM] = i8mm && dot;
+#endif
+}
+
+const char* qrt_isa_name(qrt_isa isa) {
+  return (unsigned)isa < kNumIsas ? kIsaNames[isa] : "unknown";
+}
+
+int qrt_isa_supported(qrt_isa isa) {
+  if ((unsigned)isa >= kNumIsas) return 0;
+  pthread_once(&g_once, detect);
+  return g_supported[isa];
+}
+
+size_t qrt_gemm_s8_kernels(const qrt_gemm_s8_kernel** rows) {
+  *rows = kGemmRows;
+  return sizeof(kGemmRows) / sizeof(kGemmRows[0]);
+}
+
+size_t qrt_dwconv3x3_s8_kernels(const qrt_dwconv3x3_s8_kernel** rows) {
+  *rows = kDwconvRows;
+  return sizeof(kDwconvRows) / sizeof(kDwconvRows[0]);
+}
+
+static int fail(char* error, size_t size, const char* fmt, const char* a,
+                const char* b) {
+  if (size > 0) snprintf(error, size, fmt, a, b);
+  return 1;
+}
+
+int qrt_kernel_path_from_env(int* forced, qrt_isa* isa, char* error,
+                             size_t error_size) {
+  *forced = 0;
+  const char* v = getenv("QRT_KERNEL_PATH");
+  if (v == NULL || v[0] == '\0') return 0;
+  for (int i = 0; i < kNumIsas; i++) {
+    if (strcmp(v, kIsaNames[i]) != 0) continue;
+    if (!qrt_isa_supported((qrt_isa)i)) {
+      return fail(error, error_size,
+                  "QRT_KERNEL_PATH=%s: %s kernels are not available on this "
+                  "build or CPU", v, kIsaNames[i]);
+    }
+    *forced = 1;
+    *isa = (qrt_isa)i;
+    return 0;
+  }
+  return fail(error, error_size,
+              "QRT_KERNEL_PATH=%s: unknown path (expected ref, neon, neondot "
+              "or i8mm)%s", v, "");
+}
+
+int qrt_select_gemm_s8(qrt_accumulator accumulator,
+                       const qrt_gemm_s8_kernel** kernel, char* error,
+                       size_t error_size) {
+  *kernel = NULL;
+  int forced;
+  qrt_isa isa = QRT_ISA_REF;
+  if (qrt_kernel_path_from_env(&forced, &isa, error, error_size)) return 1;
+  for (size_t i = 0; i < sizeof(kGemmRows) / sizeof(kGemmRows[0]); i++) {
+    const qrt_gemm_s8_kernel* r = &kGemmRows[i];
+    if (forced ? r->isa != isa : !qrt_isa_supported(r->isa)) continue;
+    if (accumulator == QRT_ACCUMULATOR_INT32 && r->accumulator != QRT_ACCUMULATOR_INT32) continue;
+    *kernel = r;
+    return 0;
+  }
+  return fail(error, error_size, "no int8 GEMM kernel for path %s (%s)",
+              qrt_isa_name(isa),
+              accumulator == QRT_ACCUMULATOR_INT16 ? "INT16" : "INT32");
+}
+
+int qrt_select_dwconv3x3_s8(const qrt_dwconv3x3_s8_kernel** kernel,
+                            char* error, size_t error_size) {
+  *kernel = NULL;
+  int forced;
+  qrt_isa isa = QRT_ISA_REF;
+  if (qrt_kernel_path_from_env(&forced, &isa, error, error_size)) return 1;
+  for (size_t i = 0; i < sizeof(kDwconvRows) / sizeof(kDwconvRows[0]); i++) {
+    const qrt_dwconv3x3_s8_kernel* r = &kDwconvRows[i];
+    if (forced ? r->isa > isa : !qrt_isa_supported(r->isa)) continue;
+    *kernel = r;
+    return 0;
+  }
+  return fail(error, error_size, "no depthwise 3x3 kernel for path %s%s",
+              qrt_isa_name(isa), "");
+}

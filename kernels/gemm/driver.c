@@ -1,0 +1,93 @@
+// GEMM and GEMM-based convolution drivers: tile the output over a
+// micro-kernel (qrt/kernels/gemm.h), im2col MR rows at a time for KxK.
+#include <string.h>
+
+#include "qrt/kernels/gemm.h"
+
+static size_t out_size(const qrt_gemm_s8_epilogue* e) {
+  return e->output == QRT_GEMM_OUTPUT_S8 ? sizeof(int8_t) : sizeof(float);
+}
+
+// One block of mr <= MR rows against every panel.
+static void gemm_rows(const qrt_gemm_s8_ukernel* uk, size_t mr, size_t n,
+                      size_t k, const int8_t* a, size_t a_stride,
+                      const void* packed, uint8_t* c, size_t c_stride,
+                      const qrt_gemm_s8_epilogue* e, size_t int16_chunk) {
+  const size_t panel = qrt_gemm_s8_panel_size(k, uk->nr, uk->kr);
+  const size_t esize = out_size(e);
+  const uint8_t* w = (const uint8_t*)packed;
+  for (size_t n0 = 0; n0 < n; n0 += uk->nr, w += panel) {
+    const size_t nc = n - n0 < uk->nr ? n - n0 : uk->nr;
+    uk->fn(mr, nc, k, a, a_stride, w, c + n0 * esize, c_stride, e,
+           int16_chunk);
+  }
+}
+
+void qrt_gemm_s8(const qrt_gemm_s8_ukernel* uk, size_t m, size_t n, size_t k,
+                 const int8_t* a, size_t a_stride, const void* packed, void* c,
+                 size_t c_stride, const qrt_gemm_s8_epilogue* e,
+                 size_t int16_chunk) {
+  const size_t esize = out_size(e);
+  for (size_t m0 = 0; m0 < m; m0 += uk->mr) {
+    const size_t mr = m - m0 < uk->mr ? m - m0 : uk->mr;
+    gemm_rows(uk, mr, n, k, a + m0 * a_stride, a_stride, packed,
+              (uint8_t*)c + m0 * c_stride * esize, c_stride, e, int16_chunk);
+  }
+}
+
+static int reads_input_in_place(const qrt_conv2d_params* p) {
+  return p->kernel_height == 1 && p->kernel_width == 1 &&
+         p->stride_height == 1 && p->stride_width == 1 && p->pad_top == 0 &&
+         p->pad_left == 0 && p->pad_bottom == 0 && p->pad_right == 0;
+}
+
+size_t qrt_conv2d_s8_gemm_scratch_size(const qrt_conv2d_params* p,
+                                       const qrt_gemm_s8_ukernel* uk) {
+  if (reads_input_in_place(p)) return 0;
+  return (size_t)uk->mr * p->kernel_height * p->kernel_width *
+         p->input_channels;
+}
+
+// Row of output pixel `pixel` (batch-major): its KH*KW*IC window in OHWI
+// order, out-of-bounds taps filled with the input zero point.
+static void im2col_row(const qrt_conv2d_params* p, const int8_t* input,
+                       size_t pixel, int8_t* row) {
+  const size_t ow = p->output_width, oh = p->output_height;
+  const size_t ic = p->input_channels;
+  const size_t n = pixel / (oh * ow), oy = pixel / ow % oh, ox = pixel % ow;
+  for (size_t ky = 0; ky < p->kernel_height; ky++) {
+    const long iy = (long)(oy * p->stride_height + ky * p->dilation_height) -
+                    (long)p->pad_top;
+    for (size_t kx = 0; kx < p->kernel_width; kx++, row += ic) {
+      const long ix = (long)(ox * p->stride_width + kx * p->dilation_width) -
+                      (long)p->pad_left;
+      if (iy < 0 || iy >= (long)p->input_height || ix < 0 ||
+          ix >= (long)p->input_width) {
+        memset(row, (int8_t)p->input_zero_point, ic);
+      } else {
+        memcpy(row, input + ((n * p->input_height + (size_t)iy) *
+                                 p->input_width + (size_t)ix) * ic, ic);
+      }
+    }
+  }
+}
+
+void qrt_conv2d_s8_gemm(const qrt_gemm_s8_ukernel* uk,
+                        const qrt_conv2d_params* p, const int8_t* input,
+                        const void* packed, const qrt_gemm_s8_epilogue* e,
+                        size_t int16_chunk, int8_t* scratch, void* output) {
+  const size_t m = p->batch * p->output_height * p->output_width;
+  const size_t n = p->output_channels;
+  const size_t k = p->kernel_height * p->kernel_width * p->input_channels;
+  if (reads_input_in_place(p)) {
+    qrt_gemm_s8(uk, m, n, k, input, k, packed, output, n, e, int16_chunk);
+    return;
+  }
+  const size_t esize = out_size(e);
+  for (size_t m0 = 0; m0 < m; m0 += uk->mr) {
+    const size_t mr = m - m0 < uk->mr ? m - m0 : uk->mr;
+    for (size_t i = 0; i < mr; i++) im2col_row(p, input, m0 + i, scratch + i * k);
+    gemm_rows(uk, mr, n, k, scratch, k, packed,
+              (uint8_t*)output + m0 * n * esize, n, e, int16_chunk);
+  }
+}

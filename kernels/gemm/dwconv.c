@@ -1,0 +1,74 @@
+// Depthwise 3x3: weight packing and the portable c8 kernel
+// (qrt/kernels/dwconv.h). The NEON kernel walks the same loops.
+#include <string.h>
+
+#include "qrt/kernels/dwconv.h"
+
+enum { C = 8, TAPS = 9 };
+static const size_t kBlock = C * (sizeof(int32_t) + sizeof(float)) + TAPS * C;
+
+size_t qrt_dwconv3x3_s8_packed_size(size_t channels) {
+  return (channels + C - 1) / C * kBlock;
+}
+
+void qrt_dwconv3x3_s8_pack_weights(size_t channels, const int8_t* weights,
+                                   const int32_t* bias, const float* scales,
+                                   int32_t input_zero_point, void* packed) {
+  uint8_t* block = (uint8_t*)packed;
+  for (size_t c0 = 0; c0 < channels; c0 += C, block += kBlock) {
+    memset(block, 0, kBlock);
+    int32_t* b = (int32_t*)block;
+    float* s = (float*)(b + C);
+    int8_t* w = (int8_t*)(s + C);
+    for (size_t j = 0; j < C && c0 + j < channels; j++) {
+      uint32_t sum = 0;
+      for (size_t t = 0; t < TAPS; t++) {
+        const int8_t v = weights[(c0 + j) * TAPS + t];
+        w[t * C + j] = v;
+        sum += (uint32_t)(int32_t)v;
+      }
+      const uint32_t b0 = bias != NULL ? (uint32_t)bias[c0 + j] : 0u;
+      b[j] = (int32_t)(b0 - (uint32_t)input_zero_point * sum);
+      s[j] = scales[c0 + j];
+    }
+  }
+}
+
+void qrt_dwconv3x3_s8_acc32_ukernel_c8__scalar(const qrt_conv2d_params* p,
+                                               const int8_t* input,
+                                               const void* packed,
+                                               const qrt_gemm_s8_epilogue* e,
+                                               void* output) {
+  const size_t ch = p->input_channels;
+  size_t out = 0;
+  for (size_t n = 0; n < p->batch; n++) {
+    for (size_t oy = 0; oy < p->output_height; oy++) {
+      for (size_t ox = 0; ox < p->output_width; ox++) {
+        const uint8_t* block = (const uint8_t*)packed;
+        for (size_t c0 = 0; c0 < ch; c0 += C, block += kBlock) {
+          const int32_t* b = (const int32_t*)block;
+          const float* s = (const float*)(b + C);
+          const int8_t* w = (const int8_t*)(s + C);
+          const size_t nc = ch - c0 < C ? ch - c0 : C;
+          uint32_t acc[C];
+          for (size_t j = 0; j < C; j++) acc[j] = (uint32_t)b[j];
+          for (size_t t = 0; t < TAPS; t++) {
+            const long iy = (long)(oy * p->stride_height + t / 3 * p->dilation_height) - (long)p->pad_top;
+            const long ix = (long)(ox * p->stride_width + t % 3 * p->dilation_width) - (long)p->pad_left;
+            const int inside = iy >= 0 && iy < (long)p->input_height && ix >= 0 &&
+                               ix < (long)p->input_width;
+            const int8_t* x = !inside ? NULL : input + ((n * p->input_height + (size_t)iy) *
+                                           p->input_width + (size_t)ix) * ch + c0;
+            for (size_t j = 0; j < nc; j++) {
+              const int32_t xv = inside ? x[j] : p->input_zero_point;
+              acc[j] += (uint32_t)(xv * w[t * C + j]);
+            }
+          }
+          for (size_t j = 0; j < nc; j++)
+            qrt_gemm_s8_store_scalar((int32_t)acc[j], s[j], e, output, out + c0 + j);
+        }
+        out += ch;
+      }
+    }
+  }
+}

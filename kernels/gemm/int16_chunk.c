@@ -1,0 +1,37 @@
+// qrt_int16_chunk: the largest per-lane product count that cannot overflow
+// int16 for any channel (qrt/kernels/accumulation.h, docs/accumulation.md).
+#include "qrt/kernels/accumulation.h"
+
+size_t qrt_int16_chunk(const int8_t* weights, size_t channels, size_t k,
+                       int32_t x_min, int32_t x_max) {
+  const int32_t ax = x_min < 0 ? -x_min : x_min;
+  const int32_t bx = x_max < 0 ? -x_max : x_max;
+  const int64_t max_x = ax > bx ? ax : bx;
+  size_t chunk = k;
+  for (size_t c = 0; c < channels && chunk > 0; c++) {
+    // Counting sort of |w| (0..128), then take the largest first.
+    size_t count[129] = {0};
+    for (size_t i = 0; i < k; i++) {
+      const int32_t w = weights[c * k + i];
+      count[w < 0 ? -w : w]++;
+    }
+    int64_t sum = 0;
+    size_t n = 0;
+    for (int32_t v = 128; v >= 0 && n < chunk; v--) {
+      size_t take = count[v];
+      if (take > chunk - n) take = chunk - n;
+      if (max_x * v > 0) {
+        // How many of these fit before sum * max_x exceeds 32767?
+        const int64_t room = (32767 - max_x * sum) / (max_x * v);
+        if ((int64_t)take > room) {
+          n += (size_t)room;
+          chunk = n;
+          break;
+        }
+      }
+      sum += (int64_t)take * v;
+      n += take;
+    }
+  }
+  return chunk;
+}

@@ -1,0 +1,35 @@
+// The INT16 accumulation bound (docs/accumulation.md).
+//
+// An acc16 kernel sums int8 x int8 products in int16 lanes and widens them
+// into int32 every `int16_chunk` products per lane. The chunk is chosen from
+// the actual weights so that *no* selection of that many products can leave
+// int16, whatever order or lane assignment the kernel uses:
+//
+//   int16_chunk = max n such that for every output channel c
+//                 max|x| * (sum of the n largest |w[c, k]|) <= 32767
+//
+// with max|x| = max(|x_min|, |x_max|) of the int8-stored activation (128 for
+// a full-range or U8-shifted input). The converter calls this per layer and
+// stores the result in Conv2DOptions.int16_chunk.
+#ifndef QRT_KERNELS_ACCUMULATION_H_
+#define QRT_KERNELS_ACCUMULATION_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// weights [channels][k]; activations in [x_min, x_max] (int8 storage).
+// Returns a value in [1, k] (k itself when every full sum fits; 0 if k == 0).
+// Every int8 product fits (|x| <= 128, |w| <= 128: 16384), so it is never 0
+// for k > 0.
+size_t qrt_int16_chunk(const int8_t* weights, size_t channels, size_t k,
+                       int32_t x_min, int32_t x_max);
+
+#ifdef __cplusplus
+}  // extern "C"
+#endif
+
+#endif  // QRT_KERNELS_ACCUMULATION_H_

@@ -1,0 +1,82 @@
+// Kernel dispatch: which micro-kernel runs, chosen once per process.
+//
+// Every kernel compiled for this target is a row of a small table, in order
+// of preference (fastest first): {name, isa, accumulator, ukernel{fn, mr, nr,
+// kr}}. CPU features are read once (cpuinfo where it is linked, else
+// getauxval: AT_HWCAP & HWCAP_ASIMDDP, AT_HWCAP2 & HWCAP2_I8MM, which this
+// cpuinfo snapshot lacks). Selection takes the first row whose ISA the CPU
+// has and whose accumulator suits the layer: an INT32 layer needs an acc32
+// kernel; an INT16 layer may use either (acc16 is only a faster way to get
+// the same int32 sums), so a dotprod CPU runs it with SDOT.
+//
+// The environment variable QRT_KERNEL_PATH=ref|neon|neondot|i8mm forces one
+// ISA (ref = the portable C kernels), so every path is testable in one
+// binary; an unknown name, or an ISA this build or CPU lacks, is an error
+// (status non-zero, message naming the variable and the value).
+#ifndef QRT_KERNELS_DISPATCH_H_
+#define QRT_KERNELS_DISPATCH_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "qrt/kernels/dwconv.h"
+#include "qrt/kernels/gemm.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum qrt_isa {
+  QRT_ISA_REF = 0,      // portable C (__scalar / __ref kernels)
+  QRT_ISA_NEON = 1,     // ARMv8-A Advanced SIMD
+  QRT_ISA_NEONDOT = 2,  // + SDOT (armv8.2-a+dotprod)
+  QRT_ISA_I8MM = 3,     // + SMMLA (armv8.6-a+i8mm)
+} qrt_isa;
+
+// Numbered as schema/qrt.fbs enum Accumulator.
+typedef enum qrt_accumulator {
+  QRT_ACCUMULATOR_INT32 = 0,
+  QRT_ACCUMULATOR_INT16 = 1,
+} qrt_accumulator;
+
+typedef struct qrt_gemm_s8_kernel {
+  const char* name;
+  qrt_isa isa;
+  qrt_accumulator accumulator;  // how the kernel sums (INT16: needs a chunk)
+  qrt_gemm_s8_ukernel ukernel;
+} qrt_gemm_s8_kernel;
+
+typedef struct qrt_dwconv3x3_s8_kernel {
+  const char* name;
+  qrt_isa isa;
+  qrt_dwconv3x3_s8_fn fn;
+} qrt_dwconv3x3_s8_kernel;
+
+// "ref", "neon", "neondot", "i8mm" (the QRT_KERNEL_PATH spellings).
+const char* qrt_isa_name(qrt_isa isa);
+// 1 when kernels for isa are compiled in and the CPU can run them.
+int qrt_isa_supported(qrt_isa isa);
+
+// All rows compiled for this target, in preference order.
+size_t qrt_gemm_s8_kernels(const qrt_gemm_s8_kernel** rows);
+size_t qrt_dwconv3x3_s8_kernels(const qrt_dwconv3x3_s8_kernel** rows);
+
+// Reads QRT_KERNEL_PATH: 0 and *forced = 0 when unset or empty; 0 and
+// *forced = 1, *isa set for a valid supported name; otherwise non-zero with
+// a message in error (error_size bytes, may be 0).
+int qrt_kernel_path_from_env(int* forced, qrt_isa* isa, char* error,
+                             size_t error_size);
+
+// The kernel for a layer summing with `accumulator` (0 on success; on error
+// *kernel is NULL and error says why).
+int qrt_select_gemm_s8(qrt_accumulator accumulator,
+                       const qrt_gemm_s8_kernel** kernel, char* error,
+                       size_t error_size);
+int qrt_select_dwconv3x3_s8(const qrt_dwconv3x3_s8_kernel** kernel,
+                            char* error, size_t error_size);
+
+#ifdef __cplusplus
+}  // extern "C"
+#endif
+
+#endif  // QRT_KERNELS_DISPATCH_H_

@@ -1,0 +1,48 @@
+// Depthwise 3x3 convolution (groups == input == output channels), any
+// stride, dilation and padding, with packed weights.
+//
+// Packing: blocks of 8 channels (zero padded past `channels`), each
+//   int32 bias'[8]   bias - zx * sum of the channel's 9 weights
+//   float scale[8]   epilogue scale, as for the GEMM (qrt/kernels/gemm.h)
+//   int8  w[9][8]    tap-major (ky*3+kx), 8 channels per tap
+// so one 8-byte load gives a tap's weights for 8 consecutive NHWC channels.
+// Padded taps read the zero point, which the folded bias cancels exactly, so
+// the result equals qrt_conv2d_s8__ref / qrt_conv2d_s8_f32__ref.
+#ifndef QRT_KERNELS_DWCONV_H_
+#define QRT_KERNELS_DWCONV_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "qrt/kernels/gemm.h"
+#include "qrt/kernels/ref.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+size_t qrt_dwconv3x3_s8_packed_size(size_t channels);
+
+// weights OHWI [channels][3][3][1], bias [channels] or NULL, scales
+// [channels]; packed: qrt_dwconv3x3_s8_packed_size bytes, aligned to 4.
+void qrt_dwconv3x3_s8_pack_weights(size_t channels, const int8_t* weights,
+                                   const int32_t* bias, const float* scales,
+                                   int32_t input_zero_point, void* packed);
+
+// params: kernel 3x3, groups == input_channels == output_channels.
+typedef void (*qrt_dwconv3x3_s8_fn)(const qrt_conv2d_params* params,
+                                    const int8_t* input, const void* packed,
+                                    const qrt_gemm_s8_epilogue* epilogue,
+                                    void* output);
+
+void qrt_dwconv3x3_s8_acc32_ukernel_c8__scalar(const qrt_conv2d_params* params,
+                                               const int8_t* input,
+                                               const void* packed,
+                                               const qrt_gemm_s8_epilogue* epilogue,
+                                               void* output);
+
+#ifdef __cplusplus
+}  // extern "C"
+#endif
+
+#endif  // QRT_KERNELS_DWCONV_H_

@@ -1,0 +1,52 @@
+// aarch64 NEON kernels (kernels/neon/). Declared on every target so code can
+// name them; defined only when compiling for aarch64 (QRT_KERNELS_HAVE_NEON
+// is then 1). The dotprod and i8mm kernels execute SDOT / SMMLA: call them
+// only where qrt_isa_supported (qrt/kernels/dispatch.h) says the CPU has the
+// extension. Signatures and packing: qrt/kernels/gemm.h, dwconv.h.
+#ifndef QRT_KERNELS_NEON_H_
+#define QRT_KERNELS_NEON_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "qrt/kernels/dwconv.h"
+#include "qrt/kernels/gemm.h"
+
+#if defined(__aarch64__)
+#define QRT_KERNELS_HAVE_NEON 1
+#else
+#define QRT_KERNELS_HAVE_NEON 0
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define QRT_DECLARE_GEMM_UKERNEL(name)                                       \
+  void name(size_t mr, size_t nc, size_t k, const int8_t* a, size_t a_stride, \
+            const void* w, void* c, size_t c_stride,                          \
+            const qrt_gemm_s8_epilogue* epilogue, size_t int16_chunk);
+
+// KR = 2, weights in [-127, 127]: SMULL+SMLAL pairs into int16, SADALP.
+QRT_DECLARE_GEMM_UKERNEL(qrt_gemm_s8_acc32_ukernel_4x8c2__neon)
+// KR = 2: SMLAL into int16 for int16_chunk products per lane, SADALP.
+QRT_DECLARE_GEMM_UKERNEL(qrt_gemm_s8_acc16_ukernel_4x8c2__neon)
+// KR = 4: SDOT (armv8.2-a+dotprod).
+QRT_DECLARE_GEMM_UKERNEL(qrt_gemm_s8_acc32_ukernel_4x8c4__neondot)
+// KR = 8: SMMLA (armv8.6-a+i8mm).
+QRT_DECLARE_GEMM_UKERNEL(qrt_gemm_s8_acc32_ukernel_4x8c8__neoni8mm)
+
+#undef QRT_DECLARE_GEMM_UKERNEL
+
+// Depthwise 3x3, 8 channels per step, SMULL + SADDW (exact int32).
+void qrt_dwconv3x3_s8_acc32_ukernel_c8__neon(const qrt_conv2d_params* params,
+                                             const int8_t* input,
+                                             const void* packed,
+                                             const qrt_gemm_s8_epilogue* epilogue,
+                                             void* output);
+
+#ifdef __cplusplus
+}  // extern "C"
+#endif
+
+#endif  // QRT_KERNELS_NEON_H_

@@ -1,0 +1,128 @@
+// 4x8c2 int8 GEMM micro-kernels for baseline ARMv8 NEON (Cortex-A53 and up).
+//
+// Packing KR = 2: each 16-byte weight vector holds k pair (k, k+1) of the 8
+// channels, [c0k0 c0k1 c1k0 c1k1 ... c7k1]. The A pair (a[k], a[k+1]) of a
+// row is broadcast as an int16, giving [a0 a1 a0 a1 ...], so SMULL/SMLAL
+// produce int16 lanes 2j, 2j+1 = products of channel j, and SADALP adds each
+// lane pair into the int32 lane of channel j: no horizontal sums at the end.
+//
+// acc32: SMULL of pair (k, k+1) then SMLAL of pair (k+2, k+3): each int16
+//   lane holds two products, |w| <= 127 and |x| <= 128 give at most 32512,
+//   then SADALP. Valid for any 8-bit weights in [-127, 127].
+// acc16: SMLAL into int16 lanes for int16_chunk pair steps (one product per
+//   lane per step), then SADALP; the chunk comes from the model
+//   (docs/accumulation.md) and makes every int16 partial sum fit.
+//
+// Register use per row: 2 int32x4 accumulators (channels 0-3, 4-7), plus 2
+// int16x8 (acc16); rows past mr alias the last valid row and are not stored.
+#include <string.h>
+
+#include "epilogue_neon.h"
+#include "qrt/kernels/neon.h"
+
+enum { MR = 4, NR = 8 };
+
+static inline int8x16_t dup_pair(const int8_t* a) {
+  int16_t v;
+  memcpy(&v, a, 2);
+  return vreinterpretq_s8_s16(vdupq_n_s16(v));
+}
+
+// Pair (a[k], 0) for an odd k tail, read without going past the row.
+static inline int8x16_t dup_last(const int8_t* a) {
+  const int8_t pair[2] = {a[0], 0};
+  return dup_pair(pair);
+}
+
+static void rows(size_t mr, const int8_t* a, size_t a_stride,
+                 const int8_t* r[MR]) {
+  r[0] = a;
+  for (size_t i = 1; i < MR; i++) r[i] = i < mr ? r[i - 1] + a_stride : r[i - 1];
+}
+
+static void store(size_t mr, size_t nc, int32x4_t acc[MR][2],
+                  const float* scale, void* c, size_t c_stride,
+                  const qrt_gemm_s8_epilogue* e) {
+  for (size_t i = 0; i < mr; i++) {
+    qrt_neon_store_row8(acc[i][0], acc[i][1], scale, e,
+                        qrt_neon_row(c, i, c_stride, e), nc);
+  }
+}
+
+void qrt_gemm_s8_acc32_ukernel_4x8c2__neon(size_t mr, size_t nc, size_t k,
+    const int8_t* a, size_t a_stride, const void* w, void* c, size_t c_stride,
+    const qrt_gemm_s8_epilogue* e, size_t int16_chunk) {
+  (void)int16_chunk;
+  const int32_t* bias = (const int32_t*)w;
+  const float* scale = (const float*)(bias + NR);
+  const int8_t* wk = (const int8_t*)(scale + NR);
+  const int8_t* r[MR];
+  rows(mr, a, a_stride, r);
+  int32x4_t acc[MR][2];
+  const int32x4_t b0 = vld1q_s32(bias), b1 = vld1q_s32(bias + 4);
+  for (size_t i = 0; i < MR; i++) { acc[i][0] = b0; acc[i][1] = b1; }
+
+  size_t k0 = 0;
+  for (; k0 + 4 <= k; k0 += 4, wk += 32) {
+    const int8x16_t w01 = vld1q_s8(wk), w23 = vld1q_s8(wk + 16);
+    for (size_t i = 0; i < MR; i++) {
+      const int8x16_t x01 = dup_pair(r[i] + k0), x23 = dup_pair(r[i] + k0 + 2);
+      int16x8_t p0 = vmull_s8(vget_low_s8(x01), vget_low_s8(w01));
+      int16x8_t p1 = vmull_high_s8(x01, w01);
+      p0 = vmlal_s8(p0, vget_low_s8(x23), vget_low_s8(w23));
+      p1 = vmlal_high_s8(p1, x23, w23);
+      acc[i][0] = vpadalq_s16(acc[i][0], p0);
+      acc[i][1] = vpadalq_s16(acc[i][1], p1);
+    }
+  }
+  // 1..3 remaining k: one pair at a time (the packed k is padded to even).
+  for (; k0 < k; k0 += 2, wk += 16) {
+    const int8x16_t wv = vld1q_s8(wk);
+    for (size_t i = 0; i < MR; i++) {
+      const int8x16_t x = k0 + 2 <= k ? dup_pair(r[i] + k0) : dup_last(r[i] + k0);
+      acc[i][0] = vpadalq_s16(acc[i][0], vmull_s8(vget_low_s8(x), vget_low_s8(wv)));
+      acc[i][1] = vpadalq_s16(acc[i][1], vmull_high_s8(x, wv));
+    }
+  }
+  store(mr, nc, acc, scale, c, c_stride, e);
+}
+
+void qrt_gemm_s8_acc16_ukernel_4x8c2__neon(size_t mr, size_t nc, size_t k,
+    const int8_t* a, size_t a_stride, const void* w, void* c, size_t c_stride,
+    const qrt_gemm_s8_epilogue* e, size_t int16_chunk) {
+  const int32_t* bias = (const int32_t*)w;
+  const float* scale = (const float*)(bias + NR);
+  const int8_t* wk = (const int8_t*)(scale + NR);
+  const int8_t* r[MR];
+  rows(mr, a, a_stride, r);
+  int32x4_t acc[MR][2];
+  int16x8_t acc16[MR][2];
+  const int32x4_t b0 = vld1q_s32(bias), b1 = vld1q_s32(bias + 4);
+  for (size_t i = 0; i < MR; i++) {
+    acc[i][0] = b0; acc[i][1] = b1;
+    acc16[i][0] = vdupq_n_s16(0); acc16[i][1] = vdupq_n_s16(0);
+  }
+  const size_t chunk = int16_chunk == 0 ? 1 : int16_chunk;
+  size_t in_lane = 0;
+  for (size_t k0 = 0; k0 < k; k0 += 2, wk += 16) {
+    const int8x16_t wv = vld1q_s8(wk);
+    for (size_t i = 0; i < MR; i++) {
+      const int8x16_t x = k0 + 2 <= k ? dup_pair(r[i] + k0) : dup_last(r[i] + k0);
+      acc16[i][0] = vmlal_s8(acc16[i][0], vget_low_s8(x), vget_low_s8(wv));
+      acc16[i][1] = vmlal_high_s8(acc16[i][1], x, wv);
+    }
+    if (++in_lane == chunk) {
+      for (size_t i = 0; i < MR; i++) {
+        acc[i][0] = vpadalq_s16(acc[i][0], acc16[i][0]);
+        acc[i][1] = vpadalq_s16(acc[i][1], acc16[i][1]);
+        acc16[i][0] = vdupq_n_s16(0); acc16[i][1] = vdupq_n_s16(0);
+      }
+      in_lane = 0;
+    }
+  }
+  for (size_t i = 0; i < MR; i++) {
+    acc[i][0] = vpadalq_s16(acc[i][0], acc16[i][0]);
+    acc[i][1] = vpadalq_s16(acc[i][1], acc16[i][1]);
+  }
+  store(mr, nc, acc, scale, c, c_stride, e);
+}

@@ -1,0 +1,54 @@
+// 4x8c4 int8 GEMM micro-kernel with SDOT (armv8.2-a+dotprod; this file is
+// compiled with that -march and only called when the CPU has it).
+//
+// Packing KR = 4: two 16-byte weight vectors per group of 4 k hold channels
+// 0-3 and 4-7, each channel's 4 k values contiguous. A row's 4 bytes are
+// broadcast to every 32-bit lane, so SDOT adds a[k..k+3] . w[c, k..k+3] into
+// the int32 lane of channel c: exact int32, no intermediate narrowing.
+#include <string.h>
+
+#include "epilogue_neon.h"
+#include "qrt/kernels/neon.h"
+
+enum { MR = 4, NR = 8, KR = 4 };
+
+static inline int8x16_t dup_quad(const int8_t* a) {
+  int32_t v;
+  memcpy(&v, a, 4);
+  return vreinterpretq_s8_s32(vdupq_n_s32(v));
+}
+
+void qrt_gemm_s8_acc32_ukernel_4x8c4__neondot(size_t mr, size_t nc, size_t k,
+    const int8_t* a, size_t a_stride, const void* w, void* c, size_t c_stride,
+    const qrt_gemm_s8_epilogue* e, size_t int16_chunk) {
+  (void)int16_chunk;
+  const int32_t* bias = (const int32_t*)w;
+  const float* scale = (const float*)(bias + NR);
+  const int8_t* wk = (const int8_t*)(scale + NR);
+  const int8_t* r[MR];
+  r[0] = a;
+  for (size_t i = 1; i < MR; i++) r[i] = i < mr ? r[i - 1] + a_stride : r[i - 1];
+  int32x4_t acc[MR][2];
+  const int32x4_t b0 = vld1q_s32(bias), b1 = vld1q_s32(bias + 4);
+  for (size_t i = 0; i < MR; i++) { acc[i][0] = b0; acc[i][1] = b1; }
+
+  for (size_t k0 = 0; k0 < k; k0 += KR, wk += NR * KR) {
+    const int8x16_t w0 = vld1q_s8(wk), w1 = vld1q_s8(wk + 16);
+    for (size_t i = 0; i < MR; i++) {
+      int8x16_t x;
+      if (k0 + KR <= k) {
+        x = dup_quad(r[i] + k0);
+      } else {  // tail: zero the k past the row (its weights are zero too)
+        int8_t quad[KR] = {0, 0, 0, 0};
+        memcpy(quad, r[i] + k0, k - k0);
+        x = dup_quad(quad);
+      }
+      acc[i][0] = vdotq_s32(acc[i][0], w0, x);
+      acc[i][1] = vdotq_s32(acc[i][1], w1, x);
+    }
+  }
+  for (size_t i = 0; i < mr; i++) {
+    qrt_neon_store_row8(acc[i][0], acc[i][1], scale, e,
+                        qrt_neon_row(c, i, c_stride, e), nc);
+  }
+}
