@@ -1,0 +1,59 @@
+// The three ways to pick a tensor's clipping threshold t from what
+// calibration kept (tensor_histogram.h). The quantized range is then
+// [-t, t] for a signed tensor and [0, t] for an unsigned one; the backend
+// turns it into a scale (backend/quant_math.h: t / qmax).
+//
+//   minmax      t = max|x| (signed) or max(max x, 0) (unsigned); exact.
+//   percentile  t = the upper edge of the first histogram bin where the
+//               cumulative count reaches p% of all values (of |x|, or of
+//               max(x, 0)), never above the maximum; exact to one bin.
+//   kl          TensorRT's entropy scan + tolerance rule (kl.h): the
+//               largest candidate with KL <= T * KLmin.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+#include "calib/histogram.h"
+#include "calib/tensor_histogram.h"
+
+namespace qrt::calib {
+
+enum class Method { kMinMax, kPercentile, kKl };
+
+// "minmax", "percentile", "kl".
+const char* method_name(Method m);
+// The inverse; anything else throws CalibError naming it and the choices.
+Method parse_method(const std::string& name);
+
+// How one tensor is calibrated.
+struct TensorSettings {
+  bool is_unsigned = false;   // U8 (non-negative, e.g. after ReLU) or S8
+  int bits = 8;               // activation bits: L = num_levels(bits, is_unsigned)
+  Method method = Method::kKl;
+  double tolerance = 1.3;     // kl only: T >= 1 (the paper's default 1.3)
+  double percentile = 99.99;  // percentile only: in (0, 100]
+};
+
+// A chosen threshold and how it was found (for logs and model metadata).
+struct Threshold {
+  float threshold = 0.0f;   // >= 0
+  Method method = Method::kKl;
+  float max = 0.0f;         // the MinMax threshold, for comparison
+  // kl only: number of candidates, the minimum KL and the chosen one's KL,
+  // and the threshold of the plain-KL (T = 1) choice.
+  size_t candidates = 0;
+  double kl_min = 0.0;
+  double kl_chosen = 0.0;
+  float kl_argmin_threshold = 0.0f;
+};
+
+float minmax_threshold(const TensorHistogram& t, bool is_unsigned);
+// `hist` is the histogram of |x| or of max(x, 0); percent in (0, 100].
+float percentile_threshold(const Histogram& hist, double percent);
+Threshold kl_threshold(const Histogram& hist, int levels, double tolerance);
+
+// The threshold of one tensor under `s` (validates s, naming the tensor).
+Threshold compute_threshold(const TensorHistogram& t, const TensorSettings& s);
+
+}  // namespace qrt::calib
