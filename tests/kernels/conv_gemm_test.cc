@@ -1,0 +1,122 @@
+// Convolution through the GEMM driver (im2col / in-place 1x1) and the
+// depthwise 3x3 kernels, for every runnable kernel row, against the naive
+// conv formula with ConvTester: exact equality, s8 and f32 epilogues.
+#include <catch2/catch.hpp>
+
+#include <vector>
+
+#include "conv_tester.h"
+#include "kernel_rows.h"
+#include "qrt/kernels/accumulation.h"
+#include "qrt/kernels/dwconv.h"
+#include "qrt/kernels/gemm.h"
+
+using qrt_test::ConvTester;
+
+namespace {
+
+// ConvTester takes plain function pointers: the kernel under test goes here.
+const qrt_gemm_s8_kernel* g_gemm = nullptr;
+qrt_dwconv3x3_s8_fn g_dwconv = nullptr;
+
+template <typename Out>
+void gemm_conv(const qrt_conv2d_params* p, const int8_t* x, const int8_t* w,
+               const int32_t* bias, const float* scales,
+               const qrt_gemm_s8_epilogue& e, Out* y) {
+  const qrt_gemm_s8_ukernel& uk = g_gemm->ukernel;
+  const size_t k = p->kernel_height * p->kernel_width * p->input_channels;
+  std::vector<uint8_t> packed(qrt_gemm_s8_packed_size(p->output_channels, k, uk.nr, uk.kr));
+  qrt_gemm_s8_pack_weights(p->output_channels, k, uk.nr, uk.kr, w, bias, scales,
+                           p->input_zero_point, packed.data());
+  std::vector<int8_t> scratch(qrt_conv2d_s8_gemm_scratch_size(p, &uk));
+  const size_t chunk = qrt_int16_chunk(w, p->output_channels, k, -128, 127);
+  qrt_conv2d_s8_gemm(&uk, p, x, packed.data(), &e, chunk, scratch.data(), y);
+}
+
+void gemm_conv_s8(const qrt_conv2d_params* p, const int8_t* x, const int8_t* w,
+                  const int32_t* bias, const qrt_requant_s8_params* rq, int8_t* y) {
+  gemm_conv(p, x, w, bias, rq->multipliers,
+            qrt_gemm_s8_epilogue_s8(rq->output_zero_point, rq->output_min, rq->output_max), y);
+}
+
+void gemm_conv_f32(const qrt_conv2d_params* p, const int8_t* x, const int8_t* w,
+                   const int32_t* bias, const qrt_dequant_f32_params* dq, float* y) {
+  gemm_conv(p, x, w, bias, dq->scales, qrt_gemm_s8_epilogue_f32(dq->output_min, dq->output_max), y);
+}
+
+template <typename Out>
+void dwconv(const qrt_conv2d_params* p, const int8_t* x, const int8_t* w,
+            const int32_t* bias, const float* scales, const qrt_gemm_s8_epilogue& e,
+            Out* y) {
+  REQUIRE(p->groups == p->input_channels);
+  REQUIRE(p->kernel_height == 3);
+  REQUIRE(p->kernel_width == 3);
+  std::vector<uint8_t> packed(qrt_dwconv3x3_s8_packed_size(p->input_channels));
+  qrt_dwconv3x3_s8_pack_weights(p->input_channels, w, bias, scales, p->input_zero_point,
+                                packed.data());
+  g_dwconv(p, x, packed.data(), &e, y);
+}
+
+void dwconv_s8(const qrt_conv2d_params* p, const int8_t* x, const int8_t* w,
+               const int32_t* bias, const qrt_requant_s8_params* rq, int8_t* y) {
+  dwconv(p, x, w, bias, rq->multipliers,
+         qrt_gemm_s8_epilogue_s8(rq->output_zero_point, rq->output_min, rq->output_max), y);
+}
+
+void dwconv_f32(const qrt_conv2d_params* p, const int8_t* x, const int8_t* w,
+                const int32_t* bias, const qrt_dequant_f32_params* dq, float* y) {
+  dwconv(p, x, w, bias, dq->scales, qrt_gemm_s8_epilogue_f32(dq->output_min, dq->output_max), y);
+}
+
+}  // namespace
+
+TEST_CASE("conv2d_s8 via GEMM: 1x1, KxK, strides, padding, dilation", "[conv][gemm]") {
+  for (const auto& row : qrt_test::runnable_gemm_rows()) {
+    g_gemm = &row;
+    INFO(row.name);
+    // 1x1 in place (input rows are the A rows).
+    ConvTester().input_size(5, 7).kernel_size(1, 1).padding(0).group_input_channels(13)
+        .group_output_channels(19).input_zero_point(-9).test_s8(gemm_conv_s8);
+    // 1x1 stride 2: im2col.
+    ConvTester().input_size(6, 5).kernel_size(1, 1).stride(2).padding(0)
+        .group_input_channels(8).group_output_channels(8).test_s8(gemm_conv_s8);
+    for (size_t stride : {1, 2})
+      ConvTester().batch(2).input_size(7, 6).kernel_size(3, 3).stride(stride).padding(1)
+          .group_input_channels(3).group_output_channels(17).input_zero_point(25)
+          .test_s8(gemm_conv_s8);
+    ConvTester().input_size(9, 8).kernel_size(5, 3).padding(2, 1, 0, 3).dilation(2, 1)
+        .group_input_channels(4).group_output_channels(9).input_zero_point(-128)
+        .output_zero_point(5).qmin(-100).qmax(90).test_s8(gemm_conv_s8);
+    ConvTester().input_size(4, 4).kernel_size(3, 3).padding(1).group_input_channels(70)
+        .group_output_channels(5).test_s8(gemm_conv_s8);
+    ConvTester().input_size(5, 5).kernel_size(3, 3).padding(1).group_input_channels(6)
+        .group_output_channels(10).weight_bits(6).test_s8(gemm_conv_s8);
+    ConvTester().input_size(5, 5).kernel_size(3, 3).padding(1).group_input_channels(6)
+        .group_output_channels(10).input_zero_point(3).activation(QRT_ACTIVATION_RELU6)
+        .test_f32(gemm_conv_f32);
+  }
+}
+
+TEST_CASE("dwconv3x3_s8: stride 1 and 2, padding, channel tails", "[conv][dwconv]") {
+  for (const auto& row : qrt_test::runnable_dwconv_rows()) {
+    g_dwconv = row.fn;
+    INFO(row.name);
+    for (size_t channels : {1, 7, 8, 9, 17, 32})
+      for (size_t stride : {1, 2}) {
+        INFO("channels " << channels << " stride " << stride);
+        ConvTester().input_size(7, 6).kernel_size(3, 3).stride(stride).padding(1)
+            .groups(channels).group_input_channels(1).group_output_channels(1)
+            .input_zero_point(-17).test_s8(dwconv_s8);
+        ConvTester().batch(2).input_size(5, 9).kernel_size(3, 3).stride(stride)
+            .padding(0, 1, 2, 0).groups(channels).group_input_channels(1)
+            .group_output_channels(1).input_zero_point(127).output_zero_point(-3)
+            .qmin(-50).qmax(100).test_s8(dwconv_s8);
+        ConvTester().input_size(6, 6).kernel_size(3, 3).stride(stride).padding(1)
+            .groups(channels).group_input_channels(1).group_output_channels(1)
+            .input_zero_point(-128).activation(QRT_ACTIVATION_RELU).test_f32(dwconv_f32);
+      }
+    // Dilation works too (the taps are addressed generically).
+    ConvTester().input_size(8, 8).kernel_size(3, 3).dilation(2).padding(2).groups(12)
+        .group_input_channels(1).group_output_channels(1).test_s8(dwconv_s8);
+  }
+}

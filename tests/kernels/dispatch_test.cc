@@ -1,0 +1,114 @@
+// The dispatch table and QRT_KERNEL_PATH: rows are consistent with their
+// names, selection honours the accumulator and the CPU, a forced path picks
+// that ISA's kernels or fails with a message naming the variable.
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <string>
+
+#include "gemm_tester.h"
+#include "qrt/kernels/dispatch.h"
+#include "qrt/kernels/neon.h"
+
+namespace {
+
+// Sets QRT_KERNEL_PATH for one scope, then removes it.
+struct ScopedPath {
+  explicit ScopedPath(const char* v) { setenv("QRT_KERNEL_PATH", v, 1); }
+  ~ScopedPath() { unsetenv("QRT_KERNEL_PATH"); }
+};
+
+std::string suffix(qrt_isa isa) {
+  switch (isa) {
+    case QRT_ISA_REF: return "__scalar";
+    case QRT_ISA_NEON: return "__neon";
+    case QRT_ISA_NEONDOT: return "__neondot";
+    case QRT_ISA_I8MM: return "__neoni8mm";
+  }
+  return "?";
+}
+
+}  // namespace
+
+TEST_CASE("dispatch rows match their names", "[dispatch]") {
+  const qrt_gemm_s8_kernel* rows;
+  const size_t count = qrt_gemm_s8_kernels(&rows);
+  REQUIRE(count == (QRT_KERNELS_HAVE_NEON ? 6u : 2u));
+  for (size_t i = 0; i < count; i++) {
+    const std::string name = rows[i].name;
+    INFO(name);
+    CHECK(name.size() > suffix(rows[i].isa).size());
+    CHECK(name.substr(name.size() - suffix(rows[i].isa).size()) == suffix(rows[i].isa));
+    const std::string tile = "_" + std::to_string(rows[i].ukernel.mr) + "x" +
+                             std::to_string(rows[i].ukernel.nr) + "c" +
+                             std::to_string(rows[i].ukernel.kr) + "__";
+    CHECK(name.find(tile) != std::string::npos);
+    CHECK(name.find(rows[i].accumulator == QRT_ACCUMULATOR_INT16 ? "_acc16_" : "_acc32_") !=
+          std::string::npos);
+  }
+  CHECK(qrt_isa_supported(QRT_ISA_REF) == 1);
+  CHECK(qrt_isa_supported(QRT_ISA_NEON) == QRT_KERNELS_HAVE_NEON);
+}
+
+TEST_CASE("dispatch default selection", "[dispatch]") {
+  unsetenv("QRT_KERNEL_PATH");
+  char error[256] = "";
+  const qrt_gemm_s8_kernel* k32 = nullptr;
+  const qrt_gemm_s8_kernel* k16 = nullptr;
+  REQUIRE(qrt_select_gemm_s8(QRT_ACCUMULATOR_INT32, &k32, error, sizeof error) == 0);
+  REQUIRE(qrt_select_gemm_s8(QRT_ACCUMULATOR_INT16, &k16, error, sizeof error) == 0);
+  CHECK(k32->accumulator == QRT_ACCUMULATOR_INT32);
+  qrt_isa best = QRT_ISA_REF;
+  for (qrt_isa isa : {QRT_ISA_NEON, QRT_ISA_NEONDOT, QRT_ISA_I8MM})
+    if (qrt_isa_supported(isa)) best = isa;
+  CHECK(k32->isa == best);
+  // INT16 layers: the acc16 NEON kernel on a plain NEON CPU, else the best.
+  CHECK(k16->isa == best);
+  if (best == QRT_ISA_NEON || best == QRT_ISA_REF)
+    CHECK(k16->accumulator == QRT_ACCUMULATOR_INT16);
+  WARN("selected " << k32->name << " (INT32), " << k16->name << " (INT16)");
+  const qrt_dwconv3x3_s8_kernel* dw = nullptr;
+  REQUIRE(qrt_select_dwconv3x3_s8(&dw, error, sizeof error) == 0);
+  CHECK(dw->isa == (QRT_KERNELS_HAVE_NEON ? QRT_ISA_NEON : QRT_ISA_REF));
+}
+
+TEST_CASE("QRT_KERNEL_PATH forces each available path, runs it exactly", "[dispatch]") {
+  for (qrt_isa isa : {QRT_ISA_REF, QRT_ISA_NEON, QRT_ISA_NEONDOT, QRT_ISA_I8MM}) {
+    ScopedPath path(qrt_isa_name(isa));
+    INFO("QRT_KERNEL_PATH=" << qrt_isa_name(isa));
+    char error[256] = "";
+    const qrt_gemm_s8_kernel* k = nullptr;
+    const int status = qrt_select_gemm_s8(QRT_ACCUMULATOR_INT32, &k, error, sizeof error);
+    if (!qrt_isa_supported(isa)) {
+      CHECK(status != 0);
+      CHECK(k == nullptr);
+      CHECK(std::string(error) == std::string("QRT_KERNEL_PATH=") + qrt_isa_name(isa) + ": " +
+                                      qrt_isa_name(isa) +
+                                      " kernels are not available on this build or CPU");
+      continue;
+    }
+    REQUIRE(status == 0);
+    CHECK(k->isa == isa);
+    qrt_test::GemmTester().m(5).n(11).k(77).input_zero_point(4).test(k->ukernel);
+    const qrt_gemm_s8_kernel* k16 = nullptr;
+    REQUIRE(qrt_select_gemm_s8(QRT_ACCUMULATOR_INT16, &k16, error, sizeof error) == 0);
+    CHECK(k16->isa == isa);
+    qrt_test::GemmTester().m(5).n(11).k(77).weight_bits(5).test(k16->ukernel);
+    const qrt_dwconv3x3_s8_kernel* dw = nullptr;
+    REQUIRE(qrt_select_dwconv3x3_s8(&dw, error, sizeof error) == 0);
+    CHECK(dw->isa <= isa);
+  }
+}
+
+TEST_CASE("QRT_KERNEL_PATH unknown value is an error naming it", "[dispatch]") {
+  ScopedPath path("avx9000");
+  char error[256] = "";
+  const qrt_gemm_s8_kernel* k = nullptr;
+  CHECK(qrt_select_gemm_s8(QRT_ACCUMULATOR_INT32, &k, error, sizeof error) != 0);
+  CHECK(k == nullptr);
+  CHECK(std::string(error) ==
+        "QRT_KERNEL_PATH=avx9000: unknown path (expected ref, neon, neondot or i8mm)");
+  const qrt_dwconv3x3_s8_kernel* dw = nullptr;
+  CHECK(qrt_select_dwconv3x3_s8(&dw, error, sizeof error) != 0);
+  CHECK(dw == nullptr);
+}
