@@ -140,7 +140,7 @@ TEST_CASE("histogram: bounded memory over 1e6 values and many range growths", "[
 
 TEST_CASE("histogram: tiny and huge values bin exactly", "[calib][histogram]") {
   Histogram h(16);
-  const float tiny[] = {1e-45f, 3e-45f};  // subnormals: 2^-149 and 2^-147-ish
+  const float tiny[] = {1e-45f, 3e-45f};  // subnormals (2^-149 and 2^-148 + 2^-149)
   h.add(tiny, 2);
   CHECK(h.counts() == direct_counts({1e-45f, 3e-45f}, 16, h.range_exponent()));
   const float huge[] = {3e38f};
