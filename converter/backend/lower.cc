@@ -162,9 +162,13 @@ int32_t Lowerer::add_weights(const std::string& name, const std::vector<float>& 
   t.zero_point.assign(q.scales.size(), 0);
   t.axis = 0;
   t.bits = opt_.weight_bits;
-  std::vector<uint8_t> bytes(q.values.size());
-  std::memcpy(bytes.data(), q.values.data(), bytes.size());
-  t.buffer = m_.add_buffer(std::move(bytes));
+  if (opt_.weight_bits < 8) {
+    t.buffer = m_.add_buffer(pack_bits(q.values, opt_.weight_bits), uint8_t(opt_.weight_bits));
+  } else {
+    std::vector<uint8_t> bytes(q.values.size());
+    std::memcpy(bytes.data(), q.values.data(), bytes.size());
+    t.buffer = m_.add_buffer(std::move(bytes));
+  }
   *scales = std::move(q.scales);
   return m_.add_tensor(std::move(t));
 }

@@ -76,19 +76,24 @@ struct LMetadata {
   std::vector<std::string> labels;
 };
 
+struct LBuffer {
+  std::vector<uint8_t> data;
+  uint8_t packed_bits = 0;  // 4..7: S8 weights bit-packed (quant_math.h)
+};
+
 struct LoweredModel {
   LMetadata metadata;
   std::vector<LTensor> tensors;
   std::vector<LOperator> operators;  // execution order
-  std::vector<std::vector<uint8_t>> buffers{std::vector<uint8_t>{}};  // [0] is empty
+  std::vector<LBuffer> buffers{LBuffer{}};  // [0] is empty
   std::vector<int32_t> inputs, outputs;
 
   int32_t add_tensor(LTensor t) {
     tensors.push_back(std::move(t));
     return int32_t(tensors.size() - 1);
   }
-  uint32_t add_buffer(std::vector<uint8_t> bytes) {
-    buffers.push_back(std::move(bytes));
+  uint32_t add_buffer(std::vector<uint8_t> bytes, uint8_t packed_bits = 0) {
+    buffers.push_back(LBuffer{std::move(bytes), packed_bits});
     return uint32_t(buffers.size() - 1);
   }
 };

@@ -40,6 +40,18 @@ int32_t quantize_bias(float bias, float input_scale, float weight_scale) {
   return static_cast<int32_t>(q);
 }
 
+std::vector<uint8_t> pack_bits(const std::vector<int8_t>& values, int bits) {
+  if (bits < 1 || bits > 8) throw ConvertError("pack_bits: bits must be 1..8, got " + std::to_string(bits));
+  std::vector<uint8_t> out((values.size() * size_t(bits) + 7) / 8, 0);
+  size_t bit = 0;
+  for (int8_t v : values) {
+    const uint32_t u = uint32_t(uint8_t(v)) & ((1u << bits) - 1u);
+    for (int k = 0; k < bits; ++k, ++bit)
+      if (u & (1u << k)) out[bit / 8] = uint8_t(out[bit / 8] | (1u << (bit % 8)));
+  }
+  return out;
+}
+
 float activation_scale(float lo, float hi, bool is_unsigned, int bits) {
   if (bits < 4 || bits > 8) throw ConvertError("activation bits must be 4..8, got " + std::to_string(bits));
   if (is_unsigned) {

@@ -14,6 +14,10 @@
 //     U8 (known non-negative):  scale = max(hi, 0) / (2^b - 1)
 //     S8 (otherwise):           scale = max(|lo|, |hi|) / (2^(b-1) - 1)
 // A range that is all zero gets scale 1 / qmax (any scale represents 0).
+//
+// Weights below 8 bits are stored bit-packed (schema Buffer.packed_bits):
+// one bit stream, element i in stream bits [i*b, i*b + b), stream bit k is
+// bit k % 8 of byte k / 8, each element two's complement, LSB first.
 #pragma once
 
 #include <cstdint>
@@ -31,6 +35,9 @@ QuantizedWeights quantize_weights_per_channel(const float* w, int channels, int6
 
 // One bias value (see above).
 int32_t quantize_bias(float bias, float input_scale, float weight_scale);
+
+// Packs int8 values (each within `bits`, 4..7) as described above.
+std::vector<uint8_t> pack_bits(const std::vector<int8_t>& values, int bits);
 
 // Largest magnitude of S8 values / largest U8 value for `bits`.
 int s8_qmax(int bits);

@@ -97,14 +97,14 @@ std::vector<uint8_t> serialize_model(const LoweredModel& m) {
   auto ops_vec = b.CreateVector(ops);
 
   std::vector<fb::Offset<schema::Buffer>> buffers;
-  for (const std::vector<uint8_t>& data : m.buffers) {
-    if (data.empty()) {
+  for (const LBuffer& buf : m.buffers) {
+    if (buf.data.empty()) {
       buffers.push_back(schema::CreateBuffer(b, 0, 0));
       continue;
     }
-    b.ForceVectorAlignment(data.size(), 1, 16);  // force_align: 16 (see environment notes)
-    auto vec = b.CreateVector(data);
-    buffers.push_back(schema::CreateBuffer(b, vec, 0));
+    b.ForceVectorAlignment(buf.data.size(), 1, 16);  // force_align: 16 (see environment notes)
+    auto vec = b.CreateVector(buf.data);
+    buffers.push_back(schema::CreateBuffer(b, vec, buf.packed_bits));
   }
   auto buffers_vec = b.CreateVector(buffers);
   auto inputs = b.CreateVector(m.inputs);

@@ -132,7 +132,14 @@ TEST_CASE("weights and bias tensors: OHWI, per-channel S8, S32 bias scale", "[pl
   REQUIRE(w.scale.size() == 4);
   REQUIRE(bias.dtype == DType::S32);
   for (size_t c = 0; c < 4; ++c) REQUIRE(bias.scale[c] == x.scale[0] * w.scale[c]);
-  for (uint8_t v : m.buffers[w.buffer]) REQUIRE((int8_t(v) >= -15 && int8_t(v) <= 15));
+  // 5-bit weights are stored bit-packed: 24 values * 5 bits = 15 bytes.
+  REQUIRE(m.buffers[w.buffer].packed_bits == 5);
+  REQUIRE(m.buffers[w.buffer].data.size() == 15);
+  LowerOptions eight;
+  const LoweredModel m8 = lower_graph(g, calibrate(g), eight);
+  const LTensor& w8 = m8.tensors[size_t(m8.operators[1].inputs[1])];
+  REQUIRE(m8.buffers[w8.buffer].packed_bits == 0);
+  REQUIRE(m8.buffers[w8.buffer].data.size() == 24);
 }
 
 TEST_CASE("unsupported graphs name the node", "[placement][errors]") {

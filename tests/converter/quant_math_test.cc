@@ -73,3 +73,20 @@ TEST_CASE("activation scales: U8 uses [0, max], S8 the larger magnitude", "[quan
   REQUIRE(activation_scale(0.0f, 0.0f, false, 8) == 1.0f / 127.0f);
   REQUIRE(activation_scale(-1.0f, 0.0f, true, 8) == 1.0f / 255.0f);
 }
+
+TEST_CASE("bit packing: little-endian bit stream of two's complement values", "[quant]") {
+  // The schema's example: 4 bits, -1 then 2 -> 0x2F.
+  REQUIRE(pack_bits({-1, 2}, 4) == std::vector<uint8_t>{0x2F});
+  // 5 bits: 3 | -2 << 5 | 15 << 10 | -16 << 15 (each masked to 5 bits)
+  // = 0x83FC3 -> bytes C3 3F 08.
+  REQUIRE(pack_bits({3, -2, 15, -16}, 5) == std::vector<uint8_t>{0xC3, 0x3F, 0x08});
+  const std::vector<int8_t> v = {-63, 0, 63, -1, 1, 7, -8};
+  const std::vector<uint8_t> p = pack_bits(v, 7);
+  REQUIRE(p.size() == 7);  // 49 bits
+  for (size_t i = 0; i < v.size(); ++i) {  // read each element back
+    int x = 0;
+    for (int k = 0; k < 7; ++k) x |= ((p[(i * 7 + size_t(k)) / 8] >> ((i * 7 + size_t(k)) % 8)) & 1) << k;
+    if (x & 0x40) x -= 0x80;
+    REQUIRE(x == v[i]);
+  }
+}
