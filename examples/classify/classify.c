@@ -37,6 +37,17 @@ typedef struct input_spec {
   qrt_preprocess pre;
 } input_spec;
 
+/* Everything one classification needs, set up once in main. */
+typedef struct classifier {
+  const qrt_model* model;
+  qrt_session* session;
+  input_spec spec;
+  size_t input_count, num_classes;
+  float* input;  /* input_count floats: the preprocessed image */
+  float* scores; /* num_classes floats: the model's output */
+  size_t* order; /* num_classes: scratch for sorting the scores */
+} classifier;
+
 static int fail(const char* where, const char* message) {
   fprintf(stderr, "qrt-classify: %s: %s\n", where, message);
   return 1;
@@ -113,16 +124,6 @@ static int preprocess(const image* img, const input_spec* spec, float* out, cons
   return 0;
 }
 
-/* Runs one preprocessed input; fills `scores` (num_classes floats). */
-static int run_one(qrt_session* session, const float* input, size_t input_count, float* scores,
-                   size_t num_classes) {
-  if (qrt_session_set_input_f32(session, 0, input, input_count) != QRT_OK ||
-      qrt_session_run(session) != QRT_OK ||
-      qrt_session_get_output_f32(session, 0, scores, num_classes) != QRT_OK)
-    return fail("inference", qrt_session_last_error(session));
-  return 0;
-}
-
 static size_t argmax(const float* v, size_t n) {
   size_t best = 0;
   for (size_t i = 1; i < n; ++i)
@@ -177,6 +178,77 @@ static int usage(void) {
   return 2;
 }
 
+/* Runs the model on c->input; fills c->scores. */
+static int run_one(classifier* c) {
+  if (qrt_session_set_input_f32(c->session, 0, c->input, c->input_count) != QRT_OK ||
+      qrt_session_run(c->session) != QRT_OK ||
+      qrt_session_get_output_f32(c->session, 0, c->scores, c->num_classes) != QRT_OK)
+    return fail("inference", qrt_session_last_error(c->session));
+  return 0;
+}
+
+/* Classifies image files, printing the top classes of each. */
+static int classify_files(classifier* c, char** paths, int count, size_t top) {
+  for (int i = 0; i < count; ++i) {
+    image img;
+    char msg[256];
+    if (image_load(paths[i], c->spec.channels, &img, msg, sizeof msg) != 0)
+      return fail(paths[i], msg);
+    int rc = preprocess(&img, &c->spec, c->input, paths[i]);
+    if (rc == 0) rc = run_one(c);
+    if (rc == 0) print_top(c->model, paths[i], c->scores, c->num_classes, top, c->order);
+    image_free(&img);
+    if (rc != 0) return rc;
+  }
+  return 0;
+}
+
+/* Classifies the images of an IDX file (the first `limit`, 0: all), prints
+ * the first `show` results, the time per inference and, with labels, the
+ * top-1 accuracy. */
+static int classify_idx(classifier* c, const char* images_path, const char* labels_path,
+                        size_t limit, size_t show, size_t top) {
+  idx_file images = {0}, labels = {0};
+  char msg[300];
+  int rc = idx_load(images_path, 3, &images, msg, sizeof msg) ? fail(images_path, msg) : 0;
+  if (rc == 0 && labels_path)
+    rc = idx_load(labels_path, 1, &labels, msg, sizeof msg) ? fail(labels_path, msg) : 0;
+  if (rc == 0 && labels_path && labels.dims[0] != images.dims[0]) {
+    snprintf(msg, sizeof msg, "%u labels for %u images in %s", labels.dims[0], images.dims[0],
+             images_path);
+    rc = fail(labels_path, msg);
+  }
+  size_t n = images.dims[0], correct = 0;
+  if (limit > 0 && limit < n) n = limit;
+  const size_t plane = (size_t)images.dims[1] * images.dims[2];
+  double seconds = 0.0;
+  for (size_t i = 0; rc == 0 && i < n; ++i) {
+    image img = {(int)images.dims[1], (int)images.dims[2], 1, images.data + i * plane};
+    snprintf(msg, sizeof msg, "%s[%zu]", images_path, i);
+    rc = preprocess(&img, &c->spec, c->input, msg);
+    const double t0 = now_seconds();
+    if (rc == 0) rc = run_one(c);
+    seconds += now_seconds() - t0;
+    if (rc != 0) break;
+    if (labels_path && argmax(c->scores, c->num_classes) == labels.data[i]) ++correct;
+    if (i < show) {
+      const char* truth = labels_path ? qrt_model_label(c->model, labels.data[i]) : NULL;
+      if (truth) snprintf(msg, sizeof msg, "#%zu (label %s)", i, truth);
+      else if (labels_path) snprintf(msg, sizeof msg, "#%zu (label %u)", i, labels.data[i]);
+      else snprintf(msg, sizeof msg, "#%zu", i);
+      print_top(c->model, msg, c->scores, c->num_classes, top, c->order);
+    }
+  }
+  if (rc == 0 && n > 0) {
+    printf("%zu images, %.3f ms per inference\n", n, 1e3 * seconds / (double)n);
+    if (labels_path)
+      printf("top-1 accuracy: %zu / %zu = %.2f%%\n", correct, n, 100.0 * correct / (double)n);
+  }
+  idx_free(&images);
+  idx_free(&labels);
+  return rc;
+}
+
 int main(int argc, char** argv) {
   const char *idx_images = NULL, *idx_labels = NULL;
   long top = 3, limit = 0, show = 5; /* limit 0: every image */
@@ -196,90 +268,46 @@ int main(int argc, char** argv) {
       (idx_labels && !idx_images))
     return usage();
 
-  /* 1. Load. The error names the file and the place inside it. */
+  /* 1. Load. The message names the file and the place inside it. */
   qrt_model* model = NULL;
-  qrt_session* session = NULL;
   qrt_error err;
   qrt_status st = qrt_model_load_file(argv[1], &model, &err);
   if (st != QRT_OK) {
     fprintf(stderr, "qrt-classify: %s (%s)\n", err.message, qrt_status_string(st));
     return 1;
   }
-  /* 2. What the input wants; 3. a session with its own arena. */
-  input_spec spec;
-  int rc = read_input_spec(model, &spec);
+  /* 2. What the input wants and how many classes come out. */
+  classifier c;
+  memset(&c, 0, sizeof c);
+  c.model = model;
   qrt_tensor_info out_info;
+  int rc = read_input_spec(model, &c.spec);
   if (rc == 0 && (st = qrt_model_output_info(model, 0, &out_info)) != QRT_OK)
     rc = fail("output 0", qrt_status_string(st));
-  if (rc == 0 && (st = qrt_session_create(model, NULL, &session, &err)) != QRT_OK) {
+  /* 3. A session: plans and allocates all activation memory, once. */
+  if (rc == 0 && (st = qrt_session_create(model, NULL, &c.session, &err)) != QRT_OK) {
     fprintf(stderr, "qrt-classify: session: %s (%s)\n", err.message, qrt_status_string(st));
     rc = 1;
   }
-  const size_t input_count = (size_t)spec.height * spec.width * spec.channels;
-  float* input = rc == 0 ? malloc(input_count * sizeof(float)) : NULL;
-  float* scores = rc == 0 ? malloc(out_info.num_elements * sizeof(float)) : NULL;
-  size_t* order = rc == 0 ? malloc(out_info.num_elements * sizeof(size_t)) : NULL;
-  if (rc == 0 && (!input || !scores || !order)) rc = fail("main", "out of memory");
-
-  /* 4. Classify: either IDX files or image files. */
-  if (rc == 0 && idx_images) {
-    idx_file images = {0}, labels = {0};
-    char msg[300];
-    rc = idx_load(idx_images, 3, &images, msg, sizeof msg) ? fail(idx_images, msg) : 0;
-    if (rc == 0 && idx_labels)
-      rc = idx_load(idx_labels, 1, &labels, msg, sizeof msg) ? fail(idx_labels, msg) : 0;
-    if (rc == 0 && idx_labels && labels.dims[0] != images.dims[0]) {
-      snprintf(msg, sizeof msg, "%u labels for %u images in %s", labels.dims[0], images.dims[0],
-               idx_images);
-      rc = fail(idx_labels, msg);
-    }
-    size_t n = images.dims[0], correct = 0;
-    if (limit > 0 && (size_t)limit < n) n = (size_t)limit;
-    const size_t plane = (size_t)images.dims[1] * images.dims[2];
-    double seconds = 0.0;
-    for (size_t i = 0; rc == 0 && i < n; ++i) {
-      image img = {(int)images.dims[1], (int)images.dims[2], 1, images.data + i * plane};
-      snprintf(msg, sizeof msg, "%s[%zu]", idx_images, i);
-      rc = preprocess(&img, &spec, input, msg);
-      const double t0 = now_seconds();
-      if (rc == 0) rc = run_one(session, input, input_count, scores, out_info.num_elements);
-      seconds += now_seconds() - t0;
-      if (rc != 0) break;
-      if (idx_labels && argmax(scores, out_info.num_elements) == labels.data[i]) ++correct;
-      if ((long)i < show) {
-        const char* truth = idx_labels ? qrt_model_label(model, labels.data[i]) : NULL;
-        if (truth) snprintf(msg, sizeof msg, "#%zu (label %s)", i, truth);
-        else if (idx_labels) snprintf(msg, sizeof msg, "#%zu (label %u)", i, labels.data[i]);
-        else snprintf(msg, sizeof msg, "#%zu", i);
-        print_top(model, msg, scores, out_info.num_elements, (size_t)top, order);
-      }
-    }
-    if (rc == 0 && n > 0) {
-      printf("%zu images, %.3f ms per inference\n", n, 1e3 * seconds / (double)n);
-      if (idx_labels)
-        printf("top-1 accuracy: %zu / %zu = %.2f%%\n", correct, n, 100.0 * correct / (double)n);
-    }
-    idx_free(&images);
-    idx_free(&labels);
+  if (rc == 0) {
+    c.input_count = (size_t)c.spec.height * c.spec.width * c.spec.channels;
+    c.num_classes = out_info.num_elements;
+    c.input = malloc(c.input_count * sizeof(float));
+    c.scores = malloc(c.num_classes * sizeof(float));
+    c.order = malloc(c.num_classes * sizeof(size_t));
+    if (!c.input || !c.scores || !c.order) rc = fail("main", "out of memory");
   }
-  for (int i = first_image; rc == 0 && i < argc; ++i) {
-    image img;
-    char msg[256];
-    if (image_load(argv[i], spec.channels, &img, msg, sizeof msg) != 0) {
-      rc = fail(argv[i], msg);
-      break;
-    }
-    rc = preprocess(&img, &spec, input, argv[i]);
-    if (rc == 0) rc = run_one(session, input, input_count, scores, out_info.num_elements);
-    if (rc == 0) print_top(model, argv[i], scores, out_info.num_elements, (size_t)top, order);
-    image_free(&img);
-  }
+  /* 4. Classify. */
+  if (rc == 0 && idx_images)
+    rc = classify_idx(&c, idx_images, idx_labels, (size_t)limit, (size_t)show, (size_t)top);
+  if (rc == 0)
+    rc = classify_files(&c, argv + first_image, argc - first_image, (size_t)top);
 
   /* 5. Clean up: the session before the model it uses. */
-  free(input);
-  free(scores);
-  free(order);
-  qrt_session_destroy(session);
+  free(c.input);
+  free(c.scores);
+  free(c.order);
+  qrt_session_destroy(c.session);
   qrt_model_destroy(model);
   return rc;
 }

@@ -75,6 +75,12 @@ static int read_all(const char* path, unsigned char** data, size_t* size, char* 
     }
   }
 #ifdef QRT_CLASSIFY_HAVE_ZLIB
+  int zerr = Z_OK;
+  const char* zmsg = gzerror(f, &zerr);
+  if (rc == 0 && zerr != Z_OK) { /* e.g. Z_BUF_ERROR: a truncated .gz file */
+    snprintf(msg, msg_size, "gzip error after %zu uncompressed bytes: %s", len, zmsg);
+    rc = 1;
+  }
   gzclose(f);
 #else
   fclose(f);
