@@ -15,6 +15,8 @@
 //
 // Register use per row: 2 int32x4 accumulators (channels 0-3, 4-7), plus 2
 // int16x8 (acc16); rows past mr alias the last valid row and are not stored.
+// Main loops take 8 k at a time: LD1R of each 16-bit pair of a row gives the
+// 4 broadcast pairs; 4 weight vectors per step.
 #include <string.h>
 
 #include "epilogue_neon.h"
@@ -32,6 +34,16 @@ static inline int8x16_t dup_pair(const int8_t* a) {
 static inline int8x16_t dup_last(const int8_t* a) {
   const int8_t pair[2] = {a[0], 0};
   return dup_pair(pair);
+}
+
+// The 4 k pairs of a row's next 8 bytes, each broadcast to a full vector
+// with one LD1R (no alignment requirement; GCC would otherwise turn lane DUPs
+// into a scalar load plus DUP per pair).
+static inline void dup4(const int8_t* a, int8x16_t x[4]) {
+  x[0] = vreinterpretq_s8_s16(vld1q_dup_s16((const int16_t*)(const void*)a));
+  x[1] = vreinterpretq_s8_s16(vld1q_dup_s16((const int16_t*)(const void*)(a + 2)));
+  x[2] = vreinterpretq_s8_s16(vld1q_dup_s16((const int16_t*)(const void*)(a + 4)));
+  x[3] = vreinterpretq_s8_s16(vld1q_dup_s16((const int16_t*)(const void*)(a + 6)));
 }
 
 static void rows(size_t mr, const int8_t* a, size_t a_stride,
@@ -63,19 +75,28 @@ void qrt_gemm_s8_acc32_ukernel_4x8c2__neon(size_t mr, size_t nc, size_t k,
   for (size_t i = 0; i < MR; i++) { acc[i][0] = b0; acc[i][1] = b1; }
 
   size_t k0 = 0;
-  for (; k0 + 4 <= k; k0 += 4, wk += 32) {
-    const int8x16_t w01 = vld1q_s8(wk), w23 = vld1q_s8(wk + 16);
+  for (; k0 + 8 <= k; k0 += 8, wk += 64) {
+    const int8x16_t w0 = vld1q_s8(wk), w1 = vld1q_s8(wk + 16);
+    const int8x16_t w2 = vld1q_s8(wk + 32), w3 = vld1q_s8(wk + 48);
     for (size_t i = 0; i < MR; i++) {
-      const int8x16_t x01 = dup_pair(r[i] + k0), x23 = dup_pair(r[i] + k0 + 2);
-      int16x8_t p0 = vmull_s8(vget_low_s8(x01), vget_low_s8(w01));
-      int16x8_t p1 = vmull_high_s8(x01, w01);
-      p0 = vmlal_s8(p0, vget_low_s8(x23), vget_low_s8(w23));
-      p1 = vmlal_high_s8(p1, x23, w23);
+      int8x16_t x[4];
+      dup4(r[i] + k0, x);
+      // Two products per int16 lane (pairs k, k+2), then SADALP.
+      int16x8_t p0 = vmull_s8(vget_low_s8(x[0]), vget_low_s8(w0));
+      int16x8_t p1 = vmull_high_s8(x[0], w0);
+      p0 = vmlal_s8(p0, vget_low_s8(x[1]), vget_low_s8(w1));
+      p1 = vmlal_high_s8(p1, x[1], w1);
+      acc[i][0] = vpadalq_s16(acc[i][0], p0);
+      acc[i][1] = vpadalq_s16(acc[i][1], p1);
+      p0 = vmull_s8(vget_low_s8(x[2]), vget_low_s8(w2));
+      p1 = vmull_high_s8(x[2], w2);
+      p0 = vmlal_s8(p0, vget_low_s8(x[3]), vget_low_s8(w3));
+      p1 = vmlal_high_s8(p1, x[3], w3);
       acc[i][0] = vpadalq_s16(acc[i][0], p0);
       acc[i][1] = vpadalq_s16(acc[i][1], p1);
     }
   }
-  // 1..3 remaining k: one pair at a time (the packed k is padded to even).
+  // 1..7 remaining k: one pair at a time (the packed k is padded to even).
   for (; k0 < k; k0 += 2, wk += 16) {
     const int8x16_t wv = vld1q_s8(wk);
     for (size_t i = 0; i < MR; i++) {
@@ -96,33 +117,50 @@ void qrt_gemm_s8_acc16_ukernel_4x8c2__neon(size_t mr, size_t nc, size_t k,
   const int8_t* r[MR];
   rows(mr, a, a_stride, r);
   int32x4_t acc[MR][2];
-  int16x8_t acc16[MR][2];
   const int32x4_t b0 = vld1q_s32(bias), b1 = vld1q_s32(bias + 4);
-  for (size_t i = 0; i < MR; i++) {
-    acc[i][0] = b0; acc[i][1] = b1;
-    acc16[i][0] = vdupq_n_s16(0); acc16[i][1] = vdupq_n_s16(0);
-  }
+  for (size_t i = 0; i < MR; i++) { acc[i][0] = b0; acc[i][1] = b1; }
   const size_t chunk = int16_chunk == 0 ? 1 : int16_chunk;
-  size_t in_lane = 0;
-  for (size_t k0 = 0; k0 < k; k0 += 2, wk += 16) {
-    const int8x16_t wv = vld1q_s8(wk);
+  const size_t pairs = (k + 1) / 2;
+  // Blocks of at most `chunk` pair steps (one product per int16 lane each),
+  // summed in int16, then one SADALP per block.
+  for (size_t p0 = 0; p0 < pairs;) {
+    const size_t block_end = pairs - p0 < chunk ? pairs : p0 + chunk;
+    int16x8_t acc16[MR][2];
     for (size_t i = 0; i < MR; i++) {
-      const int8x16_t x = k0 + 2 <= k ? dup_pair(r[i] + k0) : dup_last(r[i] + k0);
-      acc16[i][0] = vmlal_s8(acc16[i][0], vget_low_s8(x), vget_low_s8(wv));
-      acc16[i][1] = vmlal_high_s8(acc16[i][1], x, wv);
+      acc16[i][0] = vdupq_n_s16(0); acc16[i][1] = vdupq_n_s16(0);
     }
-    if (++in_lane == chunk) {
+    // 4 pairs (8 k) per step while they stay inside the block and the row.
+    for (; p0 + 4 <= block_end && 2 * p0 + 8 <= k; p0 += 4, wk += 64) {
+      const int8x16_t w0 = vld1q_s8(wk), w1 = vld1q_s8(wk + 16);
+      const int8x16_t w2 = vld1q_s8(wk + 32), w3 = vld1q_s8(wk + 48);
       for (size_t i = 0; i < MR; i++) {
-        acc[i][0] = vpadalq_s16(acc[i][0], acc16[i][0]);
-        acc[i][1] = vpadalq_s16(acc[i][1], acc16[i][1]);
-        acc16[i][0] = vdupq_n_s16(0); acc16[i][1] = vdupq_n_s16(0);
+        int8x16_t x[4];
+        dup4(r[i] + 2 * p0, x);
+        int16x8_t s0 = acc16[i][0], s1 = acc16[i][1];
+        s0 = vmlal_s8(s0, vget_low_s8(x[0]), vget_low_s8(w0));
+        s1 = vmlal_high_s8(s1, x[0], w0);
+        s0 = vmlal_s8(s0, vget_low_s8(x[1]), vget_low_s8(w1));
+        s1 = vmlal_high_s8(s1, x[1], w1);
+        s0 = vmlal_s8(s0, vget_low_s8(x[2]), vget_low_s8(w2));
+        s1 = vmlal_high_s8(s1, x[2], w2);
+        s0 = vmlal_s8(s0, vget_low_s8(x[3]), vget_low_s8(w3));
+        s1 = vmlal_high_s8(s1, x[3], w3);
+        acc16[i][0] = s0; acc16[i][1] = s1;
       }
-      in_lane = 0;
     }
-  }
-  for (size_t i = 0; i < MR; i++) {
-    acc[i][0] = vpadalq_s16(acc[i][0], acc16[i][0]);
-    acc[i][1] = vpadalq_s16(acc[i][1], acc16[i][1]);
+    for (; p0 < block_end; p0++, wk += 16) {
+      const int8x16_t wv = vld1q_s8(wk);
+      const size_t k0 = 2 * p0;
+      for (size_t i = 0; i < MR; i++) {
+        const int8x16_t x = k0 + 2 <= k ? dup_pair(r[i] + k0) : dup_last(r[i] + k0);
+        acc16[i][0] = vmlal_s8(acc16[i][0], vget_low_s8(x), vget_low_s8(wv));
+        acc16[i][1] = vmlal_high_s8(acc16[i][1], x, wv);
+      }
+    }
+    for (size_t i = 0; i < MR; i++) {
+      acc[i][0] = vpadalq_s16(acc[i][0], acc16[i][0]);
+      acc[i][1] = vpadalq_s16(acc[i][1], acc16[i][1]);
+    }
   }
   store(mr, nc, acc, scale, c, c_stride, e);
 }

@@ -1,0 +1,65 @@
+// One GEMM (M x N x K) or depthwise 3x3 (H x W x C, stride) through one named
+// kernel row, run once: a deterministic workload for counting instructions
+// under qemu (docs/performance.md). Prints the MAC count.
+//   qrt_kernels_insncount gemm KERNEL_NAME M N K
+//   qrt_kernels_insncount dwconv KERNEL_NAME H W C STRIDE
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#include "qrt/kernels/dispatch.h"
+
+int main(int argc, char** argv) {
+  if (argc < 6) {
+    std::fprintf(stderr, "usage: %s gemm NAME M N K | dwconv NAME H W C STRIDE\n", argv[0]);
+    return 2;
+  }
+  const bool gemm = std::strcmp(argv[1], "gemm") == 0;
+  const size_t a = std::strtoul(argv[3], nullptr, 10), b = std::strtoul(argv[4], nullptr, 10),
+               c = std::strtoul(argv[5], nullptr, 10);
+  const qrt_gemm_s8_epilogue e = qrt_gemm_s8_epilogue_s8(0, -128, 127);
+  if (gemm) {
+    const qrt_gemm_s8_kernel* rows;
+    const size_t n = qrt_gemm_s8_kernels(&rows);
+    for (size_t i = 0; i < n; i++) {
+      if (std::strcmp(rows[i].name, argv[2]) != 0) continue;
+      const qrt_gemm_s8_ukernel& uk = rows[i].ukernel;
+      std::vector<int8_t> x(a * c, 3), w(b * c, -2), y(a * b);
+      std::vector<int32_t> bias(b, 1);
+      std::vector<float> s(b, 0.01f);
+      std::vector<uint8_t> packed(qrt_gemm_s8_packed_size(b, c, uk.nr, uk.kr));
+      qrt_gemm_s8_pack_weights(b, c, uk.nr, uk.kr, w.data(), bias.data(), s.data(), 0, packed.data());
+      qrt_gemm_s8(&uk, a, b, c, x.data(), c, packed.data(), y.data(), b, &e, 32767 / (128 * 2));
+      std::printf("%s M=%zu N=%zu K=%zu MACs=%zu\n", argv[2], a, b, c, a * b * c);
+      return 0;
+    }
+  } else if (argc >= 7) {
+    const qrt_dwconv3x3_s8_kernel* rows;
+    const size_t n = qrt_dwconv3x3_s8_kernels(&rows);
+    const size_t stride = std::strtoul(argv[6], nullptr, 10);
+    for (size_t i = 0; i < n; i++) {
+      if (std::strcmp(rows[i].name, argv[2]) != 0) continue;
+      qrt_conv2d_params p{};
+      p.batch = 1; p.input_height = a; p.input_width = b;
+      p.input_channels = p.output_channels = p.groups = c;
+      p.kernel_height = p.kernel_width = 3;
+      p.stride_height = p.stride_width = stride;
+      p.dilation_height = p.dilation_width = 1;
+      p.pad_top = p.pad_left = p.pad_bottom = p.pad_right = 1;
+      p.output_height = qrt_conv_output_size(a, 3, stride, 1, 1, 1);
+      p.output_width = qrt_conv_output_size(b, 3, stride, 1, 1, 1);
+      std::vector<int8_t> x(a * b * c, 3), w(c * 9, -2), y(p.output_height * p.output_width * c);
+      std::vector<int32_t> bias(c, 1);
+      std::vector<float> s(c, 0.01f);
+      std::vector<uint8_t> packed(qrt_dwconv3x3_s8_packed_size(c));
+      qrt_dwconv3x3_s8_pack_weights(c, w.data(), bias.data(), s.data(), 0, packed.data());
+      rows[i].fn(&p, x.data(), packed.data(), &e, y.data());
+      std::printf("%s H=%zu W=%zu C=%zu stride=%zu MACs=%zu\n", argv[2], a, b, c, stride,
+                  p.output_height * p.output_width * c * 9);
+      return 0;
+    }
+  }
+  std::fprintf(stderr, "unknown kernel '%s' (see qrt/kernels/dispatch.h rows)\n", argv[2]);
+  return 1;
+}
