@@ -39,9 +39,9 @@ static const qrt_gemm_s8_kernel kGemmRows[] = {
 
 static const qrt_dwconv3x3_s8_kernel kDwconvRows[] = {
 #if QRT_KERNELS_HAVE_NEON
-    {"qrt_dwconv3x3_s8_acc32_ukernel_c8__neon", QRT_ISA_NEON, qrt_dwconv3x3_s8_acc32_ukernel_c8__neon},
+    {"qrt_dwconv3x3_s8_acc32_ukernel_c16__neon", QRT_ISA_NEON, qrt_dwconv3x3_s8_acc32_ukernel_c16__neon},
 #endif
-    {"qrt_dwconv3x3_s8_acc32_ukernel_c8__scalar", QRT_ISA_REF, qrt_dwconv3x3_s8_acc32_ukernel_c8__scalar},
+    {"qrt_dwconv3x3_s8_acc32_ukernel_c16__scalar", QRT_ISA_REF, qrt_dwconv3x3_s8_acc32_ukernel_c16__scalar},
 };
 
 static const char* const kIsaNames[] = {"ref", "neon", "neondot", "i8mm"};

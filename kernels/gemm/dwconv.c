@@ -4,7 +4,7 @@
 
 #include "qrt/kernels/dwconv.h"
 
-enum { C = 8, TAPS = 9 };
+enum { C = 16, TAPS = 9 };
 static const size_t kBlock = C * (sizeof(int32_t) + sizeof(float)) + TAPS * C;
 
 size_t qrt_dwconv3x3_s8_packed_size(size_t channels) {
@@ -34,7 +34,7 @@ void qrt_dwconv3x3_s8_pack_weights(size_t channels, const int8_t* weights,
   }
 }
 
-void qrt_dwconv3x3_s8_acc32_ukernel_c8__scalar(const qrt_conv2d_params* p,
+void qrt_dwconv3x3_s8_acc32_ukernel_c16__scalar(const qrt_conv2d_params* p,
                                                const int8_t* input,
                                                const void* packed,
                                                const qrt_gemm_s8_epilogue* e,

@@ -101,7 +101,7 @@ TEST_CASE("dwconv3x3_s8: stride 1 and 2, padding, channel tails", "[conv][dwconv
   for (const auto& row : qrt_test::runnable_dwconv_rows()) {
     g_dwconv = row.fn;
     INFO(row.name);
-    for (size_t channels : {1, 7, 8, 9, 17, 32})
+    for (size_t channels : {1, 7, 8, 9, 15, 16, 17, 33, 48})
       for (size_t stride : {1, 2}) {
         INFO("channels " << channels << " stride " << stride);
         ConvTester().input_size(7, 6).kernel_size(3, 3).stride(stride).padding(1)
@@ -118,5 +118,44 @@ TEST_CASE("dwconv3x3_s8: stride 1 and 2, padding, channel tails", "[conv][dwconv
     // Dilation works too (the taps are addressed generically).
     ConvTester().input_size(8, 8).kernel_size(3, 3).dilation(2).padding(2).groups(12)
         .group_input_channels(1).group_output_channels(1).test_s8(dwconv_s8);
+  }
+}
+
+TEST_CASE("dwconv3x3_s8: extreme values against the reference", "[conv][dwconv]") {
+  // Every x at -128 or 127, every w at +-127: tap pairs reach +-32512 in
+  // int16; the result must still equal qrt_conv2d_s8__ref exactly.
+  const size_t ch = 35, h = 5, w = 6;
+  qrt_conv2d_params p{};
+  p.batch = 1; p.input_height = h; p.input_width = w;
+  p.input_channels = p.output_channels = p.groups = ch;
+  p.kernel_height = p.kernel_width = 3;
+  p.stride_height = p.stride_width = 1;
+  p.dilation_height = p.dilation_width = 1;
+  p.pad_top = p.pad_left = p.pad_bottom = p.pad_right = 1;
+  p.output_height = h; p.output_width = w;
+  qrt_test::Rng rng(3);
+  for (int pattern = 0; pattern < 3; pattern++) {
+    INFO("pattern " << pattern);
+    std::vector<int8_t> x(h * w * ch), wt(ch * 9);
+    for (auto& v : x) v = pattern == 0 ? -128 : int8_t(rng.uniform_int(0, 1) ? 127 : -128);
+    for (size_t i = 0; i < wt.size(); i++)
+      wt[i] = pattern == 0 ? int8_t(i / 9 % 2 ? -127 : 127) : int8_t(rng.uniform_int(0, 1) ? 127 : -127);
+    p.input_zero_point = pattern == 2 ? 127 : 0;
+    std::vector<int32_t> bias(ch, 7);
+    std::vector<float> m(ch);
+    for (auto& v : m) v = rng.uniform_float(0.5f, 2.0f) / 2000.0f;
+    const qrt_requant_s8_params rq{m.data(), 3, -128, 127};
+    std::vector<int8_t> expected(h * w * ch);
+    qrt_conv2d_s8__ref(&p, x.data(), wt.data(), bias.data(), &rq, expected.data());
+    std::vector<uint8_t> packed(qrt_dwconv3x3_s8_packed_size(ch));
+    qrt_dwconv3x3_s8_pack_weights(ch, wt.data(), bias.data(), m.data(), p.input_zero_point,
+                                  packed.data());
+    const qrt_gemm_s8_epilogue e = qrt_gemm_s8_epilogue_s8(3, -128, 127);
+    for (const auto& row : qrt_test::runnable_dwconv_rows()) {
+      INFO(row.name);
+      std::vector<int8_t> y(expected.size(), 0x5A);
+      row.fn(&p, x.data(), packed.data(), &e, y.data());
+      CHECK(y == expected);
+    }
   }
 }

@@ -1,11 +1,13 @@
 // Depthwise 3x3 convolution (groups == input == output channels), any
 // stride, dilation and padding, with packed weights.
 //
-// Packing: blocks of 8 channels (zero padded past `channels`), each
-//   int32 bias'[8]   bias - zx * sum of the channel's 9 weights
-//   float scale[8]   epilogue scale, as for the GEMM (qrt/kernels/gemm.h)
-//   int8  w[9][8]    tap-major (ky*3+kx), 8 channels per tap
-// so one 8-byte load gives a tap's weights for 8 consecutive NHWC channels.
+// Packing: blocks of 16 channels (zero padded past `channels`), each
+//   int32 bias'[16]  bias - zx * sum of the channel's 9 weights
+//   float scale[16]  epilogue scale, as for the GEMM (qrt/kernels/gemm.h)
+//   int8  w[9][16]   tap-major (ky*3+kx), 16 channels per tap
+// so one 16-byte load gives a tap's weights for 16 consecutive NHWC
+// channels. Weights must lie in [-127, 127] (the symmetric S8 range): the
+// NEON kernel sums two products in int16 (2 * 127 * 128 = 32512).
 // Padded taps read the zero point, which the folded bias cancels exactly, so
 // the result equals qrt_conv2d_s8__ref / qrt_conv2d_s8_f32__ref.
 #ifndef QRT_KERNELS_DWCONV_H_
@@ -35,7 +37,7 @@ typedef void (*qrt_dwconv3x3_s8_fn)(const qrt_conv2d_params* params,
                                     const qrt_gemm_s8_epilogue* epilogue,
                                     void* output);
 
-void qrt_dwconv3x3_s8_acc32_ukernel_c8__scalar(const qrt_conv2d_params* params,
+void qrt_dwconv3x3_s8_acc32_ukernel_c16__scalar(const qrt_conv2d_params* params,
                                                const int8_t* input,
                                                const void* packed,
                                                const qrt_gemm_s8_epilogue* epilogue,

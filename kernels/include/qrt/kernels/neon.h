@@ -38,8 +38,8 @@ QRT_DECLARE_GEMM_UKERNEL(qrt_gemm_s8_acc32_ukernel_4x8c8__neoni8mm)
 
 #undef QRT_DECLARE_GEMM_UKERNEL
 
-// Depthwise 3x3, 8 channels per step, SMULL + SADDW (exact int32).
-void qrt_dwconv3x3_s8_acc32_ukernel_c8__neon(const qrt_conv2d_params* params,
+// Depthwise 3x3, 16 channels per step: SMULL+SMLAL tap pairs, SADDW.
+void qrt_dwconv3x3_s8_acc32_ukernel_c16__neon(const qrt_conv2d_params* params,
                                              const int8_t* input,
                                              const void* packed,
                                              const qrt_gemm_s8_epilogue* epilogue,
