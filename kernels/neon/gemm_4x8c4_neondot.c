@@ -5,6 +5,9 @@
 // 0-3 and 4-7, each channel's 4 k values contiguous. A row's 4 bytes are
 // broadcast to every 32-bit lane, so SDOT adds a[k..k+3] . w[c, k..k+3] into
 // the int32 lane of channel c: exact int32, no intermediate narrowing.
+// Main loop: 16 k per step, one 16-byte load per row and SDOT by element
+// (lane g = that row's k group g), 8 weight vectors; then groups of 4, then
+// a zero-padded tail.
 #include <string.h>
 
 #include "epilogue_neon.h"
@@ -32,7 +35,23 @@ void qrt_gemm_s8_acc32_ukernel_4x8c4__neondot(size_t mr, size_t nc, size_t k,
   const int32x4_t b0 = vld1q_s32(bias), b1 = vld1q_s32(bias + 4);
   for (size_t i = 0; i < MR; i++) { acc[i][0] = b0; acc[i][1] = b1; }
 
-  for (size_t k0 = 0; k0 < k; k0 += KR, wk += NR * KR) {
+  size_t k0 = 0;
+  for (; k0 + 16 <= k; k0 += 16, wk += NR * 16) {
+    int8x16_t wv[8];
+    for (size_t q = 0; q < 8; q++) wv[q] = vld1q_s8(wk + 16 * q);
+    for (size_t i = 0; i < MR; i++) {
+      const int8x16_t x = vld1q_s8(r[i] + k0);
+      acc[i][0] = vdotq_laneq_s32(acc[i][0], wv[0], x, 0);
+      acc[i][1] = vdotq_laneq_s32(acc[i][1], wv[1], x, 0);
+      acc[i][0] = vdotq_laneq_s32(acc[i][0], wv[2], x, 1);
+      acc[i][1] = vdotq_laneq_s32(acc[i][1], wv[3], x, 1);
+      acc[i][0] = vdotq_laneq_s32(acc[i][0], wv[4], x, 2);
+      acc[i][1] = vdotq_laneq_s32(acc[i][1], wv[5], x, 2);
+      acc[i][0] = vdotq_laneq_s32(acc[i][0], wv[6], x, 3);
+      acc[i][1] = vdotq_laneq_s32(acc[i][1], wv[7], x, 3);
+    }
+  }
+  for (; k0 < k; k0 += KR, wk += NR * KR) {
     const int8x16_t w0 = vld1q_s8(wk), w1 = vld1q_s8(wk + 16);
     for (size_t i = 0; i < MR; i++) {
       int8x16_t x;
