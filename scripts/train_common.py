@@ -127,3 +127,89 @@ def export_onnx_keep_bn(model, input_shape, path):
             if n.op_type == "BatchNormalization" and a.name == "training_mode" and a.i != 0:
                 raise RuntimeError(f"{path}: node {n.name} exported in training mode")
     return m
+
+
+def random_crop_flip_reflect(x, pad, generator):
+    """CIFAR-style augmentation on a batch [N, C, H, W]: random crop of the
+    reflect-padded image (shift by up to `pad` pixels) and random horizontal
+    flip, vectorized with gather indices."""
+    n, c, h, w = x.shape
+    padded = torch.nn.functional.pad(x, (pad, pad, pad, pad), mode="reflect")
+    offsets = torch.randint(0, 2 * pad + 1, (n, 2), generator=generator)
+    flips = torch.rand(n, generator=generator) < 0.5
+    rows = offsets[:, 0:1] + torch.arange(h)                      # [N, H]
+    cols = offsets[:, 1:2] + torch.arange(w)                      # [N, W]
+    cols = torch.where(flips[:, None], cols.flip(1), cols)
+    out = padded.gather(2, rows[:, None, :, None].expand(n, c, h, w + 2 * pad))
+    return out.gather(3, cols[:, None, None, :].expand(n, c, h, w))
+
+
+def run_onnx_numpy(model_proto, x):
+    """Float64 numpy executor for the CNN subset of ONNX that the project's
+    models use (Conv, BatchNormalization in inference mode, Relu, Clip, Add,
+    GlobalAveragePool, Flatten, Gemm, Identity, Constant): an independent
+    check of an exported graph and its weights against PyTorch. `x` is the
+    value of the single graph input; returns the first graph output."""
+    from onnx import helper, numpy_helper
+
+    env = {t.name: numpy_helper.to_array(t).astype(np.float64) for t in model_proto.graph.initializer}
+    init_names = set(env)
+    inputs = [i.name for i in model_proto.graph.input if i.name not in init_names]
+    env[inputs[0]] = np.asarray(x, dtype=np.float64)
+    for node in model_proto.graph.node:
+        a = {p.name: helper.get_attribute_value(p) for p in node.attribute}
+        v = [env[i] if i else None for i in node.input]
+        op = node.op_type
+        if op == "Conv":
+            out = _conv_numpy(v[0], v[1], v[2] if len(v) > 2 else None, a)
+        elif op == "BatchNormalization":
+            scale, bias, mean, var = (t[None, :, None, None] for t in v[1:5])
+            out = (v[0] - mean) / np.sqrt(var + a.get("epsilon", 1e-5)) * scale + bias
+        elif op == "Relu":
+            out = np.maximum(v[0], 0)
+        elif op == "Clip":
+            out = np.clip(v[0], v[1], v[2])
+        elif op == "Add":
+            out = v[0] + v[1]
+        elif op == "GlobalAveragePool":
+            out = v[0].mean(axis=(2, 3), keepdims=True)
+        elif op == "Flatten":
+            out = v[0].reshape(v[0].shape[0], -1)
+        elif op == "Gemm":
+            b = v[1].T if a.get("transB", 0) else v[1]
+            out = v[0] @ b + (v[2] if len(v) > 2 else 0)
+        elif op == "Identity":
+            out = v[0]
+        elif op == "Constant":
+            out = numpy_helper.to_array(a["value"]).astype(np.float64)
+        else:
+            raise ValueError(f"run_onnx_numpy: node '{node.name}' has unsupported op {op}")
+        env[node.output[0]] = out
+    return env[model_proto.graph.output[0].name]
+
+
+def _conv_numpy(x, w, b, a):
+    n, c, h, wd = x.shape
+    m, cg, kh, kw = w.shape
+    g = a.get("group", 1)
+    sh, sw = a.get("strides", [1, 1])
+    pt, pl, pb, pr = a.get("pads", [0, 0, 0, 0])
+    xp = np.pad(x, ((0, 0), (0, 0), (pt, pb), (pl, pr)))
+    oh = (h + pt + pb - kh) // sh + 1
+    ow = (wd + pl + pr - kw) // sw + 1
+    out = np.zeros((n, m, oh, ow))
+    mg = m // g
+    if g == c == m and cg == 1:  # depthwise: all channels at once
+        for i in range(kh):
+            for j in range(kw):
+                patch = xp[:, :, i:i + sh * oh:sh, j:j + sw * ow:sw]
+                out += patch * w[None, :, 0, i, j, None, None]
+        return out if b is None else out + b[None, :, None, None]
+    for gi in range(g):
+        xs = xp[:, gi * cg:(gi + 1) * cg]
+        ws = w[gi * mg:(gi + 1) * mg]
+        for i in range(kh):
+            for j in range(kw):
+                patch = xs[:, :, i:i + sh * oh:sh, j:j + sw * ow:sw]       # [N, cg, oh, ow]
+                out[:, gi * mg:(gi + 1) * mg] += np.einsum("nchw,mc->nmhw", patch, ws[:, :, i, j])
+    return out if b is None else out + b[None, :, None, None]
