@@ -159,3 +159,37 @@ TEST_CASE("dwconv3x3_s8: extreme values against the reference", "[conv][dwconv]"
     }
   }
 }
+
+TEST_CASE("fully_connected via qrt_gemm_s8 equals the reference", "[fc][gemm]") {
+  qrt_test::Rng rng(11);
+  for (const auto& row : qrt_test::runnable_gemm_rows()) {
+    INFO(row.name);
+    for (size_t ic : {1, 10, 64, 1001}) {
+      const size_t batch = 3, oc = 13;
+      const qrt_fully_connected_params p{batch, ic, oc, -37};
+      const std::vector<int8_t> x = rng.int8s(batch * ic), w = rng.int8s(oc * ic, -127, 127);
+      std::vector<int32_t> bias(oc);
+      for (auto& b : bias) b = rng.uniform_int(-5000, 5000);
+      std::vector<float> m(oc);
+      for (auto& v : m) v = rng.uniform_float(0.5f, 2.0f) / (float(ic) * 300.0f);
+      const qrt_requant_s8_params rq{m.data(), -4, -120, 110};
+      std::vector<int8_t> expected(batch * oc), y(batch * oc);
+      qrt_fully_connected_s8__ref(&p, x.data(), w.data(), bias.data(), &rq, expected.data());
+      const qrt_gemm_s8_ukernel& uk = row.ukernel;
+      std::vector<uint8_t> packed(qrt_gemm_s8_packed_size(oc, ic, uk.nr, uk.kr));
+      qrt_gemm_s8_pack_weights(oc, ic, uk.nr, uk.kr, w.data(), bias.data(), m.data(),
+                               p.input_zero_point, packed.data());
+      const size_t chunk = qrt_int16_chunk(w.data(), oc, ic, -128, 127);
+      const qrt_gemm_s8_epilogue e = qrt_gemm_s8_epilogue_s8(-4, -120, 110);
+      qrt_gemm_s8(&uk, batch, oc, ic, x.data(), ic, packed.data(), y.data(), oc, &e, chunk);
+      CHECK(y == expected);
+      // Dequantizing epilogue, RELU.
+      const qrt_dequant_f32_params dq{m.data(), 0.0f, INFINITY};
+      std::vector<float> expected_f(batch * oc), yf(batch * oc);
+      qrt_fully_connected_s8_f32__ref(&p, x.data(), w.data(), bias.data(), &dq, expected_f.data());
+      const qrt_gemm_s8_epilogue ef = qrt_gemm_s8_epilogue_f32(0.0f, INFINITY);
+      qrt_gemm_s8(&uk, batch, oc, ic, x.data(), ic, packed.data(), yf.data(), oc, &ef, chunk);
+      CHECK(yf == expected_f);
+    }
+  }
+}
