@@ -3,17 +3,21 @@
 //
 //   qrt-eval --onnx M.onnx --qrt M.qrt --fashion-mnist-images X --fashion-mnist-labels Y [--limit N] [--json F]
 //   qrt-eval --onnx M.onnx --qrt M.qrt --images DIR [--limit N] [--json F]
+//   qrt-eval --onnx M.onnx --qrt M.qrt --cifar10 test_jpg.tar.gz [--report-md F] [--json F]
 //
 // Preprocessing comes from the .qrt metadata (what calibration used), so the
 // float and int8 models see the same inputs. Latency is measured around
 // qrt_session_run only (not input quantization or output copies).
+// --report-md / --per-layer compare every int8 tensor with the float
+// model's (qrt_eval_layers.h); the runtime then keeps all tensors.
 #include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <numeric>
 #include <string>
@@ -25,6 +29,8 @@
 #include "frontend/float_executor.h"
 #include "frontend/onnx_import.h"
 #include "qrt/qrt.h"
+#include "qrt_eval_layers.h"
+#include "qrt_eval_report.h"
 
 namespace {
 
@@ -60,36 +66,46 @@ struct QrtModel {
 
 int run(int argc, char** argv) {
   CLI::App app{"qrt-eval: float vs int8 accuracy and int8 latency"};
-  std::string onnx_path, qrt_path, fm_images, fm_labels, images_dir, json_path;
-  size_t limit = 0;
-  bool quiet = false;
+  std::string onnx_path, qrt_path, fm_images, fm_labels, images_dir, cifar10, json_path, report_md;
+  size_t limit = 0, worst_n = 5;
+  bool quiet = false, per_layer = false;
   app.add_option("--onnx", onnx_path, "the ONNX model (float reference)")->required();
   app.add_option("--qrt", qrt_path, "the converted .qrt model")->required();
   auto* fmi = app.add_option("--fashion-mnist-images", fm_images, "Fashion-MNIST IDX images (.gz)");
   auto* fml = app.add_option("--fashion-mnist-labels", fm_labels, "Fashion-MNIST IDX labels (.gz)");
   auto* dir = app.add_option("--images", images_dir, "image folder with labels.txt");
+  auto* c10 = app.add_option("--cifar10", cifar10, "CIFAR-10 archive (tar.gz of <split>/<class>/*.jpg)");
   fmi->needs(fml);
   fml->needs(fmi);
   dir->excludes(fmi);
+  c10->excludes(fmi)->excludes(dir);
   app.add_option("--limit", limit, "evaluate only the first N samples (0: all)");
   app.add_option("--json", json_path, "also write the results as JSON");
+  app.add_option("--report-md", report_md, "write the per-layer report (Markdown); implies --per-layer");
+  app.add_flag("--per-layer", per_layer, "compare every int8 tensor with the float model (SQNR, cosine)");
+  app.add_option("--worst", worst_n, "how many layers the worst-layer lists show")->capture_default_str();
   app.add_flag("-q,--quiet", quiet, "no progress");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
-  if (fm_images.empty() && images_dir.empty()) {
-    std::fprintf(stderr, "qrt-eval: error: give --fashion-mnist-images/--fashion-mnist-labels or --images\n");
+  if (fm_images.empty() && images_dir.empty() && cifar10.empty()) {
+    std::fprintf(stderr,
+                 "qrt-eval: error: give --fashion-mnist-images/--fashion-mnist-labels, --images or --cifar10\n");
     return 2;
   }
+  if (!report_md.empty()) per_layer = true;
 
   // Int8 model and its preprocessing.
   QrtModel q;
   qrt_error err{};
   if (qrt_model_load_file(qrt_path.c_str(), &q.model, &err) != QRT_OK)
     throw ConvertError(qrt_path + ": " + err.message);
-  if (qrt_session_create(q.model, nullptr, &q.session, &err) != QRT_OK)
+  qrt_session_options options;
+  qrt_session_options_init(&options);
+  options.keep_all_tensors = per_layer ? 1 : 0;
+  if (qrt_session_create(q.model, &options, &q.session, &err) != QRT_OK)
     throw ConvertError(qrt_path + ": cannot create a session: " + err.message);
   qrt_preprocess pp{};
   qrt_model_preprocess(q.model, &pp);
@@ -120,7 +136,10 @@ int run(int argc, char** argv) {
 
   std::unique_ptr<qrt::backend::Dataset> data;
   if (!fm_images.empty()) data = std::make_unique<qrt::backend::FashionMnistDataset>(fm_images, fm_labels);
+  else if (!cifar10.empty()) data = std::make_unique<qrt::backend::Cifar10Dataset>(cifar10);
   else data = std::make_unique<qrt::backend::ImageDirDataset>(images_dir);
+  std::unique_ptr<qrt::eval::LayerComparer> layers;
+  if (per_layer) layers = std::make_unique<qrt::eval::LayerComparer>(graph, q.session);
   size_t n = data->size();
   if (limit > 0) n = std::min(n, limit);
 
@@ -131,11 +150,6 @@ int run(int argc, char** argv) {
   for (size_t i = 0; i < n; ++i) {
     const qrt::backend::Sample s = data->load(i, cfg.decode_channels());
     std::vector<float> x = qrt::backend::sample_to_input(s, cfg, c, h, w);
-    std::map<std::string, qrt::frontend::Tensor> inputs;
-    inputs[gin.name] = qrt::frontend::Tensor(gin.shape, x);
-    const auto outs = exec.run(inputs);
-    const std::vector<float>& flog = outs.at(graph.outputs[0]).data;
-
     for (int k = 0; k < c; ++k)  // NCHW -> NHWC
       for (int p = 0; p < h * w; ++p) nhwc[size_t(p) * c + k] = x[size_t(k) * h * w + p];
     if (qrt_session_set_input_f32(q.session, 0, nhwc.data(), nhwc.size()) != QRT_OK)
@@ -147,6 +161,14 @@ int run(int argc, char** argv) {
     latency_ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
     if (qrt_session_get_output_f32(q.session, 0, qout.data(), qout.size()) != QRT_OK)
       throw ConvertError(qrt_path + ": get output: " + qrt_session_last_error(q.session));
+
+    // The float model after the int8 one, so the per-layer observer can
+    // compare each float tensor with the runtime's as it is produced.
+    std::map<std::string, qrt::frontend::Tensor> inputs;
+    inputs[gin.name] = qrt::frontend::Tensor(gin.shape, x);
+    const auto outs = exec.run(inputs, layers ? layers->observer() : qrt::frontend::TensorObserver{});
+    if (layers) layers->finish_image();
+    const std::vector<float>& flog = outs.at(graph.outputs[0]).data;
     if (flog.size() != qout.size()) throw ConvertError("the float and int8 outputs differ in size");
 
     agree += argmax(flog) == argmax(qout);
@@ -162,28 +184,45 @@ int run(int argc, char** argv) {
   }
   progress.finish();
 
-  auto pct = [](size_t a, size_t b) { return b ? 100.0 * double(a) / double(b) : 0.0; };
-  const double median = percentile(latency_ms, 50), p90 = percentile(latency_ms, 90);
+  qrt::eval::EvalSummary sum;
+  sum.onnx_path = onnx_path;
+  sum.qrt_path = qrt_path;
+  sum.data = data->describe();
+  sum.images = n;
+  sum.labelled = labelled;
+  sum.float_top1 = f1;
+  sum.float_top5 = f5;
+  sum.int8_top1 = q1;
+  sum.int8_top5 = q5;
+  sum.agree = agree;
+  sum.latency_ms_median = percentile(latency_ms, 50);
+  sum.latency_ms_p90 = percentile(latency_ms, 90);
+  using qrt::eval::percent;
   std::printf("images: %zu (%zu labelled)\n", n, labelled);
-  std::printf("float top-1: %.2f%%  top-5: %.2f%%\n", pct(f1, labelled), pct(f5, labelled));
-  std::printf("int8  top-1: %.2f%%  top-5: %.2f%%\n", pct(q1, labelled), pct(q5, labelled));
-  std::printf("float/int8 top-1 agreement: %.2f%%\n", pct(agree, n));
-  std::printf("int8 latency per image (qrt_session_run): median %.3f ms, p90 %.3f ms\n", median, p90);
+  std::printf("float top-1: %.2f%%  top-5: %.2f%%\n", percent(f1, labelled), percent(f5, labelled));
+  std::printf("int8  top-1: %.2f%%  top-5: %.2f%%\n", percent(q1, labelled), percent(q5, labelled));
+  std::printf("float/int8 top-1 agreement: %.2f%%\n", percent(agree, n));
+  std::printf("int8 latency per image (qrt_session_run%s): median %.3f ms, p90 %.3f ms\n",
+              per_layer ? ", all tensors kept" : "", sum.latency_ms_median, sum.latency_ms_p90);
+  std::vector<qrt::eval::LayerRow> rows;
+  if (layers) {
+    rows = layers->rows();
+    std::printf("per-layer: %zu tensors compared; lowest SQNR:", rows.size());
+    for (size_t i : qrt::eval::lowest_sqnr(rows, worst_n))
+      std::printf(" %s (%s dB)", rows[i].name.c_str(), qrt::eval::format_db(rows[i].stats.sqnr_db()).c_str());
+    std::printf("\nper-layer: largest SQNR drops:");
+    for (size_t i : qrt::eval::largest_drops(rows, worst_n))
+      std::printf(" %s (drop %s dB)", rows[i].name.c_str(), qrt::eval::format_db(rows[i].drop_db()).c_str());
+    std::printf("\n");
+  }
+  if (!report_md.empty()) {
+    std::ofstream out(report_md);
+    out << qrt::eval::layer_report_markdown(sum, rows, worst_n);
+    if (!out) throw ConvertError(report_md + ": cannot write");
+  }
   if (!json_path.empty()) {
-    nlohmann::ordered_json j;
-    j["images"] = n;
-    j["labelled"] = labelled;
-    j["float_top1"] = pct(f1, labelled);
-    j["float_top5"] = pct(f5, labelled);
-    j["int8_top1"] = pct(q1, labelled);
-    j["int8_top5"] = pct(q5, labelled);
-    j["float_top1_correct"] = f1;
-    j["int8_top1_correct"] = q1;
-    j["agreement"] = pct(agree, n);
-    j["latency_ms_median"] = median;
-    j["latency_ms_p90"] = p90;
     std::ofstream out(json_path);
-    out << j.dump(2) << "\n";
+    out << qrt::eval::eval_json(sum, layers ? &rows : nullptr, worst_n).dump(2) << "\n";
     if (!out) throw ConvertError(json_path + ": cannot write");
   }
   return 0;
