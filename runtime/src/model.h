@@ -61,12 +61,25 @@ struct OpParams {
 };
 
 struct OpPlan;
+class ThreadPool;
 // Pointers to every tensor's storage, indexed by tensor index.
 struct RunContext {
   void* const* tensor_data;
-  void* scratch;  // OpPlan::scratch_bytes at a 64-byte aligned address
+  // The op's scratch block at a 64-byte aligned address: OpPlan::scratch_bytes
+  // shared bytes, then one ThreadScratchStride() slice per pool thread.
+  void* scratch;
+  ThreadPool* pool;     // never null; size() 1 when single-threaded
+  size_t num_threads;   // pool->size()
+
+  // Thread `thread`'s OpPlan::thread_scratch_bytes (64-byte aligned).
+  void* ThreadScratch(const OpPlan& op, size_t thread) const;
 };
 using RunFn = void (*)(const OpPlan& op, const RunContext& ctx);
+
+// One thread's slice of an op's scratch: its bytes rounded up to 64.
+inline size_t ThreadScratchStride(size_t thread_scratch_bytes) {
+  return (thread_scratch_bytes + 63) & ~(size_t)63;
+}
 
 struct OpPlan {
   int index = 0;
@@ -75,7 +88,13 @@ struct OpPlan {
   std::vector<int> inputs;   // -1 = absent optional input
   std::vector<int> outputs;
   RunFn run = nullptr;
-  size_t scratch_bytes = 0;
+  size_t scratch_bytes = 0;         // shared by all threads
+  size_t thread_scratch_bytes = 0;  // per thread (e.g. im2col rows)
+  // The kernel Prepare chose (qrt_session_op_info); nullptr: the op's
+  // reference kernel. How it sums, for INT16 layers: chunk used (0 = int32).
+  const char* kernel_name = nullptr;
+  size_t int16_chunk = 0;
+  size_t packed_bytes = 0;          // weights packed at load for the kernel
   std::unique_ptr<OpParams> params;
 
   template <typename T>
@@ -93,6 +112,14 @@ struct Model {
   std::vector<int> outputs;
   std::vector<std::unique_ptr<int8_t[]>> unpacked;  // storage behind constants
 };
+
+inline void* RunContext::ThreadScratch(const OpPlan& op, size_t thread) const {
+  return static_cast<uint8_t*>(scratch) + ThreadScratchStride(op.scratch_bytes) +
+         thread * ThreadScratchStride(op.thread_scratch_bytes);
+}
+
+// Fills `info` from an operator (last_run_ns 0).
+void FillOpInfo(const OpPlan& op, qrt_op_info* info);
 
 // Fills `info` from a tensor (data stays as TensorDesc::data).
 void FillTensorInfo(const TensorDesc& t, qrt_tensor_info* info);

@@ -128,3 +128,21 @@ extern "C" const char* qrt_model_label(const qrt_model* model, size_t index) {
   if (index >= qrt_model_num_labels(model)) return nullptr;
   return model->fb->metadata()->labels()->Get((flatbuffers::uoffset_t)index)->c_str();
 }
+
+void qrt::rt::FillOpInfo(const OpPlan& op, qrt_op_info* info) {
+  info->type = schema::EnumNameOpType(op.type);
+  info->name = op.name;
+  info->kernel = op.kernel_name != nullptr ? op.kernel_name : "ref";
+  info->int16_chunk = op.int16_chunk;
+  info->packed_weight_bytes = op.packed_bytes;
+  info->last_run_ns = 0;
+}
+
+extern "C" qrt_status qrt_model_op_info(const qrt_model* model, size_t index,
+                                        qrt_op_info* info) {
+  if (model == nullptr || info == nullptr || index >= model->ops.size()) {
+    return QRT_ERROR_INVALID_ARGUMENT;
+  }
+  qrt::rt::FillOpInfo(model->ops[index], info);
+  return QRT_OK;
+}

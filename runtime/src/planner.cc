@@ -66,7 +66,8 @@ size_t PlaceBlocks(const std::vector<Block>& blocks, bool separate,
   return total;
 }
 
-void PlanMemory(const Model& model, bool keep_all_tensors, MemoryPlan* plan) {
+void PlanMemory(const Model& model, bool keep_all_tensors, MemoryPlan* plan,
+                size_t num_threads) {
   const int num_ops = (int)model.ops.size();
   const size_t num_tensors = model.tensors.size();
   // Blocks 0..num_tensors-1 are tensors, then one scratch block per op.
@@ -89,7 +90,10 @@ void PlanMemory(const Model& model, bool keep_all_tensors, MemoryPlan* plan) {
       }
     }
     Block& scratch = blocks[num_tensors + (size_t)op.index];
-    scratch.size = op.scratch_bytes;
+    scratch.size = op.thread_scratch_bytes == 0
+                       ? op.scratch_bytes
+                       : ThreadScratchStride(op.scratch_bytes) +
+                             num_threads * ThreadScratchStride(op.thread_scratch_bytes);
     scratch.first = scratch.last = op.index;
   }
   for (int i : model.outputs) blocks[(size_t)i].last = num_ops;

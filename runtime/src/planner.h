@@ -50,8 +50,10 @@ struct MemoryPlan {
   std::vector<bool> kept;               // per tensor: readable after run
 };
 
-// Builds the blocks of `model` and places them.
-void PlanMemory(const Model& model, bool keep_all_tensors, MemoryPlan* plan);
+// Builds the blocks of `model` and places them. An op's scratch block holds
+// its shared scratch_bytes and one thread_scratch_bytes slice per thread.
+void PlanMemory(const Model& model, bool keep_all_tensors, MemoryPlan* plan,
+                size_t num_threads = 1);
 
 }  // namespace rt
 }  // namespace qrt

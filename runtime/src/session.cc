@@ -4,10 +4,13 @@
 // one aligned_alloc), and resolves every tensor to a pointer once:
 // constants into the model, activations into the arena. After that,
 // set_input / run / get_output only read that table: nothing allocates,
-// nothing can fail except argument checks.
+// nothing can fail except argument checks. With num_threads > 1 it also
+// starts the thread pool (thread_pool.h) that conv / FC ops split work on,
+// and plans one scratch slice per thread.
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <new>
 #include <vector>
@@ -16,6 +19,7 @@
 #include "model.h"
 #include "planner.h"
 #include "qrt/kernels/ref.h"
+#include "thread_pool.h"
 
 using qrt::rt::kArenaAlignment;
 using qrt::rt::kNotPlanned;
@@ -31,6 +35,9 @@ struct qrt_session {
   std::vector<void*> tensor_data;
   std::vector<void*> scratch;
   std::vector<bool> kept;
+  qrt::rt::ThreadPool pool;
+  bool profile = false;
+  std::vector<uint64_t> op_ns;  // per op, filled by run when profiling
   char last_error[QRT_ERROR_MESSAGE_SIZE] = {};
 
   ~qrt_session() { free(owned_arena); }
@@ -48,6 +55,8 @@ struct qrt_session {
 
 namespace {
 
+constexpr int kMaxThreads = 64;
+
 // Reads a caller's options struct of any (older or newer) size.
 qrt_status ReadOptions(const qrt_session_options* in, qrt_session_options* out,
                        qrt_error* error) {
@@ -62,11 +71,19 @@ qrt_status ReadOptions(const qrt_session_options* in, qrt_session_options* out,
   const size_t n = in->struct_size < sizeof(*out) ? in->struct_size : sizeof(*out);
   memcpy(out, in, n);
   out->struct_size = sizeof(*out);
-  if (out->num_threads < 0) {
+  if (out->num_threads < 0 || out->num_threads > kMaxThreads) {
     return SetError(error, QRT_ERROR_INVALID_ARGUMENT,
-                    "num_threads is %d, must be >= 0", (int)out->num_threads);
+                    "num_threads is %d, must be in [0, %d]",
+                    (int)out->num_threads, kMaxThreads);
   }
+  if (out->num_threads == 0) out->num_threads = 1;
   return QRT_OK;
+}
+
+uint64_t NowNs() {
+  timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
 size_t AlignmentSlack(const void* p) {
@@ -95,7 +112,8 @@ extern "C" qrt_status qrt_model_arena_size(const qrt_model* model,
   const qrt_status s = ReadOptions(options, &o, error);
   if (s != QRT_OK) return s;
   qrt::rt::MemoryPlan plan;
-  qrt::rt::PlanMemory(*model, o.keep_all_tensors != 0, &plan);
+  qrt::rt::PlanMemory(*model, o.keep_all_tensors != 0, &plan,
+                      (size_t)o.num_threads);
   *out_bytes = plan.arena_bytes;
   return QRT_OK;
 }
@@ -114,7 +132,8 @@ extern "C" qrt_status qrt_session_create(const qrt_model* model,
   qrt_status s = ReadOptions(options, &o, error);
   if (s != QRT_OK) return s;
   qrt::rt::MemoryPlan plan;
-  qrt::rt::PlanMemory(*model, o.keep_all_tensors != 0, &plan);
+  qrt::rt::PlanMemory(*model, o.keep_all_tensors != 0, &plan,
+                      (size_t)o.num_threads);
 
   qrt_session* session = new (std::nothrow) qrt_session();
   if (session == nullptr) {
@@ -159,6 +178,15 @@ extern "C" qrt_status qrt_session_create(const qrt_model* model,
     }
   }
   session->kept = plan.kept;
+  session->profile = o.profile != 0;
+  session->op_ns.assign(model->ops.size(), 0);
+  if (!session->pool.Start((size_t)o.num_threads)) {
+    const size_t started = session->pool.size();
+    delete session;
+    return SetError(error, QRT_ERROR_OUT_OF_MEMORY,
+                    "could only start %zu of %d threads", started,
+                    (int)o.num_threads);
+  }
   *out_session = session;
   return QRT_OK;
 }
@@ -211,9 +239,17 @@ extern "C" qrt_status qrt_session_run(qrt_session* session) {
   const Model& m = *session->model;
   qrt::rt::RunContext ctx;
   ctx.tensor_data = session->tensor_data.data();
+  ctx.pool = &session->pool;
+  ctx.num_threads = session->pool.size();
   for (const qrt::rt::OpPlan& op : m.ops) {
     ctx.scratch = session->scratch[(size_t)op.index];
-    op.run(op, ctx);
+    if (session->profile) {
+      const uint64_t t0 = NowNs();
+      op.run(op, ctx);
+      session->op_ns[(size_t)op.index] = NowNs() - t0;
+    } else {
+      op.run(op, ctx);
+    }
   }
   return QRT_OK;
 }
@@ -266,5 +302,16 @@ extern "C" qrt_status qrt_session_tensor_info(const qrt_session* session,
     info->data = session->kept[tensor_index] ? session->tensor_data[tensor_index]
                                              : nullptr;
   }
+  return QRT_OK;
+}
+
+extern "C" qrt_status qrt_session_op_info(const qrt_session* session,
+                                          size_t index, qrt_op_info* info) {
+  if (session == nullptr || info == nullptr ||
+      index >= session->model->ops.size()) {
+    return QRT_ERROR_INVALID_ARGUMENT;
+  }
+  qrt::rt::FillOpInfo(session->model->ops[index], info);
+  info->last_run_ns = session->op_ns[index];
   return QRT_OK;
 }

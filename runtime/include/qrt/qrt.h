@@ -171,15 +171,20 @@ const char* qrt_model_label(const qrt_model* model, size_t index);
  * still read correctly. */
 typedef struct qrt_session_options {
   size_t struct_size;
-  int32_t num_threads;     /* accepted for the future; only 1 thread runs */
+  int32_t num_threads;     /* threads running conv / FC layers, the caller's
+                              included: 0 or 1 = single-threaded, at most 64.
+                              The pool starts at qrt_session_create; results
+                              are bit-identical for any count. */
   void* arena;             /* NULL: the session allocates its own arena */
   size_t arena_size;       /* bytes at `arena` (caller owns; must outlive the
                               session; see qrt_model_arena_size) */
   int32_t keep_all_tensors;/* debug: every tensor gets its own region, so
                               every intermediate can be read after run */
+  int32_t profile;         /* time every op of each run (qrt_op_info.
+                              last_run_ns); costs two clock reads per op */
 } qrt_session_options;
 
-/* Fills defaults: 1 thread, own arena, keep_all_tensors off. */
+/* Fills defaults: 1 thread, own arena, keep_all_tensors and profile off. */
 void qrt_session_options_init(qrt_session_options* options);
 
 /* Bytes of arena a session with these options needs (options may be NULL
@@ -226,6 +231,34 @@ qrt_status qrt_session_get_output_f32(qrt_session* session, size_t index,
 size_t qrt_session_num_tensors(const qrt_session* session);
 qrt_status qrt_session_tensor_info(const qrt_session* session,
                                    size_t tensor_index, qrt_tensor_info* info);
+
+/* ---- Operators and their kernels ---------------------------------------- */
+
+/* What one operator runs. The kernel is chosen once, at load, per layer:
+ * CONV_2D with groups == 1 and FULLY_CONNECTED run a GEMM micro-kernel on
+ * weights packed at load ("qrt_gemm_s8_acc32_ukernel_4x8c4__neondot"),
+ * depthwise 3x3 the dwconv kernel ("qrt_dwconv3x3_s8_acc32_ukernel_c16__neon"),
+ * anything else its reference kernel ("qrt_conv2d_s8__ref"; "ref" for ops
+ * with only a reference implementation). The choice follows the layer's
+ * accumulator, the CPU (docs/kernels.md, dispatch) and the environment
+ * variable QRT_KERNEL_PATH=ref|neon|neondot|i8mm read at load: "ref" keeps
+ * every op on the reference kernels. Strings live as long as the model. */
+typedef struct qrt_op_info {
+  const char* type;           /* schema OpType name, e.g. "CONV_2D" */
+  const char* name;           /* the operator's name in the file, or "" */
+  const char* kernel;         /* the kernel it runs (see above) */
+  size_t int16_chunk;         /* acc16 kernels: products per int16 lane; else 0 */
+  size_t packed_weight_bytes; /* weights packed at load for the kernel; else 0 */
+  uint64_t last_run_ns;       /* session with options.profile: the op's wall
+                                 time in the last qrt_session_run; else 0 */
+} qrt_op_info;
+
+/* Operator `index` (0 <= index < qrt_model_num_operators), execution order. */
+qrt_status qrt_model_op_info(const qrt_model* model, size_t index,
+                             qrt_op_info* info);
+/* Same, plus last_run_ns when the session profiles. */
+qrt_status qrt_session_op_info(const qrt_session* session, size_t index,
+                               qrt_op_info* info);
 
 #ifdef __cplusplus
 }  /* extern "C" */

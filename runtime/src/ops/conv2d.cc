@@ -1,19 +1,15 @@
 // CONV_2D: regular, grouped and depthwise convolution, NHWC x OHWI.
 //   x [N,H,W,C] S8/U8, w [O,KH,KW,C/groups] S8 constant, bias [O] S32 or
 //   absent, y [N,OH,OW,O] S8/U8 (requantized) or F32 (dequantizing
-//   epilogue). Kernels: qrt_conv2d_s8__ref / qrt_conv2d_s8_f32__ref.
+//   epilogue). Kernels: qrt_conv2d_s8__ref / qrt_conv2d_s8_f32__ref here;
+//   the packed GEMM / depthwise kernels in conv2d_packed.cc.
 // Accumulator INT16 changes only how a kernel sums, never the result, so the
 // reference kernel (int32 sums) serves it too.
-#include "linear_common.h"
+#include "conv2d.h"
 
 namespace qrt {
 namespace rt {
 namespace {
-
-struct Conv2DParams : LinearEpilogue {
-  qrt_conv2d_params conv = {};
-  int input = 0, weights = 0, bias = -1, output = 0;
-};
 
 void RunConv2DS8(const OpPlan& op, const RunContext& ctx) {
   const Conv2DParams& p = op.Params<Conv2DParams>();
@@ -112,6 +108,11 @@ bool PrepareConv2D(PrepareContext& ctx) {
   p->bias = ctx.HasInput(2) ? ctx.op().inputs[2] : -1;
   p->output = ctx.op().outputs[0];
   ctx.op().run = p->float_output ? RunConv2DS8F32 : RunConv2DS8;
+  SetKernelInfo(ctx.op(), p->float_output ? "qrt_conv2d_s8_f32__ref"
+                                          : "qrt_conv2d_s8__ref", 0, 0);
+  if (!PreparePackedConv2D(ctx, o->accumulator(), o->int16_chunk(), p.get())) {
+    return false;
+  }
   ctx.op().params = std::move(p);
   return true;
 }

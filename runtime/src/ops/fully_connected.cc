@@ -1,8 +1,13 @@
 // FULLY_CONNECTED: y[n, o] = sum_k w[o, k] * (x[n, k] - zx) + b[o].
 //   x [N,K] (or any rank: the last dimension is K, the rest are rows)
 //   S8/U8, w [O,K] S8 constant, bias [O] S32 or absent, y [rows, O]
-//   S8/U8 or F32. Kernels: qrt_fully_connected_s8__ref / _s8_f32__ref.
-#include "linear_common.h"
+//   S8/U8 or F32. Kernels: qrt_fully_connected_s8__ref / _s8_f32__ref, or
+//   qrt_gemm_s8 on packed weights (packed_linear.h) unless
+//   QRT_KERNEL_PATH=ref. Threads split the output channels into groups of
+//   whole NR-channel panels; each group is one qrt_gemm_s8 call over all
+//   rows, so every output is computed the same way for any thread count.
+#include "../thread_pool.h"
+#include "packed_linear.h"
 
 namespace qrt {
 namespace rt {
@@ -11,7 +16,44 @@ namespace {
 struct FullyConnectedParams : LinearEpilogue {
   qrt_fully_connected_params fc = {};
   int input = 0, weights = 0, bias = -1, output = 0;
+  qrt_gemm_s8_epilogue epilogue = {};
+  PackedGemm gemm;
 };
+
+struct GemmJob {
+  const FullyConnectedParams* p;
+  const int8_t* x;
+  uint8_t* y;
+  size_t groups;
+};
+
+// Channel panels [g * panels / groups, (g + 1) * panels / groups).
+void GemmTask(const void* arg, size_t g, size_t /*thread*/) {
+  const GemmJob& j = *static_cast<const GemmJob*>(arg);
+  const FullyConnectedParams& p = *j.p;
+  const qrt_gemm_s8_ukernel& uk = p.gemm.kernel->ukernel;
+  const size_t n = p.fc.output_channels, k = p.fc.input_channels;
+  const size_t panels = (n + uk.nr - 1) / uk.nr;
+  const size_t p0 = g * panels / j.groups, p1 = (g + 1) * panels / j.groups;
+  const size_t n0 = p0 * uk.nr, n1 = p1 * uk.nr < n ? p1 * uk.nr : n;
+  const size_t esize = p.float_output ? sizeof(float) : sizeof(int8_t);
+  qrt_gemm_s8(&uk, p.fc.batch, n1 - n0, k, j.x, k,
+              static_cast<const uint8_t*>(p.gemm.packed.data) +
+                  p0 * qrt_gemm_s8_panel_size(k, uk.nr, uk.kr),
+              j.y + n0 * esize, n, &p.epilogue, p.gemm.int16_chunk);
+}
+
+void RunFullyConnectedGemm(const OpPlan& op, const RunContext& ctx) {
+  const FullyConnectedParams& p = op.Params<FullyConnectedParams>();
+  GemmJob job;
+  job.p = &p;
+  job.x = static_cast<const int8_t*>(ctx.tensor_data[p.input]);
+  job.y = static_cast<uint8_t*>(ctx.tensor_data[p.output]);
+  const size_t nr = p.gemm.kernel->ukernel.nr;
+  const size_t panels = (p.fc.output_channels + nr - 1) / nr;
+  job.groups = ctx.num_threads < panels ? ctx.num_threads : panels;
+  ctx.pool->Parallelize(job.groups, GemmTask, &job);
+}
 
 void RunFullyConnectedS8(const OpPlan& op, const RunContext& ctx) {
   const FullyConnectedParams& p = op.Params<FullyConnectedParams>();
@@ -82,6 +124,18 @@ bool PrepareFullyConnected(PrepareContext& ctx) {
   p->bias = ctx.HasInput(2) ? ctx.op().inputs[2] : -1;
   p->output = ctx.op().outputs[0];
   ctx.op().run = p->float_output ? RunFullyConnectedS8F32 : RunFullyConnectedS8;
+  SetKernelInfo(ctx.op(), p->float_output ? "qrt_fully_connected_s8_f32__ref"
+                                          : "qrt_fully_connected_s8__ref", 0, 0);
+  bool reference = false;
+  if (!UseReferenceKernels(ctx, &reference)) return false;
+  if (!reference) {
+    if (!PrepareGemm(ctx, o->accumulator(), o->int16_chunk(), out_channels, k,
+                     *p, &p->gemm)) {
+      return false;
+    }
+    p->epilogue = MakeGemmEpilogue(*p);
+    ctx.op().run = RunFullyConnectedGemm;
+  }
   ctx.op().params = std::move(p);
   return true;
 }

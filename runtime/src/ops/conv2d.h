@@ -1,0 +1,30 @@
+// CONV_2D state shared by the reference path (conv2d.cc) and the packed
+// kernel paths (conv2d_packed.cc).
+#ifndef QRT_RUNTIME_OPS_CONV2D_H_
+#define QRT_RUNTIME_OPS_CONV2D_H_
+
+#include "packed_linear.h"
+
+namespace qrt {
+namespace rt {
+
+struct Conv2DParams : LinearEpilogue {
+  qrt_conv2d_params conv = {};
+  int input = 0, weights = 0, bias = -1, output = 0;
+  // Packed paths only.
+  qrt_gemm_s8_epilogue epilogue = {};
+  PackedGemm gemm;      // groups == 1
+  PackedDwconv dwconv;  // depthwise 3x3
+};
+
+// Picks the packed kernel for `p` when one applies (groups == 1: GEMM;
+// depthwise 3x3: dwconv) and QRT_KERNEL_PATH is not `ref`, packs the
+// weights and sets the op's run function and scratch. Leaves the reference
+// run function in place otherwise. False (ctx failed) on error.
+bool PreparePackedConv2D(PrepareContext& ctx, schema::Accumulator accumulator,
+                         int int16_chunk, Conv2DParams* p);
+
+}  // namespace rt
+}  // namespace qrt
+
+#endif  // QRT_RUNTIME_OPS_CONV2D_H_

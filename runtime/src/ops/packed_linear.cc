@@ -1,0 +1,99 @@
+// Kernel choice and weight packing for CONV_2D / FULLY_CONNECTED
+// (packed_linear.h).
+#include "packed_linear.h"
+
+#include "qrt/kernels/accumulation.h"
+
+namespace qrt {
+namespace rt {
+
+bool PackedBuffer::Allocate(PrepareContext& ctx, size_t n) {
+  const size_t rounded = (n + 63) & ~(size_t)63;
+  data = aligned_alloc(64, rounded ? rounded : 64);
+  if (data == nullptr) {
+    return ctx.Fail(QRT_ERROR_OUT_OF_MEMORY,
+                    "no memory for %zu bytes of packed weights", n);
+  }
+  bytes = n;
+  return true;
+}
+
+bool UseReferenceKernels(PrepareContext& ctx, bool* reference) {
+  int forced = 0;
+  qrt_isa isa = QRT_ISA_REF;
+  char message[256];
+  if (qrt_kernel_path_from_env(&forced, &isa, message, sizeof(message)) != 0) {
+    return ctx.Fail(QRT_ERROR_INVALID_ARGUMENT, "%s", message);
+  }
+  *reference = forced && isa == QRT_ISA_REF;
+  return true;
+}
+
+qrt_gemm_s8_epilogue MakeGemmEpilogue(const LinearEpilogue& e) {
+  if (e.float_output) {
+    return qrt_gemm_s8_epilogue_f32(e.dequant.output_min, e.dequant.output_max);
+  }
+  return qrt_gemm_s8_epilogue_s8(e.requant.output_zero_point,
+                                 e.requant.output_min, e.requant.output_max);
+}
+
+bool PrepareGemm(PrepareContext& ctx, schema::Accumulator accumulator,
+                 int file_chunk, size_t n, size_t k, const LinearEpilogue& e,
+                 PackedGemm* out) {
+  const TensorDesc& x = ctx.In(0);
+  const int8_t* w = static_cast<const int8_t*>(ctx.In(1).data);
+  const int32_t* bias =
+      ctx.HasInput(2) ? static_cast<const int32_t*>(ctx.In(2).data) : nullptr;
+  qrt_accumulator acc = QRT_ACCUMULATOR_INT32;
+  size_t chunk = 0;
+  if (accumulator == schema::Accumulator::INT16) {
+    // The bound the weights and the input range allow; the file's value
+    // only ever lowers it.
+    chunk = qrt_int16_chunk(w, n, k, x.storage_min, x.storage_max);
+    if (file_chunk > 0 && (size_t)file_chunk < chunk) chunk = (size_t)file_chunk;
+    if (chunk >= 1) acc = QRT_ACCUMULATOR_INT16;
+  }
+  char message[256];
+  if (qrt_select_gemm_s8(acc, &out->kernel, message, sizeof(message)) != 0) {
+    return ctx.Fail(QRT_ERROR_UNSUPPORTED, "%s", message);
+  }
+  out->int16_chunk =
+      out->kernel->accumulator == QRT_ACCUMULATOR_INT16 ? chunk : 0;
+  const qrt_gemm_s8_ukernel& uk = out->kernel->ukernel;
+  if (!out->packed.Allocate(ctx, qrt_gemm_s8_packed_size(n, k, uk.nr, uk.kr))) {
+    return false;
+  }
+  qrt_gemm_s8_pack_weights(n, k, uk.nr, uk.kr, w, bias,
+                           e.channel_factors.data(), e.input_zero_point,
+                           out->packed.data);
+  SetKernelInfo(ctx.op(), out->kernel->name, out->int16_chunk,
+                out->packed.bytes);
+  return true;
+}
+
+bool PrepareDwconv3x3(PrepareContext& ctx, size_t channels,
+                      const LinearEpilogue& e, PackedDwconv* out) {
+  char message[256];
+  if (qrt_select_dwconv3x3_s8(&out->kernel, message, sizeof(message)) != 0) {
+    return ctx.Fail(QRT_ERROR_UNSUPPORTED, "%s", message);
+  }
+  if (!out->packed.Allocate(ctx, qrt_dwconv3x3_s8_packed_size(channels))) {
+    return false;
+  }
+  qrt_dwconv3x3_s8_pack_weights(
+      channels, static_cast<const int8_t*>(ctx.In(1).data),
+      ctx.HasInput(2) ? static_cast<const int32_t*>(ctx.In(2).data) : nullptr,
+      e.channel_factors.data(), e.input_zero_point, out->packed.data);
+  SetKernelInfo(ctx.op(), out->kernel->name, 0, out->packed.bytes);
+  return true;
+}
+
+void SetKernelInfo(OpPlan& op, const char* name, size_t int16_chunk,
+                   size_t packed_bytes) {
+  op.kernel_name = name;
+  op.int16_chunk = int16_chunk;
+  op.packed_bytes = packed_bytes;
+}
+
+}  // namespace rt
+}  // namespace qrt

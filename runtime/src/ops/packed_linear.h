@@ -1,0 +1,78 @@
+// The optimized conv / FC kernels as the runtime uses them: which kernel a
+// layer gets, and its weights packed once at load.
+//
+// At load (Prepare), for each CONV_2D / FULLY_CONNECTED layer:
+//  1. QRT_KERNEL_PATH=ref keeps the layer on the pure reference kernels
+//     (qrt_conv2d_s8__ref, ...), so one binary can compare every path.
+//  2. Otherwise the dispatch table (qrt/kernels/dispatch.h) picks the GEMM
+//     (or depthwise 3x3) kernel for the layer's accumulator: an INT32 layer
+//     gets an acc32 kernel, an INT16 layer the fastest kernel of either kind
+//     (SDOT / SMMLA acc32 where the CPU has them, acc16 SMLAL otherwise).
+//  3. An acc16 kernel sums at most `int16_chunk` products per int16 lane.
+//     The runtime does not trust the file's chunk blindly: it recomputes the
+//     bound from the weights and the input's storage range
+//     (qrt_int16_chunk, docs/accumulation.md) and uses the smaller of the
+//     two, so a wrong chunk in a file can never overflow a lane.
+//  4. The weights are packed for that kernel (bias with the input zero
+//     point folded in, per-channel epilogue scales) into memory the model
+//     owns; the run path only reads it.
+#ifndef QRT_RUNTIME_OPS_PACKED_LINEAR_H_
+#define QRT_RUNTIME_OPS_PACKED_LINEAR_H_
+
+#include <stdlib.h>
+
+#include "linear_common.h"
+#include "qrt/kernels/dispatch.h"
+
+namespace qrt {
+namespace rt {
+
+// Packed weights, 64-byte aligned, owned by the op's params (the model).
+struct PackedBuffer {
+  void* data = nullptr;
+  size_t bytes = 0;
+  PackedBuffer() = default;
+  PackedBuffer(const PackedBuffer&) = delete;
+  PackedBuffer& operator=(const PackedBuffer&) = delete;
+  ~PackedBuffer() { free(data); }
+  // Allocates `bytes`; fails ctx with OUT_OF_MEMORY.
+  bool Allocate(PrepareContext& ctx, size_t bytes);
+};
+
+// True when QRT_KERNEL_PATH=ref (the layer stays on the __ref kernels);
+// fails ctx (INVALID_ARGUMENT naming the variable) when the variable is
+// invalid for this build / CPU.
+bool UseReferenceKernels(PrepareContext& ctx, bool* reference);
+
+// The epilogue of the packed kernels equivalent to `e`.
+qrt_gemm_s8_epilogue MakeGemmEpilogue(const LinearEpilogue& e);
+
+// A GEMM kernel with its packed weights [n][k] and the chunk it runs with.
+struct PackedGemm {
+  const qrt_gemm_s8_kernel* kernel = nullptr;
+  size_t int16_chunk = 0;  // 0 for acc32 kernels
+  PackedBuffer packed;
+};
+
+// Selects the kernel for `accumulator` / `file_chunk` and packs weights
+// [n][k] (input 1 of the op), bias (input 2, optional) and e's factors.
+bool PrepareGemm(PrepareContext& ctx, schema::Accumulator accumulator,
+                 int file_chunk, size_t n, size_t k, const LinearEpilogue& e,
+                 PackedGemm* out);
+
+// Depthwise 3x3 kernel and its packed weights ([channels][3][3][1]).
+struct PackedDwconv {
+  const qrt_dwconv3x3_s8_kernel* kernel = nullptr;
+  PackedBuffer packed;
+};
+bool PrepareDwconv3x3(PrepareContext& ctx, size_t channels,
+                      const LinearEpilogue& e, PackedDwconv* out);
+
+// Records the choice on the op (qrt_session_op_info).
+void SetKernelInfo(OpPlan& op, const char* name, size_t int16_chunk,
+                   size_t packed_bytes);
+
+}  // namespace rt
+}  // namespace qrt
+
+#endif  // QRT_RUNTIME_OPS_PACKED_LINEAR_H_
