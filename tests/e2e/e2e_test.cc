@@ -1,0 +1,108 @@
+// Whole-model bit-exactness on every kernel path the CPU has.
+//
+// The committed Fashion-MNIST models (data/, W8A8 and W6A8 with INT16
+// layers) and their host reference outputs (QRT_KERNEL_PATH=ref, written by
+// qrt_e2e_reference: see regenerate.sh) must be reproduced exactly by the
+// default choice and every forced path (ref, neon, neondot, i8mm) this CPU
+// runs, with 1, 2, 3 and 4 threads. Under the cross build this runs on qemu
+// cortex-a53 (ref, neon) and max (all four).
+//
+// Any other model: set QRT_E2E_MODEL=model.qrt and QRT_E2E_REFERENCE=x.ref
+// (e.g. ImageNet MobileNetV1, too big to commit; docs/performance.md); the
+// test is skipped with a warning when they are unset.
+#include <stdlib.h>
+
+#include <catch2/catch.hpp>
+#include <string>
+
+#include "e2e_util.h"
+#include "qrt/kernels/dispatch.h"
+#include "qrt/qrt.h"
+
+namespace {
+
+const char* const kPaths[] = {"", "ref", "neon", "neondot", "i8mm"};
+
+bool PathRuns(const std::string& path) {
+  if (path.empty() || path == "ref") return true;
+  const qrt_isa isa = path == "neon" ? QRT_ISA_NEON
+                      : path == "neondot" ? QRT_ISA_NEONDOT : QRT_ISA_I8MM;
+  return qrt_isa_supported(isa) != 0;
+}
+
+bool EndsWith(const std::string& s, const std::string& tail) {
+  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+// Every path and thread count reproduces `ref_path` exactly.
+void CheckModel(const std::string& model_path, const std::string& ref_path,
+                const std::vector<int>& thread_counts) {
+  qrt_e2e::Reference ref;
+  std::string error;
+  if (!qrt_e2e::ReadReference(ref_path, &ref, &error)) FAIL(error);
+  qrt_model* m = nullptr;
+  qrt_error err;
+  if (qrt_model_load_file(model_path.c_str(), &m, &err) != QRT_OK) FAIL(err.message);
+  qrt_tensor_info in;
+  qrt_model_input_info(m, 0, &in);
+  qrt_model_destroy(m);
+  std::vector<uint8_t> pixels;
+  if (!qrt_e2e::MakePixels(ref, in.num_elements, &pixels, &error)) FAIL(error);
+
+  for (const char* p : kPaths) {
+    const std::string path = p;
+    if (!PathRuns(path)) {
+      WARN("path " << path << " skipped: not available on this build or CPU");
+      continue;
+    }
+    for (int threads : thread_counts) {
+      INFO("model " << model_path << ", QRT_KERNEL_PATH=" << (path.empty() ? "(unset)" : path)
+                    << ", " << threads << " threads");
+      qrt_e2e::RunResult r;
+      if (!qrt_e2e::RunModel(model_path, path, threads, pixels, ref.count, &r, &error)) {
+        FAIL(error);
+      }
+      REQUIRE(r.bits.size() == ref.count);
+      for (size_t i = 0; i < ref.count; ++i) {
+        INFO("image " << i);
+        REQUIRE(r.bits[i] == ref.bits[i]);
+      }
+      // The path was really taken: conv / FC kernels carry its ISA suffix.
+      size_t packed = 0;
+      for (const std::string& k : r.kernels) {
+        if (k.find("_ukernel_") == std::string::npos) continue;
+        ++packed;
+        if (path == "neon") CHECK(EndsWith(k, "__neon"));
+        if (path == "neondot") CHECK((EndsWith(k, "__neondot") || EndsWith(k, "__neon")));
+        if (path == "i8mm") CHECK((EndsWith(k, "__neoni8mm") || EndsWith(k, "__neon")));
+      }
+      if (path == "ref") CHECK(packed == 0);
+      else CHECK(packed > 0);
+    }
+  }
+}
+
+std::string Data(const char* name) { return std::string(QRT_E2E_DATA_DIR) + "/" + name; }
+
+}  // namespace
+
+TEST_CASE("Fashion-MNIST W8A8: every path and thread count equals the reference", "[e2e]") {
+  CheckModel(Data("fashion_mnist_w8a8.qrt"), Data("fashion_mnist_w8a8.ref"), {1, 2, 3, 4});
+}
+
+TEST_CASE("Fashion-MNIST W6A8 (INT16 layers): every path equals the reference", "[e2e]") {
+  CheckModel(Data("fashion_mnist_w6a8.qrt"), Data("fashion_mnist_w6a8.ref"), {1, 2, 3, 4});
+}
+
+TEST_CASE("model from QRT_E2E_MODEL / QRT_E2E_REFERENCE equals its reference", "[e2e]") {
+  const char* model = getenv("QRT_E2E_MODEL");
+  const char* ref = getenv("QRT_E2E_REFERENCE");
+  if (model == nullptr || ref == nullptr) {
+    WARN("QRT_E2E_MODEL / QRT_E2E_REFERENCE not set: skipped");
+    return;
+  }
+  const char* threads = getenv("QRT_E2E_THREADS");
+  std::vector<int> counts = {1};
+  if (threads != nullptr) counts = {1, atoi(threads)};
+  CheckModel(model, ref, counts);
+}
