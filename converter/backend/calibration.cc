@@ -6,30 +6,83 @@
 #include <cmath>
 #include <cstdio>
 
+#include "calib/error.h"
 #include "frontend/float_executor.h"
 
 namespace qrt::backend {
 
-void MinMaxCalibrator::observe(const std::string& tensor, const frontend::Tensor& value) {
-  if (value.data.empty()) return;
-  float lo = value.data[0], hi = value.data[0];
-  for (float v : value.data) {
-    if (std::isnan(v)) throw ConvertError("calibration: tensor '" + tensor + "' contains NaN");
-    lo = std::min(lo, v);
-    hi = std::max(hi, v);
-  }
+Range FixedRanges::range(const std::string& tensor, bool, int, const std::string& where) const {
   auto it = ranges_.find(tensor);
-  if (it == ranges_.end()) {
-    ranges_[tensor] = Range{lo, hi};
-  } else {
-    it->second.lo = std::min(it->second.lo, lo);
-    it->second.hi = std::max(it->second.hi, hi);
+  if (it == ranges_.end())
+    throw ConvertError(where + ": no calibration range for tensor '" + tensor + "' (was it calibrated?)");
+  return it->second;
+}
+
+ActivationCalibration::ActivationCalibration(const CalibrationSettings& settings) : settings_(settings) {
+  try {
+    method_ = qrt::calib::parse_method(settings.method);
+    tolerance_ = qrt::calib::parse_tolerance_spec(settings.tolerance);
+  } catch (const qrt::calib::CalibError& e) {
+    throw ConvertError(e.what());
+  }
+  if (!(settings.percentile > 0.0 && settings.percentile <= 100.0))
+    throw ConvertError("--percentile must be in (0, 100], got " + std::to_string(settings.percentile));
+}
+
+void ActivationCalibration::observe(const std::string& tensor, const frontend::Tensor& value) {
+  try {
+    cal_.observe(tensor, value.data);
+    scratch_.clear();
+    for (float v : value.data)
+      if (v != 0.0f) scratch_.push_back(v);
+    nonzero_.observe(tensor, scratch_);
+  } catch (const qrt::calib::CalibError& e) {
+    throw ConvertError(e.what());
   }
 }
 
-std::unique_ptr<Calibrator> make_calibrator(const std::string& method) {
-  if (method == "minmax") return std::make_unique<MinMaxCalibrator>();
-  throw ConvertError("calibration method '" + method + "' is not supported (supported: minmax)");
+Range ActivationCalibration::range(const std::string& tensor, bool is_unsigned, int bits,
+                                   const std::string& where) const {
+  auto it = chosen_.find(tensor);
+  if (it == chosen_.end() || it->second.is_unsigned != is_unsigned || it->second.bits != bits) {
+    if (!cal_.has(tensor))
+      throw ConvertError(where + ": no calibration data for tensor '" + tensor + "' (was it calibrated?)");
+    qrt::calib::TensorSettings s;
+    s.is_unsigned = is_unsigned;
+    s.bits = bits;
+    s.method = method_;
+    const bool forced_minmax =
+        method_ == qrt::calib::Method::kKl && !tolerance_.per_tensor.count(tensor) &&
+        std::find(minmax_tensors_.begin(), minmax_tensors_.end(), tensor) != minmax_tensors_.end();
+    if (forced_minmax) s.method = qrt::calib::Method::kMinMax;
+    s.tolerance = tolerance_.for_tensor(tensor);
+    s.percentile = settings_.percentile;
+    ChosenThreshold c;
+    c.is_unsigned = is_unsigned;
+    c.bits = bits;
+    try {
+      const bool skip_zeros = is_unsigned && s.method == qrt::calib::Method::kKl && nonzero_.has(tensor) &&
+                              nonzero_.histogram(tensor).count() > 0;
+      c.threshold = (skip_zeros ? nonzero_ : cal_).threshold(tensor, s);
+    } catch (const qrt::calib::CalibError& e) {
+      throw ConvertError(where + ": " + e.what());
+    }
+    it = chosen_.insert_or_assign(tensor, c).first;
+  }
+  const float t = it->second.threshold.threshold;
+  return is_unsigned ? Range{0.0f, t} : Range{-t, t};
+}
+
+void ActivationCalibration::use_minmax_for(const std::vector<std::string>& tensors) { minmax_tensors_ = tensors; }
+
+void ActivationCalibration::check_tolerance_names() const {
+  for (const auto& kv : tolerance_.per_tensor) {
+    if (chosen_.count(kv.first)) continue;
+    std::string known;
+    for (const auto& c : chosen_) known += (known.empty() ? "" : ", ") + c.first;
+    throw ConvertError("--tolerance: '" + kv.first + "' is not an int8 activation tensor of this model (those are: " +
+                       known + ")");
+  }
 }
 
 Progress::Progress(std::string what, size_t total, bool enabled)
@@ -56,7 +109,7 @@ void Progress::finish() {
 
 CalibrationStats run_calibration(const frontend::Graph& graph, const Dataset& dataset,
                                  const PreprocessConfig& preprocess, size_t num_images,
-                                 Calibrator& calibrator, bool show_progress) {
+                                 ActivationCalibration& calibration, bool show_progress) {
   if (graph.inputs.size() != 1)
     throw ConvertError("calibration: the model has " + std::to_string(graph.inputs.size()) +
                        " inputs; exactly one image input is supported");
@@ -70,7 +123,7 @@ CalibrationStats run_calibration(const frontend::Graph& graph, const Dataset& da
   if (n == 0) throw ConvertError("calibration: " + dataset.describe() + " has no samples");
   frontend::FloatExecutor exec(graph);
   const frontend::TensorObserver observer = [&](const std::string& name, const frontend::Tensor& t) {
-    calibrator.observe(name, t);
+    calibration.observe(name, t);
   };
   Progress progress("calibrating", n, show_progress);
   for (size_t i = 0; i < n; ++i) {

@@ -29,25 +29,36 @@ std::vector<uint8_t> convert_to_bytes(const ConvertOptions& options, ConvertSumm
   o.preprocess.finalize(int(graph.inputs[0].shape[1]));
 
   std::unique_ptr<Dataset> data = open_calibration_dataset(o);
-  std::unique_ptr<Calibrator> calibrator = make_calibrator(o.calibration);
+  ActivationCalibration calibration(o.calibration);  // validates the settings before the long run
+  std::vector<std::string> input_names;
+  for (const frontend::ValueInfo& in : graph.inputs) input_names.push_back(in.name);
+  calibration.use_minmax_for(input_names);
   const CalibrationStats stats =
-      run_calibration(graph, *data, o.preprocess, o.num_images, *calibrator, o.show_progress);
+      run_calibration(graph, *data, o.preprocess, o.num_images, calibration, o.show_progress);
 
-  LoweredModel m = lower_graph(graph, calibrator->ranges(), o.lower);
+  LoweredModel m = lower_graph(graph, calibration, o.lower);
+  calibration.check_tolerance_names();
   LMetadata& md = m.metadata;
   md.converter_version = converter_version();
   md.source_model = o.model_path;
   LSettings& s = md.settings;
   s.command_line = o.command_line;
-  s.calibration = calibrator->method();
+  s.calibration = calibration.method();
+  s.tolerance = calibration.method() == "kl" ? float(calibration.global_tolerance()) : 0.0f;
+  s.percentile = calibration.method() == "percentile" ? float(calibration.percentile()) : 0.0f;
   s.calibration_images = int(stats.images);
   s.calibration_source = stats.source;
   s.weight_bits = o.lower.weight_bits;
   s.activation_bits = o.lower.activation_bits;
-  s.per_channel_weights = true;
+  s.per_channel_weights = o.lower.per_channel_weights;
   s.unsigned_activations = o.lower.unsigned_activations;
   s.float_residual_adds = o.lower.placement.float_residual_adds;
-  s.int16_accumulation = false;
+  size_t int16_layers = 0, int32_layers = 0;
+  for (const LOperator& op : m.operators) {
+    if (op.type != schema::OpType::CONV_2D && op.type != schema::OpType::FULLY_CONNECTED) continue;
+    ++(op.options.accumulator == schema::Accumulator::INT16 ? int16_layers : int32_layers);
+  }
+  s.int16_accumulation = int16_layers > 0;
   md.labels = o.labels;
   md.preprocess = LPreprocess{o.preprocess.resize_short, o.preprocess.crop_height, o.preprocess.crop_width,
                               o.preprocess.mean, o.preprocess.std, o.preprocess.channel_order};
@@ -60,6 +71,10 @@ std::vector<uint8_t> convert_to_bytes(const ConvertOptions& options, ConvertSumm
     summary->calibration_images = stats.images;
     summary->op_counts.clear();
     for (const LOperator& op : m.operators) ++summary->op_counts[schema::EnumNameOpType(op.type)];
+    summary->int16_layers = int16_layers;
+    summary->int32_layers = int32_layers;
+    summary->thresholds = calibration.chosen();
+    summary->warnings = m.warnings;
   }
   return bytes;
 }

@@ -24,10 +24,13 @@ struct ConvertOptions {
   std::string calib_fashion_mnist;      // IDX images file (.gz or raw)
   std::vector<std::string> calib_npy;
   size_t num_images = 200;              // 0: every sample of the source
-  std::string calibration = "minmax";
+  CalibrationSettings calibration;      // method (default kl), tolerance (1.3), percentile
   PreprocessConfig preprocess;          // finalized by convert_model()
   LowerOptions lower;
-  std::string command_line;             // recorded in the metadata
+  // Recorded in the metadata as given. qrt-convert passes its arguments
+  // without the output path (-o), so the same inputs and flags give the
+  // same bytes whatever the output file is called.
+  std::string command_line;
   std::vector<std::string> labels;      // class names for the metadata (optional)
   bool show_progress = true;
 };
@@ -38,6 +41,9 @@ struct ConvertSummary {
   size_t file_bytes = 0;
   size_t calibration_images = 0;
   std::map<std::string, size_t> op_counts;  // schema op name -> count
+  size_t int16_layers = 0, int32_layers = 0;  // conv / FC accumulators
+  std::map<std::string, ChosenThreshold> thresholds;  // per int8 activation (IR tensor name)
+  std::vector<std::string> warnings;
 };
 
 // The converter's version string, stored in Metadata.converter_version.

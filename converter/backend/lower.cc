@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "lower_internal.h"
+#include "qrt/kernels/accumulation.h"
 #include "quant_math.h"
 
 namespace qrt::backend {
@@ -41,20 +42,27 @@ std::vector<float> permute_fc_columns_chw_to_hwc(const std::vector<float>& w, in
   return r;
 }
 
-Lowerer::Lowerer(const frontend::Graph& g, const std::map<std::string, Range>& ranges, const LowerOptions& o)
-    : g_(g), ranges_(ranges), opt_(o) {}
-
-const Range& Lowerer::range_of(const std::string& name, const std::string& where) const {
-  auto it = ranges_.find(name);
-  if (it == ranges_.end())
-    throw ConvertError(where + ": no calibration range for tensor '" + name + "' (was it calibrated?)");
-  return it->second;
+bool int16_eligible(const LowerOptions& o) {
+  return o.int16_accumulation && o.weight_bits + o.activation_bits <= 14;
 }
 
+void storage_range(const LTensor& t, int32_t* lo, int32_t* hi) {
+  if (t.dtype == schema::DType::U8) {  // [0, 2^b - 1] held as q - 128
+    *lo = -128;
+    *hi = u8_qmax(t.bits) - 128;
+  } else {
+    *lo = -s8_qmax(t.bits);
+    *hi = s8_qmax(t.bits);
+  }
+}
+
+Lowerer::Lowerer(const frontend::Graph& g, const RangeSource& ranges, const LowerOptions& o)
+    : g_(g), ranges_(ranges), opt_(o) {}
+
 LTensor Lowerer::activation_quant(const std::string& name, bool non_negative, const std::string& where) const {
-  const Range& r = range_of(name, where);
-  LTensor t;
   const bool is_unsigned = non_negative && opt_.unsigned_activations;
+  const Range r = ranges_.range(name, is_unsigned, opt_.activation_bits, where);
+  LTensor t;
   t.dtype = is_unsigned ? schema::DType::U8 : schema::DType::S8;
   t.scale = {activation_scale(r.lo, r.hi, is_unsigned, opt_.activation_bits)};
   t.zero_point = {0};
@@ -151,16 +159,18 @@ int32_t Lowerer::input(const frontend::Node& n, size_t index) {
 }
 
 int32_t Lowerer::add_weights(const std::string& name, const std::vector<float>& w, int64_t out_channels,
-                             std::vector<int32_t> shape, std::vector<float>* scales) {
+                             std::vector<int32_t> shape, std::vector<float>* scales, std::vector<int8_t>* values) {
   const int64_t per = int64_t(w.size()) / out_channels;
-  QuantizedWeights q = quantize_weights_per_channel(w.data(), int(out_channels), per, opt_.weight_bits);
+  QuantizedWeights q = opt_.per_channel_weights
+                           ? quantize_weights_per_channel(w.data(), int(out_channels), per, opt_.weight_bits)
+                           : quantize_weights_per_tensor(w.data(), int64_t(w.size()), opt_.weight_bits);
   LTensor t;
   t.name = name;
   t.dtype = schema::DType::S8;
   t.shape = std::move(shape);
   t.scale = q.scales;
   t.zero_point.assign(q.scales.size(), 0);
-  t.axis = 0;
+  t.axis = opt_.per_channel_weights ? 0 : -1;
   t.bits = opt_.weight_bits;
   if (opt_.weight_bits < 8) {
     t.buffer = m_.add_buffer(pack_bits(q.values, opt_.weight_bits), uint8_t(opt_.weight_bits));
@@ -169,8 +179,32 @@ int32_t Lowerer::add_weights(const std::string& name, const std::vector<float>& 
     std::memcpy(bytes.data(), q.values.data(), bytes.size());
     t.buffer = m_.add_buffer(std::move(bytes));
   }
-  *scales = std::move(q.scales);
+  *scales = q.scales;
+  if (scales->size() == 1) scales->assign(size_t(out_channels), q.scales[0]);
+  *values = std::move(q.values);
   return m_.add_tensor(std::move(t));
+}
+
+void Lowerer::plan_accumulator(const frontend::Node& n, int32_t x, const std::vector<int8_t>& w,
+                               int64_t out_channels, LOptions* opts) {
+  opts->accumulator = schema::Accumulator::INT32;
+  opts->int16_chunk = 0;
+  if (!int16_eligible(opt_)) return;
+  int32_t lo = 0, hi = 0;
+  storage_range(m_.tensors[size_t(x)], &lo, &hi);
+  const size_t k = w.size() / size_t(out_channels);
+  const size_t chunk = qrt_int16_chunk(w.data(), size_t(out_channels), k, lo, hi);
+  // Every single int8 product fits int16 (|w| <= 127, |x| <= 128: 16256),
+  // so qrt_int16_chunk returns >= 1 for k >= 1; with bits_w + bits_a <= 14
+  // it is at least 2 (|w| <= 127 with |x| <= 128 only for 8 + 6 bits:
+  // 2 * 16256 <= 32767). A chunk of 0 would mean k == 0, an empty layer.
+  if (chunk < 1 || chunk > size_t(std::numeric_limits<int32_t>::max())) {
+    m_.warnings.push_back(n.describe() + ": no valid int16_chunk (" + std::to_string(chunk) +
+                          "); accumulating in INT32");
+    return;
+  }
+  opts->accumulator = schema::Accumulator::INT16;
+  opts->int16_chunk = int(chunk);
 }
 
 int32_t Lowerer::add_bias(const std::string& name, const std::vector<float>& b, float input_scale,
@@ -226,6 +260,10 @@ LoweredModel Lowerer::run() {
 
 LoweredModel lower_graph(const frontend::Graph& graph, const std::map<std::string, Range>& ranges,
                          const LowerOptions& options) {
+  return lower_graph(graph, FixedRanges(ranges), options);
+}
+
+LoweredModel lower_graph(const frontend::Graph& graph, const RangeSource& ranges, const LowerOptions& options) {
   if (options.weight_bits < 4 || options.weight_bits > 8)
     throw ConvertError("--weight-bits must be 4..8, got " + std::to_string(options.weight_bits));
   if (options.activation_bits < 4 || options.activation_bits > 8)

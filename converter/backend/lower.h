@@ -15,7 +15,13 @@
 //     "<tensor>/dequantized");
 //   - int8 scales: MaxPool and Reshape/Flatten keep their input's; all
 //     other int8 tensors use the calibrated range of the IR tensor;
-//   - graph outputs are always F32 (a DEQUANTIZE is added when needed).
+//   - graph outputs are always F32 (a DEQUANTIZE is added when needed);
+//   - accumulators: every conv / FC is INT16 when weight_bits +
+//     activation_bits <= 14 (and int16_accumulation is on), with
+//     int16_chunk computed from the layer's actual int8 weights and its
+//     input's int8 storage range by qrt_int16_chunk (docs/accumulation.md:
+//     no int16 partial sum can overflow, so the result equals INT32's);
+//     otherwise INT32.
 // Errors are ConvertError naming the node (and tensor).
 #pragma once
 
@@ -33,12 +39,26 @@ struct LowerOptions {
   int weight_bits = 8;       // 4..8
   int activation_bits = 8;   // 4..8
   bool unsigned_activations = true;  // U8 for non-negative tensors
+  bool per_channel_weights = true;   // false: one scale per weight tensor
+  // Plan INT16 accumulators where weight_bits + activation_bits <= 14
+  // (false: always INT32, qrt-convert --no-int16).
+  bool int16_accumulation = true;
   PlacementOptions placement;
 };
 
+// True when a layer with these bit widths may accumulate in INT16
+// (weight_bits + activation_bits <= 14, the paper's rule).
+bool int16_eligible(const LowerOptions& options);
+
+// The int8 storage range [lo, hi] of an activation tensor as the kernels
+// see it (U8 shifted by -128, docs/integer-semantics.md).
+void storage_range(const LTensor& activation, int32_t* lo, int32_t* hi);
+
 // `graph` must have passed the frontend passes (shapes inferred). `ranges`
-// needs an entry for every activation the model stores in int8 (and for
+// must answer for every activation the model stores in int8 (and for
 // every tensor a QUANTIZE reads). Metadata is left for the caller.
+LoweredModel lower_graph(const frontend::Graph& graph, const RangeSource& ranges, const LowerOptions& options);
+// The same with fixed [lo, hi] ranges by tensor name.
 LoweredModel lower_graph(const frontend::Graph& graph, const std::map<std::string, Range>& ranges,
                          const LowerOptions& options);
 

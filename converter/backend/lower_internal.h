@@ -16,7 +16,7 @@ struct FlattenOrigin {
 
 class Lowerer {
  public:
-  Lowerer(const frontend::Graph& g, const std::map<std::string, Range>& ranges, const LowerOptions& o);
+  Lowerer(const frontend::Graph& g, const RangeSource& ranges, const LowerOptions& o);
   LoweredModel run();
 
  private:
@@ -29,11 +29,15 @@ class Lowerer {
   // else the calibrated range of `name` is used.
   int32_t define_output(const frontend::Node& n, const std::string& name, int32_t inherit = -1);
   LTensor activation_quant(const std::string& name, bool non_negative, const std::string& where) const;
-  const Range& range_of(const std::string& name, const std::string& where) const;
   void add_op(schema::OpType type, const frontend::Node& n, std::vector<int32_t> in, std::vector<int32_t> out,
               LOptions opts = {});
+  // Quantizes and stores weights [out_channels][k]; `scales` gets one scale
+  // per output channel (repeated when per-tensor), `values` the int8 codes.
   int32_t add_weights(const std::string& name, const std::vector<float>& w, int64_t out_channels,
-                      std::vector<int32_t> shape, std::vector<float>* scales);
+                      std::vector<int32_t> shape, std::vector<float>* scales, std::vector<int8_t>* values);
+  // Sets opts->accumulator / int16_chunk for a conv/FC reading `x`.
+  void plan_accumulator(const frontend::Node& n, int32_t x, const std::vector<int8_t>& w, int64_t out_channels,
+                        LOptions* opts);
   int32_t add_bias(const std::string& name, const std::vector<float>& b, float input_scale,
                    const std::vector<float>& weight_scales);
   schema::Activation activation(const frontend::Node& n) const;
@@ -49,7 +53,7 @@ class Lowerer {
   void lower_softmax(const frontend::Node& n);
 
   const frontend::Graph& g_;
-  const std::map<std::string, Range>& ranges_;
+  const RangeSource& ranges_;
   LowerOptions opt_;
   Placement placement_;
   LoweredModel m_;

@@ -91,8 +91,10 @@ void Lowerer::lower_conv(const frontend::Node& n) {
   const int32_t x = input(n, 0);
   const float sx = m_.tensors[size_t(x)].scale.at(0);
   std::vector<float> sw;
+  std::vector<int8_t> wq;
   const int32_t wt = add_weights(n.input(1), oihw_to_ohwi(W.data, o, ipg, kh, kw), o,
-                                 {int32_t(o), int32_t(kh), int32_t(kw), int32_t(ipg)}, &sw);
+                                 {int32_t(o), int32_t(kh), int32_t(kw), int32_t(ipg)}, &sw, &wq);
+  plan_accumulator(n, x, wq, o, &opts);
   int32_t bias = -1;
   if (!n.input(2).empty()) {
     const frontend::Tensor& B = g_.initializer(n.input(2), n);
@@ -135,7 +137,8 @@ void Lowerer::lower_fc(const frontend::Node& n) {
   const int32_t x = input(n, 0);
   const float sx = m_.tensors[size_t(x)].scale.at(0);
   std::vector<float> sw;
-  const int32_t wt = add_weights(n.input(1), w, out, {int32_t(out), int32_t(k)}, &sw);
+  std::vector<int8_t> wq;
+  const int32_t wt = add_weights(n.input(1), w, out, {int32_t(out), int32_t(k)}, &sw, &wq);
   int32_t bias = -1;
   if (gemm && !n.input(2).empty()) {
     const frontend::Tensor& C = g_.initializer(n.input(2), n);
@@ -148,6 +151,7 @@ void Lowerer::lower_fc(const frontend::Node& n) {
   }
   LOptions opts;
   opts.activation = activation(n);
+  plan_accumulator(n, x, wq, out, &opts);
   const int32_t y = define_output(n, n.outputs[0]);
   add_op(schema::OpType::FULLY_CONNECTED, n, {x, wt, bias}, {y}, opts);
 }

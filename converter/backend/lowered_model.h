@@ -39,6 +39,9 @@ struct LOptions {
   int kernel_h = 0, kernel_w = 0;
   bool count_include_pad = false;
   int axis = -1;  // Concat (required), Softmax (-1)
+  // Conv / FC: INT16 with int16_chunk products per int16 partial sum, or INT32.
+  schema::Accumulator accumulator = schema::Accumulator::INT32;
+  int int16_chunk = 0;
 };
 
 struct LOperator {
@@ -57,7 +60,9 @@ struct LPreprocess {
 
 struct LSettings {
   std::string command_line;
-  std::string calibration = "minmax";
+  std::string calibration = "kl";
+  float tolerance = 0.0f;   // global KL tolerance T (kl only; 0 otherwise)
+  float percentile = 0.0f;  // percentile only; 0 otherwise
   int calibration_images = 0;
   std::string calibration_source;
   int weight_bits = 8;
@@ -65,7 +70,7 @@ struct LSettings {
   bool per_channel_weights = true;
   bool unsigned_activations = true;
   bool float_residual_adds = true;
-  bool int16_accumulation = false;  // this converter always writes INT32 accumulators
+  bool int16_accumulation = false;  // some conv/FC accumulates in INT16
 };
 
 struct LMetadata {
@@ -87,6 +92,7 @@ struct LoweredModel {
   std::vector<LOperator> operators;  // execution order
   std::vector<LBuffer> buffers{LBuffer{}};  // [0] is empty
   std::vector<int32_t> inputs, outputs;
+  std::vector<std::string> warnings;  // not serialized: printed by qrt-convert
 
   int32_t add_tensor(LTensor t) {
     tensors.push_back(std::move(t));

@@ -27,8 +27,6 @@ std::string supported_list() {
 }  // namespace
 
 Placement decide_placement(const frontend::Graph& g, const PlacementOptions& options) {
-  if (!options.float_residual_adds)
-    throw ConvertError("quantized residual adds are not supported yet (float_residual_adds must be on)");
   Placement p;
   for (const frontend::ValueInfo& in : g.inputs) p[in.name] = TensorPlacement{Storage::kFloat, false};
   auto input_of = [&](const frontend::Node& n, size_t i) -> const TensorPlacement& {
@@ -56,10 +54,10 @@ Placement decide_placement(const frontend::Graph& g, const PlacementOptions& opt
     if (is_linear(op)) {
       bool to_float = g.is_graph_output(n.outputs[0]);
       for (const frontend::Node* c : g.consumers(n.outputs[0]))
-        if (c->op_type == "Add" || c->op_type == "Softmax") to_float = true;
+        if ((c->op_type == "Add" && options.float_residual_adds) || c->op_type == "Softmax") to_float = true;
       out = TensorPlacement{to_float ? Storage::kFloat : Storage::kQuantized, fused};
     } else if (op == "Add") {
-      out = TensorPlacement{Storage::kFloat, fused};
+      out = TensorPlacement{options.float_residual_adds ? Storage::kFloat : Storage::kQuantized, fused};
     } else if (keeps_input_storage(op)) {
       out = input_of(n, 0);
     } else if (op == "Concat") {
@@ -80,7 +78,9 @@ Placement decide_placement(const frontend::Graph& g, const PlacementOptions& opt
 InputNeed input_need(const frontend::Node& n, size_t index, const Placement& placement) {
   const std::string& op = n.op_type;
   if (is_linear(op)) return InputNeed::kQuantized;  // weights/bias are constants, lowered separately
-  if (op == "Add" || op == "Softmax") return InputNeed::kFloat;
+  if (op == "Add")
+    return placement.at(n.outputs[0]).storage == Storage::kQuantized ? InputNeed::kQuantized : InputNeed::kFloat;
+  if (op == "Softmax") return InputNeed::kFloat;
   if (op == "Concat")
     return placement.at(n.outputs[0]).storage == Storage::kQuantized ? InputNeed::kQuantized : InputNeed::kFloat;
   (void)index;

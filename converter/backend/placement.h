@@ -7,7 +7,10 @@
 //     dequantizing epilogue) when any reader is an Add or a Softmax, or
 //     when the output is a graph output (the logits);
 //   - Add (with its fused ReLU) runs in F32: residual sums keep full
-//     precision, which costs little and avoids a requantizing add;
+//     precision, which costs little and avoids a requantizing add
+//     (the method's guideline 4). With float_residual_adds off (the
+//     --quantize-adds ablation) Add reads and writes int8 instead, and the
+//     convs feeding it write int8 too;
 //   - MaxPool, AveragePool, GlobalAveragePool, Reshape, Flatten run in the
 //     representation of their input;
 //   - Concat is int8 when every input is int8, else F32;
@@ -29,9 +32,8 @@
 namespace qrt::backend {
 
 struct PlacementOptions {
-  // Adds (and the conv outputs that feed them) in F32. Quantized adds are
-  // not supported yet: the schema has no int8 ADD semantics, so this must
-  // stay true (decide_placement() throws otherwise).
+  // Adds (and the conv outputs that feed them) in F32. false: int8 adds
+  // (requantizing both inputs to the output scale, docs/integer-semantics.md).
   bool float_residual_adds = true;
 };
 

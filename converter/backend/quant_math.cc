@@ -32,6 +32,11 @@ QuantizedWeights quantize_weights_per_channel(const float* w, int channels, int6
   return out;
 }
 
+QuantizedWeights quantize_weights_per_tensor(const float* w, int64_t n, int bits) {
+  // One "channel" holding every value: the same formula and rounding.
+  return quantize_weights_per_channel(w, 1, n, bits);
+}
+
 int32_t quantize_bias(float bias, float input_scale, float weight_scale) {
   const float bias_scale = input_scale * weight_scale;  // fp32 product, as the runtime computes it
   double q = std::nearbyint(double(bias) / double(bias_scale));

@@ -7,6 +7,9 @@
 // `round` is round-half-to-even in double (std::nearbyint), so the result
 // does not depend on fp32 rounding of w / scale.
 //
+// Per-tensor weights (qrt-convert --per-tensor-weights, for comparison):
+// one scale = max|W| / qmax for the whole tensor, same rounding.
+//
 // Bias: int32 with scale sx * sw[c] (the fp32 product, the same one the
 // runtime uses):  q = round(b / (sx * sw[c])), saturated to int32.
 //
@@ -32,6 +35,9 @@ struct QuantizedWeights {
 
 // `w` holds `channels` consecutive slices of `per_channel` values.
 QuantizedWeights quantize_weights_per_channel(const float* w, int channels, int64_t per_channel, int bits);
+
+// One scale for all `n` values of `w`.
+QuantizedWeights quantize_weights_per_tensor(const float* w, int64_t n, int bits);
 
 // One bias value (see above).
 int32_t quantize_bias(float bias, float input_scale, float weight_scale);

@@ -29,11 +29,11 @@ std::pair<schema::OperatorOptions, fb::Offset<void>> build_options(fb::FlatBuffe
       return {U::Conv2DOptions,
               schema::CreateConv2DOptions(b, o.stride_h, o.stride_w, o.dilation_h, o.dilation_w, o.pad_top,
                                           o.pad_left, o.pad_bottom, o.pad_right, o.groups, o.activation,
-                                          schema::Accumulator::INT32, 0)
+                                          o.accumulator, o.int16_chunk)
                   .Union()};
     case T::FULLY_CONNECTED:
       return {U::FullyConnectedOptions,
-              schema::CreateFullyConnectedOptions(b, o.activation, schema::Accumulator::INT32, 0).Union()};
+              schema::CreateFullyConnectedOptions(b, o.activation, o.accumulator, o.int16_chunk).Union()};
     case T::ADD:
       return {U::AddOptions, schema::CreateAddOptions(b, o.activation).Union()};
     case T::MAX_POOL_2D:
@@ -66,7 +66,7 @@ std::vector<uint8_t> serialize_model(const LoweredModel& m) {
   const LMetadata& md = m.metadata;
   const LSettings& s = md.settings;
   auto settings = schema::CreateConverterSettingsDirect(
-      b, s.command_line.c_str(), s.calibration.c_str(), 0.0f, 0.0f, s.calibration_images,
+      b, s.command_line.c_str(), s.calibration.c_str(), s.tolerance, s.percentile, s.calibration_images,
       s.calibration_source.c_str(), s.weight_bits, s.activation_bits, s.per_channel_weights,
       s.unsigned_activations, s.float_residual_adds, s.int16_accumulation);
   const LPreprocess& p = md.preprocess;

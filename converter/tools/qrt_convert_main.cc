@@ -4,7 +4,8 @@
 //
 // Exit status 0 on success; 1 on any conversion error (the message names
 // the node, tensor or file; no output file is written); CLI11's codes for
-// bad flags.
+// bad flags. The command line stored in the model's metadata leaves out
+// the output path (-o), so the output file's name never changes its bytes.
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -21,6 +22,22 @@ std::string quote_arg(const std::string& a) {
   std::string q = "'";
   for (char c : a) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return q + "'";
+}
+
+// The arguments as recorded in the metadata: quoted, without -o/--output
+// and its value.
+std::string recorded_command_line(int argc, char** argv) {
+  std::string line = "qrt-convert";
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "-o" || a == "--output") {
+      ++i;  // skip the value too
+      continue;
+    }
+    if (a.rfind("--output=", 0) == 0 || (a.size() > 2 && a.rfind("-o", 0) == 0 && a[2] != '-')) continue;
+    line += " " + quote_arg(a);
+  }
+  return line;
 }
 
 std::vector<std::string> read_labels(const std::string& path) {
@@ -40,29 +57,50 @@ std::vector<std::string> read_labels(const std::string& path) {
 int main(int argc, char** argv) {
   CLI::App app{"qrt-convert: quantize an ONNX CNN into a .qrt model"};
   qrt::backend::ConvertOptions o;
-  std::string mean, stdv, crop, labels_path;
-  bool quiet = false;
+  std::string mean, stdv, crop, labels_path, mode = "w8a8";
+  bool quiet = false, per_tensor_weights = false, signed_activations = false, quantize_adds = false, no_int16 = false;
   app.add_option("model", o.model_path, "ONNX model file")->required();
   app.add_option("-o,--output", o.output_path, "output .qrt file (written atomically)")->required();
   app.add_option("--calib-images", o.calib_images_dir, "calibration image folder (labels.txt optional)");
   app.add_option("--calib-fashion-mnist", o.calib_fashion_mnist, "calibration Fashion-MNIST IDX images (.gz)");
   app.add_option("--calib-npy", o.calib_npy, "calibration float32 .npy tensors (NCHW)");
   app.add_option("--num-images", o.num_images, "calibration samples to use (0: all)")->capture_default_str();
-  app.add_option("--calibration", o.calibration, "calibration method")->capture_default_str()->check(CLI::IsMember({"minmax"}));
+  app.add_option("--calibration", o.calibration.method, "activation calibration: kl (KL with tolerance), minmax, percentile")
+      ->capture_default_str()->check(CLI::IsMember({"kl", "minmax", "percentile"}));
+  app.add_option("--tolerance", o.calibration.tolerance,
+                 "KL tolerance T >= 1 (or inf): global and/or per tensor, e.g. 1.3,conv1_out=2")
+      ->capture_default_str();
+  app.add_option("--percentile", o.calibration.percentile, "percentile calibration: p in (0, 100]")->capture_default_str();
   app.add_option("--resize-short", o.preprocess.resize_short, "resize so the short side is N (0: no resize)");
   app.add_option("--crop", crop, "centre crop HxW");
   app.add_option("--mean", mean, "per-channel mean a,b,c (after x/255)");
   app.add_option("--std", stdv, "per-channel std a,b,c (after x/255)");
   app.add_option("--channel-order", o.preprocess.channel_order, "RGB, BGR or GRAY (default: from the input channels)")
       ->check(CLI::IsMember({"RGB", "BGR", "GRAY"}));
-  app.add_option("--weight-bits", o.lower.weight_bits, "weight bits, 4..8")->capture_default_str()->check(CLI::Range(4, 8));
-  app.add_option("--activation-bits", o.lower.activation_bits, "activation bits, 4..8")->capture_default_str()->check(CLI::Range(4, 8));
+  app.add_option("--mode", mode, "preset: w8a8 (8-bit weights and activations) or w6a8 (6-bit weights)")
+      ->capture_default_str()->check(CLI::IsMember({"w8a8", "w6a8"}));
+  auto* wbits = app.add_option("--weight-bits", o.lower.weight_bits, "weight bits, 4..8 (default: from --mode)")
+                    ->check(CLI::Range(4, 8));
+  auto* abits = app.add_option("--activation-bits", o.lower.activation_bits, "activation bits, 4..8 (default: from --mode)")
+                    ->check(CLI::Range(4, 8));
+  app.add_flag("--per-tensor-weights", per_tensor_weights, "one scale per weight tensor (default: per output channel)");
+  app.add_flag("--signed-activations", signed_activations,
+               "S8 for every activation (default: U8 [0, 2^b-1] after ReLU/ReLU6)");
+  app.add_flag("--quantize-adds", quantize_adds,
+               "ablation: element-wise adds run in int8 (default: float adds, the method's guideline)");
+  app.add_flag("--no-int16", no_int16, "always accumulate in INT32 (default: INT16 when weight + activation bits <= 14)");
   app.add_option("--labels", labels_path, "class names, one per line, stored in the metadata");
   app.add_flag("-q,--quiet", quiet, "no progress or summary");
   CLI11_PARSE(app, argc, argv);
 
-  o.command_line = "qrt-convert";
-  for (int i = 1; i < argc; ++i) o.command_line += " " + quote_arg(argv[i]);
+  const int mode_weight_bits = mode == "w6a8" ? 6 : 8;
+  if (wbits->count() == 0) o.lower.weight_bits = mode_weight_bits;
+  if (abits->count() == 0) o.lower.activation_bits = 8;
+  o.lower.per_channel_weights = !per_tensor_weights;
+  o.lower.unsigned_activations = !signed_activations;
+  o.lower.placement.float_residual_adds = !quantize_adds;
+  o.lower.int16_accumulation = !no_int16;
+  o.command_line = recorded_command_line(argc, argv);
   o.show_progress = !quiet;
   try {
     if (!crop.empty()) qrt::backend::parse_crop(crop, &o.preprocess.crop_height, &o.preprocess.crop_width);
@@ -70,7 +108,12 @@ int main(int argc, char** argv) {
     if (!stdv.empty()) o.preprocess.std = qrt::backend::parse_float_list(stdv, "--std");
     if (!labels_path.empty()) o.labels = read_labels(labels_path);
     const qrt::backend::ConvertSummary s = qrt::backend::convert_model(o);
+    for (const std::string& w : s.warnings) std::fprintf(stderr, "qrt-convert: warning: %s\n", w.c_str());
     if (!quiet) {
+      std::printf("W%dA%d, %s weights, %s activations, %s calibration, %s adds; accumulators: %zu INT16, %zu INT32\n",
+                  o.lower.weight_bits, o.lower.activation_bits, per_tensor_weights ? "per-tensor" : "per-channel",
+                  signed_activations ? "signed" : "unsigned-after-ReLU", o.calibration.method.c_str(),
+                  quantize_adds ? "int8" : "float", s.int16_layers, s.int32_layers);
       std::printf("wrote %s: %zu bytes, %zu operators, %zu tensors, calibrated on %zu samples\n",
                   o.output_path.c_str(), s.file_bytes, s.operators, s.tensors, s.calibration_images);
       for (const auto& [op, count] : s.op_counts) std::printf("  %-20s %zu\n", op.c_str(), count);

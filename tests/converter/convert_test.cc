@@ -67,7 +67,9 @@ TEST_CASE("metadata round trip: settings, preprocess, version, labels", "[conver
   REQUIRE(md->source_model()->str() == o.model_path);
   const qrt::schema::ConverterSettings* st = md->settings();
   REQUIRE(st->command_line()->str() == o.command_line);
-  REQUIRE(st->calibration()->str() == "minmax");
+  REQUIRE(st->calibration()->str() == "kl");  // the default: KL with tolerance 1.3
+  REQUIRE(st->tolerance() == 1.3f);
+  REQUIRE(st->percentile() == 0.0f);
   REQUIRE(st->calibration_images() == 4);
   REQUIRE_THAT(st->calibration_source()->str(), Catch::Contains("calib.npy"));
   REQUIRE(st->weight_bits() == 6);
@@ -75,7 +77,7 @@ TEST_CASE("metadata round trip: settings, preprocess, version, labels", "[conver
   REQUIRE(st->per_channel_weights());
   REQUIRE(st->unsigned_activations());
   REQUIRE(st->float_residual_adds());
-  REQUIRE_FALSE(st->int16_accumulation());
+  REQUIRE(st->int16_accumulation());  // 6 + 7 bits <= 14
   REQUIRE(md->labels()->size() == 2);
   REQUIRE(md->labels()->Get(1)->str() == "dog");
   // The runtime reads the same preprocessing back.

@@ -21,14 +21,16 @@ qrt::frontend::Graph prepared(const OnnxBuilder& b) {
   return g;
 }
 
-std::map<std::string, Range> calibrate(const qrt::frontend::Graph& g) {
-  MinMaxCalibrator cal;
+ActivationCalibration calibrate(const qrt::frontend::Graph& g) {
+  CalibrationSettings minmax;
+  minmax.method = "minmax";
+  ActivationCalibration cal(minmax);
   for (unsigned seed = 1; seed <= 4; ++seed) {
     std::map<std::string, qrt::frontend::Tensor> in;
     in[g.inputs[0].name] = random_tensor(g.inputs[0].shape, seed);
     qrt::frontend::run_float(g, in, [&](const std::string& n, const qrt::frontend::Tensor& t) { cal.observe(n, t); });
   }
-  return cal.ranges();
+  return cal;
 }
 
 std::vector<OpType> op_types(const LoweredModel& m) {
