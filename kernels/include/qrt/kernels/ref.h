@@ -205,6 +205,21 @@ void qrt_concat_f32__ref(size_t outer, size_t num_inputs,
                          const size_t* input_row_sizes,
                          const float* const* inputs, float* output);
 
+// ---------------------------------------------------------------------------
+// Add (int8): y = round(clamp((a - za) * ma + (b - zb) * mb, lo - zy, hi - zy)) + zy
+// with ma = sa / sy and mb = sb / sy computed once by the caller (fp32);
+// the two products and the sum in fp32 (no FMA). Storage zero points (U8
+// tensors shifted by -128). The method keeps residual adds in float; this
+// is the converter's --quantize-adds ablation.
+typedef struct qrt_add_s8_params {
+  float a_multiplier, b_multiplier;  // sa / sy, sb / sy
+  int32_t a_zero_point, b_zero_point, output_zero_point;
+  int8_t output_min, output_max;     // storage range, fused RELU/RELU6 folded in
+} qrt_add_s8_params;
+
+void qrt_add_s8__ref(size_t n, const int8_t* a, const int8_t* b,
+                     const qrt_add_s8_params* params, int8_t* output);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif
