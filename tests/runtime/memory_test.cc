@@ -106,7 +106,9 @@ std::vector<float> Input(size_t n) {
 
 TEST_CASE("no allocation in set_input, run, get_output", "[runtime][memory]") {
   const std::vector<uint8_t> file = BranchyModel();
-  Runner r(file);
+  const int threads = GENERATE(1, 3);  // the pool starts at create, not run
+  INFO(threads << " threads");
+  Runner r(file, false, threads);
   const std::vector<float> x = Input(8 * 8 * 3);
   std::vector<float> y0(8 * 8 * 8), y1(8 * 8 * 16);
   qrt_tensor_info info;

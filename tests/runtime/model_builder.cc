@@ -69,8 +69,9 @@ ModelBuilder& ModelBuilder::Conv2D(const std::string& name, int x, int w,
   if (bias != -2) in.push_back(bias);  // -2: leave the slot out entirely
   return Op(OpType::CONV_2D, name, in, {y}, fb::OperatorOptions::Conv2DOptions,
             [o](flatbuffers::FlatBufferBuilder& b) {
+              auto pad = [&o](int i) { return o.pads[i] >= 0 ? o.pads[i] : o.pad; };
               return fb::CreateConv2DOptions(b, o.stride, o.stride, o.dilation,
-                                             o.dilation, o.pad, o.pad, o.pad, o.pad,
+                                             o.dilation, pad(0), pad(1), pad(2), pad(3),
                                              o.groups, o.activation, o.accumulator,
                                              o.int16_chunk).Union();
             });

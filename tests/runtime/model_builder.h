@@ -30,6 +30,7 @@ using qrt::schema::OpType;
 
 struct ConvOpts {
   int stride = 1, dilation = 1, pad = 0, groups = 1;
+  int pads[4] = {-1, -1, -1, -1};  // top, left, bottom, right; -1: `pad`
   Activation activation = Activation::NONE;
   qrt::schema::Accumulator accumulator = qrt::schema::Accumulator::INT32;
   int int16_chunk = 0;

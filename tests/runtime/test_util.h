@@ -28,7 +28,8 @@ struct Runner {
   qrt::Session session;
 
   // Loads and creates a session; REQUIREs success.
-  explicit Runner(const std::vector<uint8_t>& file, bool keep_all = false) {
+  explicit Runner(const std::vector<uint8_t>& file, bool keep_all = false,
+                  int threads = 1) {
     qrt_error err;
     const qrt_status s = model.LoadMemory(file.data(), file.size(), &err);
     INFO(err.message);
@@ -36,6 +37,7 @@ struct Runner {
     qrt_session_options o;
     qrt_session_options_init(&o);
     o.keep_all_tensors = keep_all;
+    o.num_threads = threads;
     const qrt_status c = session.Create(model, &o, &err);
     INFO(err.message);
     REQUIRE(c == QRT_OK);
