@@ -8,6 +8,7 @@
 
 #include <atomic>
 
+#include "qrt/kernels/accumulation.h"
 #include "qrt/kernels/dispatch.h"
 #include "test_util.h"
 #include "thread_pool.h"
@@ -204,21 +205,27 @@ TEST_CASE("INT16 layers: chunk from the weights caps the file's chunk", "[runtim
   l.acc = qrt::schema::Accumulator::INT16;
   l.int16_chunk = 1000;
   const std::vector<uint8_t> file = LayerModel(l);
-  // RandomS8 is uniform in [-127, 127], so some channel has two |w| = 127?
-  // Not guaranteed: read the chunk the runtime chose and check it is tight.
-  const Result r = RunLayer(file, "", 1);
-  CHECK(r.int16_chunk >= 2);
-  CHECK(r.int16_chunk < 1000);
-  if (EndsWith(r.kernel, "__neondot") || EndsWith(r.kernel, "__neoni8mm")) {
-    CHECK(r.kernel.find("_acc32_") != std::string::npos);  // SDOT/SMMLA beat acc16
-  } else {
-    CHECK(r.kernel.find("_acc16_") != std::string::npos);
+  const size_t k = 3 * 3 * 16;
+  const size_t bound = qrt_int16_chunk(RandomS8(16 * k, -127, 127, 7).data(), 16, k,
+                                       -128, 127);  // U8 input: [-128, 127] stored
+  REQUIRE(bound >= 2);
+  REQUIRE(bound < 1000);
+  // The acc16 kernel of this target: NEON SMLAL, or the portable one.
+  const char* acc16_path = qrt_isa_supported(QRT_ISA_NEON) ? "neon" : "";
+  const Result r = RunLayer(file, acc16_path, 1);
+  CHECK(r.kernel.find("_acc16_") != std::string::npos);
+  CHECK(r.int16_chunk == bound);
+  // With SDOT the default choice is an acc32 kernel (faster, same sums).
+  if (qrt_isa_supported(QRT_ISA_NEONDOT)) {
+    const Result d = RunLayer(file, "", 1);
+    CHECK(d.kernel.find("_acc32_") != std::string::npos);
+    CHECK(d.int16_chunk == 0);
   }
   CheckLayer(l);
   // A small chunk from the file is kept (it only makes lanes shorter).
   l.int16_chunk = 1;
-  const Result small = RunLayer(LayerModel(l), "", 1);
-  CHECK(small.int16_chunk == (small.kernel.find("_acc16_") != std::string::npos ? 1u : 0u));
+  const Result small = RunLayer(LayerModel(l), acc16_path, 1);
+  CHECK(small.int16_chunk == 1);
   CheckLayer(l);
 }
 
