@@ -61,7 +61,7 @@ Range ActivationCalibration::range(const std::string& tensor, bool is_unsigned, 
     c.is_unsigned = is_unsigned;
     c.bits = bits;
     try {
-      const bool skip_zeros = is_unsigned && s.method == qrt::calib::Method::kKl && nonzero_.has(tensor) &&
+      const bool skip_zeros = s.method == qrt::calib::Method::kKl && nonzero_.has(tensor) &&
                               nonzero_.histogram(tensor).count() > 0;
       c.threshold = (skip_zeros ? nonzero_ : cal_).threshold(tensor, s);
     } catch (const qrt::calib::CalibError& e) {

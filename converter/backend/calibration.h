@@ -11,7 +11,8 @@
 //   2. lowering asks a RangeSource for the range of each tensor it stores in
 //      int8, passing the storage it chose. ActivationCalibration answers with
 //      the threshold t of the configured method (KL with tolerance T by
-//      default, MinMax, percentile): [-t, t] for S8, [0, t] for U8.
+//      default, MinMax, percentile): [-t, t] for S8, [0, t] for U8. KL
+//      leaves exact zeros out; graph inputs use MinMax (use_minmax_for).
 //
 // FixedRanges is a RangeSource over known [lo, hi] ranges (tests, tools).
 // Calibration errors (qrt::calib::CalibError) surface as ConvertError.
@@ -103,7 +104,11 @@ class ActivationCalibration : public RangeSource {
   qrt::calib::Method method_;
   qrt::calib::ToleranceSpec tolerance_;
   qrt::calib::Calibrator cal_;
-  qrt::calib::Calibrator nonzero_;  // the same values without exact zeros (KL of U8 tensors)
+  // The same values without exact zeros, for KL: 0 is exact under every
+  // threshold, and the zero spike after a ReLU (most values) would make
+  // the scan pick thresholds where it has a bin of its own, clipping far
+  // too much (docs/converter.md, "Calibration").
+  qrt::calib::Calibrator nonzero_;
   std::vector<float> scratch_;
   std::vector<std::string> minmax_tensors_;
   mutable std::map<std::string, ChosenThreshold> chosen_;  // a cache: each threshold computed once
