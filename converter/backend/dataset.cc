@@ -446,6 +446,28 @@ std::vector<TarEntry> read_tar(const std::string& path, const std::function<bool
 
 // ---------------------------------------------------------------- CIFAR-10
 
+namespace {
+MemoryImageDecoder g_decoder = nullptr;
+}  // namespace
+
+bool decode_image_stb(const uint8_t* data, size_t size, int want_channels, Image* out, std::string* error) {
+  int w = 0, h = 0, c = 0;
+  uint8_t* px = stbi_load_from_memory(data, int(size), &w, &h, &c, want_channels);
+  if (!px) {
+    *error = stbi_failure_reason();
+    return false;
+  }
+  out->width = w;
+  out->height = h;
+  out->channels = want_channels;
+  out->pixels.assign(px, px + size_t(w) * h * want_channels);
+  stbi_image_free(px);
+  return true;
+}
+
+void set_memory_image_decoder(MemoryImageDecoder decoder) { g_decoder = decoder; }
+MemoryImageDecoder memory_image_decoder() { return g_decoder ? g_decoder : decode_image_stb; }
+
 const char* const kCifar10Classes[kCifar10NumClasses] = {"airplane", "automobile", "bird",  "cat",  "deer",
                                                          "dog",      "frog",       "horse", "ship", "truck"};
 
@@ -480,17 +502,10 @@ Sample Cifar10Dataset::load(size_t i, int want_channels) const {
   const TarEntry& e = entries_[i];
   Sample s;
   s.source = path_ + ":" + e.name;
-  int w = 0, h = 0, c = 0;
-  uint8_t* px = stbi_load_from_memory(e.data.data(), int(e.data.size()), &w, &h, &c, want_channels);
-  if (!px)
-    fail(path_ + ": entry '" + e.name + "' at offset " + std::to_string(e.offset) +
-         ": cannot decode image: " + stbi_failure_reason());
-  s.image.width = w;
-  s.image.height = h;
-  s.image.channels = want_channels;
-  s.image.pixels.assign(px, px + size_t(w) * h * want_channels);
+  std::string why;
+  if (!memory_image_decoder()(e.data.data(), e.data.size(), want_channels, &s.image, &why))
+    fail(path_ + ": entry '" + e.name + "' at offset " + std::to_string(e.offset) + ": cannot decode image: " + why);
   s.image.source = s.source;
-  stbi_image_free(px);
   s.label = labels_[i];
   return s;
 }

@@ -146,6 +146,21 @@ std::vector<TarEntry> read_tar(const std::string& path,
 
 // ---------------------------------------------------------------- CIFAR-10
 
+// Decodes one compressed image (JPEG/PNG/...) from memory into `out` with
+// `want_channels` channels; on failure returns false and sets *error.
+// Different JPEG decoders differ by a few levels per pixel (stb_image's
+// IDCT and colour conversion are not libjpeg's), enough to move a CIFAR-10
+// top-1 by a few images; to reproduce numbers measured with PIL (libjpeg),
+// install a libjpeg decoder (qrt-eval does: converter/tools/qrt_eval_jpeg.h).
+using MemoryImageDecoder = bool (*)(const uint8_t* data, size_t size, int want_channels, Image* out,
+                                    std::string* error);
+// stb_image (the default).
+bool decode_image_stb(const uint8_t* data, size_t size, int want_channels, Image* out, std::string* error);
+// The decoder archive datasets use; nullptr restores stb_image. Process-wide:
+// set it once at start-up, before loading images.
+void set_memory_image_decoder(MemoryImageDecoder decoder);
+MemoryImageDecoder memory_image_decoder();
+
 // The usual CIFAR-10 class order: airplane automobile bird cat deer dog frog
 // horse ship truck.
 constexpr int kCifar10NumClasses = 10;

@@ -29,6 +29,7 @@
 #include "frontend/float_executor.h"
 #include "frontend/onnx_import.h"
 #include "qrt/qrt.h"
+#include "qrt_eval_jpeg.h"
 #include "qrt_eval_layers.h"
 #include "qrt_eval_report.h"
 
@@ -67,6 +68,7 @@ struct QrtModel {
 int run(int argc, char** argv) {
   CLI::App app{"qrt-eval: float vs int8 accuracy and int8 latency"};
   std::string onnx_path, qrt_path, fm_images, fm_labels, images_dir, cifar10, json_path, report_md;
+  std::string jpeg_decoder = qrt::eval::libjpeg_available() ? "libjpeg" : "stb";
   size_t limit = 0, worst_n = 5;
   bool quiet = false, per_layer = false;
   app.add_option("--onnx", onnx_path, "the ONNX model (float reference)")->required();
@@ -84,6 +86,9 @@ int run(int argc, char** argv) {
   app.add_option("--report-md", report_md, "write the per-layer report (Markdown); implies --per-layer");
   app.add_flag("--per-layer", per_layer, "compare every int8 tensor with the float model (SQNR, cosine)");
   app.add_option("--worst", worst_n, "how many layers the worst-layer lists show")->capture_default_str();
+  app.add_option("--jpeg-decoder", jpeg_decoder, "JPEG decoder for --cifar10 archives: libjpeg (as PIL) or stb")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"libjpeg", "stb"}));
   app.add_flag("-q,--quiet", quiet, "no progress");
   try {
     app.parse(argc, argv);
@@ -96,6 +101,10 @@ int run(int argc, char** argv) {
     return 2;
   }
   if (!report_md.empty()) per_layer = true;
+  if (jpeg_decoder == "libjpeg" && !qrt::eval::install_libjpeg_decoder()) {
+    std::fprintf(stderr, "qrt-eval: error: --jpeg-decoder libjpeg: built without libjpeg\n");
+    return 2;
+  }
 
   // Int8 model and its preprocessing.
   QrtModel q;
@@ -187,7 +196,7 @@ int run(int argc, char** argv) {
   qrt::eval::EvalSummary sum;
   sum.onnx_path = onnx_path;
   sum.qrt_path = qrt_path;
-  sum.data = data->describe();
+  sum.data = data->describe() + (cifar10.empty() ? "" : ", JPEG decoder " + jpeg_decoder);
   sum.images = n;
   sum.labelled = labelled;
   sum.float_top1 = f1;
