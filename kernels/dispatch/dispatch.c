@@ -30,6 +30,8 @@ static const qrt_gemm_s8_kernel kGemmRows[] = {
 #if QRT_KERNELS_HAVE_NEON
     ROW(qrt_gemm_s8_acc32_ukernel_4x8c8__neoni8mm, QRT_ISA_I8MM, QRT_ACCUMULATOR_INT32, 4, 8, 8),
     ROW(qrt_gemm_s8_acc32_ukernel_4x8c4__neondot, QRT_ISA_NEONDOT, QRT_ACCUMULATOR_INT32, 4, 8, 4),
+    ROW(qrt_gemm_s8_acc16_ukernel_4x4c16__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT16, 4, 4, 16),
+    ROW(qrt_gemm_s8_acc32_ukernel_4x4c16__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT32, 4, 4, 16),
     ROW(qrt_gemm_s8_acc16_ukernel_4x8c2__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT16, 4, 8, 2),
     ROW(qrt_gemm_s8_acc32_ukernel_4x8c2__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT32, 4, 8, 2),
 #endif

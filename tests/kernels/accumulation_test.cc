@@ -57,25 +57,57 @@ TEST_CASE("int16_chunk equals a brute force over all subsets", "[acc16]") {
 }
 
 TEST_CASE("acc16 kernels exact at the bound, wrong at bound + 1", "[acc16][gemm]") {
-  // 4-bit weights (|w| <= 7), full-range x: chunk = 32767 / (128 * 7) = 36.
+  // Every lane of every acc16 kernel must hold at most `chunk` products. The
+  // c2 kernels put 1 product per lane per step (blocks of chunk steps), the
+  // c16 kernels 2 (blocks of floor(chunk / 2) steps), so an odd chunk is the
+  // sharp case for both: chunk + 1 is even and both fill lanes to chunk + 1.
+  //
+  // 4-bit weights all +-7 and every x = -120: chunk = 32767 / (120 * 7) = 39.
   const std::vector<int8_t> w7(80, 7);
-  const size_t chunk = qrt_int16_chunk(w7.data(), 1, 80, -128, 127);
-  REQUIRE(chunk == 36);
-  // The worst partial sum of chunk + 1 products leaves int16.
-  CHECK(128 * 7 * int64_t(chunk) <= 32767);
-  CHECK(128 * 7 * int64_t(chunk + 1) > 32767);
+  const size_t chunk = qrt_int16_chunk(w7.data(), 1, 80, -120, 119);
+  REQUIRE(chunk == 39);
+  CHECK(120 * 7 * int64_t(chunk) <= 32767);     // 32760
+  CHECK(120 * 7 * int64_t(chunk + 1) > 32767);  // 33600: wraps
+  // Full range x: chunk 36 (exact only).
+  REQUIRE(qrt_int16_chunk(w7.data(), 1, 80, -128, 127) == 36);
+  size_t kernels = 0;
   for (const auto& row : qrt_test::runnable_gemm_rows()) {
     if (row.accumulator != QRT_ACCUMULATOR_INT16) continue;
     INFO(row.name);
-    // All x = -128, all w = +7 or -7: every lane runs straight to the bound.
-    for (size_t k : {2 * chunk, 2 * chunk + 2, size_t(80), size_t(1000)}) {
+    kernels++;
+    for (size_t k : {size_t(78), size_t(80), size_t(320), size_t(400), size_t(1000)}) {
+      INFO("k " << k);
       GemmTester t;
       t.m(4).n(8).k(k).weight_bits(4).values(GemmTester::Values::Adversarial).has_bias(false);
-      t.int16_chunk(chunk).test(row.ukernel);
-      // One product more per lane wraps int16 in every output (once K holds
-      // chunk + 1 products per lane).
-      if (k >= 2 * (chunk + 1))
+      t.int16_chunk(36).test(row.ukernel);  // x = -128
+      // All x = -120, all w = +7 or -7: every lane runs straight to the bound.
+      t.x_range(-120, 119).int16_chunk(chunk).test(row.ukernel);
+      // One product more per lane wraps int16 in every output, once K holds
+      // a full block of chunk + 1 products per lane (c2: 2 * 40 k, c16:
+      // 16 * 20 k).
+      const size_t full_block = row.ukernel.kr == 16 ? 16 * (chunk + 1) / 2 : 2 * (chunk + 1);
+      if (k >= full_block)
         CHECK(t.int16_chunk(chunk + 1).test(row.ukernel, /*expect_mismatch=*/true) == 4 * 8);
     }
+  }
+  CHECK(kernels >= 1);
+}
+
+TEST_CASE("acc16 kernels exact with the smallest chunks", "[acc16][gemm]") {
+  // chunk 1 takes the c16 kernel's half-step path, 2 and 3 one step per
+  // block; K covers full steps and both tail kinds (<= 8 and > 8). Each
+  // chunk is valid for the weights' range.
+  for (const auto& row : qrt_test::runnable_gemm_rows()) {
+    if (row.accumulator != QRT_ACCUMULATOR_INT16) continue;
+    INFO(row.name);
+    for (size_t chunk : {1, 2, 3})
+      for (size_t k : {5, 16, 24, 29, 100}) {
+        // |x| <= 128, |w| <= 127: 2 products fit int16; 3 need |w| <= 85.
+        const int bits = chunk <= 2 ? 8 : 7;
+        GemmTester().m(5).n(7).k(k).int16_chunk(chunk).weight_bits(bits).test(row.ukernel);
+        GemmTester().m(4).n(8).k(k).int16_chunk(chunk).input_zero_point(9)
+            .weight_bits(bits)
+            .values(GemmTester::Values::Extremes).test(row.ukernel);
+      }
   }
 }

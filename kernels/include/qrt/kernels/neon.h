@@ -27,6 +27,12 @@ extern "C" {
             const void* w, void* c, size_t c_stride,                          \
             const qrt_gemm_s8_epilogue* epilogue, size_t int16_chunk);
 
+// KR = 16 ("c16 mlal", both operands along K, no broadcasts), weights in
+// [-127, 127]: SMULL+SMLAL2 per (row, channel) pair, SADALP.
+QRT_DECLARE_GEMM_UKERNEL(qrt_gemm_s8_acc32_ukernel_4x4c16__neon)
+// KR = 16: SMLAL+SMLAL2 into int16 lanes, widened every int16_chunk products
+// per lane (2 per 16-k step).
+QRT_DECLARE_GEMM_UKERNEL(qrt_gemm_s8_acc16_ukernel_4x4c16__neon)
 // KR = 2, weights in [-127, 127]: SMULL+SMLAL pairs into int16, SADALP.
 QRT_DECLARE_GEMM_UKERNEL(qrt_gemm_s8_acc32_ukernel_4x8c2__neon)
 // KR = 2: SMLAL into int16 for int16_chunk products per lane, SADALP.
