@@ -102,7 +102,12 @@ Result RunLayer(const std::vector<uint8_t>& file, const char* path, int threads)
   Result res;
   res.bytes = r.Raw<uint8_t>(kOutputTensor);
   qrt_op_info info;
-  REQUIRE(qrt_session_op_info(r.session.get(), 0, &info) == QRT_OK);
+  REQUIRE(r.session.op_info(0, &info) == QRT_OK);
+  qrt_op_info from_model;
+  REQUIRE(r.model.op_info(0, &from_model) == QRT_OK);
+  CHECK(std::string(from_model.kernel) == info.kernel);
+  CHECK((std::string(info.type) == "CONV_2D" || std::string(info.type) == "FULLY_CONNECTED"));
+  CHECK(r.model.op_info(1, &from_model) == QRT_ERROR_INVALID_ARGUMENT);
   res.kernel = info.kernel;
   res.int16_chunk = info.int16_chunk;
   return res;
@@ -274,4 +279,32 @@ TEST_CASE("QRT_KERNEL_PATH with an unknown value fails the load naming it", "[ru
   unsetenv("QRT_KERNEL_PATH");
   CHECK(s == QRT_ERROR_INVALID_ARGUMENT);
   CHECK(message.find("operator 0 'conv' (CONV_2D): QRT_KERNEL_PATH=avx9: unknown path") == 0);
+}
+
+TEST_CASE("options.profile times each op of the last run", "[runtime][threads]") {
+  Layer l;
+  l.h = 30;
+  l.w = 30;
+  const std::vector<uint8_t> file = LayerModel(l);
+  qrt::Model m;
+  REQUIRE(m.LoadMemory(file.data(), file.size()) == QRT_OK);
+  for (int profile = 0; profile <= 1; ++profile) {
+    qrt_session_options o;
+    qrt_session_options_init(&o);
+    o.profile = profile;
+    qrt::Session s;
+    REQUIRE(s.Create(m, &o) == QRT_OK);
+    qrt_op_info info;
+    REQUIRE(s.op_info(0, &info) == QRT_OK);
+    CHECK(info.last_run_ns == 0);  // nothing ran yet
+    std::vector<float> x(30 * 30 * 5, 0.5f);
+    REQUIRE(s.SetInput(0, x.data(), x.size()) == QRT_OK);
+    REQUIRE(s.Run() == QRT_OK);
+    REQUIRE(s.op_info(0, &info) == QRT_OK);
+    if (profile) {
+      CHECK(info.last_run_ns > 0);
+    } else {
+      CHECK(info.last_run_ns == 0);
+    }
+  }
 }

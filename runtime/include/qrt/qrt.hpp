@@ -65,6 +65,10 @@ class Model {
                         qrt_error* error = nullptr) const {
     return qrt_model_arena_size(model_, options, bytes, error);
   }
+  size_t num_operators() const { return qrt_model_num_operators(model_); }
+  qrt_status op_info(size_t i, qrt_op_info* info) const {
+    return qrt_model_op_info(model_, i, info);
+  }
 
  private:
   qrt_model* model_ = nullptr;
@@ -107,6 +111,9 @@ class Session {
     return qrt_session_tensor_info(session_, tensor_index, info);
   }
   size_t arena_size() const { return qrt_session_arena_size(session_); }
+  qrt_status op_info(size_t i, qrt_op_info* info) const {
+    return qrt_session_op_info(session_, i, info);
+  }
   const char* last_error() const { return qrt_session_last_error(session_); }
 
  private:
