@@ -1,7 +1,7 @@
 // One GEMM (M x N x K) or depthwise 3x3 (H x W x C, stride) through one named
 // kernel row, run once: a deterministic workload for counting instructions
 // under qemu (docs/performance.md). Prints the MAC count.
-//   qrt_kernels_insncount gemm KERNEL_NAME M N K
+//   qrt_kernels_insncount gemm KERNEL_NAME M N K [INT16_CHUNK (default 127)]
 //   qrt_kernels_insncount dwconv KERNEL_NAME H W C STRIDE
 #include <cstdio>
 #include <cstdlib>
@@ -12,7 +12,8 @@
 
 int main(int argc, char** argv) {
   if (argc < 6) {
-    std::fprintf(stderr, "usage: %s gemm NAME M N K | dwconv NAME H W C STRIDE\n", argv[0]);
+    std::fprintf(stderr, "usage: %s gemm NAME M N K [CHUNK] | dwconv NAME H W C STRIDE\n",
+                 argv[0]);
     return 2;
   }
   const bool gemm = std::strcmp(argv[1], "gemm") == 0;
@@ -30,8 +31,14 @@ int main(int argc, char** argv) {
       std::vector<float> s(b, 0.01f);
       std::vector<uint8_t> packed(qrt_gemm_s8_packed_size(b, c, uk.nr, uk.kr));
       qrt_gemm_s8_pack_weights(b, c, uk.nr, uk.kr, w.data(), bias.data(), s.data(), 0, packed.data());
-      qrt_gemm_s8(&uk, a, b, c, x.data(), c, packed.data(), y.data(), b, &e, 32767 / (128 * 2));
-      std::printf("%s M=%zu N=%zu K=%zu MACs=%zu\n", argv[2], a, b, c, a * b * c);
+      // Weights are -2: any chunk up to 32767 / (128 * 2) = 127 is valid.
+      const size_t chunk = argc >= 7 ? std::strtoul(argv[6], nullptr, 10) : 127;
+      if (chunk < 1 || chunk > 127) {
+        std::fprintf(stderr, "int16 chunk %zu out of [1, 127]\n", chunk);
+        return 2;
+      }
+      qrt_gemm_s8(&uk, a, b, c, x.data(), c, packed.data(), y.data(), b, &e, chunk);
+      std::printf("%s M=%zu N=%zu K=%zu chunk=%zu MACs=%zu\n", argv[2], a, b, c, chunk, a * b * c);
       return 0;
     }
   } else if (argc >= 7) {

@@ -21,22 +21,27 @@
 #include <cpuinfo.h>
 #endif
 
-#define ROW(name, isa, acc, mr, nr, kr) \
-  {#name, isa, acc, {name, mr, nr, kr}}
+#define ROW(name, isa, acc, mr, nr, kr, min_k, min_chunk) \
+  {#name, isa, acc, {name, mr, nr, kr}, min_k, min_chunk}
 
-// Preference order: fastest first. The INT16 row of an ISA comes before its
-// INT32 row so INT16 layers pick it; INT32 layers skip it.
+// Preference order: fewest instructions per MAC first (docs/performance.md).
+// The INT16 row of an ISA comes before its INT32 row so INT16 layers pick
+// it; INT32 layers skip it. Plain NEON, measured under qemu:
+// - 4x4c16 beats 4x8c2 from K = 48 on (per-tile costs: a 4x4 tile has half
+//   the outputs of a 4x8 one, so narrow layers favour 4x8c2);
+// - acc16 widens its int16 lanes once per block of chunk products; it beats
+//   acc32 of the same layout from chunk 16 (c16) / 32 (c2) on.
 static const qrt_gemm_s8_kernel kGemmRows[] = {
 #if QRT_KERNELS_HAVE_NEON
-    ROW(qrt_gemm_s8_acc32_ukernel_4x8c8__neoni8mm, QRT_ISA_I8MM, QRT_ACCUMULATOR_INT32, 4, 8, 8),
-    ROW(qrt_gemm_s8_acc32_ukernel_4x8c4__neondot, QRT_ISA_NEONDOT, QRT_ACCUMULATOR_INT32, 4, 8, 4),
-    ROW(qrt_gemm_s8_acc16_ukernel_4x4c16__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT16, 4, 4, 16),
-    ROW(qrt_gemm_s8_acc32_ukernel_4x4c16__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT32, 4, 4, 16),
-    ROW(qrt_gemm_s8_acc16_ukernel_4x8c2__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT16, 4, 8, 2),
-    ROW(qrt_gemm_s8_acc32_ukernel_4x8c2__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT32, 4, 8, 2),
+    ROW(qrt_gemm_s8_acc32_ukernel_4x8c8__neoni8mm, QRT_ISA_I8MM, QRT_ACCUMULATOR_INT32, 4, 8, 8, 0, 0),
+    ROW(qrt_gemm_s8_acc32_ukernel_4x8c4__neondot, QRT_ISA_NEONDOT, QRT_ACCUMULATOR_INT32, 4, 8, 4, 0, 0),
+    ROW(qrt_gemm_s8_acc16_ukernel_4x4c16__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT16, 4, 4, 16, 48, 16),
+    ROW(qrt_gemm_s8_acc32_ukernel_4x4c16__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT32, 4, 4, 16, 48, 0),
+    ROW(qrt_gemm_s8_acc16_ukernel_4x8c2__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT16, 4, 8, 2, 0, 32),
+    ROW(qrt_gemm_s8_acc32_ukernel_4x8c2__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT32, 4, 8, 2, 0, 0),
 #endif
-    ROW(qrt_gemm_s8_acc16_ukernel_4x8c2__scalar, QRT_ISA_REF, QRT_ACCUMULATOR_INT16, 4, 8, 2),
-    ROW(qrt_gemm_s8_acc32_ukernel_4x8c2__scalar, QRT_ISA_REF, QRT_ACCUMULATOR_INT32, 4, 8, 2),
+    ROW(qrt_gemm_s8_acc16_ukernel_4x8c2__scalar, QRT_ISA_REF, QRT_ACCUMULATOR_INT16, 4, 8, 2, 0, 0),
+    ROW(qrt_gemm_s8_acc32_ukernel_4x8c2__scalar, QRT_ISA_REF, QRT_ACCUMULATOR_INT32, 4, 8, 2, 0, 0),
 };
 
 static const qrt_dwconv3x3_s8_kernel kDwconvRows[] = {
@@ -120,6 +125,14 @@ int qrt_kernel_path_from_env(int* forced, qrt_isa* isa, char* error,
 int qrt_select_gemm_s8(qrt_accumulator accumulator,
                        const qrt_gemm_s8_kernel** kernel, char* error,
                        size_t error_size) {
+  return qrt_select_gemm_s8_for_layer(accumulator, (size_t)-1, (size_t)-1,
+                                      kernel, error, error_size);
+}
+
+int qrt_select_gemm_s8_for_layer(qrt_accumulator accumulator, size_t k,
+                                 size_t int16_chunk,
+                                 const qrt_gemm_s8_kernel** kernel,
+                                 char* error, size_t error_size) {
   *kernel = NULL;
   int forced;
   qrt_isa isa = QRT_ISA_REF;
@@ -128,6 +141,8 @@ int qrt_select_gemm_s8(qrt_accumulator accumulator,
     const qrt_gemm_s8_kernel* r = &kGemmRows[i];
     if (forced ? r->isa != isa : !qrt_isa_supported(r->isa)) continue;
     if (accumulator == QRT_ACCUMULATOR_INT32 && r->accumulator != QRT_ACCUMULATOR_INT32) continue;
+    if (k < r->min_k) continue;
+    if (r->accumulator == QRT_ACCUMULATOR_INT16 && int16_chunk < r->min_int16_chunk) continue;
     *kernel = r;
     return 0;
   }

@@ -112,3 +112,50 @@ TEST_CASE("QRT_KERNEL_PATH unknown value is an error naming it", "[dispatch]") {
   CHECK(qrt_select_dwconv3x3_s8(&dw, error, sizeof error) != 0);
   CHECK(dw == nullptr);
 }
+
+TEST_CASE("dispatch per layer: K and int16_chunk break-even points", "[dispatch]") {
+  unsetenv("QRT_KERNEL_PATH");
+  char error[256] = "";
+  auto pick = [&](qrt_accumulator acc, size_t k, size_t chunk) {
+    const qrt_gemm_s8_kernel* kernel = nullptr;
+    REQUIRE(qrt_select_gemm_s8_for_layer(acc, k, chunk, &kernel, error, sizeof error) == 0);
+    REQUIRE(kernel != nullptr);
+    CHECK(k >= kernel->min_k);
+    if (kernel->accumulator == QRT_ACCUMULATOR_INT16) CHECK(chunk >= kernel->min_int16_chunk);
+    return std::string(kernel->name);
+  };
+  // Large layers: the same row as qrt_select_gemm_s8.
+  const qrt_gemm_s8_kernel* big = nullptr;
+  REQUIRE(qrt_select_gemm_s8(QRT_ACCUMULATOR_INT16, &big, error, sizeof error) == 0);
+  CHECK(pick(QRT_ACCUMULATOR_INT16, size_t(-1), size_t(-1)) == big->name);
+  if (qrt_isa_supported(QRT_ISA_NEONDOT)) {
+    // SDOT / SMMLA rows have no break-even points.
+    CHECK(pick(QRT_ACCUMULATOR_INT32, 24, 0) == pick(QRT_ACCUMULATOR_INT32, 576, 0));
+  } else if (qrt_isa_supported(QRT_ISA_NEON)) {
+    CHECK(pick(QRT_ACCUMULATOR_INT32, 24, 0) == "qrt_gemm_s8_acc32_ukernel_4x8c2__neon");
+    CHECK(pick(QRT_ACCUMULATOR_INT32, 47, 0) == "qrt_gemm_s8_acc32_ukernel_4x8c2__neon");
+    CHECK(pick(QRT_ACCUMULATOR_INT32, 48, 0) == "qrt_gemm_s8_acc32_ukernel_4x4c16__neon");
+    CHECK(pick(QRT_ACCUMULATOR_INT16, 576, 127) == "qrt_gemm_s8_acc16_ukernel_4x4c16__neon");
+    CHECK(pick(QRT_ACCUMULATOR_INT16, 576, 16) == "qrt_gemm_s8_acc16_ukernel_4x4c16__neon");
+    CHECK(pick(QRT_ACCUMULATOR_INT16, 576, 15) == "qrt_gemm_s8_acc32_ukernel_4x4c16__neon");
+    CHECK(pick(QRT_ACCUMULATOR_INT16, 24, 127) == "qrt_gemm_s8_acc16_ukernel_4x8c2__neon");
+    CHECK(pick(QRT_ACCUMULATOR_INT16, 24, 31) == "qrt_gemm_s8_acc32_ukernel_4x8c2__neon");
+  } else {
+    CHECK(pick(QRT_ACCUMULATOR_INT16, 24, 1) == "qrt_gemm_s8_acc16_ukernel_4x8c2__scalar");
+    CHECK(pick(QRT_ACCUMULATOR_INT32, 576, 0) == "qrt_gemm_s8_acc32_ukernel_4x8c2__scalar");
+  }
+  // A forced path always has a row for any layer (its last rows have no
+  // break-even points).
+  for (qrt_isa isa : {QRT_ISA_REF, QRT_ISA_NEON, QRT_ISA_NEONDOT, QRT_ISA_I8MM}) {
+    if (!qrt_isa_supported(isa)) continue;
+    ScopedPath path(qrt_isa_name(isa));
+    for (size_t k : {1, 24, 576})
+      for (size_t chunk : {1, 8, 127}) {
+        INFO("QRT_KERNEL_PATH=" << qrt_isa_name(isa) << " k " << k << " chunk " << chunk);
+        const qrt_gemm_s8_kernel* kernel = nullptr;
+        REQUIRE(qrt_select_gemm_s8_for_layer(QRT_ACCUMULATOR_INT16, k, chunk, &kernel, error,
+                                             sizeof error) == 0);
+        CHECK(kernel->isa == isa);
+      }
+  }
+}
