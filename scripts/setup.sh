@@ -25,7 +25,7 @@ host_pkgs=(
   libxnnpack-dev libcpuinfo-dev libpthreadpool-dev
   libbenchmark-dev catch2
   libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata
-  libstb-dev libcli11-dev nlohmann-json3-dev
+  libstb-dev libjpeg-dev libcli11-dev nlohmann-json3-dev
   dataset-fashion-mnist
   g++-aarch64-linux-gnu qemu-user llvm
 )
