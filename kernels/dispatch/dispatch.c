@@ -13,6 +13,9 @@
 #ifndef HWCAP_ASIMDDP
 #define HWCAP_ASIMDDP (1 << 20)
 #endif
+#ifndef HWCAP_ASIMDHP
+#define HWCAP_ASIMDHP (1 << 10)
+#endif
 #ifndef HWCAP2_I8MM
 #define HWCAP2_I8MM (1 << 13)
 #endif
@@ -51,12 +54,24 @@ static const qrt_dwconv3x3_s8_kernel kDwconvRows[] = {
     {"qrt_dwconv3x3_s8_acc32_ukernel_c16__scalar", QRT_ISA_REF, qrt_dwconv3x3_s8_acc32_ukernel_c16__scalar},
 };
 
+#define OP(name) {#name, name}
+static const qrt_op_kernels kOpTables[] = {
+#if QRT_KERNELS_HAVE_NEON
+    {QRT_ISA_NEON, OP(qrt_quantize_f32_s8__neon), OP(qrt_dequantize_s8_f32__neon),
+     OP(qrt_add_f32__neon), OP(qrt_maxpool2d_s8__neon), OP(qrt_global_avgpool_s8__neon)},
+#endif
+    {QRT_ISA_REF, OP(qrt_quantize_f32_s8__ref), OP(qrt_dequantize_s8_f32__ref),
+     OP(qrt_add_f32__ref), OP(qrt_maxpool2d_s8__ref), OP(qrt_global_avgpool_s8__ref)},
+};
+#undef OP
+
 static const char* const kIsaNames[] = {"ref", "neon", "neondot", "i8mm"};
 enum { kNumIsas = 4 };
 
 // CPU features, read once.
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 static int g_supported[kNumIsas];
+static int g_fp16;
 
 static void detect(void) {
   g_supported[QRT_ISA_REF] = 1;
@@ -65,6 +80,7 @@ static void detect(void) {
   int dot = 0, i8mm = 0;
 #if defined(__linux__)
   dot = (getauxval(AT_HWCAP) & HWCAP_ASIMDDP) != 0;
+  g_fp16 = (getauxval(AT_HWCAP) & HWCAP_ASIMDHP) != 0;
   i8mm = (getauxval(AT_HWCAP2) & HWCAP2_I8MM) != 0;
 #endif
 #if defined(QRT_KERNELS_HAVE_CPUINFO)
@@ -83,6 +99,16 @@ int qrt_isa_supported(qrt_isa isa) {
   if ((unsigned)isa >= kNumIsas) return 0;
   pthread_once(&g_once, detect);
   return g_supported[isa];
+}
+
+int qrt_cpu_has_fp16_arith(void) {
+  pthread_once(&g_once, detect);
+  return g_fp16;
+}
+
+size_t qrt_op_kernel_tables(const qrt_op_kernels** tables) {
+  *tables = kOpTables;
+  return sizeof(kOpTables) / sizeof(kOpTables[0]);
 }
 
 size_t qrt_gemm_s8_kernels(const qrt_gemm_s8_kernel** rows) {
@@ -164,5 +190,21 @@ int qrt_select_dwconv3x3_s8(const qrt_dwconv3x3_s8_kernel** kernel,
     return 0;
   }
   return fail(error, error_size, "no depthwise 3x3 kernel for path %s%s",
+              qrt_isa_name(isa), "");
+}
+
+int qrt_select_op_kernels(const qrt_op_kernels** kernels, char* error,
+                          size_t error_size) {
+  *kernels = NULL;
+  int forced;
+  qrt_isa isa = QRT_ISA_REF;
+  if (qrt_kernel_path_from_env(&forced, &isa, error, error_size)) return 1;
+  for (size_t i = 0; i < sizeof(kOpTables) / sizeof(kOpTables[0]); i++) {
+    const qrt_op_kernels* t = &kOpTables[i];
+    if (forced ? t->isa > isa : !qrt_isa_supported(t->isa)) continue;
+    *kernels = t;
+    return 0;
+  }
+  return fail(error, error_size, "no elementwise/pooling kernels for path %s%s",
               qrt_isa_name(isa), "");
 }

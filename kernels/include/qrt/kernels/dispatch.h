@@ -91,6 +91,49 @@ int qrt_select_gemm_s8(qrt_accumulator accumulator,
 int qrt_select_dwconv3x3_s8(const qrt_dwconv3x3_s8_kernel** kernel,
                             char* error, size_t error_size);
 
+// ---------------------------------------------------------------------------
+// Elementwise and pooling ops: one table per ISA, each entry the kernel's
+// name (for op info / profiles) and function, with the reference kernel's
+// signature (qrt/kernels/ref.h). NEON entries give the reference's bits.
+typedef void (*qrt_quantize_f32_s8_fn)(size_t n, const float* input,
+                                       float inv_scale, int32_t zero_point,
+                                       int8_t output_min, int8_t output_max,
+                                       int8_t* output);
+typedef void (*qrt_dequantize_s8_f32_fn)(size_t n, const int8_t* input,
+                                         float scale, int32_t zero_point,
+                                         float* output);
+typedef void (*qrt_add_f32_fn)(size_t n, const float* a, const float* b,
+                               float output_min, float output_max,
+                               float* output);
+typedef void (*qrt_maxpool2d_s8_fn)(const qrt_pool2d_params* params,
+                                    const int8_t* input, int8_t output_min,
+                                    int8_t output_max, int8_t* output);
+typedef void (*qrt_global_avgpool_s8_fn)(size_t batch, size_t height,
+                                         size_t width, size_t channels,
+                                         const int8_t* input,
+                                         const qrt_avgpool_s8_params* quant,
+                                         int8_t* output);
+
+typedef struct qrt_op_kernels {
+  qrt_isa isa;  // QRT_ISA_REF: the __ref kernels
+  struct { const char* name; qrt_quantize_f32_s8_fn fn; } quantize_f32_s8;
+  struct { const char* name; qrt_dequantize_s8_f32_fn fn; } dequantize_s8_f32;
+  struct { const char* name; qrt_add_f32_fn fn; } add_f32;
+  struct { const char* name; qrt_maxpool2d_s8_fn fn; } maxpool2d_s8;
+  struct { const char* name; qrt_global_avgpool_s8_fn fn; } global_avgpool_s8;
+} qrt_op_kernels;
+
+// All op tables compiled for this target, best first.
+size_t qrt_op_kernel_tables(const qrt_op_kernels** tables);
+// The best table the CPU runs, or with QRT_KERNEL_PATH the best at or below
+// the forced ISA (neondot / i8mm get the NEON table). 0 on success.
+int qrt_select_op_kernels(const qrt_op_kernels** kernels, char* error,
+                          size_t error_size);
+
+// 1 when the CPU has ARMv8.2-A half-precision arithmetic (HWCAP_ASIMDHP)
+// and this build has qrt_add_f16__neonfp16 (qrt/kernels/neon.h).
+int qrt_cpu_has_fp16_arith(void);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif

@@ -51,6 +51,33 @@ void qrt_dwconv3x3_s8_acc32_ukernel_c16__neon(const qrt_conv2d_params* params,
                                              const qrt_gemm_s8_epilogue* epilogue,
                                              void* output);
 
+// ---------------------------------------------------------------------------
+// Elementwise and pooling NEON kernels (neon/elementwise_neon.c,
+// neon/pool_neon.c): the same parameters and bits as the reference kernel of
+// the same op in qrt/kernels/ref.h.
+void qrt_quantize_f32_s8__neon(size_t n, const float* input, float inv_scale,
+                               int32_t zero_point, int8_t output_min,
+                               int8_t output_max, int8_t* output);
+void qrt_dequantize_s8_f32__neon(size_t n, const int8_t* input, float scale,
+                                 int32_t zero_point, float* output);
+void qrt_add_f32__neon(size_t n, const float* a, const float* b,
+                       float output_min, float output_max, float* output);
+void qrt_maxpool2d_s8__neon(const qrt_pool2d_params* params,
+                            const int8_t* input, int8_t output_min,
+                            int8_t output_max, int8_t* output);
+void qrt_global_avgpool_s8__neon(size_t batch, size_t height, size_t width,
+                                 size_t channels, const int8_t* input,
+                                 const qrt_avgpool_s8_params* quant,
+                                 int8_t* output);
+
+// Float Add with fp16 storage (IEEE binary16 bit patterns), ARMv8.2-A FP16
+// arithmetic: y = clamp(round16(a + b), round16(min), round16(max)), the
+// reference's clamp (NaN -> lo). Its own semantics, not the fp32 Add's
+// (neon/add_f16_neonfp16.c). Call only where qrt_cpu_has_fp16_arith().
+void qrt_add_f16__neonfp16(size_t n, const uint16_t* a, const uint16_t* b,
+                           float output_min, float output_max,
+                           uint16_t* output);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif
