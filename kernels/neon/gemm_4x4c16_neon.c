@@ -106,7 +106,7 @@ void qrt_gemm_s8_acc32_ukernel_4x4c16__neon(size_t mr, size_t nc, size_t k,
   const int8_t* r1 = r[1];
   const int8_t* r2 = r[2];
   const int8_t* r3 = r[3];
-#define DECL(i, j) int32x4_t acc##i##j = vdupq_n_s32(0);
+#define DECL(i, j) int32x4_t acc##i##j;
   QRT_FOR_PAIRS(DECL)
 #undef DECL
   // p = SMULL(low halves); p = SMLAL2(high halves); acc += pairwise(p).
@@ -118,7 +118,26 @@ void qrt_gemm_s8_acc32_ukernel_4x4c16__neon(size_t mr, size_t nc, size_t k,
   }
 #define MAC1(i, j) \
   acc##i##j = vpadalq_s16(acc##i##j, vmull_s8(vget_low_s8(x##i), vget_low_s8(wv.val[j])));
+#define INIT2(i, j)                                                     \
+  {                                                                     \
+    int16x8_t p = vmull_s8(vget_low_s8(x##i), vget_low_s8(wv.val[j])); \
+    p = vmlal_high_s8(p, x##i, wv.val[j]);                              \
+    acc##i##j = vpaddlq_s16(p);                                         \
+  }
+#define ZERO32(i, j) acc##i##j = vdupq_n_s32(0);
   size_t k0 = 0;
+  if (k >= 16) {  // the first step starts the sums with SADDLP
+    const int8x16x4_t wv = vld1q_s8_x4(wk);
+    const int8x16_t x0 = vld1q_s8(r0), x1 = vld1q_s8(r1);
+    const int8x16_t x2 = vld1q_s8(r2), x3 = vld1q_s8(r3);
+    QRT_FOR_PAIRS(INIT2)
+    k0 = 16;
+    wk += NR * KR;
+  } else {
+    QRT_FOR_PAIRS(ZERO32)
+  }
+#undef INIT2
+#undef ZERO32
   for (; k0 + 16 <= k; k0 += 16, wk += NR * KR) {
     const int8x16x4_t wv = vld1q_s8_x4(wk);
     const int8x16_t x0 = vld1q_s8(r0 + k0), x1 = vld1q_s8(r1 + k0);
@@ -152,6 +171,9 @@ void qrt_gemm_s8_acc32_ukernel_4x4c16__neon(size_t mr, size_t nc, size_t k,
 #define MLAL_HI(i, j) s##i##j = vmlal_high_s8(s##i##j, x##i, wv.val[j]);
 #define MLAL2(i, j) MLAL_LO(i, j) MLAL_HI(i, j)
 #define ZERO16(i, j) s##i##j = vdupq_n_s16(0);
+#define MULL2(i, j)                                                   \
+  s##i##j = vmull_s8(vget_low_s8(x##i), vget_low_s8(wv.val[j]));      \
+  MLAL_HI(i, j)
 // Widens the int16 lanes of one block into the rows' int32 sums:
 // SADDLP per pair, ADDP chain per row, ADD.
 #define FLUSH16()                                                          \
@@ -205,7 +227,16 @@ void qrt_gemm_s8_acc16_ukernel_4x4c16__neon(size_t mr, size_t nc, size_t k,
     size_t k0 = 0;
     while (k0 < k) {
       const size_t end = k - k0 < block ? k : k0 + block;
-      QRT_FOR_PAIRS(ZERO16)
+      if (k0 + 16 <= end) {  // the block's first step starts from SMULL
+        const int8x16x4_t wv = vld1q_s8_x4(wk);
+        const int8x16_t x0 = vld1q_s8(r0 + k0), x1 = vld1q_s8(r1 + k0);
+        const int8x16_t x2 = vld1q_s8(r2 + k0), x3 = vld1q_s8(r3 + k0);
+        QRT_FOR_PAIRS(MULL2)
+        k0 += 16;
+        wk += NR * KR;
+      } else {
+        QRT_FOR_PAIRS(ZERO16)
+      }
       for (; k0 + 16 <= end; k0 += 16, wk += NR * KR) {
         const int8x16x4_t wv = vld1q_s8_x4(wk);
         const int8x16_t x0 = vld1q_s8(r0 + k0), x1 = vld1q_s8(r1 + k0);
