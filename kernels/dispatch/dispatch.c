@@ -33,12 +33,12 @@
 // - 4x4c16 beats 4x8c2 from K = 48 on (per-tile costs: a 4x4 tile has half
 //   the outputs of a 4x8 one, so narrow layers favour 4x8c2);
 // - acc16 widens its int16 lanes once per block of chunk products; it beats
-//   acc32 of the same layout from chunk 16 (c16) / 32 (c2) on.
+//   acc32 of the same layout from chunk 6 (c16) / 32 (c2) on.
 static const qrt_gemm_s8_kernel kGemmRows[] = {
 #if QRT_KERNELS_HAVE_NEON
     ROW(qrt_gemm_s8_acc32_ukernel_4x8c8__neoni8mm, QRT_ISA_I8MM, QRT_ACCUMULATOR_INT32, 4, 8, 8, 0, 0),
     ROW(qrt_gemm_s8_acc32_ukernel_4x8c4__neondot, QRT_ISA_NEONDOT, QRT_ACCUMULATOR_INT32, 4, 8, 4, 0, 0),
-    ROW(qrt_gemm_s8_acc16_ukernel_4x4c16__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT16, 4, 4, 16, 48, 16),
+    ROW(qrt_gemm_s8_acc16_ukernel_4x4c16__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT16, 4, 4, 16, 48, 6),
     ROW(qrt_gemm_s8_acc32_ukernel_4x4c16__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT32, 4, 4, 16, 48, 0),
     ROW(qrt_gemm_s8_acc16_ukernel_4x8c2__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT16, 4, 8, 2, 0, 32),
     ROW(qrt_gemm_s8_acc32_ukernel_4x8c2__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT32, 4, 8, 2, 0, 0),

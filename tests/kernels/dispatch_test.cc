@@ -136,8 +136,8 @@ TEST_CASE("dispatch per layer: K and int16_chunk break-even points", "[dispatch]
     CHECK(pick(QRT_ACCUMULATOR_INT32, 47, 0) == "qrt_gemm_s8_acc32_ukernel_4x8c2__neon");
     CHECK(pick(QRT_ACCUMULATOR_INT32, 48, 0) == "qrt_gemm_s8_acc32_ukernel_4x4c16__neon");
     CHECK(pick(QRT_ACCUMULATOR_INT16, 576, 127) == "qrt_gemm_s8_acc16_ukernel_4x4c16__neon");
-    CHECK(pick(QRT_ACCUMULATOR_INT16, 576, 16) == "qrt_gemm_s8_acc16_ukernel_4x4c16__neon");
-    CHECK(pick(QRT_ACCUMULATOR_INT16, 576, 15) == "qrt_gemm_s8_acc32_ukernel_4x4c16__neon");
+    CHECK(pick(QRT_ACCUMULATOR_INT16, 576, 6) == "qrt_gemm_s8_acc16_ukernel_4x4c16__neon");
+    CHECK(pick(QRT_ACCUMULATOR_INT16, 576, 5) == "qrt_gemm_s8_acc32_ukernel_4x4c16__neon");
     CHECK(pick(QRT_ACCUMULATOR_INT16, 24, 127) == "qrt_gemm_s8_acc16_ukernel_4x8c2__neon");
     CHECK(pick(QRT_ACCUMULATOR_INT16, 24, 31) == "qrt_gemm_s8_acc32_ukernel_4x8c2__neon");
   } else {

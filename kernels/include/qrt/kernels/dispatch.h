@@ -76,7 +76,7 @@ int qrt_kernel_path_from_env(int* forced, qrt_isa* isa, char* error,
 // Takes the first row the CPU (or QRT_KERNEL_PATH) allows whose accumulator
 // suits the layer and whose min_k / min_int16_chunk the layer meets: e.g. on
 // plain NEON, K = 24 gets a 4x8c2 kernel (epilogue-bound, the wider tile
-// wins), K = 576 with chunk 127 the 4x4c16 acc16 kernel, with chunk 8 the
+// wins), K = 576 with chunk 127 the 4x4c16 acc16 kernel, with chunk 4 the
 // 4x4c16 acc32 one. 0 on success; on error *kernel is NULL and error says
 // why.
 int qrt_select_gemm_s8_for_layer(qrt_accumulator accumulator, size_t k,
