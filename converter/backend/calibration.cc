@@ -109,7 +109,8 @@ void Progress::finish() {
 
 CalibrationStats run_calibration(const frontend::Graph& graph, const Dataset& dataset,
                                  const PreprocessConfig& preprocess, size_t num_images,
-                                 ActivationCalibration& calibration, bool show_progress) {
+                                 ActivationCalibration& calibration, bool show_progress,
+                                 const frontend::TensorTransform& transform, const std::string& progress_label) {
   if (graph.inputs.size() != 1)
     throw ConvertError("calibration: the model has " + std::to_string(graph.inputs.size()) +
                        " inputs; exactly one image input is supported");
@@ -125,12 +126,12 @@ CalibrationStats run_calibration(const frontend::Graph& graph, const Dataset& da
   const frontend::TensorObserver observer = [&](const std::string& name, const frontend::Tensor& t) {
     calibration.observe(name, t);
   };
-  Progress progress("calibrating", n, show_progress);
+  Progress progress(progress_label, n, show_progress);
   for (size_t i = 0; i < n; ++i) {
     const Sample s = dataset.load(i, preprocess.decode_channels());
     std::map<std::string, frontend::Tensor> inputs;
     inputs[in.name] = frontend::Tensor(in.shape, sample_to_input(s, preprocess, c, h, w));
-    exec.run(inputs, observer);
+    exec.run(inputs, observer, transform);
     progress.update(i + 1);
   }
   progress.finish();

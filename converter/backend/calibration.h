@@ -26,6 +26,7 @@
 
 #include "calib/calibrator.h"
 #include "dataset.h"
+#include "frontend/float_executor.h"
 #include "frontend/graph.h"
 #include "preprocess.h"
 
@@ -120,10 +121,14 @@ struct CalibrationStats {
 };
 
 // Runs min(num_images, dataset.size()) samples (num_images == 0: all).
-// The graph must have exactly one 4-D NCHW input. Throws ConvertError.
+// The graph must have exactly one 4-D NCHW input. `transform` (optional)
+// is passed to the float executor: each tensor is observed before its own
+// transform (iterative_calibration.h). Throws ConvertError.
 CalibrationStats run_calibration(const frontend::Graph& graph, const Dataset& dataset,
                                  const PreprocessConfig& preprocess, size_t num_images,
-                                 ActivationCalibration& calibration, bool show_progress = true);
+                                 ActivationCalibration& calibration, bool show_progress = true,
+                                 const frontend::TensorTransform& transform = {},
+                                 const std::string& progress_label = "calibrating");
 
 // Progress on stderr: "\r<what> 37/100 (37%)" when stderr is a terminal,
 // otherwise one line per 10%. finish() ends the line.

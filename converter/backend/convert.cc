@@ -29,12 +29,22 @@ std::vector<uint8_t> convert_to_bytes(const ConvertOptions& options, ConvertSumm
   o.preprocess.finalize(int(graph.inputs[0].shape[1]));
 
   std::unique_ptr<Dataset> data = open_calibration_dataset(o);
-  ActivationCalibration calibration(o.calibration);  // validates the settings before the long run
+  std::unique_ptr<ActivationCalibration> owned =
+      std::make_unique<ActivationCalibration>(o.calibration);  // validates the settings before the long run
   std::vector<std::string> input_names;
   for (const frontend::ValueInfo& in : graph.inputs) input_names.push_back(in.name);
-  calibration.use_minmax_for(input_names);
-  const CalibrationStats stats =
-      run_calibration(graph, *data, o.preprocess, o.num_images, calibration, o.show_progress);
+  owned->use_minmax_for(input_names);
+  CalibrationStats stats;
+  IterativeResult iterative;
+  if (o.iterative) {
+    iterative = run_iterative_calibration(graph, *data, o.preprocess, o.num_images, o.calibration, input_names,
+                                          o.lower, o.iterative_settings, o.show_progress, o.show_progress);
+    owned = std::move(iterative.calibration);
+    stats = iterative.stats;
+  } else {
+    stats = run_calibration(graph, *data, o.preprocess, o.num_images, *owned, o.show_progress);
+  }
+  ActivationCalibration& calibration = *owned;
 
   LoweredModel m = lower_graph(graph, calibration, o.lower);
   calibration.check_tolerance_names();
@@ -59,6 +69,7 @@ std::vector<uint8_t> convert_to_bytes(const ConvertOptions& options, ConvertSumm
     ++(op.options.accumulator == schema::Accumulator::INT16 ? int16_layers : int32_layers);
   }
   s.int16_accumulation = int16_layers > 0;
+  s.iterations = o.iterative ? int(iterative.iterations.size()) : 0;
   md.labels = o.labels;
   md.preprocess = LPreprocess{o.preprocess.resize_short, o.preprocess.crop_height, o.preprocess.crop_width,
                               o.preprocess.mean, o.preprocess.std, o.preprocess.channel_order};
@@ -75,6 +86,8 @@ std::vector<uint8_t> convert_to_bytes(const ConvertOptions& options, ConvertSumm
     summary->int32_layers = int32_layers;
     summary->thresholds = calibration.chosen();
     summary->warnings = m.warnings;
+    summary->iterations = iterative.iterations;
+    summary->iterations_converged = iterative.converged;
   }
   return bytes;
 }

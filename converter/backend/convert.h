@@ -11,6 +11,7 @@
 
 #include "calibration.h"
 #include "dataset.h"
+#include "iterative_calibration.h"
 #include "lower.h"
 #include "preprocess.h"
 
@@ -25,6 +26,10 @@ struct ConvertOptions {
   std::vector<std::string> calib_npy;
   size_t num_images = 200;              // 0: every sample of the source
   CalibrationSettings calibration;      // method (default kl), tolerance (1.3), percentile
+  // --iterative: the paper's Algorithm 1 (iterative_calibration.h) instead
+  // of one pass; Metadata.settings.iterations records the passes run.
+  bool iterative = false;
+  IterativeSettings iterative_settings;  // --max-iterations, epsilon 1e-3
   PreprocessConfig preprocess;          // finalized by convert_model()
   LowerOptions lower;
   // Recorded in the metadata as given. qrt-convert passes its arguments
@@ -43,6 +48,9 @@ struct ConvertSummary {
   std::map<std::string, size_t> op_counts;  // schema op name -> count
   size_t int16_layers = 0, int32_layers = 0;  // conv / FC accumulators
   std::map<std::string, ChosenThreshold> thresholds;  // per int8 activation (IR tensor name)
+  // --iterative only: one record per calibration pass (empty otherwise).
+  std::vector<IterationRecord> iterations;
+  bool iterations_converged = false;
   std::vector<std::string> warnings;
 };
 

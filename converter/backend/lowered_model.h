@@ -71,6 +71,7 @@ struct LSettings {
   bool unsigned_activations = true;
   bool float_residual_adds = true;
   bool int16_accumulation = false;  // some conv/FC accumulates in INT16
+  int iterations = 0;               // --iterative: calibration passes run; 0: one pass
 };
 
 struct LMetadata {

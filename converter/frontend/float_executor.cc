@@ -111,10 +111,21 @@ Tensor run_node(const Node& n, const std::vector<const Tensor*>& in, const Graph
   fail(n, "the float executor does not implement this operator");
 }
 
+// Applies the transform to one produced tensor; it must keep the shape.
+void apply_transform(const TensorTransform& transform, const std::string& name, Tensor& value) {
+  if (!transform) return;
+  const Shape shape = value.shape;
+  const size_t size = value.data.size();
+  transform(name, value);
+  if (value.shape != shape || value.data.size() != size)
+    throw ConvertError("tensor '" + name + "': the executor's transform changed its shape");
+}
+
 }  // namespace
 
 std::map<std::string, Tensor> FloatExecutor::run(const std::map<std::string, Tensor>& inputs,
-                                                 const TensorObserver& observer) const {
+                                                 const TensorObserver& observer,
+                                                 const TensorTransform& transform) const {
   const Graph& g = graph_;
   std::unordered_map<std::string, Tensor> values;
   for (const auto& in : g.inputs) {
@@ -127,6 +138,7 @@ std::map<std::string, Tensor> FloatExecutor::run(const std::map<std::string, Ten
       throw ConvertError("graph input '" + in.name + "': data size does not match its shape");
     values[in.name] = it->second;
     if (observer) observer(in.name, it->second);
+    apply_transform(transform, in.name, values[in.name]);
   }
   // Last node index reading each computed tensor, to free it afterwards.
   std::unordered_map<std::string, size_t> last_use;
@@ -157,6 +169,7 @@ std::map<std::string, Tensor> FloatExecutor::run(const std::map<std::string, Ten
     else if (n.fused_activation == FusedActivation::kRelu6)
       ops::clip_inplace(y, 0.0f, 6.0f);
     if (observer) observer(n.outputs[0], y);
+    apply_transform(transform, n.outputs[0], y);
     values[n.outputs[0]] = std::move(y);
     for (const auto& name : n.inputs) {
       auto lu = last_use.find(name);

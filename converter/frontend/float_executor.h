@@ -11,6 +11,14 @@
 // The observer is called once per graph input, then once per tensor each
 // node produces (after any fused activation), in execution order. The Tensor
 // reference is valid only during the call.
+//
+// The optional transform is called right after the observer, on the same
+// tensor, and may change its values in place (not its shape): every
+// consumer, and the returned graph outputs, see the transformed values.
+// The iterative calibration (backend/iterative_calibration.h) uses it to
+// fake-quantize int8 activations; the observer still sees the value before
+// its own transform (but after every upstream one). Without a transform the
+// executor computes exactly what it did before.
 #pragma once
 
 #include <functional>
@@ -23,6 +31,7 @@ namespace qrt {
 namespace frontend {
 
 using TensorObserver = std::function<void(const std::string& tensor, const Tensor& value)>;
+using TensorTransform = std::function<void(const std::string& tensor, Tensor& value)>;
 
 class FloatExecutor {
  public:
@@ -31,9 +40,11 @@ class FloatExecutor {
 
   // Runs the graph. `inputs` maps every graph input name to a tensor of its
   // shape (a mismatch throws ConvertError naming the input). Returns the
-  // graph outputs by name.
+  // graph outputs by name. A transform that changes a tensor's size throws
+  // ConvertError naming the tensor.
   std::map<std::string, Tensor> run(const std::map<std::string, Tensor>& inputs,
-                                    const TensorObserver& observer = {}) const;
+                                    const TensorObserver& observer = {},
+                                    const TensorTransform& transform = {}) const;
 
  private:
   const Graph& graph_;

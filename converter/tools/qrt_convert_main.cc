@@ -71,6 +71,13 @@ int main(int argc, char** argv) {
                  "KL tolerance T >= 1 (or inf): global and/or per tensor, e.g. 1.3,conv1_out=2")
       ->capture_default_str();
   app.add_option("--percentile", o.calibration.percentile, "percentile calibration: p in (0, 100]")->capture_default_str();
+  auto* max_iterations =
+      app.add_option("--max-iterations", o.iterative_settings.max_iterations,
+                     "--iterative: at most N calibration passes, the first included (>= 1)")
+          ->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_flag("--iterative", o.iterative,
+               "iterative calibration (the paper's Algorithm 1): recalibrate on the simulated quantized network "
+               "until every threshold moves by less than 0.1%");
   app.add_option("--resize-short", o.preprocess.resize_short, "resize so the short side is N (0: no resize)");
   app.add_option("--crop", crop, "centre crop HxW");
   app.add_option("--mean", mean, "per-channel mean a,b,c (after x/255)");
@@ -92,6 +99,10 @@ int main(int argc, char** argv) {
   app.add_option("--labels", labels_path, "class names, one per line, stored in the metadata");
   app.add_flag("-q,--quiet", quiet, "no progress or summary");
   CLI11_PARSE(app, argc, argv);
+  if (max_iterations->count() > 0 && !o.iterative) {
+    std::fprintf(stderr, "qrt-convert: error: --max-iterations needs --iterative\n");
+    return 1;
+  }
 
   const int mode_weight_bits = mode == "w6a8" ? 6 : 8;
   if (wbits->count() == 0) o.lower.weight_bits = mode_weight_bits;
@@ -117,6 +128,12 @@ int main(int argc, char** argv) {
       std::printf("wrote %s: %zu bytes, %zu operators, %zu tensors, calibrated on %zu samples\n",
                   o.output_path.c_str(), s.file_bytes, s.operators, s.tensors, s.calibration_images);
       for (const auto& [op, count] : s.op_counts) std::printf("  %-20s %zu\n", op.c_str(), count);
+      if (o.iterative) {
+        std::printf("iterative calibration: %zu iterations (%s); largest relative threshold change:",
+                    s.iterations.size(), s.iterations_converged ? "converged" : "stopped at --max-iterations");
+        for (size_t i = 1; i < s.iterations.size(); ++i) std::printf(" %.3g", s.iterations[i].max_relative_change);
+        std::printf("\n");
+      }
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "qrt-convert: error: %s\n", e.what());
