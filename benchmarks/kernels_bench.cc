@@ -1,7 +1,9 @@
 // Conv layer benchmarks: each shape (MobileNetV2 and ResNet50 layers at 224)
 // through every runnable qrt GEMM / depthwise kernel row, the reference
 // kernel, and XNNPACK's qc8 convolution, all on the same data. The "OPS"
-// counter is 2 * MACs per second. --benchmark_filter picks shapes/kernels.
+// counter is 2 * MACs per second. Elementwise / pooling ops (ops/...):
+// every runnable op table (qrt_select_op_kernels), "ELEMS" = output
+// elements per second. --benchmark_filter picks shapes/kernels.
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
@@ -143,9 +145,63 @@ void bench_xnnpack(benchmark::State& state, const Shape& s) {
 }
 #endif
 
+// Elementwise / pooling ops of one table on MobileNetV2-sized tensors.
+constexpr size_t kElems = 56 * 56 * 144;
+
+void bench_quantize(benchmark::State& state, const qrt_op_kernels* t) {
+  std::vector<float> x(kElems);
+  std::mt19937 rng(1);
+  for (auto& v : x) v = std::uniform_real_distribution<float>(-10.0f, 10.0f)(rng);
+  std::vector<int8_t> y(kElems);
+  for (auto _ : state) t->quantize_f32_s8.fn(kElems, x.data(), 12.5f, 3, -128, 127, y.data());
+  state.counters["ELEMS"] = benchmark::Counter(double(kElems), benchmark::Counter::kIsIterationInvariantRate);
+}
+
+void bench_dequantize(benchmark::State& state, const qrt_op_kernels* t) {
+  std::vector<int8_t> x(kElems, 7);
+  std::vector<float> y(kElems);
+  for (auto _ : state) t->dequantize_s8_f32.fn(kElems, x.data(), 0.05f, 3, y.data());
+  state.counters["ELEMS"] = benchmark::Counter(double(kElems), benchmark::Counter::kIsIterationInvariantRate);
+}
+
+void bench_add(benchmark::State& state, const qrt_op_kernels* t) {
+  std::vector<float> a(kElems, 1.5f), b(kElems, -0.25f), y(kElems);
+  for (auto _ : state) t->add_f32.fn(kElems, a.data(), b.data(), 0.0f, 6.0f, y.data());
+  state.counters["ELEMS"] = benchmark::Counter(double(kElems), benchmark::Counter::kIsIterationInvariantRate);
+}
+
+void bench_maxpool(benchmark::State& state, const qrt_op_kernels* t) {
+  qrt_pool2d_params p{};
+  p.batch = 1; p.input_height = p.input_width = 112; p.channels = 64;
+  p.kernel_height = p.kernel_width = 3; p.stride_height = p.stride_width = 2;
+  p.pad_top = p.pad_left = p.pad_bottom = p.pad_right = 1;
+  p.output_height = p.output_width = 56;
+  std::vector<int8_t> x(112 * 112 * 64, 5), y(56 * 56 * 64);
+  for (auto _ : state) t->maxpool2d_s8.fn(&p, x.data(), -128, 127, y.data());
+  state.counters["ELEMS"] = benchmark::Counter(double(y.size()), benchmark::Counter::kIsIterationInvariantRate);
+}
+
+void bench_global_avgpool(benchmark::State& state, const qrt_op_kernels* t) {
+  const qrt_avgpool_s8_params q{0.05f, 0.04f, -3, 2, -128, 127};
+  std::vector<int8_t> x(7 * 7 * 1280, 9), y(1280);
+  for (auto _ : state) t->global_avgpool_s8.fn(1, 7, 7, 1280, x.data(), &q, y.data());
+  state.counters["ELEMS"] = benchmark::Counter(double(x.size()), benchmark::Counter::kIsIterationInvariantRate);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  const qrt_op_kernels* ops;
+  const size_t nops = qrt_op_kernel_tables(&ops);
+  for (size_t i = 0; i < nops; i++) {
+    if (!qrt_isa_supported(ops[i].isa)) continue;
+    const qrt_op_kernels* t = &ops[i];
+    benchmark::RegisterBenchmark((std::string("ops/56x56x144/") + t->quantize_f32_s8.name).c_str(), bench_quantize, t);
+    benchmark::RegisterBenchmark((std::string("ops/56x56x144/") + t->dequantize_s8_f32.name).c_str(), bench_dequantize, t);
+    benchmark::RegisterBenchmark((std::string("ops/56x56x144/") + t->add_f32.name).c_str(), bench_add, t);
+    benchmark::RegisterBenchmark((std::string("ops/112x112x64_3x3s2/") + t->maxpool2d_s8.name).c_str(), bench_maxpool, t);
+    benchmark::RegisterBenchmark((std::string("ops/7x7x1280/") + t->global_avgpool_s8.name).c_str(), bench_global_avgpool, t);
+  }
   const qrt_gemm_s8_kernel* gemm;
   const size_t ngemm = qrt_gemm_s8_kernels(&gemm);
   const qrt_dwconv3x3_s8_kernel* dw;
