@@ -54,6 +54,12 @@ def round8(c):
     return max(8, int(c + 4) // 8 * 8)
 
 
+def global_avg_pool(x):
+    """Exports as GlobalAveragePool; functional (no module) so the node names
+    match the shared models' graphs."""
+    return torch.nn.functional.adaptive_avg_pool2d(x, 1)
+
+
 def conv_bn(cin, cout, k, stride=1, groups=1, act=None):
     layers = [nn.Conv2d(cin, cout, k, stride, k // 2, groups=groups, bias=False),
               nn.BatchNorm2d(cout)]
@@ -72,8 +78,8 @@ class Bottleneck(nn.Module):
         self.short = conv_bn(cin, cout, 1, stride) if (stride != 1 or cin != cout) else None
 
     def forward(self, x):
-        s = x if self.short is None else self.short(x)
-        return torch.relu(self.body(x) + s)
+        y = self.body(x)  # body before shortcut: the node order of the shared ONNX
+        return torch.relu(y + (x if self.short is None else self.short(x)))
 
 
 class ResNetC10(nn.Module):
@@ -88,11 +94,10 @@ class ResNetC10(nn.Module):
                 layers.append(Bottleneck(cin, mid, stride if i == 0 else 1))
                 cin = mid * RESNET_EXPANSION
         self.features = nn.Sequential(*layers)
-        self.pool = nn.AdaptiveAvgPool2d(1)  # exports as GlobalAveragePool
         self.fc = nn.Linear(cin, num_classes)
 
     def forward(self, x):
-        return self.fc(torch.flatten(self.pool(self.features(x)), 1))
+        return self.fc(torch.flatten(global_avg_pool(self.features(x)), 1))
 
 
 class InvertedResidual(nn.Module):
@@ -122,11 +127,10 @@ class MobileNetV2C10(nn.Module):
         last = round8(512 * max(1.0, width))
         layers.append(conv_bn(cin, last, 1, act=nn.ReLU6))
         self.features = nn.Sequential(*layers)
-        self.pool = nn.AdaptiveAvgPool2d(1)
         self.fc = nn.Linear(last, num_classes)
 
     def forward(self, x):
-        return self.fc(torch.flatten(self.pool(self.features(x)), 1))
+        return self.fc(torch.flatten(global_avg_pool(self.features(x)), 1))
 
 
 ARCHS = {"resnet": (ResNetC10, 1.0), "mbv2": (MobileNetV2C10, 0.75)}

@@ -215,8 +215,10 @@ def main():
     log = []
     if args.init_onnx:
         n = cm.load_onnx_weights(model, args.init_onnx)
-        c, total = evaluate(model, test_images, test_labels)
-        line = f"loaded {n} tensors from {args.init_onnx}: test top-1 {100 * c / total:.2f}% ({c}/{total})"
+        line = f"loaded {n} tensors from {args.init_onnx}"
+        if args.epochs > 0:  # with --epochs 0 the final evaluation gives this number
+            c, total = evaluate(model, test_images, test_labels)
+            line += f": test top-1 {100 * c / total:.2f}% ({c}/{total})"
         print(line, flush=True)
         log.append(line)
 
