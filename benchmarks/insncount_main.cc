@@ -3,6 +3,9 @@
 // under qemu (docs/performance.md). Prints the MAC count.
 //   qrt_kernels_insncount gemm KERNEL_NAME M N K [INT16_CHUNK (default 127)]
 //   qrt_kernels_insncount dwconv KERNEL_NAME H W C STRIDE
+//   qrt_kernels_insncount op KERNEL_NAME H W C     elementwise / pooling op
+//     of an op table (qrt_select_op_kernels): quantize / dequantize / add on
+//     H*W*C elements, maxpool 3x3 stride 2 pad 1 on HxWxC, global avgpool
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -10,12 +13,56 @@
 
 #include "qrt/kernels/dispatch.h"
 
+// One elementwise / pooling kernel (by name, from any op table) once.
+static int run_op(const char* name, size_t h, size_t w, size_t c) {
+  const qrt_op_kernels* tables;
+  const size_t count = qrt_op_kernel_tables(&tables);
+  const size_t n = h * w * c;
+  for (size_t i = 0; i < count; i++) {
+    const qrt_op_kernels& t = tables[i];
+    std::vector<float> xf(n), yf(n);
+    for (size_t j = 0; j < n; j++) xf[j] = float(int(j % 97) - 48) * 0.37f;
+    std::vector<int8_t> xq(n, 3), yq(n);
+    if (std::strcmp(name, t.quantize_f32_s8.name) == 0) {
+      t.quantize_f32_s8.fn(n, xf.data(), 3.0f, 1, -128, 127, yq.data());
+    } else if (std::strcmp(name, t.dequantize_s8_f32.name) == 0) {
+      t.dequantize_s8_f32.fn(n, xq.data(), 0.1f, 1, yf.data());
+    } else if (std::strcmp(name, t.add_f32.name) == 0) {
+      t.add_f32.fn(n, xf.data(), xf.data(), 0.0f, 6.0f, yf.data());
+    } else if (std::strcmp(name, t.maxpool2d_s8.name) == 0) {
+      qrt_pool2d_params p{};
+      p.batch = 1; p.input_height = h; p.input_width = w; p.channels = c;
+      p.kernel_height = p.kernel_width = 3; p.stride_height = p.stride_width = 2;
+      p.pad_top = p.pad_left = p.pad_bottom = p.pad_right = 1;
+      p.output_height = qrt_conv_output_size(h, 3, 2, 1, 1, 1);
+      p.output_width = qrt_conv_output_size(w, 3, 2, 1, 1, 1);
+      t.maxpool2d_s8.fn(&p, xq.data(), -128, 127, yq.data());
+      std::printf("%s %zux%zux%zu outputs=%zu\n", name, h, w, c,
+                  p.output_height * p.output_width * c);
+      return 0;
+    } else if (std::strcmp(name, t.global_avgpool_s8.name) == 0) {
+      const qrt_avgpool_s8_params q{0.05f, 0.04f, -3, 2, -128, 127};
+      t.global_avgpool_s8.fn(1, h, w, c, xq.data(), &q, yq.data());
+    } else {
+      continue;
+    }
+    std::printf("%s %zux%zux%zu elements=%zu\n", name, h, w, c, n);
+    return 0;
+  }
+  std::fprintf(stderr, "unknown op kernel '%s' (see qrt_op_kernel_tables)\n", name);
+  return 1;
+}
+
 int main(int argc, char** argv) {
   if (argc < 6) {
-    std::fprintf(stderr, "usage: %s gemm NAME M N K [CHUNK] | dwconv NAME H W C STRIDE\n",
+    std::fprintf(stderr,
+                 "usage: %s gemm NAME M N K [CHUNK] | dwconv NAME H W C STRIDE | op NAME H W C\n",
                  argv[0]);
     return 2;
   }
+  if (std::strcmp(argv[1], "op") == 0) return run_op(argv[2], std::strtoul(argv[3], nullptr, 10),
+                                                     std::strtoul(argv[4], nullptr, 10),
+                                                     std::strtoul(argv[5], nullptr, 10));
   const bool gemm = std::strcmp(argv[1], "gemm") == 0;
   const size_t a = std::strtoul(argv[3], nullptr, 10), b = std::strtoul(argv[4], nullptr, 10),
                c = std::strtoul(argv[5], nullptr, 10);
