@@ -70,6 +70,9 @@ struct RunContext {
   void* scratch;
   ThreadPool* pool;     // never null; size() 1 when single-threaded
   size_t num_threads;   // pool->size()
+  // qrt_session_options.emulate_plain_int16: INT16 conv / FC layers run the
+  // saturating int16 emulation (conv2d.cc, fully_connected.cc).
+  bool emulate_plain_int16 = false;
 
   // Thread `thread`'s OpPlan::thread_scratch_bytes (64-byte aligned).
   void* ThreadScratch(const OpPlan& op, size_t thread) const;

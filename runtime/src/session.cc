@@ -37,6 +37,7 @@ struct qrt_session {
   std::vector<bool> kept;
   qrt::rt::ThreadPool pool;
   bool profile = false;
+  bool emulate_plain_int16 = false;
   std::vector<uint64_t> op_ns;  // per op, filled by run when profiling
   char last_error[QRT_ERROR_MESSAGE_SIZE] = {};
 
@@ -179,6 +180,7 @@ extern "C" qrt_status qrt_session_create(const qrt_model* model,
   }
   session->kept = plan.kept;
   session->profile = o.profile != 0;
+  session->emulate_plain_int16 = o.emulate_plain_int16 != 0;
   session->op_ns.assign(model->ops.size(), 0);
   if (!session->pool.Start((size_t)o.num_threads)) {
     const size_t started = session->pool.size();
@@ -241,6 +243,7 @@ extern "C" qrt_status qrt_session_run(qrt_session* session) {
   ctx.tensor_data = session->tensor_data.data();
   ctx.pool = &session->pool;
   ctx.num_threads = session->pool.size();
+  ctx.emulate_plain_int16 = session->emulate_plain_int16;
   for (const qrt::rt::OpPlan& op : m.ops) {
     ctx.scratch = session->scratch[(size_t)op.index];
     if (session->profile) {

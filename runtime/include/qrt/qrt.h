@@ -182,9 +182,17 @@ typedef struct qrt_session_options {
                               every intermediate can be read after run */
   int32_t profile;         /* time every op of each run (qrt_op_info.
                               last_run_ns); costs two clock reads per op */
+  int32_t emulate_plain_int16; /* accuracy study only, never faster: conv /
+                              FC layers whose accumulator is INT16 sum the
+                              whole dot product in one saturating int16
+                              accumulator (the paper's plain INT16,
+                              docs/accumulation.md "Plain INT16 (emulation)")
+                              instead of the exact chunked INT16 kernels;
+                              INT32 layers are unaffected. Default 0. */
 } qrt_session_options;
 
-/* Fills defaults: 1 thread, own arena, keep_all_tensors and profile off. */
+/* Fills defaults: 1 thread, own arena, keep_all_tensors, profile and
+ * emulate_plain_int16 off. */
 void qrt_session_options_init(qrt_session_options* options);
 
 /* Bytes of arena a session with these options needs (options may be NULL

@@ -15,6 +15,9 @@ struct Conv2DParams : LinearEpilogue {
   qrt_gemm_s8_epilogue epilogue = {};
   PackedGemm gemm;      // groups == 1
   PackedDwconv dwconv;  // depthwise 3x3
+  // INT16 layers: the kernel chosen above, run unless the session emulates
+  // plain saturating INT16 (RunContext::emulate_plain_int16).
+  RunFn run_int16 = nullptr;
 };
 
 // Picks the packed kernel for `p` when one applies (groups == 1: GEMM;
