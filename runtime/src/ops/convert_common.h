@@ -16,6 +16,9 @@ struct ConvertParams : OpParams {
   float scale = 1.0f;      // Dequantize: s; Quantize: 1.0f / s
   int32_t zero_point = 0;  // storage zero point
   int8_t lo = 0, hi = 0;
+  // From the op kernel table (SelectOpKernels).
+  qrt_quantize_f32_s8_fn quantize = nullptr;
+  qrt_dequantize_s8_f32_fn dequantize = nullptr;
 };
 
 // Checks one input and one output of equal shape, the float side F32 and

@@ -1,6 +1,7 @@
 // GLOBAL_AVERAGE_POOL: [N,H,W,C] -> [N,1,1,C] (or [N,C]), the mean over
 // H x W per channel; int8 requantizes like AVERAGE_POOL_2D.
-// Kernels: qrt_global_avgpool_s8__ref / qrt_global_avgpool_f32__ref.
+// Kernels: the op table's global_avgpool_s8 (qrt_global_avgpool_s8__ref or
+// its NEON twin, same bits) / qrt_global_avgpool_f32__ref.
 #include <math.h>
 
 #include "pool_common.h"
@@ -13,11 +14,12 @@ struct GlobalAvgPoolParams : OpParams {
   size_t batch = 0, height = 0, width = 0, channels = 0;
   qrt_avgpool_s8_params quant = {};
   int input = 0, output = 0;
+  qrt_global_avgpool_s8_fn global_avgpool_s8 = nullptr;  // op kernel table
 };
 
 void RunGlobalAvgPoolS8(const OpPlan& op, const RunContext& ctx) {
   const GlobalAvgPoolParams& p = op.Params<GlobalAvgPoolParams>();
-  qrt_global_avgpool_s8__ref(p.batch, p.height, p.width, p.channels,
+  p.global_avgpool_s8(p.batch, p.height, p.width, p.channels,
                              static_cast<const int8_t*>(ctx.tensor_data[p.input]),
                              &p.quant, static_cast<int8_t*>(ctx.tensor_data[p.output]));
 }
@@ -59,6 +61,10 @@ bool PrepareGlobalAveragePool(PrepareContext& ctx) {
       return ctx.Fail(QRT_ERROR_UNSUPPORTED, "input and output must be per-tensor");
     }
     FillAvgPoolQuant(x, y, schema::Activation::NONE, &p->quant);
+    const qrt_op_kernels* k = nullptr;
+    if (!SelectOpKernels(ctx, &k)) return false;
+    p->global_avgpool_s8 = k->global_avgpool_s8.fn;
+    ctx.op().kernel_name = k->global_avgpool_s8.name;
     ctx.op().run = RunGlobalAvgPoolS8;
   } else if (x.dtype == schema::DType::F32 && y.dtype == schema::DType::F32) {
     ctx.op().run = RunGlobalAvgPoolF32;

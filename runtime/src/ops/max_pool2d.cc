@@ -1,7 +1,8 @@
 // MAX_POOL_2D: max over each window's in-bounds inputs, NHWC.
 // int8: input and output must share scale and zero point (a max commutes
 // with the affine map only then); the result is clamped by the fused
-// activation. Kernels: qrt_maxpool2d_s8__ref / qrt_maxpool2d_f32__ref.
+// activation. Kernels: the op table's maxpool2d_s8 (qrt_maxpool2d_s8__ref or
+// its NEON twin, same bits) / qrt_maxpool2d_f32__ref.
 #include "pool_common.h"
 
 namespace qrt {
@@ -13,11 +14,12 @@ struct MaxPoolParams : OpParams {
   int input = 0, output = 0;
   int8_t lo8 = 0, hi8 = 0;
   float lo = 0, hi = 0;
+  qrt_maxpool2d_s8_fn maxpool_s8 = nullptr;  // from the op kernel table
 };
 
 void RunMaxPoolS8(const OpPlan& op, const RunContext& ctx) {
   const MaxPoolParams& p = op.Params<MaxPoolParams>();
-  qrt_maxpool2d_s8__ref(&p.pool, static_cast<const int8_t*>(ctx.tensor_data[p.input]),
+  p.maxpool_s8(&p.pool, static_cast<const int8_t*>(ctx.tensor_data[p.input]),
                         p.lo8, p.hi8, static_cast<int8_t*>(ctx.tensor_data[p.output]));
 }
 
@@ -46,6 +48,10 @@ bool PrepareMaxPool2D(PrepareContext& ctx) {
                       schema::EnumNameDType(y.dtype));
     }
     ActivationRangeS8(y, o->activation(), &p->lo8, &p->hi8);
+    const qrt_op_kernels* k = nullptr;
+    if (!SelectOpKernels(ctx, &k)) return false;
+    p->maxpool_s8 = k->maxpool2d_s8.fn;
+    ctx.op().kernel_name = k->maxpool2d_s8.name;
     ctx.op().run = RunMaxPoolS8;
   } else {
     ActivationRangeF32(o->activation(), &p->lo, &p->hi);

@@ -18,6 +18,7 @@
 
 #include "../error.h"
 #include "../model.h"
+#include "qrt/kernels/dispatch.h"
 #include "qrt/kernels/ref.h"
 
 namespace qrt {
@@ -89,6 +90,11 @@ void ActivationRangeF32(schema::Activation act, float* lo, float* hi);
 // (RELU: lo = max(lo, zy); RELU6: also hi = min(hi, zy + round(6 / sy))).
 void ActivationRangeS8(const TensorDesc& out, schema::Activation act,
                        int8_t* lo, int8_t* hi);
+// The elementwise / pooling kernel table for this CPU and QRT_KERNEL_PATH
+// (qrt_select_op_kernels: `ref` gives the __ref kernels); fails ctx with
+// INVALID_ARGUMENT naming the variable when it is invalid.
+bool SelectOpKernels(PrepareContext& ctx, const qrt_op_kernels** kernels);
+
 // Fails unless the activation enum is in range.
 bool ExpectActivationEnum(PrepareContext& ctx, schema::Activation act);
 

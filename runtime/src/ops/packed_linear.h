@@ -5,9 +5,10 @@
 //  1. QRT_KERNEL_PATH=ref keeps the layer on the pure reference kernels
 //     (qrt_conv2d_s8__ref, ...), so one binary can compare every path.
 //  2. Otherwise the dispatch table (qrt/kernels/dispatch.h) picks the GEMM
-//     (or depthwise 3x3) kernel for the layer's accumulator: an INT32 layer
-//     gets an acc32 kernel, an INT16 layer the fastest kernel of either kind
-//     (SDOT / SMMLA acc32 where the CPU has them, acc16 SMLAL otherwise).
+//     kernel for the layer (qrt_select_gemm_s8_for_layer: accumulator, depth
+//     K and int16 chunk; an INT32 layer gets an acc32 kernel, an INT16 layer
+//     the fastest kernel of either kind, e.g. SDOT acc32 where the CPU has
+//     it) or the depthwise 3x3 kernel.
 //  3. An acc16 kernel sums at most `int16_chunk` products per int16 lane.
 //     The runtime does not trust the file's chunk blindly: it recomputes the
 //     bound from the weights and the input's storage range

@@ -1,5 +1,6 @@
 // QUANTIZE: F32 -> S8/U8, q = clamp(round(x * (1.0f / s)) + zp).
-// 1.0f / s is computed once here. Kernel: qrt_quantize_f32_s8__ref.
+// 1.0f / s is computed once here. Kernel: the op table's quantize_f32_s8
+// (qrt_quantize_f32_s8__ref or its NEON twin, same bits).
 // (PrepareConvert, shared with DEQUANTIZE, lives here too.)
 #include "convert_common.h"
 
@@ -9,9 +10,9 @@ namespace {
 
 void RunQuantize(const OpPlan& op, const RunContext& ctx) {
   const ConvertParams& p = op.Params<ConvertParams>();
-  qrt_quantize_f32_s8__ref(p.n, static_cast<const float*>(ctx.tensor_data[p.input]),
-                           p.scale, p.zero_point, p.lo, p.hi,
-                           static_cast<int8_t*>(ctx.tensor_data[p.output]));
+  p.quantize(p.n, static_cast<const float*>(ctx.tensor_data[p.input]),
+             p.scale, p.zero_point, p.lo, p.hi,
+             static_cast<int8_t*>(ctx.tensor_data[p.output]));
 }
 
 }  // namespace
@@ -40,6 +41,11 @@ bool PrepareConvert(PrepareContext& ctx, bool quantize, RunFn run) {
   p->zero_point = q.storage_zero_point;
   p->lo = (int8_t)q.storage_min;
   p->hi = (int8_t)q.storage_max;
+  const qrt_op_kernels* k = nullptr;
+  if (!SelectOpKernels(ctx, &k)) return false;
+  p->quantize = k->quantize_f32_s8.fn;
+  p->dequantize = k->dequantize_s8_f32.fn;
+  ctx.op().kernel_name = quantize ? k->quantize_f32_s8.name : k->dequantize_s8_f32.name;
   ctx.op().run = run;
   ctx.op().params = std::move(p);
   return true;

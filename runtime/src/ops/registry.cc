@@ -28,6 +28,14 @@ const OpRegistration kRegistry[] = {
 
 }  // namespace
 
+bool SelectOpKernels(PrepareContext& ctx, const qrt_op_kernels** kernels) {
+  char message[256];
+  if (qrt_select_op_kernels(kernels, message, sizeof(message)) != 0) {
+    return ctx.Fail(QRT_ERROR_INVALID_ARGUMENT, "%s", message);
+  }
+  return true;
+}
+
 const OpRegistration* FindOp(schema::OpType type) {
   for (const OpRegistration& row : kRegistry) {
     if (row.type == type) return &row;
