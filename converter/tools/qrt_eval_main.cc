@@ -70,7 +70,7 @@ int run(int argc, char** argv) {
   std::string onnx_path, qrt_path, fm_images, fm_labels, images_dir, cifar10, json_path, report_md;
   std::string jpeg_decoder = qrt::eval::libjpeg_available() ? "libjpeg" : "stb";
   size_t limit = 0, worst_n = 5;
-  bool quiet = false, per_layer = false;
+  bool quiet = false, per_layer = false, emulate_plain_int16 = false;
   app.add_option("--onnx", onnx_path, "the ONNX model (float reference)")->required();
   app.add_option("--qrt", qrt_path, "the converted .qrt model")->required();
   auto* fmi = app.add_option("--fashion-mnist-images", fm_images, "Fashion-MNIST IDX images (.gz)");
@@ -89,6 +89,9 @@ int run(int argc, char** argv) {
   app.add_option("--jpeg-decoder", jpeg_decoder, "JPEG decoder for --cifar10 archives: libjpeg (as PIL) or stb")
       ->capture_default_str()
       ->check(CLI::IsMember({"libjpeg", "stb"}));
+  app.add_flag("--emulate-plain-int16", emulate_plain_int16,
+               "accuracy study: INT16 layers accumulate the whole dot product in one saturating int16 "
+               "(docs/accumulation.md); slower, not a production mode");
   app.add_flag("-q,--quiet", quiet, "no progress");
   try {
     app.parse(argc, argv);
@@ -114,6 +117,9 @@ int run(int argc, char** argv) {
   qrt_session_options options;
   qrt_session_options_init(&options);
   options.keep_all_tensors = per_layer ? 1 : 0;
+  options.emulate_plain_int16 = emulate_plain_int16 ? 1 : 0;
+  if (emulate_plain_int16 && !quiet)
+    std::fprintf(stderr, "qrt-eval: plain saturating INT16 emulation on (INT16 layers only)\n");
   if (qrt_session_create(q.model, &options, &q.session, &err) != QRT_OK)
     throw ConvertError(qrt_path + ": cannot create a session: " + err.message);
   qrt_preprocess pp{};
