@@ -2,17 +2,16 @@
 // "Plain INT16 (emulation)"): an accuracy-study kernel, never a production
 // path and never faster than the int32 reference.
 //
-// For each output element, the products w * x of the weights and the
-// activations *as stored* (int8; U8 tensors shifted by -128; a padded
-// position holds the zero point) are summed one by one, in the reference's
-// K order (ky, kx, ci), in one int16 accumulator that saturates at every add:
-//     acc16 = 0;  for each k: acc16 = sat16(acc16 + w[k] * x[k])
-// (each product fits int16: |w * x| <= 127 * 128). Then, in int32,
-//     acc = bias[c] + acc16 - zx * sum_k w[k]
-// -- the zero-point correction and the bias are added after, as the qrt
-// INT16 kernels fold them into the bias. The int32 `acc` is requantized or
-// dequantized exactly as the reference (qrt_requantize_fp32 / fp32 scale).
-// When no partial sum leaves int16 the result equals the int32 reference.
+// For each output element, the products w * q of the weights and the
+// activation codes q = x - zx (the model's own values: S8 [-127, 127], U8
+// [0, 255], zero point 0 -- not the runtime's shifted U8 storage; a padded
+// tap is q = 0) are summed one by one, in the reference's K order
+// (ky, kx, ci), in one int16 accumulator that saturates at every add:
+//     acc16 = 0;  for each k: acc16 = sat16(acc16 + w[k] * (x[k] - zx))
+// (each product fits int16: |w * q| <= 127 * 255). Then the bias is added
+// in int32: acc = bias[c] + acc16, requantized or dequantized exactly as the
+// reference (qrt_requantize_fp32 / fp32 scale). When no partial sum leaves
+// int16 the result equals the int32 reference.
 #include "qrt/kernels/ref.h"
 #include "qrt/kernels/requantize.h"
 
@@ -27,32 +26,27 @@ static int32_t conv2d_acc_sat16(const qrt_conv2d_params* p, const int8_t* input,
   const size_t in_per_group = p->input_channels / p->groups;
   const size_t out_per_group = p->output_channels / p->groups;
   const size_t group = c / out_per_group;
-  const int32_t zx = p->input_zero_point;
   int16_t acc16 = 0;
-  int32_t weight_sum = 0;
   for (size_t ky = 0; ky < p->kernel_height; ky++) {
     const long iy = (long)(oy * p->stride_height + ky * p->dilation_height) -
                     (long)p->pad_top;
+    if (iy < 0 || iy >= (long)p->input_height) continue;  // padding: q = 0
     for (size_t kx = 0; kx < p->kernel_width; kx++) {
       const long ix = (long)(ox * p->stride_width + kx * p->dilation_width) -
                       (long)p->pad_left;
-      const int inside = iy >= 0 && iy < (long)p->input_height && ix >= 0 &&
-                         ix < (long)p->input_width;
-      const int8_t* x = inside ? input + ((n * p->input_height + (size_t)iy) *
-                                              p->input_width + (size_t)ix) *
-                                             p->input_channels +
-                                         group * in_per_group
-                               : NULL;
+      if (ix < 0 || ix >= (long)p->input_width) continue;
+      const int8_t* x = input +
+          ((n * p->input_height + (size_t)iy) * p->input_width + (size_t)ix) *
+              p->input_channels + group * in_per_group;
       const int8_t* w = weights +
           ((c * p->kernel_height + ky) * p->kernel_width + kx) * in_per_group;
       for (size_t ci = 0; ci < in_per_group; ci++) {
-        const int32_t xv = x != NULL ? (int32_t)x[ci] : zx;
-        acc16 = sat16_add(acc16, (int32_t)w[ci] * xv);
-        weight_sum += w[ci];
+        acc16 = sat16_add(acc16, (int32_t)w[ci] *
+                                     ((int32_t)x[ci] - p->input_zero_point));
       }
     }
   }
-  return (bias != NULL ? bias[c] : 0) + (int32_t)acc16 - zx * weight_sum;
+  return (bias != NULL ? bias[c] : 0) + (int32_t)acc16;
 }
 
 void qrt_conv2d_s8_sat16__ref(const qrt_conv2d_params* p, const int8_t* input,
@@ -91,13 +85,11 @@ static int32_t fc_acc_sat16(const qrt_fully_connected_params* p,
                             const int8_t* x, const int8_t* w,
                             const int32_t* bias, size_t o) {
   int16_t acc16 = 0;
-  int32_t weight_sum = 0;
   for (size_t k = 0; k < p->input_channels; k++) {
-    acc16 = sat16_add(acc16, (int32_t)w[k] * (int32_t)x[k]);
-    weight_sum += w[k];
+    acc16 = sat16_add(acc16,
+                      (int32_t)w[k] * ((int32_t)x[k] - p->input_zero_point));
   }
-  return (bias != NULL ? bias[o] : 0) + (int32_t)acc16 -
-         p->input_zero_point * weight_sum;
+  return (bias != NULL ? bias[o] : 0) + (int32_t)acc16;
 }
 
 void qrt_fully_connected_s8_sat16__ref(const qrt_fully_connected_params* p,

@@ -1,8 +1,8 @@
 // The plain saturating INT16 emulation (kernels/ref/conv_sat16.c): crafted
 // worst cases computed by hand, random extreme values against a naive
-// formula written here (stored x, padding = zx, one int16 accumulator
-// saturating at each add in (ky, kx, ci) order, then bias - zx * sum w in
-// int32), and equality with the int32 reference when no partial sum can
+// formula written here (products w * (x - zx), padding adds nothing, one
+// int16 accumulator saturating at each add in (ky, kx, ci) order, then the
+// bias in int32), and equality with the int32 reference when no partial sum can
 // leave int16.
 #include <catch2/catch.hpp>
 
@@ -30,19 +30,18 @@ std::vector<int32_t> naive_sat16_acc(const qrt_test::NaiveConvShape& s, const st
       for (size_t xx = 0; xx < ow; xx++)
         for (size_t c = 0; c < oc; c++) {
           const size_t g = c / s.goc;
-          int32_t a16 = 0, wsum = 0;
+          int32_t a16 = 0;
           for (size_t ky = 0; ky < s.kh; ky++)
             for (size_t kx = 0; kx < s.kw; kx++)
               for (size_t i = 0; i < s.gic; i++) {
                 const long iy = long(y * s.sh + ky * s.dh) - long(s.pt);
                 const long ix = long(xx * s.sw + kx * s.dw) - long(s.pl);
                 const bool in = iy >= 0 && iy < long(s.ih) && ix >= 0 && ix < long(s.iw);
-                const int32_t xv = in ? x[((b * s.ih + size_t(iy)) * s.iw + size_t(ix)) * ic + g * s.gic + i] : zx;
-                const int32_t wv = w[((c * s.kh + ky) * s.kw + kx) * s.gic + i];
-                a16 = sat16(a16 + wv * xv);
-                wsum += wv;
+                if (!in) continue;
+                const int32_t q = x[((b * s.ih + size_t(iy)) * s.iw + size_t(ix)) * ic + g * s.gic + i] - zx;
+                a16 = sat16(a16 + w[((c * s.kh + ky) * s.kw + kx) * s.gic + i] * q);
               }
-          acc[((b * oh + y) * ow + xx) * oc + c] = (bias.empty() ? 0 : bias[c]) + a16 - zx * wsum;
+          acc[((b * oh + y) * ow + xx) * oc + c] = (bias.empty() ? 0 : bias[c]) + a16;
         }
   return acc;
 }
@@ -92,9 +91,11 @@ TEST_CASE("sat16: crafted worst cases saturate at every add, bias and zero point
   CHECK(fc_sat16(x127, {-127, 127, 127, 127}, 0, 0) == std::vector<int32_t>{32258});  // never leaves int16
   // Negative side: 127 * -128 = -16256 three times: -16256, -32512, -32768 (sat).
   CHECK(fc_sat16({-128, -128, -128}, {127, 127, 127}, -7, 0) == std::vector<int32_t>{-32768 - 7});
-  // U8 stored as q - 128 (zx = -128): raw products of stored values
-  // (127 * 127 = 16129) saturate at 32767; then + 128 * sum w = 128 * 381.
-  CHECK(fc_sat16({127, 127, 127}, {127, 127, 127}, 0, -128) == std::vector<int32_t>{32767 + 48768});
+  // U8 stored as q - 128 (zx = -128): the products use q = 255 (127 * 255 =
+  // 32385), not the stored 127: 32385, then 32767 (sat) twice; int32: 97155.
+  CHECK(fc_sat16({127, 127, 127}, {127, 127, 127}, 0, -128) == std::vector<int32_t>{32767});
+  // Small codes stay exact: q = 0 (stored -128) everywhere gives the bias.
+  CHECK(fc_sat16({-128, -128, -128, -128}, {127, 127, 127, 127}, 9, -128) == std::vector<int32_t>{9});
 
   // The int8 (requantizing) FC variant applies the same accumulator.
   const qrt_fully_connected_params p{1, 4, 1, 0};
@@ -107,19 +108,24 @@ TEST_CASE("sat16: crafted worst cases saturate at every add, bias and zero point
   qrt_fully_connected_s8__ref(&p, x127.data(), w.data(), nullptr, &rq, &y);
   CHECK(int(y) == 127);
 
-  // Conv: a padded tap holds zx, so it contributes w * zx to the int16 sum
-  // and -zx * w in int32: 3x1 kernel, pad 1, zx = -128, x = 127 (q = 255).
+  // Conv: padded taps add nothing. 3x1 kernel, pad 1, one input row with
+  // q = 200 (zx = -128, stored 72): 0, 127 * 200 = 25400, 0 -- no saturation.
   const qrt_test::NaiveConvShape s{1, 1, 1, 1, 1, 1, 3, 1, 1, 1, 1, 1, 1, 0, 1, 0};
   const qrt_conv2d_params cp = conv_params(s, -128);
-  const std::vector<int8_t> cx = {127}, cw = {127, 127, 127};
+  const std::vector<int8_t> cx = {72}, cw = {127, 127, 127};
   const float one = 1.0f;
   const qrt_dequant_f32_params dq{&one, -INFINITY, INFINITY};
   float cy = 0.0f;
   qrt_conv2d_s8_f32_sat16__ref(&cp, cx.data(), cw.data(), nullptr, &dq, &cy);
-  // int16: -16256 (pad), -16256 + 16129 = -127, -127 - 16256 = -16383; + 128 * 381.
-  CHECK(cy == float(-16383 + 48768));
-  qrt_conv2d_s8_f32__ref(&cp, cx.data(), cw.data(), nullptr, &dq, &cy);
-  CHECK(cy == float(127 * 255));  // exact: the padded taps are 0 after the zero point
+  CHECK(cy == 25400.0f);
+  // Two input rows, no padding, kernel 2x1: 25400 + 25400 saturates at 32767.
+  const qrt_test::NaiveConvShape s2{1, 2, 1, 1, 1, 1, 2, 1, 1, 1, 1, 1, 0, 0, 0, 0};
+  const qrt_conv2d_params cp2 = conv_params(s2, -128);
+  const std::vector<int8_t> cx2 = {72, 72};
+  qrt_conv2d_s8_f32_sat16__ref(&cp2, cx2.data(), cw.data(), nullptr, &dq, &cy);
+  CHECK(cy == 32767.0f);
+  qrt_conv2d_s8_f32__ref(&cp2, cx2.data(), cw.data(), nullptr, &dq, &cy);
+  CHECK(cy == 50800.0f);
 }
 
 TEST_CASE("sat16 conv / FC equal the naive formula on extreme values", "[sat16][ref]") {
@@ -172,11 +178,11 @@ TEST_CASE("sat16 equals the int32 reference when no partial sum leaves int16", "
   const size_t groups = GENERATE(1, 3);
   const int32_t zx = GENERATE(0, -128);
   qrt_test::Rng rng(uint32_t(groups * 7 + size_t(-zx)));
-  // 3x3 x 8 channels = 72 taps, |w| <= 3, |x| <= 128: |partial sum| <= 27648.
+  // 3x3 x 8 channels = 72 taps, |w| <= 1, |x - zx| <= 255: |partial sum| <= 18360.
   const qrt_test::NaiveConvShape s{1, 6, 7, groups, 8, 4, 3, 3, 2, 1, 1, 2, 1, 2, 1, 2};
   const size_t ic = groups * s.gic, oc = groups * s.goc;
   const auto x = rng.int8s(s.n * s.ih * s.iw * ic);
-  const auto w = rng.int8s(oc * 9 * s.gic, -3, 3);
+  const auto w = rng.int8s(oc * 9 * s.gic, -1, 1);
   std::vector<int32_t> bias(oc);
   for (auto& b : bias) b = rng.uniform_int(-100000, 100000);  // the bias may exceed int16: it is int32
   const qrt_conv2d_params p = conv_params(s, zx);
@@ -194,8 +200,8 @@ TEST_CASE("sat16 equals the int32 reference when no partial sum leaves int16", "
   qrt_conv2d_s8_f32__ref(&p, x.data(), w.data(), bias.data(), &dq, f32.data());
   CHECK(f16 == f32);
 
-  const qrt_fully_connected_params fp{2, 200, oc, zx};  // 200 * 128 * 1 <= 32767
-  const auto fx = rng.int8s(2 * 200), fw = rng.int8s(oc * 200, -1, 1);
+  const qrt_fully_connected_params fp{2, 120, oc, zx};  // 120 * 255 * 1 <= 32767
+  const auto fx = rng.int8s(2 * 120), fw = rng.int8s(oc * 120, -1, 1);
   std::vector<int8_t> g16(2 * oc), g32(2 * oc);
   qrt_fully_connected_s8_sat16__ref(&fp, fx.data(), fw.data(), bias.data(), &rq, g16.data());
   qrt_fully_connected_s8__ref(&fp, fx.data(), fw.data(), bias.data(), &rq, g32.data());
