@@ -12,13 +12,27 @@ namespace qrt::backend {
 std::string converter_version() { return std::string("qrt-convert ") + QRT_VERSION; }
 
 std::unique_ptr<Dataset> open_calibration_dataset(const ConvertOptions& o) {
-  const int sources = int(!o.calib_images_dir.empty()) + int(!o.calib_fashion_mnist.empty()) + int(!o.calib_npy.empty());
+  const int sources = int(!o.calib_images_dir.empty()) + int(!o.calib_fashion_mnist.empty()) +
+                      int(!o.calib_npy.empty()) + int(!o.calib_cifar10.empty());
   if (sources == 0)
-    throw ConvertError("no calibration data: give --calib-images DIR, --calib-fashion-mnist FILE or --calib-npy FILE...");
-  if (sources > 1) throw ConvertError("give only one of --calib-images, --calib-fashion-mnist, --calib-npy");
-  if (!o.calib_images_dir.empty()) return std::make_unique<ImageDirDataset>(o.calib_images_dir);
-  if (!o.calib_fashion_mnist.empty()) return std::make_unique<FashionMnistDataset>(o.calib_fashion_mnist, "");
-  return std::make_unique<NpyDataset>(o.calib_npy);
+    throw ConvertError(
+        "no calibration data: give --calib-images DIR, --calib-fashion-mnist FILE, --calib-cifar10 FILE or "
+        "--calib-npy FILE...");
+  if (sources > 1)
+    throw ConvertError("give only one of --calib-images, --calib-fashion-mnist, --calib-cifar10, --calib-npy");
+  std::unique_ptr<Dataset> data;
+  if (!o.calib_images_dir.empty()) data = std::make_unique<ImageDirDataset>(o.calib_images_dir);
+  else if (!o.calib_fashion_mnist.empty()) data = std::make_unique<FashionMnistDataset>(o.calib_fashion_mnist, "");
+  else if (!o.calib_cifar10.empty()) data = std::make_unique<Cifar10Dataset>(o.calib_cifar10);
+  else data = std::make_unique<NpyDataset>(o.calib_npy);
+  if (!o.calib_random && o.calib_offset == 0) return data;
+  if (o.num_images == 0) throw ConvertError("--calib-seed and --calib-offset need --num-images N (N > 0)");
+  SubsetSpec spec;
+  spec.count = o.num_images;
+  spec.offset = o.calib_offset;
+  spec.random = o.calib_random;
+  spec.seed = o.calib_seed;
+  return make_subset(std::move(data), spec);
 }
 
 std::vector<uint8_t> convert_to_bytes(const ConvertOptions& options, ConvertSummary* summary) {

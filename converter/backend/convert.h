@@ -24,7 +24,14 @@ struct ConvertOptions {
   std::string calib_images_dir;
   std::string calib_fashion_mnist;      // IDX images file (.gz or raw)
   std::vector<std::string> calib_npy;
+  std::string calib_cifar10;            // CIFAR-10 .tar.gz (train_jpg.tar.gz)
   size_t num_images = 200;              // 0: every sample of the source
+  // Which num_images samples: the first (default), from an offset, or drawn
+  // at random with a seed (dataset.h select_subset), so calibration can be
+  // repeated on different, reproducible subsets.
+  size_t calib_offset = 0;
+  bool calib_random = false;
+  uint64_t calib_seed = 0;
   CalibrationSettings calibration;      // method (default kl), tolerance (1.3), percentile
   // --iterative: the paper's Algorithm 1 (iterative_calibration.h) instead
   // of one pass; Metadata.settings.iterations records the passes run.

@@ -64,6 +64,11 @@ int main(int argc, char** argv) {
   app.add_option("--calib-images", o.calib_images_dir, "calibration image folder (labels.txt optional)");
   app.add_option("--calib-fashion-mnist", o.calib_fashion_mnist, "calibration Fashion-MNIST IDX images (.gz)");
   app.add_option("--calib-npy", o.calib_npy, "calibration float32 .npy tensors (NCHW)");
+  app.add_option("--calib-cifar10", o.calib_cifar10, "calibration images from a CIFAR-10 .tar.gz (train_jpg.tar.gz)");
+  auto* calib_seed = app.add_option("--calib-seed", o.calib_seed,
+                                    "draw the --num-images calibration samples at random with this seed");
+  app.add_option("--calib-offset", o.calib_offset, "use the --num-images calibration samples from this offset")
+      ->excludes(calib_seed);
   app.add_option("--num-images", o.num_images, "calibration samples to use (0: all)")->capture_default_str();
   app.add_option("--calibration", o.calibration.method, "activation calibration: kl (KL with tolerance), minmax, percentile")
       ->capture_default_str()->check(CLI::IsMember({"kl", "minmax", "percentile"}));
@@ -99,6 +104,7 @@ int main(int argc, char** argv) {
   app.add_option("--labels", labels_path, "class names, one per line, stored in the metadata");
   app.add_flag("-q,--quiet", quiet, "no progress or summary");
   CLI11_PARSE(app, argc, argv);
+  o.calib_random = calib_seed->count() > 0;
   if (max_iterations->count() > 0 && !o.iterative) {
     std::fprintf(stderr, "qrt-convert: error: --max-iterations needs --iterative\n");
     return 1;

@@ -126,3 +126,49 @@ TEST_CASE("qrt-convert: --mode and the quantization flags reach the metadata", "
   CHECK(run_command(base + " --tolerance 0.9" + err) == 1);
   CHECK_THAT(read_text(dir.file("err.txt")), Catch::Contains("--tolerance"));
 }
+
+TEST_CASE("qrt-convert: --calib-seed and --calib-offset pick reproducible calibration subsets", "[cli][subset]") {
+  TempDir dir;
+  // 12 samples with very different ranges, so each subset gives other scales.
+  std::vector<float> data = random_tensor({12, 1, 4, 4}, 5).data;
+  for (size_t i = 0; i < data.size(); ++i) data[i] *= float(1 + i / 16);
+  write_npy(dir.file("calib.npy"), {12, 1, 4, 4}, data);
+  OnnxBuilder b;
+  b.input("x", {1, 1, 4, 4}).initializer("w", random_tensor({2, 1, 3, 3}, 2));
+  b.node("Conv", {"x", "w"}, {"y"}, "conv");
+  b.output("y");
+  write_bytes(dir.file("m.onnx"), b.serialize());
+  const std::string base = std::string(QRT_CONVERT_EXE) + " " + dir.file("m.onnx") + " --calib-npy " +
+                           dir.file("calib.npy") + " --calibration minmax -q --num-images 3 ";
+  auto convert = [&](const std::string& flags, const std::string& out) {
+    REQUIRE(run_command(base + flags + " -o " + dir.file(out)) == 0);
+    return read_bytes(dir.file(out));
+  };
+  const std::vector<uint8_t> a = convert("--calib-seed 1", "a.qrt");
+  const std::vector<uint8_t> a2 = convert("--calib-seed 1", "a2.qrt");
+  const std::vector<uint8_t> c = convert("--calib-seed 2", "c.qrt");
+  const std::vector<uint8_t> first = convert("", "first.qrt");
+  const std::vector<uint8_t> off = convert("--calib-offset 9", "off.qrt");
+  CHECK(a == a2);
+  CHECK(a != c);
+  CHECK(first != off);
+  auto source = [](const std::vector<uint8_t>& bytes) {
+    return qrt::schema::GetModel(bytes.data())->metadata()->settings()->calibration_source()->str();
+  };
+  CHECK_THAT(source(a), Catch::Contains("seed 1"));
+  CHECK_THAT(source(off), Catch::Contains("offset 9"));
+  // The input scale follows the samples used: the last 3 samples are the largest.
+  auto input_scale = [](const std::vector<uint8_t>& bytes) {
+    const qrt::schema::Model* m = qrt::schema::GetModel(bytes.data());
+    for (const qrt::schema::Tensor* t : *m->tensors())
+      if (t->quant() && t->quant()->scale() && t->dtype() != qrt::schema::DType::F32 && t->buffer() == 0)
+        return t->quant()->scale()->Get(0);
+    return 0.0f;
+  };
+  CHECK(input_scale(off) > input_scale(first));
+  // A subset without a count, or both selectors, is refused.
+  CHECK(run_command(std::string(QRT_CONVERT_EXE) + " " + dir.file("m.onnx") + " --calib-npy " + dir.file("calib.npy") +
+                    " --num-images 0 --calib-seed 1 -q -o " + dir.file("x.qrt") + " 2>/dev/null") != 0);
+  CHECK(run_command(base + "--calib-seed 1 --calib-offset 2 -o " + dir.file("x.qrt") + " 2>/dev/null") != 0);
+  CHECK_FALSE(file_exists(dir.file("x.qrt")));
+}
