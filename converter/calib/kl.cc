@@ -80,10 +80,18 @@ double kl_divergence_at(const std::vector<uint64_t>& counts, size_t i, int level
   return kl;
 }
 
+std::vector<uint64_t> kl_counts(const Histogram& hist) {
+  std::vector<uint64_t> c = hist.counts();
+  if (!c.empty()) c[0] -= hist.zeros();  // zeros (and clamped negatives) are all in bin 0
+  return c;
+}
+
 KlScan kl_scan(const Histogram& hist, int levels) {
   if (levels < 2) throw CalibError("kl: levels = " + std::to_string(levels) + " (must be >= 2)");
   KlScan scan;
-  const size_t used = hist.used_bins();
+  const std::vector<uint64_t> counts = kl_counts(hist);
+  size_t used = counts.size();
+  while (used > 0 && counts[used - 1] == 0) --used;
   const double width = hist.bin_width();
   if (used <= size_t(levels)) {
     scan.bins.push_back(used);
@@ -96,7 +104,7 @@ KlScan kl_scan(const Histogram& hist, int levels) {
     // i * width is exact (width is a power of two); the last edge is past
     // every value, so the last candidate is the exact maximum instead.
     scan.thresholds.push_back(i == used ? hist.max() : float(double(i) * width));
-    scan.kl.push_back(kl_divergence_at(hist.counts(), i, levels));
+    scan.kl.push_back(kl_divergence_at(counts, i, levels));
   }
   return scan;
 }

@@ -13,6 +13,12 @@
 //   both smoothed (zeros get eps = 1e-4 counts, taken evenly from the
 //   non-zero entries, as MXNet's _smooth_distribution), normalized, and
 //   KL(P || Q) = sum_k p_k * ln(p_k / q_k).
+// Exact zeros are left out of the scan (kl_counts): 0 is exact under every
+// threshold, so zeros carry no information about the choice -- but as a
+// spike in bin 0 they dominate it: for i < 2L candidates bucket 0 is bin 0
+// alone, so the zeros are lossless there and costly everywhere else, and
+// after a ReLU the scan picked i = 2L - 1 bins (0.998 for a range of 4 and
+// uint8) whatever the data (docs/calibration.md, "Exact zeros").
 // choose_threshold_kl() then applies the tolerance rule: the LARGEST
 // candidate whose KL <= T * KLmin (T = 1: the KL minimum, ties going to the
 // largest threshold; T -> infinity: the maximum, i.e. MinMax).
@@ -44,10 +50,15 @@ struct KlScan {
   std::vector<double> kl;         // KL(P || Q); +inf where undefined (see .cc)
 };
 
-// All candidates of `hist` for `levels` quantization levels (>= 2). If the
-// data fit in at most `levels` bins the only candidate is the maximum, with
-// KL 0 (every bin is its own level: nothing is lost). An empty histogram
-// gives one candidate, threshold 0, KL 0.
+// The counts the scan uses: hist.counts() with the exact zeros (zeros(),
+// which include negative values clamped to 0 by non_negative()) taken out
+// of bin 0.
+std::vector<uint64_t> kl_counts(const Histogram& hist);
+
+// All candidates of `hist` (of its kl_counts()) for `levels` quantization
+// levels (>= 2). If the data fit in at most `levels` bins the only candidate is the maximum, with
+// KL 0 (every bin is its own level: nothing is lost). An empty histogram,
+// or one of zeros only, gives one candidate, the maximum (0), KL 0.
 KlScan kl_scan(const Histogram& hist, int levels);
 
 // KL(P || Q) for the candidate P = counts[0, i) with counts[i..] folded into

@@ -200,3 +200,37 @@ TEST_CASE("calibrator: bounded memory over 1e6 values", "[calib][calibrator]") {
   CHECK(t.threshold > 0.0f);
   CHECK(t.threshold <= t.max);
 }
+
+TEST_CASE("calibrator: a ReLU's zeros do not move the KL threshold", "[calib][calibrator]") {
+  // Laplace(1) through a ReLU: half the values are exact zeros. The KL
+  // choice must be the one of the non-zero values alone (S8 and U8, every
+  // T), not the zero-spike artifact at 2L - 1 bins of the histogram.
+  const std::vector<float> relu = laplace(100000, 1.0f, 7, /*relu=*/true);
+  std::vector<float> nonzero;
+  for (float v : relu)
+    if (v != 0.0f) nonzero.push_back(v);
+  REQUIRE(relu.size() - nonzero.size() > 45000);
+  std::vector<float> clamped = laplace(100000, 1.0f, 7);  // the same, negatives unclamped
+  Calibrator cal;
+  cal.observe("relu", relu);
+  cal.observe("nonzero", nonzero);
+  cal.observe("signed", clamped);
+  const double width = cal.histogram("relu").non_negative().bin_width();
+  REQUIRE(cal.histogram("nonzero").non_negative().bin_width() == width);
+  for (bool is_unsigned : {true, false}) {
+    for (double t : {1.0, 1.3, 2.0}) {
+      TensorSettings s;
+      s.is_unsigned = is_unsigned;
+      s.tolerance = t;
+      const Threshold a = cal.threshold("relu", s), b = cal.threshold("nonzero", s);
+      CHECK(a.threshold == b.threshold);
+      CHECK(a.kl_min == b.kl_min);
+      CHECK(a.threshold != float((2 * num_levels(8, is_unsigned) - 1) * width));
+      CHECK(a.threshold > 0.5f * a.max);
+    }
+  }
+  // U8 of a signed tensor: the negatives clamp to 0 and are left out too.
+  TensorSettings u;
+  u.is_unsigned = true;
+  CHECK(cal.threshold("signed", u).threshold == cal.threshold("nonzero", u).threshold);
+}

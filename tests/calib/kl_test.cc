@@ -171,3 +171,50 @@ TEST_CASE("kl: larger T never gives a smaller threshold", "[calib][kl]") {
   CHECK(s.thresholds[choose_threshold_kl(s.kl, 1.0)] < h.max());
   CHECK(prev == h.max());
 }
+
+// The bug this guards against: with a ReLU's exact zeros in bin 0, every
+// candidate i < 2L has bucket 0 = bin 0 alone (the spike quantized
+// losslessly), every larger one merges the spike with its neighbours (huge
+// KL), so the scan picked i = 2L - 1 bins whatever the data: uint8 with a
+// range of 4 gave 511 / 512 = 0.998 for every tensor.
+TEST_CASE("kl: exact zeros are left out of the scan", "[calib][kl]") {
+  // Uniform data on 2000 of 2048 bins over [0, 1) plus a zero spike twice
+  // the size of everything else. Without the zeros, no clipping is exact
+  // (every bucket is constant): KL 0 at the maximum, the T = 1 choice.
+  std::vector<float> v;
+  for (int b = 0; b < 2000; ++b)
+    for (int k = 0; k < 5; ++k) v.push_back(float((b + 0.5) / 2048.0));
+  Histogram nonzero;
+  nonzero.add(v.data(), v.size());
+  v.insert(v.end(), 20000, 0.0f);
+  Histogram with_zeros;
+  with_zeros.add(v.data(), v.size());
+  REQUIRE(with_zeros.zeros() == 20000);
+  REQUIRE(with_zeros.counts()[0] == 20005);
+
+  std::vector<uint64_t> expected = with_zeros.counts();
+  expected[0] = 5;
+  CHECK(kl_counts(with_zeros) == expected);
+  CHECK(kl_counts(nonzero) == nonzero.counts());
+
+  for (int levels : {256, 128}) {
+    const KlScan a = kl_scan(with_zeros, levels), b = kl_scan(nonzero, levels);
+    CHECK(a.bins == b.bins);
+    CHECK(a.thresholds == b.thresholds);
+    CHECK(a.kl == b.kl);
+    CHECK(a.kl.back() == 0.0);
+    CHECK(a.thresholds[choose_threshold_kl(a.kl, 1.0)] == with_zeros.max());
+    // Not the artifact: 2L - 1 bins of 1/2048.
+    CHECK(a.thresholds[choose_threshold_kl(a.kl, 1.0)] != float((2 * levels - 1) / 2048.0));
+  }
+  // Negative values clamped to 0 (non_negative() of a tensor) are zeros too.
+  Histogram clamped = nonzero;
+  clamped.add_zeros(12345);
+  CHECK(kl_scan(clamped, 256).kl == kl_scan(nonzero, 256).kl);
+  // Zeros only: one candidate, 0.
+  Histogram zeros_only;
+  zeros_only.add_zeros(10);
+  const KlScan z = kl_scan(zeros_only, 256);
+  CHECK(z.thresholds == std::vector<float>{0.0f});
+  CHECK(z.kl == std::vector<double>{0.0});
+}
