@@ -21,6 +21,25 @@ if [ "$which" != arm64 ]; then
   cmake --build build/host -j "$jobs"
   echo "== host tests"
   ctest --test-dir build/host --output-on-failure -j "$jobs"
+
+  # What an app links: libqrt.a alone, configured without ONNX, protobuf or
+  # test dependencies; a C program on the C API must give the host
+  # reference's output bits for the first committed test image.
+  echo "== runtime-only build (-DQRT_RUNTIME_ONLY=ON) and a C program linked against libqrt.a"
+  cmake -S . -B build/runtime-only -DQRT_RUNTIME_ONLY=ON -DCMAKE_BUILD_TYPE=Release
+  cmake --build build/runtime-only -j "$jobs"
+  if grep -qiE "^(ONNX|Protobuf|Catch2|benchmark)_DIR:PATH=/" build/runtime-only/CMakeCache.txt; then
+    echo "runtime-only build looked up converter or test dependencies" >&2; exit 1
+  fi
+  lib=$(find build/runtime-only -name libqrt.a | head -1)
+  cc -std=c99 -O2 -Wall -Iruntime/include tests/runtime_only/smoke.c "$lib" -lstdc++ -lm -lpthread \
+     -o build/runtime-only/smoke
+  got=$(build/runtime-only/smoke tests/e2e/data/fashion_mnist_w8a8.qrt tests/e2e/data/fashion_mnist_t10k_first8.u8)
+  want=$(sed -n 4p tests/e2e/data/fashion_mnist_w8a8.ref)
+  if [ "$got" != "$want" ]; then
+    printf 'runtime-only smoke: outputs differ from the reference\n got: %s\nwant: %s\n' "$got" "$want" >&2; exit 1
+  fi
+  echo "runtime-only smoke: outputs equal the reference bit for bit"
 fi
 if [ "$which" != host ]; then
   echo "== aarch64 cross build"
