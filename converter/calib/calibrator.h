@@ -1,6 +1,6 @@
 // Calibrator: the calibration library's entry point for the converter.
 //
-//   qrt::calib::Calibrator cal;                      // 2048 bins per half
+//   qrt::calib::Calibrator cal;                      // 16384 bins per half
 //   for each sample, for each produced tensor:
 //     cal.observe(name, data, n);                    // streaming, any batch size
 //   std::map<std::string, TensorFormat> formats = ...;  // from placement
@@ -54,7 +54,7 @@ struct CalibrationOptions {
 class Calibrator {
  public:
   // num_bins per histogram: a power of two (throws CalibError otherwise).
-  explicit Calibrator(size_t num_bins = 2048);
+  explicit Calibrator(size_t num_bins = kHistogramBins);
 
   // One batch of values of `tensor` (any layout: only values matter). NaN
   // or an infinity throws CalibError naming the tensor and index.

@@ -21,8 +21,10 @@
 //
 // What is approximated. Inside a bin only the count is kept (the values are
 // forgotten); and since R is the power of two above the maximum, between
-// num_bins/2 and num_bins bins hold data (half the resolution at worst). The
-// exact maximum is kept aside (max()), so MinMax never goes through bins.
+// num_bins/2 and num_bins bins hold data (half the resolution at worst,
+// and a fill that depends on where the max sits in its octave: the KL scan
+// therefore re-bins onto exactly [0, max], kl.h). The exact maximum is kept
+// aside (max()), so MinMax never goes through bins.
 //
 // Memory: num_bins counters (uint64) plus a few scalars, constant.
 #pragma once
@@ -33,10 +35,15 @@
 
 namespace qrt::calib {
 
+// Default bins of a streaming histogram: fine enough that re-binning onto
+// the KL scan's 2048 bins over [0, max] (kl.h) is within a few percent of
+// binning the values directly (a fine bin is at most 1/4 of a scan bin).
+constexpr size_t kHistogramBins = 16384;
+
 class Histogram {
  public:
   // num_bins must be a power of two >= 2 (throws CalibError otherwise).
-  explicit Histogram(size_t num_bins = 2048);
+  explicit Histogram(size_t num_bins = kHistogramBins);
 
   // Adds n values; every one must be finite and >= 0 (throws CalibError
   // naming the index otherwise; nothing is added then).

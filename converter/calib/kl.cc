@@ -1,5 +1,6 @@
 #include "calib/kl.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -38,29 +39,28 @@ bool smooth(std::vector<double>& d) {
 
 }  // namespace
 
-double kl_divergence_at(const std::vector<uint64_t>& counts, size_t i, int levels) {
+double kl_divergence_at(const std::vector<double>& counts, size_t i, int levels) {
   if (levels < 2 || i < size_t(levels) || i > counts.size())
     throw CalibError("kl: candidate " + std::to_string(i) + " out of range for " + std::to_string(levels) +
                      " levels and " + std::to_string(counts.size()) + " bins");
-  std::vector<double> p(i), q(i, 0.0);
-  for (size_t k = 0; k < i; ++k) p[k] = double(counts[k]);
-  uint64_t outliers = 0;
+  std::vector<double> p(counts.begin(), counts.begin() + i), q(i, 0.0);
+  double outliers = 0.0;
   for (size_t k = i; k < counts.size(); ++k) outliers += counts[k];
-  p[i - 1] += double(outliers);
+  p[i - 1] += outliers;
 
   // Bucket j holds bins [j*i/L, (j+1)*i/L) (integer division): L buckets of
   // floor(i/L) or ceil(i/L) bins, in proportion, as uniform quantization.
   const size_t L = size_t(levels);
   for (size_t j = 0; j < L; ++j) {
     const size_t begin = j * i / L, end = (j + 1) * i / L;
-    uint64_t sum = 0;
+    double sum = 0.0;
     size_t nonzero = 0;
     for (size_t k = begin; k < end; ++k) {
       sum += counts[k];
       nonzero += (p[k] != 0.0);
     }
     if (nonzero == 0) continue;
-    const double v = double(sum) / double(nonzero);
+    const double v = sum / double(nonzero);
     for (size_t k = begin; k < end; ++k)
       if (p[k] != 0.0) q[k] = v;
   }
@@ -80,33 +80,66 @@ double kl_divergence_at(const std::vector<uint64_t>& counts, size_t i, int level
   return kl;
 }
 
-std::vector<uint64_t> kl_counts(const Histogram& hist) {
-  std::vector<uint64_t> c = hist.counts();
-  if (!c.empty()) c[0] -= hist.zeros();  // zeros (and clamped negatives) are all in bin 0
-  return c;
+double kl_divergence_at(const std::vector<uint64_t>& counts, size_t i, int levels) {
+  return kl_divergence_at(std::vector<double>(counts.begin(), counts.end()), i, levels);
 }
 
-KlScan kl_scan(const Histogram& hist, int levels) {
+std::vector<double> kl_bins_over_max(const Histogram& hist, size_t bins) {
+  if (bins == 0) throw CalibError("kl: the scan needs at least one bin");
+  std::vector<double> out(bins, 0.0);
+  std::vector<uint64_t> c = hist.counts();
+  c[0] -= hist.zeros();  // zeros (and clamped negatives) are all in bin 0
+  const double max = hist.max(), w = hist.bin_width();
+  if (!(max > 0.0)) return out;
+  const double scale = double(bins) / max;  // output bins per unit
+  for (size_t f = 0; f < c.size(); ++f) {
+    if (c[f] == 0) continue;
+    // The fine bin in output-bin units, clipped to the max (no value is
+    // above it): [lo, hi) with 0 <= lo <= hi <= bins.
+    const double lo = std::min(double(f) * w * scale, double(bins));
+    const double hi = std::min(double(f + 1) * w * scale, double(bins));
+    const double n = double(c[f]);
+    if (!(hi > lo)) {  // starts at the max: everything there is the max
+      out[bins - 1] += n;
+      continue;
+    }
+    const size_t first = size_t(lo);
+    if (hi <= double(first + 1)) {  // inside one bin: the count as it is
+      out[std::min(first, bins - 1)] += n;
+      continue;
+    }
+    const double density = n / (hi - lo);
+    for (size_t k = first; k < bins && double(k) < hi; ++k) {
+      const double a = std::max(lo, double(k)), b = std::min(hi, double(k + 1));
+      if (b > a) out[k] += density * (b - a);
+    }
+  }
+  return out;
+}
+
+KlScan kl_scan_counts(const std::vector<double>& counts, int levels, double width, float max) {
   if (levels < 2) throw CalibError("kl: levels = " + std::to_string(levels) + " (must be >= 2)");
   KlScan scan;
-  const std::vector<uint64_t> counts = kl_counts(hist);
   size_t used = counts.size();
-  while (used > 0 && counts[used - 1] == 0) --used;
-  const double width = hist.bin_width();
+  while (used > 0 && counts[used - 1] == 0.0) --used;
   if (used <= size_t(levels)) {
     scan.bins.push_back(used);
-    scan.thresholds.push_back(hist.max());
+    scan.thresholds.push_back(max);
     scan.kl.push_back(0.0);
     return scan;
   }
   for (size_t i = size_t(levels); i <= used; ++i) {
     scan.bins.push_back(i);
-    // i * width is exact (width is a power of two); the last edge is past
-    // every value, so the last candidate is the exact maximum instead.
-    scan.thresholds.push_back(i == used ? hist.max() : float(double(i) * width));
+    // The last edge is past every value: the last candidate is the max.
+    scan.thresholds.push_back(i == used ? max : float(double(i) * width));
     scan.kl.push_back(kl_divergence_at(counts, i, levels));
   }
   return scan;
+}
+
+KlScan kl_scan(const Histogram& hist, int levels, size_t kl_bins) {
+  if (levels < 2) throw CalibError("kl: levels = " + std::to_string(levels) + " (must be >= 2)");
+  return kl_scan_counts(kl_bins_over_max(hist, kl_bins), levels, double(hist.max()) / double(kl_bins), hist.max());
 }
 
 size_t choose_threshold_kl(const std::vector<double>& kl, double tolerance) {

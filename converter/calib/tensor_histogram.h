@@ -23,7 +23,7 @@ namespace qrt::calib {
 class TensorHistogram {
  public:
   // `name` only labels error messages; num_bins as in Histogram.
-  explicit TensorHistogram(std::string name = "", size_t num_bins = 2048);
+  explicit TensorHistogram(std::string name = "", size_t num_bins = kHistogramBins);
 
   // One batch. NaN or an infinity throws CalibError naming the tensor and
   // the index within the batch; nothing of that batch is added then.

@@ -193,9 +193,9 @@ TEST_CASE("calibrator: bounded memory over 1e6 values", "[calib][calibrator]") {
   }
   const TensorHistogram& h = cal.histogram("x");
   CHECK(h.count() == 1000000);
-  CHECK(h.positive_part().num_bins() == 2048);
-  CHECK(h.negative_part().num_bins() == 2048);
-  CHECK(h.positive_part().counts().size() == 2048);
+  CHECK(h.positive_part().num_bins() == kHistogramBins);
+  CHECK(h.negative_part().num_bins() == kHistogramBins);
+  CHECK(h.positive_part().counts().size() == kHistogramBins);
   const Threshold t = cal.threshold("x", {});
   CHECK(t.threshold > 0.0f);
   CHECK(t.threshold <= t.max);

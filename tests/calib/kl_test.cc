@@ -35,6 +35,12 @@ double kl_of(const std::vector<double>& p, const std::vector<double>& q) {
   return kl;
 }
 
+// The scan over the histogram's own bins (kl_scan re-bins onto [0, max]).
+KlScan scan_own_bins(const Histogram& h, int levels) {
+  const std::vector<uint64_t>& c = h.counts();
+  return kl_scan_counts(std::vector<double>(c.begin(), c.end()), levels, h.bin_width(), h.max());
+}
+
 }  // namespace
 
 TEST_CASE("kl: levels follow bits and signedness", "[calib][kl]") {
@@ -86,7 +92,7 @@ TEST_CASE("kl: no clipping and bucket-constant data gives KL exactly 0", "[calib
 
 TEST_CASE("kl: scan candidates run from L bins to the last non-empty bin", "[calib][kl]") {
   const Histogram h = histogram_of({100, 100, 1, 1, 1, 1, 1, 0});
-  const KlScan s = kl_scan(h, 2);
+  const KlScan s = scan_own_bins(h, 2);
   CHECK(s.bins == std::vector<size_t>{2, 3, 4, 5, 6, 7});
   CHECK(s.thresholds.front() == 0.25f);  // 2 bins of 1/8
   CHECK(s.thresholds[4] == 0.75f);
@@ -95,12 +101,13 @@ TEST_CASE("kl: scan candidates run from L bins to the last non-empty bin", "[cal
   REQUIRE(s.kl.size() == 6);
   for (size_t k = 0; k < s.kl.size(); ++k) CHECK(s.kl[k] == kl_divergence_at(h.counts(), s.bins[k], 2));
   // Fewer used bins than levels: only the max, KL 0.
-  const KlScan few = kl_scan(h, 8);
+  const KlScan few = scan_own_bins(h, 8);
   CHECK(few.bins == std::vector<size_t>{7});
   CHECK(few.thresholds == std::vector<float>{h.max()});
   CHECK(few.kl == std::vector<double>{0.0});
   // Empty: threshold 0.
   CHECK(kl_scan(Histogram(8), 2).thresholds == std::vector<float>{0.0f});
+  CHECK(scan_own_bins(Histogram(8), 2).thresholds == std::vector<float>{0.0f});
 }
 
 TEST_CASE("kl: crafted histogram with a known argmin and tolerance choices", "[calib][kl]") {
@@ -113,7 +120,7 @@ TEST_CASE("kl: crafted histogram with a known argmin and tolerance choices", "[c
   //   i=5: P=[100,100,1,1,4]      Q=[100,100,1,1,1]    KL ~ 1.2e-2
   //   i=3,6,7,8 put a peak bin and tail bins in one bucket: KL > 0.1.
   const Histogram h = histogram_of({100, 100, 1, 1, 1, 1, 1, 1});
-  const KlScan s = kl_scan(h, 2);
+  const KlScan s = scan_own_bins(h, 2);
   REQUIRE(s.bins == std::vector<size_t>{2, 3, 4, 5, 6, 7, 8});
   CHECK(s.kl[0] == Approx(kl_of({100, 106}, {100, 100})).epsilon(1e-12));
   CHECK(s.kl[2] == Approx(kl_of({100, 100, 1, 5}, {100, 100, 1, 1})).epsilon(1e-12));
@@ -172,49 +179,113 @@ TEST_CASE("kl: larger T never gives a smaller threshold", "[calib][kl]") {
   CHECK(prev == h.max());
 }
 
-// The bug this guards against: with a ReLU's exact zeros in bin 0, every
-// candidate i < 2L has bucket 0 = bin 0 alone (the spike quantized
-// losslessly), every larger one merges the spike with its neighbours (huge
-// KL), so the scan picked i = 2L - 1 bins whatever the data: uint8 with a
-// range of 4 gave 511 / 512 = 0.998 for every tensor.
-TEST_CASE("kl: exact zeros are left out of the scan", "[calib][kl]") {
-  // Uniform data on 2000 of 2048 bins over [0, 1) plus a zero spike twice
-  // the size of everything else. Without the zeros, no clipping is exact
-  // (every bucket is constant): KL 0 at the maximum, the T = 1 choice.
+
+TEST_CASE("kl: re-binning onto [0, max] by hand", "[calib][kl]") {
+  // 8 fine bins over [0, 1): 0.0625 in bin 0, 0.3 in bin 2 [0.25, 0.375),
+  // 0.74 in bin 5 [0.625, 0.75), plus two zeros. 4 bins over [0, 0.74]:
+  // bin 0 -> [0, 0.676) of bin units: all in bin 0; bin 2 -> [1.351,
+  // 2.027): (2 - 1.351) / 0.676 in bin 1, the rest in bin 2; bin 5,
+  // clipped to the max -> [3.378, 4): all in bin 3. The zeros are left out.
+  Histogram h(8);
+  h.add(std::vector<float>{0.0625f, 0.3f, 0.74f, 0.0f, 0.0f}.data(), 5);
+  REQUIRE(h.range() == 1.0);
+  const std::vector<double> r = kl_bins_over_max(h, 4);
+  const double u = 4.0 / double(0.74f);  // bin units per value unit
+  REQUIRE(r.size() == 4);
+  CHECK(r[0] == 1.0);
+  CHECK(r[1] == Approx((2.0 - 0.25 * u) / (0.125 * u)).epsilon(1e-12));
+  CHECK(r[2] == Approx((0.375 * u - 2.0) / (0.125 * u)).epsilon(1e-12));
+  CHECK(r[1] + r[2] == Approx(1.0).epsilon(1e-12));
+  CHECK(r[3] == 1.0);
+  // A max at a fine bin's lower edge (0.5 starts bin 4): all in the last bin.
+  Histogram e(8);
+  e.add(std::vector<float>{0.5f, 0.5f, 0.1f}.data(), 3);
+  CHECK(kl_bins_over_max(e, 4) == std::vector<double>{1.0, 0.0, 0.0, 2.0});
+  // Nothing but zeros: all zero, one candidate (the max, 0).
+  Histogram z(8);
+  z.add(std::vector<float>{0.0f, 0.0f}.data(), 2);
+  CHECK(kl_bins_over_max(z, 4) == std::vector<double>(4, 0.0));
+  CHECK(kl_scan(z, 2).thresholds == std::vector<float>{0.0f});
+  CHECK_THROWS_AS(kl_bins_over_max(z, 0), CalibError);
+}
+
+TEST_CASE("kl: scan candidates are edges of 2048 bins over [0, max]", "[calib][kl]") {
   std::vector<float> v;
-  for (int b = 0; b < 2000; ++b)
-    for (int k = 0; k < 5; ++k) v.push_back(float((b + 0.5) / 2048.0));
-  Histogram nonzero;
-  nonzero.add(v.data(), v.size());
-  v.insert(v.end(), 20000, 0.0f);
-  Histogram with_zeros;
-  with_zeros.add(v.data(), v.size());
-  REQUIRE(with_zeros.zeros() == 20000);
-  REQUIRE(with_zeros.counts()[0] == 20005);
+  for (int k = 0; k < 30000; ++k) v.push_back(float(std::exp(-double(k % 997) / 80.0)) * 2.7f);
+  Histogram h;
+  h.add(v.data(), v.size());
+  REQUIRE(h.num_bins() == kHistogramBins);
+  const KlScan s = kl_scan(h, 256);
+  REQUIRE(s.bins.front() == 256);
+  REQUIRE(s.bins.back() == kKlBins);
+  CHECK(s.thresholds.front() == float(256.0 * double(h.max()) / 2048.0));
+  CHECK(s.thresholds[1000 - 256] == float(1000.0 * double(h.max()) / 2048.0));
+  CHECK(s.thresholds.back() == h.max());
+  const std::vector<double> r = kl_bins_over_max(h);
+  for (size_t k = 0; k < s.kl.size(); k += 97) CHECK(s.kl[k] == kl_divergence_at(r, s.bins[k], 256));
+  double total = 0.0;
+  for (double c : r) total += c;
+  CHECK(total == Approx(30000.0).epsilon(1e-12));
+}
 
-  std::vector<uint64_t> expected = with_zeros.counts();
-  expected[0] = 5;
-  CHECK(kl_counts(with_zeros) == expected);
-  CHECK(kl_counts(nonzero) == nonzero.counts());
-
-  for (int levels : {256, 128}) {
-    const KlScan a = kl_scan(with_zeros, levels), b = kl_scan(nonzero, levels);
-    CHECK(a.bins == b.bins);
-    CHECK(a.thresholds == b.thresholds);
-    CHECK(a.kl == b.kl);
-    CHECK(a.kl.back() == 0.0);
-    CHECK(a.thresholds[choose_threshold_kl(a.kl, 1.0)] == with_zeros.max());
-    // Not the artifact: 2L - 1 bins of 1/2048.
-    CHECK(a.thresholds[choose_threshold_kl(a.kl, 1.0)] != float((2 * levels - 1) / 2048.0));
+// The two bugs this guards against, both in data a ReLU produces:
+// 1. Zeros. With exact zeros in bin 0, every candidate i < 2L has bucket 0
+//    = bin 0 alone (the spike quantized losslessly), every larger one
+//    merges the spike with its neighbours (huge KL): the scan picked i =
+//    2L - 1 bins whatever the data (uint8, range 4: 511/512 = 0.998 for
+//    every tensor).
+// 2. The octave. Scanning the power-of-two bins, the data filled 1024 to
+//    2048 of them depending on where the max sat below its power of two,
+//    and KL (and so T) depends on the bins per level: the same data scaled
+//    by 1.45 chose a different fraction of its max.
+TEST_CASE("kl: zeros and the max's octave do not move the choice", "[calib][kl]") {
+  // A dense exponential bulk (max ~11.5) and a sparse tail up to 52: plain
+  // KL (T = 1, int8) clips at about half the max.
+  std::vector<float> base;
+  for (int k = 1; k <= 200000; ++k) {
+    const double u = k * 0.6180339887498949 - std::floor(k * 0.6180339887498949);  // low discrepancy
+    base.push_back(float(-std::log(1.0 - u * 0.99999)));
+  }
+  for (int k = 1; k <= 200; ++k) {
+    const double u = k * 0.7548776662466927 - std::floor(k * 0.7548776662466927);
+    base.push_back(float(12.0 + 40.0 * u));
+  }
+  Histogram hb;
+  hb.add(base.data(), base.size());
+  const KlScan sb8 = kl_scan(hb, 128);
+  const double rb8 = sb8.thresholds[choose_threshold_kl(sb8.kl, 1.0)] / double(hb.max());
+  CHECK(rb8 > 0.45);
+  CHECK(rb8 < 0.55);
+  for (double scale : {1.0, 1.2, 1.45, 0.7}) {
+    std::vector<float> v;
+    for (float x : base) v.push_back(float(double(x) * scale));
+    Histogram nonzero;
+    nonzero.add(v.data(), v.size());
+    v.insert(v.end(), 300000, 0.0f);
+    Histogram with_zeros;
+    with_zeros.add(v.data(), v.size());
+    REQUIRE(with_zeros.zeros() == 300000);
+    CHECK(kl_bins_over_max(with_zeros) == kl_bins_over_max(nonzero));
+    for (int levels : {256, 128}) {
+      const KlScan a = kl_scan(with_zeros, levels), b = kl_scan(nonzero, levels);
+      CHECK(a.kl == b.kl);
+      CHECK(a.thresholds == b.thresholds);
+      const float t1 = a.thresholds[choose_threshold_kl(a.kl, 1.0)];
+      CHECK(t1 != float((2 * levels - 1) * with_zeros.bin_width()));
+      // Relative to the max, the choice is the unscaled data's: to a bin or
+      // two for the sharp int8 minimum (the power-of-two scan: 0.457 to
+      // 0.547 of the max), to 3% where the KL curve is flat.
+      const KlScan sb = kl_scan(hb, levels);
+      for (double t : {1.0, 1.3, 2.0}) {
+        const double ra = a.thresholds[choose_threshold_kl(a.kl, t)] / double(with_zeros.max());
+        const double rb = sb.thresholds[choose_threshold_kl(sb.kl, t)] / double(hb.max());
+        INFO("scale " << scale << " levels " << levels << " T " << t << ": " << ra << " vs " << rb);
+        CHECK(std::fabs(ra - rb) <= (levels == 128 && t == 1.0 ? 3.0 / 2048 : 0.03));
+      }
+    }
   }
   // Negative values clamped to 0 (non_negative() of a tensor) are zeros too.
-  Histogram clamped = nonzero;
+  Histogram clamped = hb;
   clamped.add_zeros(12345);
-  CHECK(kl_scan(clamped, 256).kl == kl_scan(nonzero, 256).kl);
-  // Zeros only: one candidate, 0.
-  Histogram zeros_only;
-  zeros_only.add_zeros(10);
-  const KlScan z = kl_scan(zeros_only, 256);
-  CHECK(z.thresholds == std::vector<float>{0.0f});
-  CHECK(z.kl == std::vector<double>{0.0});
+  CHECK(kl_scan(clamped, 256).kl == kl_scan(hb, 256).kl);
 }
