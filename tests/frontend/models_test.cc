@@ -141,7 +141,9 @@ TEST_CASE("ImageNet MobileNetV1 0.25 float top-1 on the 1000 sample images", "[f
         for (int xx = 0; xx < 224; ++xx)
           x.data[(ch * 224 + y) * 224 + xx] = px[((y0 + y) * w + x0 + xx) * 3 + ch] / 127.5f - 1.0f;
     stbi_image_free(px);
-    const Tensor& p = exec.run({{g.inputs[0].name, x}}).at(g.outputs[0]);
+    // Keep the map: a reference into the temporary returned by run() would dangle.
+    const std::map<std::string, Tensor> outputs = exec.run({{g.inputs[0].name, x}});
+    const Tensor& p = outputs.at(g.outputs[0]);
     top1 += std::max_element(p.data.begin(), p.data.end()) - p.data.begin() == label;
     ++total;
   }
