@@ -101,9 +101,23 @@ def table(title, rows, groups, note=None):
 
 
 def commands(key, names, group):
+    """The conversion commands as one common part plus each row's own flags, then the qrt-eval command."""
     lines = ["```"]
+    common = None
     for n in names:
-        lines.append(cmd(key, n))
+        c = cmd(key, n)
+        if " -o " not in c:
+            lines.append(f"{n}: (not run)")
+            continue
+        head, rest = c.split(" -o ", 1)
+        out_path, rest = rest.split(" ", 1)
+        cut = rest.find(" --std ")
+        pre, flags = (rest[:rest.index(" ", cut + 7)], rest[rest.index(" ", cut + 7):]) if cut >= 0 else ("", rest)
+        flags = flags.replace(" -q", "").strip()
+        if common is None:
+            common = f"{head} -o {os.path.dirname(out_path)}/NAME.qrt {pre} -q"
+            lines.insert(1, common)
+        lines.append(f"  NAME={n}: {flags or '(defaults)'}")
     lines.append(cmd(key, group))
     lines.append("```")
     return lines
