@@ -31,14 +31,14 @@ void fake_quantize_weights(frontend::Tensor& w, int axis, const LowerOptions& lo
   const int64_t size = int64_t(w.data.size());
   if (size == 0) return;
   if (!lower.per_channel_weights) {
-    const QuantizedWeights q = quantize_weights_per_tensor(w.data.data(), size, lower.weight_bits);
+    const QuantizedWeights q = quantize_weights_per_tensor(w.data.data(), size, lower.weight_bits_for(n.name));
     for (int64_t i = 0; i < size; ++i) w.data[size_t(i)] = float(q.values[size_t(i)]) * q.scales[0];
     return;
   }
   if (axis == 0) {
     const int channels = int(w.shape.at(0));
     const int64_t per = size / channels;
-    const QuantizedWeights q = quantize_weights_per_channel(w.data.data(), channels, per, lower.weight_bits);
+    const QuantizedWeights q = quantize_weights_per_channel(w.data.data(), channels, per, lower.weight_bits_for(n.name));
     for (int64_t i = 0; i < size; ++i) w.data[size_t(i)] = float(q.values[size_t(i)]) * q.scales[size_t(i / per)];
     return;
   }
@@ -49,7 +49,7 @@ void fake_quantize_weights(frontend::Tensor& w, int axis, const LowerOptions& lo
   std::vector<float> t(static_cast<size_t>(size));
   for (int64_t r = 0; r < k; ++r)
     for (int64_t c = 0; c < out; ++c) t[size_t(c * k + r)] = w.data[size_t(r * out + c)];
-  const QuantizedWeights q = quantize_weights_per_channel(t.data(), int(out), k, lower.weight_bits);
+  const QuantizedWeights q = quantize_weights_per_channel(t.data(), int(out), k, lower.weight_bits_for(n.name));
   for (int64_t r = 0; r < k; ++r)
     for (int64_t c = 0; c < out; ++c)
       w.data[size_t(r * out + c)] = float(q.values[size_t(c * k + r)]) * q.scales[size_t(c)];

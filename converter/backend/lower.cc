@@ -42,8 +42,25 @@ std::vector<float> permute_fc_columns_chw_to_hwc(const std::vector<float>& w, in
   return r;
 }
 
-bool int16_eligible(const LowerOptions& o) {
-  return o.int16_accumulation && o.weight_bits + o.activation_bits <= 14;
+bool int16_eligible(const LowerOptions& o, int weight_bits) {
+  return o.int16_accumulation && weight_bits + o.activation_bits <= 14;
+}
+
+std::map<std::string, int> parse_layer_weight_bits(const std::string& spec) {
+  std::map<std::string, int> out;
+  size_t start = 0;
+  while (start <= spec.size()) {
+    const size_t comma = spec.find(',', start);
+    const std::string item = spec.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    const size_t eq = item.rfind('=');
+    const std::string bits = eq == std::string::npos ? "" : item.substr(eq + 1);
+    if (eq == 0 || eq == std::string::npos || bits.size() != 1 || bits[0] < '4' || bits[0] > '8')
+      throw ConvertError("--layer-weight-bits: '" + item + "' is not NODE=BITS with BITS in 4..8");
+    out[item.substr(0, eq)] = bits[0] - '0';
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
 }
 
 void storage_range(const LTensor& t, int32_t* lo, int32_t* hi) {
@@ -158,12 +175,14 @@ int32_t Lowerer::input(const frontend::Node& n, size_t index) {
   return placement_.at(name).storage == Storage::kQuantized ? as_quantized(name, n.name) : as_float(name, n.name);
 }
 
-int32_t Lowerer::add_weights(const std::string& name, const std::vector<float>& w, int64_t out_channels,
+int32_t Lowerer::add_weights(const frontend::Node& n, const std::vector<float>& w, int64_t out_channels,
                              std::vector<int32_t> shape, std::vector<float>* scales, std::vector<int8_t>* values) {
+  const std::string& name = n.input(1);
+  const int bits = opt_.weight_bits_for(n.name);
   const int64_t per = int64_t(w.size()) / out_channels;
   QuantizedWeights q = opt_.per_channel_weights
-                           ? quantize_weights_per_channel(w.data(), int(out_channels), per, opt_.weight_bits)
-                           : quantize_weights_per_tensor(w.data(), int64_t(w.size()), opt_.weight_bits);
+                           ? quantize_weights_per_channel(w.data(), int(out_channels), per, bits)
+                           : quantize_weights_per_tensor(w.data(), int64_t(w.size()), bits);
   LTensor t;
   t.name = name;
   t.dtype = schema::DType::S8;
@@ -171,9 +190,9 @@ int32_t Lowerer::add_weights(const std::string& name, const std::vector<float>& 
   t.scale = q.scales;
   t.zero_point.assign(q.scales.size(), 0);
   t.axis = opt_.per_channel_weights ? 0 : -1;
-  t.bits = opt_.weight_bits;
-  if (opt_.weight_bits < 8) {
-    t.buffer = m_.add_buffer(pack_bits(q.values, opt_.weight_bits), uint8_t(opt_.weight_bits));
+  t.bits = bits;
+  if (bits < 8) {
+    t.buffer = m_.add_buffer(pack_bits(q.values, bits), uint8_t(bits));
   } else {
     std::vector<uint8_t> bytes(q.values.size());
     std::memcpy(bytes.data(), q.values.data(), bytes.size());
@@ -189,7 +208,7 @@ void Lowerer::plan_accumulator(const frontend::Node& n, int32_t x, const std::ve
                                int64_t out_channels, LOptions* opts) {
   opts->accumulator = schema::Accumulator::INT32;
   opts->int16_chunk = 0;
-  if (!int16_eligible(opt_)) return;
+  if (!int16_eligible(opt_, opt_.weight_bits_for(n.name))) return;
   int32_t lo = 0, hi = 0;
   storage_range(m_.tensors[size_t(x)], &lo, &hi);
   const size_t k = w.size() / size_t(out_channels);
@@ -268,6 +287,16 @@ LoweredModel lower_graph(const frontend::Graph& graph, const RangeSource& ranges
     throw ConvertError("--weight-bits must be 4..8, got " + std::to_string(options.weight_bits));
   if (options.activation_bits < 4 || options.activation_bits > 8)
     throw ConvertError("--activation-bits must be 4..8, got " + std::to_string(options.activation_bits));
+  for (const auto& [name, bits] : options.layer_weight_bits) {
+    const frontend::Node* n = nullptr;
+    for (const frontend::Node& m : graph.nodes)
+      if (m.name == name) n = &m;
+    if (n == nullptr || (n->op_type != "Conv" && n->op_type != "Gemm" && n->op_type != "MatMul"))
+      throw ConvertError("--layer-weight-bits: '" + name + "' is not the name of a Conv, Gemm or MatMul node" +
+                         (n ? " (it is a " + n->op_type + ")" : ""));
+    if (bits < 4 || bits > 8)
+      throw ConvertError("--layer-weight-bits: " + name + "=" + std::to_string(bits) + ": bits must be 4..8");
+  }
   return Lowerer(graph, ranges, options).run();
 }
 

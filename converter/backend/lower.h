@@ -37,6 +37,14 @@ namespace qrt::backend {
 
 struct LowerOptions {
   int weight_bits = 8;       // 4..8
+  // Per-layer overrides by ONNX node name (qrt-convert --layer-weight-bits),
+  // for mixed precision: a layer at 8 bits goes INT32 while the rest stay
+  // INT16. Every name must be a Conv/Gemm/MatMul of the graph.
+  std::map<std::string, int> layer_weight_bits;
+  int weight_bits_for(const std::string& node) const {
+    auto it = layer_weight_bits.find(node);
+    return it == layer_weight_bits.end() ? weight_bits : it->second;
+  }
   int activation_bits = 8;   // 4..8
   bool unsigned_activations = true;  // U8 for non-negative tensors
   bool per_channel_weights = true;   // false: one scale per weight tensor
@@ -46,9 +54,13 @@ struct LowerOptions {
   PlacementOptions placement;
 };
 
-// True when a layer with these bit widths may accumulate in INT16
+// True when a layer with `weight_bits` may accumulate in INT16
 // (weight_bits + activation_bits <= 14, the paper's rule).
-bool int16_eligible(const LowerOptions& options);
+bool int16_eligible(const LowerOptions& options, int weight_bits);
+
+// "NODE=BITS[,NODE=BITS...]" (qrt-convert --layer-weight-bits) -> map.
+// Throws ConvertError naming the malformed entry.
+std::map<std::string, int> parse_layer_weight_bits(const std::string& spec);
 
 // The int8 storage range [lo, hi] of an activation tensor as the kernels
 // see it (U8 shifted by -128, docs/integer-semantics.md).

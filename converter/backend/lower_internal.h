@@ -33,7 +33,8 @@ class Lowerer {
               LOptions opts = {});
   // Quantizes and stores weights [out_channels][k]; `scales` gets one scale
   // per output channel (repeated when per-tensor), `values` the int8 codes.
-  int32_t add_weights(const std::string& name, const std::vector<float>& w, int64_t out_channels,
+  // The bits come from the node (LowerOptions::weight_bits_for).
+  int32_t add_weights(const frontend::Node& n, const std::vector<float>& w, int64_t out_channels,
                       std::vector<int32_t> shape, std::vector<float>* scales, std::vector<int8_t>* values);
   // Sets opts->accumulator / int16_chunk for a conv/FC reading `x`.
   void plan_accumulator(const frontend::Node& n, int32_t x, const std::vector<int8_t>& w, int64_t out_channels,

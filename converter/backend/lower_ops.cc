@@ -92,7 +92,7 @@ void Lowerer::lower_conv(const frontend::Node& n) {
   const float sx = m_.tensors[size_t(x)].scale.at(0);
   std::vector<float> sw;
   std::vector<int8_t> wq;
-  const int32_t wt = add_weights(n.input(1), oihw_to_ohwi(W.data, o, ipg, kh, kw), o,
+  const int32_t wt = add_weights(n, oihw_to_ohwi(W.data, o, ipg, kh, kw), o,
                                  {int32_t(o), int32_t(kh), int32_t(kw), int32_t(ipg)}, &sw, &wq);
   plan_accumulator(n, x, wq, o, &opts);
   int32_t bias = -1;
@@ -138,7 +138,7 @@ void Lowerer::lower_fc(const frontend::Node& n) {
   const float sx = m_.tensors[size_t(x)].scale.at(0);
   std::vector<float> sw;
   std::vector<int8_t> wq;
-  const int32_t wt = add_weights(n.input(1), w, out, {int32_t(out), int32_t(k)}, &sw, &wq);
+  const int32_t wt = add_weights(n, w, out, {int32_t(out), int32_t(k)}, &sw, &wq);
   int32_t bias = -1;
   if (gemm && !n.input(2).empty()) {
     const frontend::Tensor& C = g_.initializer(n.input(2), n);

@@ -93,6 +93,10 @@ int main(int argc, char** argv) {
       ->capture_default_str()->check(CLI::IsMember({"w8a8", "w6a8"}));
   auto* wbits = app.add_option("--weight-bits", o.lower.weight_bits, "weight bits, 4..8 (default: from --mode)")
                     ->check(CLI::Range(4, 8));
+  std::string layer_weight_bits;
+  app.add_option("--layer-weight-bits", layer_weight_bits,
+                 "per-layer weight bits by ONNX node name, NODE=BITS[,NODE=BITS...] (mixed precision: "
+                 "e.g. keep the first conv at 8 bits in W6A8; such a layer accumulates in INT32)");
   auto* abits = app.add_option("--activation-bits", o.lower.activation_bits, "activation bits, 4..8 (default: from --mode)")
                     ->check(CLI::Range(4, 8));
   app.add_flag("--per-tensor-weights", per_tensor_weights, "one scale per weight tensor (default: per output channel)");
@@ -124,6 +128,7 @@ int main(int argc, char** argv) {
     if (!mean.empty()) o.preprocess.mean = qrt::backend::parse_float_list(mean, "--mean");
     if (!stdv.empty()) o.preprocess.std = qrt::backend::parse_float_list(stdv, "--std");
     if (!labels_path.empty()) o.labels = read_labels(labels_path);
+    if (!layer_weight_bits.empty()) o.lower.layer_weight_bits = qrt::backend::parse_layer_weight_bits(layer_weight_bits);
     const qrt::backend::ConvertSummary s = qrt::backend::convert_model(o);
     for (const std::string& w : s.warnings) std::fprintf(stderr, "qrt-convert: warning: %s\n", w.c_str());
     if (!quiet) {

@@ -4,8 +4,10 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <map>
 
 #include "backend/convert.h"
+#include "backend/lower.h"
 #include "backend/quant_math.h"
 #include "onnx_builder.h"
 #include "qrt/schema/qrt_generated.h"
@@ -170,4 +172,39 @@ TEST_CASE("weights below 8 bits are stored packed and round-trip", "[guideline][
   }
   INFO("max |diff| " << diff_max << " of max |ref| " << ref_max);
   CHECK(diff_max <= 0.05f * ref_max);
+}
+
+TEST_CASE("per-layer weight bits: an 8-bit layer in W6A8 goes INT32, the rest stay INT16", "[guideline][int16]") {
+  WorstCaseModel wm;
+  ConvertOptions o = wm.options(6, 8);
+  o.lower.layer_weight_bits = parse_layer_weight_bits("conv2=8,fc=4");
+  const std::vector<uint8_t> bytes = convert_to_bytes(o, nullptr);
+  const schema::Model* m = schema::GetModel(bytes.data());
+  const std::vector<Acc> acc = accumulators(m);
+  REQUIRE(acc.size() == 3);
+  CHECK(acc[0].acc == schema::Accumulator::INT16);  // conv1: the global 6 bits
+  CHECK(acc[0].chunk == worst_case_chunk(127, 6, 144));
+  CHECK(acc[1].acc == schema::Accumulator::INT32);  // conv2: 8 + 8 > 14
+  CHECK(acc[2].acc == schema::Accumulator::INT16);  // fc: 4 bits
+  CHECK(acc[2].chunk == worst_case_chunk(128, 4, 36));
+  std::map<std::string, int> bits;
+  for (const schema::Tensor* t : *m->tensors()) bits[t->name()->str()] = t->quant() ? t->quant()->bits() : 0;
+  CHECK(bits.at("w1") == 6);
+  CHECK(bits.at("w2") == 8);
+  CHECK(bits.at("fw") == 4);
+  // Mixed precision still runs and INT16 stays exact against INT32.
+  const qrt::frontend::Tensor x = random_tensor({1, 16, 5, 5}, 9);
+  ConvertOptions o32 = o;
+  o32.lower.int16_accumulation = false;
+  CHECK(run_qrt(bytes, x) == run_qrt(convert_to_bytes(o32, nullptr), x));
+
+  // Errors name the entry.
+  CHECK_THROWS_WITH(parse_layer_weight_bits("conv2"), Catch::Contains("'conv2'"));
+  CHECK_THROWS_WITH(parse_layer_weight_bits("conv2=9"), Catch::Contains("'conv2=9'"));
+  CHECK_THROWS_WITH(parse_layer_weight_bits("conv2=8,=6"), Catch::Contains("'=6'"));
+  ConvertOptions bad = wm.options(6, 8);
+  bad.lower.layer_weight_bits = {{"relu1", 8}};
+  CHECK_THROWS_WITH(convert_to_bytes(bad, nullptr), Catch::Contains("'relu1'"));
+  bad.lower.layer_weight_bits = {{"no_such_node", 8}};
+  CHECK_THROWS_WITH(convert_to_bytes(bad, nullptr), Catch::Contains("'no_such_node'"));
 }

@@ -125,6 +125,12 @@ TEST_CASE("qrt-convert: --mode and the quantization flags reach the metadata", "
   CHECK(run_command(base + " --calibration entropy" + err) != 0);
   CHECK(run_command(base + " --tolerance 0.9" + err) == 1);
   CHECK_THAT(read_text(dir.file("err.txt")), Catch::Contains("--tolerance"));
+  s = settings("--mode w6a8 --layer-weight-bits conv2=8");
+  CHECK_THAT(s->command_line()->str(), Catch::Contains("--layer-weight-bits conv2=8"));
+  CHECK(run_command(base + " --mode w6a8 --layer-weight-bits relu=8" + err) == 1);
+  CHECK_THAT(read_text(dir.file("err.txt")), Catch::Contains("--layer-weight-bits: 'relu'"));
+  CHECK(run_command(base + " --layer-weight-bits conv2=3" + err) == 1);
+  CHECK_THAT(read_text(dir.file("err.txt")), Catch::Contains("'conv2=3'"));
 }
 
 TEST_CASE("qrt-convert: --calib-seed and --calib-offset pick reproducible calibration subsets", "[cli][subset]") {
