@@ -30,16 +30,22 @@
 // Preference order: fewest instructions per MAC first (docs/performance.md).
 // The INT16 row of an ISA comes before its INT32 row so INT16 layers pick
 // it; INT32 layers skip it. Plain NEON, measured under qemu:
-// - 4x4c16 beats 4x8c2 from K = 48 on (per-tile costs: a 4x4 tile has half
-//   the outputs of a 4x8 one, so narrow layers favour 4x8c2);
+// - 4x4c16 from K = 96 on; below it 4x16c1 (by-element, no K padding, 64
+//   outputs per tile): at K = 24 acc16 0.27-0.34 and acc32 0.38 insns/MAC
+//   against 0.43 for 4x8c2 and 0.60 for 4x4c16;
 // - acc16 widens its int16 lanes once per block of chunk products; it beats
-//   acc32 of the same layout from chunk 6 (c16) / 32 (c2) on.
+//   acc32 from chunk 6 (c16) / 8 (c1) on.
+// The 4x8c2 rows are no longer picked by any layer (4x16c1 is better at
+// every K below 96); they stay for QRT_GEMM kernel comparisons and as the
+// NEON twin of the portable __scalar kernels.
 static const qrt_gemm_s8_kernel kGemmRows[] = {
 #if QRT_KERNELS_HAVE_NEON
     ROW(qrt_gemm_s8_acc32_ukernel_4x8c8__neoni8mm, QRT_ISA_I8MM, QRT_ACCUMULATOR_INT32, 4, 8, 8, 0, 0),
     ROW(qrt_gemm_s8_acc32_ukernel_4x8c4__neondot, QRT_ISA_NEONDOT, QRT_ACCUMULATOR_INT32, 4, 8, 4, 0, 0),
-    ROW(qrt_gemm_s8_acc16_ukernel_4x4c16__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT16, 4, 4, 16, 48, 6),
-    ROW(qrt_gemm_s8_acc32_ukernel_4x4c16__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT32, 4, 4, 16, 48, 0),
+    ROW(qrt_gemm_s8_acc16_ukernel_4x4c16__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT16, 4, 4, 16, 96, 6),
+    ROW(qrt_gemm_s8_acc32_ukernel_4x4c16__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT32, 4, 4, 16, 96, 0),
+    ROW(qrt_gemm_s8_acc16_ukernel_4x16c1__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT16, 4, 16, 1, 0, 8),
+    ROW(qrt_gemm_s8_acc32_ukernel_4x16c1__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT32, 4, 16, 1, 0, 0),
     ROW(qrt_gemm_s8_acc16_ukernel_4x8c2__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT16, 4, 8, 2, 0, 32),
     ROW(qrt_gemm_s8_acc32_ukernel_4x8c2__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT32, 4, 8, 2, 0, 0),
 #endif

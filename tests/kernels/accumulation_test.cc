@@ -58,7 +58,7 @@ TEST_CASE("int16_chunk equals a brute force over all subsets", "[acc16]") {
 
 TEST_CASE("acc16 kernels exact at the bound, wrong at bound + 1", "[acc16][gemm]") {
   // Every lane of every acc16 kernel must hold at most `chunk` products. The
-  // c2 kernels put 1 product per lane per step (blocks of chunk steps), the
+  // c1 and c2 kernels put 1 product per lane per step (blocks of chunk steps), the
   // c16 kernels 2 (blocks of floor(chunk / 2) steps), so an odd chunk is the
   // sharp case for both: chunk + 1 is even and both fill lanes to chunk + 1.
   //
@@ -83,9 +83,9 @@ TEST_CASE("acc16 kernels exact at the bound, wrong at bound + 1", "[acc16][gemm]
       // All x = -120, all w = +7 or -7: every lane runs straight to the bound.
       t.x_range(-120, 119).int16_chunk(chunk).test(row.ukernel);
       // One product more per lane wraps int16 in every output, once K holds
-      // a full block of chunk + 1 products per lane (c2: 2 * 40 k, c16:
-      // 16 * 20 k).
-      const size_t full_block = row.ukernel.kr == 16 ? 16 * (chunk + 1) / 2 : 2 * (chunk + 1);
+      // a full block of chunk + 1 products per lane (c1: 40 k, c2: 2 * 40 k,
+      // c16: 16 * 20 k).
+      const size_t full_block = row.ukernel.kr == 16 ? 16 * (chunk + 1) / 2 : row.ukernel.kr * (chunk + 1);
       if (k >= full_block)
         CHECK(t.int16_chunk(chunk + 1).test(row.ukernel, /*expect_mismatch=*/true) == 4 * 8);
     }

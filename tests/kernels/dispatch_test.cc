@@ -33,7 +33,7 @@ std::string suffix(qrt_isa isa) {
 TEST_CASE("dispatch rows match their names", "[dispatch]") {
   const qrt_gemm_s8_kernel* rows;
   const size_t count = qrt_gemm_s8_kernels(&rows);
-  REQUIRE(count == (QRT_KERNELS_HAVE_NEON ? 8u : 2u));
+  REQUIRE(count == (QRT_KERNELS_HAVE_NEON ? 10u : 2u));
   for (size_t i = 0; i < count; i++) {
     const std::string name = rows[i].name;
     INFO(name);
@@ -132,14 +132,15 @@ TEST_CASE("dispatch per layer: K and int16_chunk break-even points", "[dispatch]
     // SDOT / SMMLA rows have no break-even points.
     CHECK(pick(QRT_ACCUMULATOR_INT32, 24, 0) == pick(QRT_ACCUMULATOR_INT32, 576, 0));
   } else if (qrt_isa_supported(QRT_ISA_NEON)) {
-    CHECK(pick(QRT_ACCUMULATOR_INT32, 24, 0) == "qrt_gemm_s8_acc32_ukernel_4x8c2__neon");
-    CHECK(pick(QRT_ACCUMULATOR_INT32, 47, 0) == "qrt_gemm_s8_acc32_ukernel_4x8c2__neon");
-    CHECK(pick(QRT_ACCUMULATOR_INT32, 48, 0) == "qrt_gemm_s8_acc32_ukernel_4x4c16__neon");
+    CHECK(pick(QRT_ACCUMULATOR_INT32, 24, 0) == "qrt_gemm_s8_acc32_ukernel_4x16c1__neon");
+    CHECK(pick(QRT_ACCUMULATOR_INT32, 95, 0) == "qrt_gemm_s8_acc32_ukernel_4x16c1__neon");
+    CHECK(pick(QRT_ACCUMULATOR_INT32, 96, 0) == "qrt_gemm_s8_acc32_ukernel_4x4c16__neon");
     CHECK(pick(QRT_ACCUMULATOR_INT16, 576, 127) == "qrt_gemm_s8_acc16_ukernel_4x4c16__neon");
     CHECK(pick(QRT_ACCUMULATOR_INT16, 576, 6) == "qrt_gemm_s8_acc16_ukernel_4x4c16__neon");
     CHECK(pick(QRT_ACCUMULATOR_INT16, 576, 5) == "qrt_gemm_s8_acc32_ukernel_4x4c16__neon");
-    CHECK(pick(QRT_ACCUMULATOR_INT16, 24, 127) == "qrt_gemm_s8_acc16_ukernel_4x8c2__neon");
-    CHECK(pick(QRT_ACCUMULATOR_INT16, 24, 31) == "qrt_gemm_s8_acc32_ukernel_4x8c2__neon");
+    CHECK(pick(QRT_ACCUMULATOR_INT16, 24, 127) == "qrt_gemm_s8_acc16_ukernel_4x16c1__neon");
+    CHECK(pick(QRT_ACCUMULATOR_INT16, 24, 8) == "qrt_gemm_s8_acc16_ukernel_4x16c1__neon");
+    CHECK(pick(QRT_ACCUMULATOR_INT16, 24, 7) == "qrt_gemm_s8_acc32_ukernel_4x16c1__neon");
   } else {
     CHECK(pick(QRT_ACCUMULATOR_INT16, 24, 1) == "qrt_gemm_s8_acc16_ukernel_4x8c2__scalar");
     CHECK(pick(QRT_ACCUMULATOR_INT32, 576, 0) == "qrt_gemm_s8_acc32_ukernel_4x8c2__scalar");

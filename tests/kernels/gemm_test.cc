@@ -15,7 +15,7 @@ TEST_CASE("gemm_s8 grid of M, N, K", "[gemm]") {
     INFO(row.name);
     for (size_t k : {1, 2, 3, 7, 8, 9, 15, 16, 17, 63, 64, 65, 1000})
       for (size_t m : {1, 3, 4, 5, 9})
-        for (size_t n : {1, 5, 8, 9, 17})
+        for (size_t n : {1, 5, 8, 9, 16, 17, 33})
           GemmTester().m(m).n(n).k(k).seed(uint32_t(k * 131 + m * 7 + n)).test(row.ukernel);
   }
 }

@@ -33,6 +33,11 @@ QRT_DECLARE_GEMM_UKERNEL(qrt_gemm_s8_acc32_ukernel_4x4c16__neon)
 // KR = 16: SMLAL+SMLAL2 into int16 lanes, widened every int16_chunk products
 // per lane (2 per 16-k step).
 QRT_DECLARE_GEMM_UKERNEL(qrt_gemm_s8_acc16_ukernel_4x4c16__neon)
+// KR = 1 (lanes are channels): MLA by element into int16 for int16_chunk
+// products per lane, SADDW; the narrow-K rows (neon/gemm_4x16c1_neon.c).
+QRT_DECLARE_GEMM_UKERNEL(qrt_gemm_s8_acc16_ukernel_4x16c1__neon)
+// KR = 1: SMLAL/SMLAL2 by element into int32.
+QRT_DECLARE_GEMM_UKERNEL(qrt_gemm_s8_acc32_ukernel_4x16c1__neon)
 // KR = 2, weights in [-127, 127]: SMULL+SMLAL pairs into int16, SADALP.
 QRT_DECLARE_GEMM_UKERNEL(qrt_gemm_s8_acc32_ukernel_4x8c2__neon)
 // KR = 2: SMLAL into int16 for int16_chunk products per lane, SADALP.

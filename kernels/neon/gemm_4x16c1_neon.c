@@ -1,0 +1,161 @@
+// 4x16c1 int8 GEMM micro-kernels for baseline ARMv8 NEON, by-element
+// multiply-accumulate: the narrow-K kernels (docs/performance.md).
+//
+// Packing KR = 1: each 16-byte weight vector holds one k of the 16
+// channels. The lanes of an accumulator are output channels, so nothing is
+// reduced across lanes at the end. A row's next 8 activations are loaded
+// once and sign-extended to int16 (one LD1 + SXTL per row per 8 k); every k
+// then multiplies the 16 widened weights by one activation lane:
+//
+// acc16: MLA (int16 x int16 -> int16, by element): 8 MACs per instruction,
+//   each lane one product per k, wrapping like SMLAL's lanes; after
+//   int16_chunk k (docs/accumulation.md: no partial sum can overflow) the
+//   lanes are widened into int32 with SADDW/SADDW2. 8 MLA per k for the 4x16
+//   tile: the per-k cost is half of any int32 kernel's.
+// acc32: SMLAL/SMLAL2 by element (int16 x int16 -> int32): 4 MACs each, 16
+//   per k. Exact for any int8 weights.
+//
+// Registers (acc16): 8 int16x8 sums + 16 int32x4 totals + 4 rows + 3
+// weight vectors = 31 of 32. Rows past mr alias the last valid row and are
+// not stored. A block's last k % 8 (chunk % 8 or the row's end) run as a
+// group of 4 (one 4-byte load per row) and single steps (MLA by a scalar).
+#include <string.h>
+
+#include "epilogue_neon.h"
+#include "qrt/kernels/neon.h"
+
+enum { MR = 4, NR = 16 };
+
+static void rows(size_t mr, const int8_t* a, size_t a_stride,
+                 const int8_t* r[MR]) {
+  r[0] = a;
+  for (size_t i = 1; i < MR; i++) r[i] = i < mr ? r[i - 1] + a_stride : r[i - 1];
+}
+
+static void init(const int32_t* bias, int32x4_t acc[MR][4]) {
+  const int32x4_t b0 = vld1q_s32(bias), b1 = vld1q_s32(bias + 4);
+  const int32x4_t b2 = vld1q_s32(bias + 8), b3 = vld1q_s32(bias + 12);
+  for (size_t i = 0; i < MR; i++) {
+    acc[i][0] = b0; acc[i][1] = b1; acc[i][2] = b2; acc[i][3] = b3;
+  }
+}
+
+static void store(size_t mr, size_t nc, int32x4_t acc[MR][4],
+                  const float* scale, void* c, size_t c_stride,
+                  const qrt_gemm_s8_epilogue* e) {
+  const size_t esize = e->output == QRT_GEMM_OUTPUT_S8 ? 1 : sizeof(float);
+  for (size_t i = 0; i < mr; i++) {
+    char* row = (char*)qrt_neon_row(c, i, c_stride, e);
+    qrt_neon_store_row8(acc[i][0], acc[i][1], scale, e, row, nc < 8 ? nc : 8);
+    if (nc > 8) qrt_neon_store_row8(acc[i][2], acc[i][3], scale + 8, e, row + 8 * esize, nc - 8);
+  }
+}
+
+// Activations k .. k+3 of a row in lanes 0-3, sign-extended (reads 4 bytes).
+static inline int16x8_t load4(const int8_t* a) {
+  int32_t v;
+  memcpy(&v, a, 4);
+  return vmovl_s8(vreinterpret_s8_s32(vdup_n_s32(v)));
+}
+
+// The 16 weights of one k, sign-extended: channels 0-7 and 8-15.
+#define LOAD_W(p, w0, w1)                     \
+  const int8x16_t w8_ = vld1q_s8(p);          \
+  const int16x8_t w0 = vmovl_s8(vget_low_s8(w8_)); \
+  const int16x8_t w1 = vmovl_high_s8(w8_)
+
+void qrt_gemm_s8_acc16_ukernel_4x16c1__neon(size_t mr, size_t nc, size_t k,
+    const int8_t* a, size_t a_stride, const void* w, void* c, size_t c_stride,
+    const qrt_gemm_s8_epilogue* e, size_t int16_chunk) {
+  const int32_t* bias = (const int32_t*)w;
+  const float* scale = (const float*)(bias + NR);
+  const int8_t* wk = (const int8_t*)(scale + NR);
+  const int8_t* r[MR];
+  rows(mr, a, a_stride, r);
+  int32x4_t acc[MR][4];
+  init(bias, acc);
+  const size_t chunk = int16_chunk == 0 ? 1 : int16_chunk;
+  // Blocks of `chunk` k (one product per int16 lane each), then widening.
+  for (size_t k0 = 0; k0 < k;) {
+    const size_t block_end = k - k0 < chunk ? k : k0 + chunk;
+    int16x8_t s[MR][2];
+    for (size_t i = 0; i < MR; i++) s[i][0] = s[i][1] = vdupq_n_s16(0);
+#define STEP(l)                                                   \
+  {                                                               \
+    LOAD_W(wk + (l) * NR, w0, w1);                                \
+    for (size_t i = 0; i < MR; i++) {                             \
+      s[i][0] = vmlaq_laneq_s16(s[i][0], w0, x[i], l);            \
+      s[i][1] = vmlaq_laneq_s16(s[i][1], w1, x[i], l);            \
+    }                                                             \
+  }
+    for (; k0 + 8 <= block_end; k0 += 8, wk += 8 * NR) {
+      int16x8_t x[MR];
+      for (size_t i = 0; i < MR; i++) x[i] = vmovl_s8(vld1_s8(r[i] + k0));
+      STEP(0) STEP(1) STEP(2) STEP(3) STEP(4) STEP(5) STEP(6) STEP(7)
+    }
+    if (k0 + 4 <= block_end) {  // 4 k: one 4-byte load per row
+      int16x8_t x[MR];
+      for (size_t i = 0; i < MR; i++) x[i] = load4(r[i] + k0);
+      STEP(0) STEP(1) STEP(2) STEP(3)
+      k0 += 4;
+      wk += 4 * NR;
+    }
+#undef STEP
+    for (; k0 < block_end; k0++, wk += NR) {  // 1..3 k
+      LOAD_W(wk, w0, w1);
+      for (size_t i = 0; i < MR; i++) {
+        const int16_t x = r[i][k0];
+        s[i][0] = vmlaq_n_s16(s[i][0], w0, x);
+        s[i][1] = vmlaq_n_s16(s[i][1], w1, x);
+      }
+    }
+    for (size_t i = 0; i < MR; i++) {  // widen: SADDW / SADDW2
+      acc[i][0] = vaddw_s16(acc[i][0], vget_low_s16(s[i][0]));
+      acc[i][1] = vaddw_high_s16(acc[i][1], s[i][0]);
+      acc[i][2] = vaddw_s16(acc[i][2], vget_low_s16(s[i][1]));
+      acc[i][3] = vaddw_high_s16(acc[i][3], s[i][1]);
+    }
+  }
+  store(mr, nc, acc, scale, c, c_stride, e);
+}
+
+void qrt_gemm_s8_acc32_ukernel_4x16c1__neon(size_t mr, size_t nc, size_t k,
+    const int8_t* a, size_t a_stride, const void* w, void* c, size_t c_stride,
+    const qrt_gemm_s8_epilogue* e, size_t int16_chunk) {
+  (void)int16_chunk;
+  const int32_t* bias = (const int32_t*)w;
+  const float* scale = (const float*)(bias + NR);
+  const int8_t* wk = (const int8_t*)(scale + NR);
+  const int8_t* r[MR];
+  rows(mr, a, a_stride, r);
+  int32x4_t acc[MR][4];
+  init(bias, acc);
+  size_t k0 = 0;
+  for (; k0 + 8 <= k; k0 += 8, wk += 8 * NR) {
+    int16x8_t x[MR];
+    for (size_t i = 0; i < MR; i++) x[i] = vmovl_s8(vld1_s8(r[i] + k0));
+#define STEP(l)                                                               \
+  {                                                                           \
+    LOAD_W(wk + (l) * NR, w0, w1);                                            \
+    for (size_t i = 0; i < MR; i++) {                                         \
+      acc[i][0] = vmlal_laneq_s16(acc[i][0], vget_low_s16(w0), x[i], l);      \
+      acc[i][1] = vmlal_high_laneq_s16(acc[i][1], w0, x[i], l);               \
+      acc[i][2] = vmlal_laneq_s16(acc[i][2], vget_low_s16(w1), x[i], l);      \
+      acc[i][3] = vmlal_high_laneq_s16(acc[i][3], w1, x[i], l);               \
+    }                                                                         \
+  }
+    STEP(0) STEP(1) STEP(2) STEP(3) STEP(4) STEP(5) STEP(6) STEP(7)
+#undef STEP
+  }
+  for (; k0 < k; k0++, wk += NR) {
+    LOAD_W(wk, w0, w1);
+    for (size_t i = 0; i < MR; i++) {
+      const int16_t x = r[i][k0];
+      acc[i][0] = vmlal_n_s16(acc[i][0], vget_low_s16(w0), x);
+      acc[i][1] = vmlal_high_n_s16(acc[i][1], w0, x);
+      acc[i][2] = vmlal_n_s16(acc[i][2], vget_low_s16(w1), x);
+      acc[i][3] = vmlal_high_n_s16(acc[i][3], w1, x);
+    }
+  }
+  store(mr, nc, acc, scale, c, c_stride, e);
+}
