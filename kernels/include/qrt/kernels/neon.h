@@ -83,6 +83,18 @@ void qrt_add_f16__neonfp16(size_t n, const uint16_t* a, const uint16_t* b,
                            float output_min, float output_max,
                            uint16_t* output);
 
+// fp16 storage on plain ARMv8-A (neon/fp16_neon.c): FCVTL / FCVTN only, the
+// bits of the references in qrt/kernels/fp16.h; any NEON CPU runs them.
+void qrt_add_f16__neon(size_t n, const uint16_t* a, const uint16_t* b,
+                       float output_min, float output_max, uint16_t* output);
+void qrt_quantize_f16_s8__neon(size_t n, const uint16_t* input, float inv_scale,
+                               int32_t zero_point, int8_t output_min,
+                               int8_t output_max, int8_t* output);
+void qrt_dequantize_s8_f16__neon(size_t n, const int8_t* input, float scale,
+                                 int32_t zero_point, uint16_t* output);
+void qrt_convert_f32_f16__neon(size_t n, const float* input, uint16_t* output);
+void qrt_convert_f16_f32__neon(size_t n, const uint16_t* input, float* output);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif
