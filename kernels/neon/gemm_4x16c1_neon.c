@@ -79,7 +79,6 @@ void qrt_gemm_s8_acc16_ukernel_4x16c1__neon(size_t mr, size_t nc, size_t k,
   for (size_t k0 = 0; k0 < k;) {
     const size_t block_end = k - k0 < chunk ? k : k0 + chunk;
     int16x8_t s[MR][2];
-    for (size_t i = 0; i < MR; i++) s[i][0] = s[i][1] = vdupq_n_s16(0);
 #define STEP(l)                                                   \
   {                                                               \
     LOAD_W(wk + (l) * NR, w0, w1);                                \
@@ -88,6 +87,22 @@ void qrt_gemm_s8_acc16_ukernel_4x16c1__neon(size_t mr, size_t nc, size_t k,
       s[i][1] = vmlaq_laneq_s16(s[i][1], w1, x[i], l);            \
     }                                                             \
   }
+    if (k0 + 8 <= block_end) {  // the block's first group starts from MUL
+      int16x8_t x[MR];
+      for (size_t i = 0; i < MR; i++) x[i] = vmovl_s8(vld1_s8(r[i] + k0));
+      {
+        LOAD_W(wk, w0, w1);
+        for (size_t i = 0; i < MR; i++) {
+          s[i][0] = vmulq_laneq_s16(w0, x[i], 0);
+          s[i][1] = vmulq_laneq_s16(w1, x[i], 0);
+        }
+      }
+      STEP(1) STEP(2) STEP(3) STEP(4) STEP(5) STEP(6) STEP(7)
+      k0 += 8;
+      wk += 8 * NR;
+    } else {
+      for (size_t i = 0; i < MR; i++) s[i][0] = s[i][1] = vdupq_n_s16(0);
+    }
     for (; k0 + 8 <= block_end; k0 += 8, wk += 8 * NR) {
       int16x8_t x[MR];
       for (size_t i = 0; i < MR; i++) x[i] = vmovl_s8(vld1_s8(r[i] + k0));
