@@ -24,33 +24,33 @@
 #include <cpuinfo.h>
 #endif
 
-#define ROW(name, isa, acc, mr, nr, kr, min_k, min_chunk) \
-  {#name, isa, acc, {name, mr, nr, kr}, min_k, min_chunk}
+#define ROW(name, isa, acc, mr, nr, kr, min_n, min_k, min_chunk) \
+  {#name, isa, acc, {name, mr, nr, kr}, min_n, min_k, min_chunk}
 
 // Preference order: fewest instructions per MAC first (docs/performance.md).
-// The INT16 row of an ISA comes before its INT32 row so INT16 layers pick
-// it; INT32 layers skip it. Plain NEON, measured under qemu:
-// - 4x4c16 from K = 96 on; below it 4x16c1 (by-element, no K padding, 64
-//   outputs per tile): at K = 24 acc16 0.27-0.34 and acc32 0.38 insns/MAC
-//   against 0.43 for 4x8c2 and 0.60 for 4x4c16;
+// The INT16 rows of an ISA come before its INT32 rows so INT16 layers pick
+// them; INT32 layers skip them. Plain NEON, measured under qemu:
+// - 4x4c16 from K = 64 (acc32) / 96 (acc16) on; below it 4x16c1
+//   (by-element, no K padding, 64 outputs per tile): at N = 144, K = 24
+//   acc16 0.27-0.31 and acc32 0.38 insns/MAC against 0.43 for 4x8c2 and
+//   0.60 for 4x4c16;
+// - 4x8c2 for N <= 8, where half of a 16-channel tile would be padding
+//   (N = 8, K = 27: 0.45 against 0.80);
 // - acc16 widens its int16 lanes once per block of chunk products; it beats
-//   acc32 from chunk 6 (c16) / 8 (c1) on.
-// The 4x8c2 rows are no longer picked by any layer (4x16c1 is better at
-// every K below 96); they stay for QRT_GEMM kernel comparisons and as the
-// NEON twin of the portable __scalar kernels.
+//   acc32 from chunk 6 (c16) / 8 (c1) / 32 (c2) on.
 static const qrt_gemm_s8_kernel kGemmRows[] = {
 #if QRT_KERNELS_HAVE_NEON
-    ROW(qrt_gemm_s8_acc32_ukernel_4x8c8__neoni8mm, QRT_ISA_I8MM, QRT_ACCUMULATOR_INT32, 4, 8, 8, 0, 0),
-    ROW(qrt_gemm_s8_acc32_ukernel_4x8c4__neondot, QRT_ISA_NEONDOT, QRT_ACCUMULATOR_INT32, 4, 8, 4, 0, 0),
-    ROW(qrt_gemm_s8_acc16_ukernel_4x4c16__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT16, 4, 4, 16, 96, 6),
-    ROW(qrt_gemm_s8_acc32_ukernel_4x4c16__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT32, 4, 4, 16, 96, 0),
-    ROW(qrt_gemm_s8_acc16_ukernel_4x16c1__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT16, 4, 16, 1, 0, 8),
-    ROW(qrt_gemm_s8_acc32_ukernel_4x16c1__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT32, 4, 16, 1, 0, 0),
-    ROW(qrt_gemm_s8_acc16_ukernel_4x8c2__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT16, 4, 8, 2, 0, 32),
-    ROW(qrt_gemm_s8_acc32_ukernel_4x8c2__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT32, 4, 8, 2, 0, 0),
+    ROW(qrt_gemm_s8_acc32_ukernel_4x8c8__neoni8mm, QRT_ISA_I8MM, QRT_ACCUMULATOR_INT32, 4, 8, 8, 0, 0, 0),
+    ROW(qrt_gemm_s8_acc32_ukernel_4x8c4__neondot, QRT_ISA_NEONDOT, QRT_ACCUMULATOR_INT32, 4, 8, 4, 0, 0, 0),
+    ROW(qrt_gemm_s8_acc16_ukernel_4x4c16__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT16, 4, 4, 16, 0, 96, 6),
+    ROW(qrt_gemm_s8_acc16_ukernel_4x16c1__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT16, 4, 16, 1, 9, 0, 8),
+    ROW(qrt_gemm_s8_acc32_ukernel_4x4c16__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT32, 4, 4, 16, 0, 64, 0),
+    ROW(qrt_gemm_s8_acc32_ukernel_4x16c1__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT32, 4, 16, 1, 9, 0, 0),
+    ROW(qrt_gemm_s8_acc16_ukernel_4x8c2__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT16, 4, 8, 2, 0, 0, 32),
+    ROW(qrt_gemm_s8_acc32_ukernel_4x8c2__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT32, 4, 8, 2, 0, 0, 0),
 #endif
-    ROW(qrt_gemm_s8_acc16_ukernel_4x8c2__scalar, QRT_ISA_REF, QRT_ACCUMULATOR_INT16, 4, 8, 2, 0, 0),
-    ROW(qrt_gemm_s8_acc32_ukernel_4x8c2__scalar, QRT_ISA_REF, QRT_ACCUMULATOR_INT32, 4, 8, 2, 0, 0),
+    ROW(qrt_gemm_s8_acc16_ukernel_4x8c2__scalar, QRT_ISA_REF, QRT_ACCUMULATOR_INT16, 4, 8, 2, 0, 0, 0),
+    ROW(qrt_gemm_s8_acc32_ukernel_4x8c2__scalar, QRT_ISA_REF, QRT_ACCUMULATOR_INT32, 4, 8, 2, 0, 0, 0),
 };
 
 static const qrt_dwconv3x3_s8_kernel kDwconvRows[] = {
@@ -158,11 +158,11 @@ int qrt_select_gemm_s8(qrt_accumulator accumulator,
                        const qrt_gemm_s8_kernel** kernel, char* error,
                        size_t error_size) {
   return qrt_select_gemm_s8_for_layer(accumulator, (size_t)-1, (size_t)-1,
-                                      kernel, error, error_size);
+                                      (size_t)-1, kernel, error, error_size);
 }
 
-int qrt_select_gemm_s8_for_layer(qrt_accumulator accumulator, size_t k,
-                                 size_t int16_chunk,
+int qrt_select_gemm_s8_for_layer(qrt_accumulator accumulator, size_t n,
+                                 size_t k, size_t int16_chunk,
                                  const qrt_gemm_s8_kernel** kernel,
                                  char* error, size_t error_size) {
   *kernel = NULL;
@@ -173,7 +173,7 @@ int qrt_select_gemm_s8_for_layer(qrt_accumulator accumulator, size_t k,
     const qrt_gemm_s8_kernel* r = &kGemmRows[i];
     if (forced ? r->isa != isa : !qrt_isa_supported(r->isa)) continue;
     if (accumulator == QRT_ACCUMULATOR_INT32 && r->accumulator != QRT_ACCUMULATOR_INT32) continue;
-    if (k < r->min_k) continue;
+    if (n < r->min_n || k < r->min_k) continue;
     if (r->accumulator == QRT_ACCUMULATOR_INT16 && int16_chunk < r->min_int16_chunk) continue;
     *kernel = r;
     return 0;

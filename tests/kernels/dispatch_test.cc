@@ -116,25 +116,33 @@ TEST_CASE("QRT_KERNEL_PATH unknown value is an error naming it", "[dispatch]") {
 TEST_CASE("dispatch per layer: K and int16_chunk break-even points", "[dispatch]") {
   unsetenv("QRT_KERNEL_PATH");
   char error[256] = "";
-  auto pick = [&](qrt_accumulator acc, size_t k, size_t chunk) {
+  auto pick = [&](qrt_accumulator acc, size_t k, size_t chunk, size_t n = 144) {
     const qrt_gemm_s8_kernel* kernel = nullptr;
-    REQUIRE(qrt_select_gemm_s8_for_layer(acc, k, chunk, &kernel, error, sizeof error) == 0);
+    REQUIRE(qrt_select_gemm_s8_for_layer(acc, n, k, chunk, &kernel, error, sizeof error) == 0);
     REQUIRE(kernel != nullptr);
     CHECK(k >= kernel->min_k);
+    CHECK(n >= kernel->min_n);
     if (kernel->accumulator == QRT_ACCUMULATOR_INT16) CHECK(chunk >= kernel->min_int16_chunk);
     return std::string(kernel->name);
   };
   // Large layers: the same row as qrt_select_gemm_s8.
   const qrt_gemm_s8_kernel* big = nullptr;
   REQUIRE(qrt_select_gemm_s8(QRT_ACCUMULATOR_INT16, &big, error, sizeof error) == 0);
-  CHECK(pick(QRT_ACCUMULATOR_INT16, size_t(-1), size_t(-1)) == big->name);
+  CHECK(pick(QRT_ACCUMULATOR_INT16, size_t(-1), size_t(-1), size_t(-1)) == big->name);
   if (qrt_isa_supported(QRT_ISA_NEONDOT)) {
     // SDOT / SMMLA rows have no break-even points.
     CHECK(pick(QRT_ACCUMULATOR_INT32, 24, 0) == pick(QRT_ACCUMULATOR_INT32, 576, 0));
   } else if (qrt_isa_supported(QRT_ISA_NEON)) {
     CHECK(pick(QRT_ACCUMULATOR_INT32, 24, 0) == "qrt_gemm_s8_acc32_ukernel_4x16c1__neon");
-    CHECK(pick(QRT_ACCUMULATOR_INT32, 95, 0) == "qrt_gemm_s8_acc32_ukernel_4x16c1__neon");
-    CHECK(pick(QRT_ACCUMULATOR_INT32, 96, 0) == "qrt_gemm_s8_acc32_ukernel_4x4c16__neon");
+    CHECK(pick(QRT_ACCUMULATOR_INT32, 63, 0) == "qrt_gemm_s8_acc32_ukernel_4x16c1__neon");
+    CHECK(pick(QRT_ACCUMULATOR_INT32, 64, 0) == "qrt_gemm_s8_acc32_ukernel_4x4c16__neon");
+    CHECK(pick(QRT_ACCUMULATOR_INT32, 27, 0, 8) == "qrt_gemm_s8_acc32_ukernel_4x8c2__neon");
+    CHECK(pick(QRT_ACCUMULATOR_INT32, 27, 0, 9) == "qrt_gemm_s8_acc32_ukernel_4x16c1__neon");
+    CHECK(pick(QRT_ACCUMULATOR_INT16, 72, 8) == "qrt_gemm_s8_acc16_ukernel_4x16c1__neon");
+    CHECK(pick(QRT_ACCUMULATOR_INT16, 72, 7) == "qrt_gemm_s8_acc32_ukernel_4x4c16__neon");
+    CHECK(pick(QRT_ACCUMULATOR_INT16, 96, 8) == "qrt_gemm_s8_acc16_ukernel_4x4c16__neon");
+    CHECK(pick(QRT_ACCUMULATOR_INT16, 24, 8, 8) == "qrt_gemm_s8_acc32_ukernel_4x8c2__neon");
+    CHECK(pick(QRT_ACCUMULATOR_INT16, 24, 32, 8) == "qrt_gemm_s8_acc16_ukernel_4x8c2__neon");
     CHECK(pick(QRT_ACCUMULATOR_INT16, 576, 127) == "qrt_gemm_s8_acc16_ukernel_4x4c16__neon");
     CHECK(pick(QRT_ACCUMULATOR_INT16, 576, 6) == "qrt_gemm_s8_acc16_ukernel_4x4c16__neon");
     CHECK(pick(QRT_ACCUMULATOR_INT16, 576, 5) == "qrt_gemm_s8_acc32_ukernel_4x4c16__neon");
@@ -154,7 +162,7 @@ TEST_CASE("dispatch per layer: K and int16_chunk break-even points", "[dispatch]
       for (size_t chunk : {1, 8, 127}) {
         INFO("QRT_KERNEL_PATH=" << qrt_isa_name(isa) << " k " << k << " chunk " << chunk);
         const qrt_gemm_s8_kernel* kernel = nullptr;
-        REQUIRE(qrt_select_gemm_s8_for_layer(QRT_ACCUMULATOR_INT16, k, chunk, &kernel, error,
+        REQUIRE(qrt_select_gemm_s8_for_layer(QRT_ACCUMULATOR_INT16, 8, k, chunk, &kernel, error,
                                              sizeof error) == 0);
         CHECK(kernel->isa == isa);
       }

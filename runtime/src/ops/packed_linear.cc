@@ -54,7 +54,7 @@ bool PrepareGemm(PrepareContext& ctx, schema::Accumulator accumulator,
     if (chunk >= 1) acc = QRT_ACCUMULATOR_INT16;
   }
   char message[256];
-  if (qrt_select_gemm_s8_for_layer(acc, k, chunk, &out->kernel, message,
+  if (qrt_select_gemm_s8_for_layer(acc, n, k, chunk, &out->kernel, message,
                                    sizeof(message)) != 0) {
     return ctx.Fail(QRT_ERROR_UNSUPPORTED, "%s", message);
   }

@@ -5,7 +5,7 @@
 //  1. QRT_KERNEL_PATH=ref keeps the layer on the pure reference kernels
 //     (qrt_conv2d_s8__ref, ...), so one binary can compare every path.
 //  2. Otherwise the dispatch table (qrt/kernels/dispatch.h) picks the GEMM
-//     kernel for the layer (qrt_select_gemm_s8_for_layer: accumulator, depth
+//     kernel for the layer (qrt_select_gemm_s8_for_layer: accumulator, N, depth
 //     K and int16 chunk; an INT32 layer gets an acc32 kernel, an INT16 layer
 //     the fastest kernel of either kind, e.g. SDOT acc32 where the CPU has
 //     it) or the depthwise 3x3 kernel.

@@ -45,9 +45,10 @@ typedef struct qrt_gemm_s8_kernel {
   qrt_accumulator accumulator;  // how the kernel sums (INT16: needs a chunk)
   qrt_gemm_s8_ukernel ukernel;
   // Measured break-even points (docs/performance.md): the row is chosen only
-  // for layers with K >= min_k and, for an acc16 row, int16_chunk >=
-  // min_int16_chunk; below them a later row executes fewer instructions.
-  uint32_t min_k, min_int16_chunk;
+  // for layers with N >= min_n output channels, K >= min_k and, for an acc16
+  // row, int16_chunk >= min_int16_chunk; below them a later row executes
+  // fewer instructions.
+  uint32_t min_n, min_k, min_int16_chunk;
 } qrt_gemm_s8_kernel;
 
 typedef struct qrt_dwconv3x3_s8_kernel {
@@ -74,16 +75,16 @@ int qrt_kernel_path_from_env(int* forced, qrt_isa* isa, char* error,
 // The kernel for a layer of depth k (= KH * KW * IC) summing with
 // `accumulator`; int16_chunk is the layer's INT16 bound (ignored for INT32).
 // Takes the first row the CPU (or QRT_KERNEL_PATH) allows whose accumulator
-// suits the layer and whose min_k / min_int16_chunk the layer meets: e.g. on
-// plain NEON, K = 24 gets a 4x8c2 kernel (epilogue-bound, the wider tile
-// wins), K = 576 with chunk 127 the 4x4c16 acc16 kernel, with chunk 4 the
-// 4x4c16 acc32 one. 0 on success; on error *kernel is NULL and error says
-// why.
-int qrt_select_gemm_s8_for_layer(qrt_accumulator accumulator, size_t k,
-                                 size_t int16_chunk,
+// suits the layer and whose min_n / min_k / min_int16_chunk the layer meets
+// (N output channels, depth K): e.g. on plain NEON, N = 144, K = 24 gets a
+// 4x16c1 kernel, N = 8 a 4x8c2 one (a 16-channel tile would be half empty),
+// K = 576 with chunk 127 the 4x4c16 acc16 kernel, with chunk 4 the 4x4c16
+// acc32 one. 0 on success; on error *kernel is NULL and error says why.
+int qrt_select_gemm_s8_for_layer(qrt_accumulator accumulator, size_t n,
+                                 size_t k, size_t int16_chunk,
                                  const qrt_gemm_s8_kernel** kernel,
                                  char* error, size_t error_size);
-// The kernel for a large layer (K and chunk unbounded): the first suitable
+// The kernel for a large layer (N, K and chunk unbounded): the first suitable
 // row. Prefer qrt_select_gemm_s8_for_layer.
 int qrt_select_gemm_s8(qrt_accumulator accumulator,
                        const qrt_gemm_s8_kernel** kernel, char* error,
