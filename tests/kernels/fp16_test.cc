@@ -1,6 +1,6 @@
 // fp16 storage kernels (qrt/kernels/fp16.h): the portable fp32 <-> fp16
 // converters against every fp16 value, hand-picked ties, overflow and
-// subnormal edges, and (where the compiler has _Float16: GCC on x86-64 and
+// subnormal edges, and (where the compiler has a half type: GCC on x86-64 and
 // aarch64) the compiler's own conversion on millions of fp32 bit patterns;
 // then every fp16 kernel table the CPU runs (neonfp16, neon, ref) against
 // the reference kernels, bit for bit, over sizes around the vector widths
@@ -17,6 +17,17 @@
 
 #include "qrt/kernels/dispatch.h"
 #include "qrt/kernels/fp16.h"
+
+// The compiler's half type as an oracle: _Float16 (g++ 12 on x86-64:
+// libgcc's soft conversion), __fp16 (g++ 12 on aarch64, which has no C++
+// _Float16: FCVT). Both convert fp32 -> fp16 with IEEE round to nearest even.
+#if defined(__aarch64__)
+typedef __fp16 test_half;
+#define QRT_TEST_HAVE_HALF 1
+#elif defined(__FLT16_MAX__) && defined(__x86_64__)
+typedef _Float16 test_half;
+#define QRT_TEST_HAVE_HALF 1
+#endif
 
 namespace {
 
@@ -128,9 +139,9 @@ TEST_CASE("fp16: fp32 -> fp16 rounds to nearest even", "[fp16]") {
   REQUIRE(qrt_f32_to_f16(std::nanf("")) == 0x7e00);
 }
 
-#if defined(__FLT16_MAX__)
-TEST_CASE("fp16: fp32 -> fp16 equals the compiler's _Float16 conversion", "[fp16]") {
-  // GCC's _Float16 (x86-64: libgcc's soft conversion; aarch64: FCVT) is an
+#if defined(QRT_TEST_HAVE_HALF)
+TEST_CASE("fp16: fp32 -> fp16 equals the compiler's half conversion", "[fp16]") {
+  // The compiler's half type (x86-64: libgcc's soft conversion; aarch64: FCVT) is an
   // independent oracle for every non-NaN input.
   std::mt19937 rng(7);
   size_t bad = 0, checked = 0;
@@ -138,7 +149,7 @@ TEST_CASE("fp16: fp32 -> fp16 equals the compiler's _Float16 conversion", "[fp16
   auto check = [&](uint32_t u) {
     const float f = from_bits(u);
     if (std::isnan(f)) return;
-    const _Float16 h = (_Float16)f;
+    const test_half h = (test_half)f;
     uint16_t want;
     memcpy(&want, &h, 2);
     checked++;
@@ -171,13 +182,13 @@ TEST_CASE("fp16: reference kernels follow the written formulas", "[fp16]") {
         if (!(s >= lo)) s = lo;
         if (s > hi) s = hi;
         REQUIRE(y[i] == qrt_f32_to_f16(s));
-#if defined(__FLT16_MAX__)
+#if defined(QRT_TEST_HAVE_HALF)
         // One native half-precision addition gives the same sum.
-        _Float16 x, z;
+        test_half x, z;
         memcpy(&x, &a[i], 2);
         memcpy(&z, &b[i], 2);
-        const volatile _Float16 sum = x + z;
-        const _Float16 sum16 = sum;
+        const volatile test_half sum = x + z;
+        const test_half sum16 = sum;
         uint16_t sb;
         memcpy(&sb, &sum16, 2);
         if (!is_nan16(sb)) {
