@@ -17,6 +17,7 @@
 
 #include "error.h"
 #include "model.h"
+#include "ops/float16.h"
 #include "ops/op.h"
 #include "unpack.h"
 
@@ -398,6 +399,7 @@ qrt_status LoadVerified(Model& m, qrt_error* error) {
   if (s == QRT_OK) s = LoadTensors(m, error);
   if (s == QRT_OK) s = LoadGraph(m, error);
   if (s == QRT_OK) s = PrepareOps(m, error);
+  if (s == QRT_OK) s = PrepareFloat16(m, error);
   return s;
 }
 

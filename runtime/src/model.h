@@ -73,6 +73,9 @@ struct RunContext {
   // qrt_session_options.emulate_plain_int16: INT16 conv / FC layers run the
   // saturating int16 emulation (conv2d.cc, fully_connected.cc).
   bool emulate_plain_int16 = false;
+  // qrt_session_options.float_adds resolved to F16: ops with a run_f16 run
+  // it (ops/float16.h), with their f16 scratch sizes.
+  bool float16 = false;
 
   // Thread `thread`'s OpPlan::thread_scratch_bytes (64-byte aligned).
   void* ThreadScratch(const OpPlan& op, size_t thread) const;
@@ -99,6 +102,20 @@ struct OpPlan {
   size_t int16_chunk = 0;
   size_t packed_bytes = 0;          // weights packed at load for the kernel
   std::unique_ptr<OpParams> params;
+  // F16 float-adds sessions (ops/float16.h): the run function, kernel name
+  // and scratch sizes replacing the ones above; run_f16 nullptr: the op
+  // touches no fp16 tensor and runs as in F32 sessions.
+  RunFn run_f16 = nullptr;
+  const char* kernel_name_f16 = nullptr;
+  size_t scratch_bytes_f16 = 0;
+  size_t thread_scratch_bytes_f16 = 0;
+
+  size_t ScratchBytes(bool f16) const {
+    return f16 && run_f16 ? scratch_bytes_f16 : scratch_bytes;
+  }
+  size_t ThreadScratchBytes(bool f16) const {
+    return f16 && run_f16 ? thread_scratch_bytes_f16 : thread_scratch_bytes;
+  }
 
   template <typename T>
   const T& Params() const { return *static_cast<const T*>(params.get()); }
@@ -114,11 +131,16 @@ struct Model {
   std::vector<int> inputs;
   std::vector<int> outputs;
   std::vector<std::unique_ptr<int8_t[]>> unpacked;  // storage behind constants
+  // Per tensor: stored as fp16 (2 bytes per element) in F16 float-adds
+  // sessions (ops/float16.h, decided once at load).
+  std::vector<bool> f16;
+  size_t num_f16 = 0;
 };
 
 inline void* RunContext::ThreadScratch(const OpPlan& op, size_t thread) const {
-  return static_cast<uint8_t*>(scratch) + ThreadScratchStride(op.scratch_bytes) +
-         thread * ThreadScratchStride(op.thread_scratch_bytes);
+  return static_cast<uint8_t*>(scratch) +
+         ThreadScratchStride(op.ScratchBytes(float16)) +
+         thread * ThreadScratchStride(op.ThreadScratchBytes(float16));
 }
 
 // Fills `info` from an operator (last_run_ns 0).

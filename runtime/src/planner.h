@@ -52,8 +52,10 @@ struct MemoryPlan {
 
 // Builds the blocks of `model` and places them. An op's scratch block holds
 // its shared scratch_bytes and one thread_scratch_bytes slice per thread.
+// float16: an F16 float-adds session (fp16 tensors take 2 bytes per
+// element, ops use their f16 scratch sizes).
 void PlanMemory(const Model& model, bool keep_all_tensors, MemoryPlan* plan,
-                size_t num_threads = 1);
+                size_t num_threads = 1, bool float16 = false);
 
 }  // namespace rt
 }  // namespace qrt

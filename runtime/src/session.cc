@@ -18,6 +18,7 @@
 #include "error.h"
 #include "model.h"
 #include "planner.h"
+#include "qrt/kernels/dispatch.h"
 #include "qrt/kernels/ref.h"
 #include "thread_pool.h"
 
@@ -38,6 +39,7 @@ struct qrt_session {
   qrt::rt::ThreadPool pool;
   bool profile = false;
   bool emulate_plain_int16 = false;
+  bool float16 = false;  // options.float_adds resolved to F16
   std::vector<uint64_t> op_ns;  // per op, filled by run when profiling
   char last_error[QRT_ERROR_MESSAGE_SIZE] = {};
 
@@ -78,7 +80,19 @@ qrt_status ReadOptions(const qrt_session_options* in, qrt_session_options* out,
                     (int)out->num_threads, kMaxThreads);
   }
   if (out->num_threads == 0) out->num_threads = 1;
+  if (out->float_adds < QRT_FLOAT_ADDS_AUTO || out->float_adds > QRT_FLOAT_ADDS_F16) {
+    return SetError(error, QRT_ERROR_INVALID_ARGUMENT,
+                    "float_adds is %d, must be QRT_FLOAT_ADDS_AUTO (0), _F32 "
+                    "(1) or _F16 (2)", (int)out->float_adds);
+  }
   return QRT_OK;
+}
+
+// AUTO: F16 where the CPU has fp16 arithmetic (FEAT_FP16).
+bool UseFloat16(const qrt_session_options& o) {
+  if (o.float_adds == QRT_FLOAT_ADDS_F16) return true;
+  if (o.float_adds == QRT_FLOAT_ADDS_F32) return false;
+  return qrt_cpu_has_fp16_arith() != 0;
 }
 
 uint64_t NowNs() {
@@ -114,7 +128,7 @@ extern "C" qrt_status qrt_model_arena_size(const qrt_model* model,
   if (s != QRT_OK) return s;
   qrt::rt::MemoryPlan plan;
   qrt::rt::PlanMemory(*model, o.keep_all_tensors != 0, &plan,
-                      (size_t)o.num_threads);
+                      (size_t)o.num_threads, UseFloat16(o));
   *out_bytes = plan.arena_bytes;
   return QRT_OK;
 }
@@ -134,7 +148,7 @@ extern "C" qrt_status qrt_session_create(const qrt_model* model,
   if (s != QRT_OK) return s;
   qrt::rt::MemoryPlan plan;
   qrt::rt::PlanMemory(*model, o.keep_all_tensors != 0, &plan,
-                      (size_t)o.num_threads);
+                      (size_t)o.num_threads, UseFloat16(o));
 
   qrt_session* session = new (std::nothrow) qrt_session();
   if (session == nullptr) {
@@ -181,6 +195,7 @@ extern "C" qrt_status qrt_session_create(const qrt_model* model,
   session->kept = plan.kept;
   session->profile = o.profile != 0;
   session->emulate_plain_int16 = o.emulate_plain_int16 != 0;
+  session->float16 = UseFloat16(o);
   session->op_ns.assign(model->ops.size(), 0);
   if (!session->pool.Start((size_t)o.num_threads)) {
     const size_t started = session->pool.size();
@@ -244,14 +259,16 @@ extern "C" qrt_status qrt_session_run(qrt_session* session) {
   ctx.pool = &session->pool;
   ctx.num_threads = session->pool.size();
   ctx.emulate_plain_int16 = session->emulate_plain_int16;
+  ctx.float16 = session->float16;
   for (const qrt::rt::OpPlan& op : m.ops) {
     ctx.scratch = session->scratch[(size_t)op.index];
+    const qrt::rt::RunFn run = ctx.float16 && op.run_f16 ? op.run_f16 : op.run;
     if (session->profile) {
       const uint64_t t0 = NowNs();
-      op.run(op, ctx);
+      run(op, ctx);
       session->op_ns[(size_t)op.index] = NowNs() - t0;
     } else {
-      op.run(op, ctx);
+      run(op, ctx);
     }
   }
   return QRT_OK;
@@ -304,8 +321,19 @@ extern "C" qrt_status qrt_session_tensor_info(const qrt_session* session,
   if (!t.is_constant) {
     info->data = session->kept[tensor_index] ? session->tensor_data[tensor_index]
                                              : nullptr;
+    if (session->float16 && session->model->f16[tensor_index]) {
+      info->dtype = QRT_DTYPE_F16;
+      info->storage_bytes = t.num_elements * 2;
+    }
   }
   return QRT_OK;
+}
+
+extern "C" qrt_float_adds qrt_session_float_adds(const qrt_session* session,
+                                                 size_t* num_f16_tensors) {
+  const bool f16 = session != nullptr && session->float16;
+  if (num_f16_tensors != nullptr) *num_f16_tensors = f16 ? session->model->num_f16 : 0;
+  return f16 ? QRT_FLOAT_ADDS_F16 : QRT_FLOAT_ADDS_F32;
 }
 
 extern "C" qrt_status qrt_session_op_info(const qrt_session* session,
@@ -314,7 +342,11 @@ extern "C" qrt_status qrt_session_op_info(const qrt_session* session,
       index >= session->model->ops.size()) {
     return QRT_ERROR_INVALID_ARGUMENT;
   }
-  qrt::rt::FillOpInfo(session->model->ops[index], info);
+  const qrt::rt::OpPlan& op = session->model->ops[index];
+  qrt::rt::FillOpInfo(op, info);
+  if (session->float16 && op.run_f16 && op.kernel_name_f16) {
+    info->kernel = op.kernel_name_f16;
+  }
   info->last_run_ns = session->op_ns[index];
   return QRT_OK;
 }

@@ -107,8 +107,13 @@ std::vector<float> Input(size_t n) {
 TEST_CASE("no allocation in set_input, run, get_output", "[runtime][memory]") {
   const std::vector<uint8_t> file = BranchyModel();
   const int threads = GENERATE(1, 3);  // the pool starts at create, not run
-  INFO(threads << " threads");
-  Runner r(file, false, threads);
+  // F16: fp16 residual tensors, banded conv scratch, ADD's fp16 scratch.
+  const int float_adds = GENERATE(QRT_FLOAT_ADDS_F32, QRT_FLOAT_ADDS_F16);
+  INFO(threads << " threads, float_adds " << float_adds);
+  Runner r(file, false, threads, float_adds);
+  size_t f16 = 0;
+  CHECK(r.session.float_adds(&f16) == float_adds);
+  CHECK(f16 == (float_adds == QRT_FLOAT_ADDS_F16 ? 2u : 0u));  // b1f, b2f
   const std::vector<float> x = Input(8 * 8 * 3);
   std::vector<float> y0(8 * 8 * 8), y1(8 * 8 * 16);
   qrt_tensor_info info;

@@ -29,7 +29,7 @@ struct Runner {
 
   // Loads and creates a session; REQUIREs success.
   explicit Runner(const std::vector<uint8_t>& file, bool keep_all = false,
-                  int threads = 1) {
+                  int threads = 1, int float_adds = QRT_FLOAT_ADDS_AUTO) {
     qrt_error err;
     const qrt_status s = model.LoadMemory(file.data(), file.size(), &err);
     INFO(err.message);
@@ -38,6 +38,7 @@ struct Runner {
     qrt_session_options_init(&o);
     o.keep_all_tensors = keep_all;
     o.num_threads = threads;
+    o.float_adds = float_adds;
     const qrt_status c = session.Create(model, &o, &err);
     INFO(err.message);
     REQUIRE(c == QRT_OK);

@@ -166,6 +166,19 @@ const char* qrt_model_label(const qrt_model* model, size_t index);
 
 /* ---- Sessions ----------------------------------------------------------- */
 
+/* Storage of the float activations on the residual path (docs/runtime.md
+ * "fp16 residual adds"): tensors whose producer and consumers are all among
+ * {CONV_2D with F32 output, DEQUANTIZE, ADD, QUANTIZE}, not model inputs or
+ * outputs. F16 keeps them as IEEE binary16 (2 bytes per element) with the
+ * fp16 arithmetic of docs/integer-semantics.md; the file is unchanged. */
+typedef enum qrt_float_adds {
+  QRT_FLOAT_ADDS_AUTO = 0, /* F16 where the CPU has fp16 arithmetic
+                              (ARMv8.2 FEAT_FP16), else F32 */
+  QRT_FLOAT_ADDS_F32 = 1,  /* fp32, as in the file */
+  QRT_FLOAT_ADDS_F16 = 2   /* fp16 on any CPU (portable kernels without
+                              FEAT_FP16; same bits) */
+} qrt_float_adds;
+
 /* Options; grows at the end only. Set struct_size = sizeof(qrt_session_options)
  * (qrt_session_options_init does it), so an older caller's smaller struct is
  * still read correctly. */
@@ -189,10 +202,13 @@ typedef struct qrt_session_options {
                               docs/accumulation.md "Plain INT16 (emulation)")
                               instead of the exact chunked INT16 kernels;
                               INT32 layers are unaffected. Default 0. */
+  int32_t float_adds;      /* qrt_float_adds: how the float residual path
+                              (dequantizing conv epilogue -> ADD -> QUANTIZE)
+                              stores its activations. Default AUTO. */
 } qrt_session_options;
 
 /* Fills defaults: 1 thread, own arena, keep_all_tensors, profile and
- * emulate_plain_int16 off. */
+ * emulate_plain_int16 off, float_adds AUTO. */
 void qrt_session_options_init(qrt_session_options* options);
 
 /* Bytes of arena a session with these options needs (options may be NULL
@@ -217,6 +233,12 @@ const char* qrt_session_last_error(const qrt_session* session);
 
 /* Bytes of arena the session uses (its plan, without alignment slack). */
 size_t qrt_session_arena_size(const qrt_session* session);
+
+/* The float-adds storage the session uses: QRT_FLOAT_ADDS_F32 or _F16 (AUTO
+ * resolved), and how many tensors it stores as fp16 (may be NULL). In F16
+ * mode qrt_session_tensor_info reports those tensors as QRT_DTYPE_F16. */
+qrt_float_adds qrt_session_float_adds(const qrt_session* session,
+                                      size_t* num_f16_tensors);
 
 /* Copies `count` floats (must equal the input's element count) into model
  * input `index`, quantizing if the input tensor is S8/U8

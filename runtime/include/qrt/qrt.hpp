@@ -111,6 +111,10 @@ class Session {
     return qrt_session_tensor_info(session_, tensor_index, info);
   }
   size_t arena_size() const { return qrt_session_arena_size(session_); }
+  // QRT_FLOAT_ADDS_F32 or _F16 (options.float_adds with AUTO resolved).
+  qrt_float_adds float_adds(size_t* num_f16_tensors = nullptr) const {
+    return qrt_session_float_adds(session_, num_f16_tensors);
+  }
   qrt_status op_info(size_t i, qrt_op_info* info) const {
     return qrt_session_op_info(session_, i, info);
   }

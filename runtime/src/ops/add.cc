@@ -6,17 +6,11 @@
 //     scale, ma = sa / sy, mb = sb / sy (fp32, once here), kernel
 //     qrt_add_s8__ref (docs/integer-semantics.md, "Add (int8)"). Only the
 //     converter's --quantize-adds ablation writes these.
-#include "op.h"
+#include "add.h"
 
 namespace qrt {
 namespace rt {
 namespace {
-
-struct AddParams : OpParams {
-  int a = 0, b = 0, output = 0;
-  size_t n = 0;
-  float lo = 0, hi = 0;
-};
 
 struct AddS8Params : OpParams {
   int a = 0, b = 0, output = 0;

@@ -4,6 +4,7 @@
 #define QRT_RUNTIME_OPS_CONV2D_H_
 
 #include "packed_linear.h"
+#include "qrt/kernels/fp16.h"
 
 namespace qrt {
 namespace rt {
@@ -18,6 +19,10 @@ struct Conv2DParams : LinearEpilogue {
   // INT16 layers: the kernel chosen above, run unless the session emulates
   // plain saturating INT16 (RunContext::emulate_plain_int16).
   RunFn run_int16 = nullptr;
+  // F16 sessions with an fp16 output (float16.cc): bands of f16_rows output
+  // rows computed in fp32 into per-thread scratch, then round16.
+  qrt_convert_f32_f16_fn to_f16 = nullptr;
+  size_t f16_rows = 0;
 };
 
 // Picks the packed kernel for `p` when one applies (groups == 1: GEMM;

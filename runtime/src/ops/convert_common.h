@@ -6,6 +6,7 @@
 #define QRT_RUNTIME_OPS_CONVERT_COMMON_H_
 
 #include "op.h"
+#include "qrt/kernels/fp16.h"
 
 namespace qrt {
 namespace rt {
@@ -19,6 +20,9 @@ struct ConvertParams : OpParams {
   // From the op kernel table (SelectOpKernels).
   qrt_quantize_f32_s8_fn quantize = nullptr;
   qrt_dequantize_s8_f32_fn dequantize = nullptr;
+  // F16 sessions with an fp16 float side (float16.cc).
+  qrt_quantize_f16_s8_fn quantize_f16 = nullptr;
+  qrt_dequantize_s8_f16_fn dequantize_f16 = nullptr;
 };
 
 // Checks one input and one output of equal shape, the float side F32 and
