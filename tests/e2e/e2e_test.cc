@@ -13,6 +13,7 @@
 #include <stdlib.h>
 
 #include <catch2/catch.hpp>
+#include <cstring>
 #include <string>
 
 #include "e2e_util.h"
@@ -36,7 +37,8 @@ bool EndsWith(const std::string& s, const std::string& tail) {
 
 // Every path and thread count reproduces `ref_path` exactly.
 void CheckModel(const std::string& model_path, const std::string& ref_path,
-                const std::vector<int>& thread_counts) {
+                const std::vector<int>& thread_counts,
+                int float_adds = QRT_FLOAT_ADDS_F32) {
   qrt_e2e::Reference ref;
   std::string error;
   if (!qrt_e2e::ReadReference(ref_path, &ref, &error)) FAIL(error);
@@ -59,9 +61,12 @@ void CheckModel(const std::string& model_path, const std::string& ref_path,
       INFO("model " << model_path << ", QRT_KERNEL_PATH=" << (path.empty() ? "(unset)" : path)
                     << ", " << threads << " threads");
       qrt_e2e::RunResult r;
-      if (!qrt_e2e::RunModel(model_path, path, threads, pixels, ref.count, &r, &error)) {
+      if (!qrt_e2e::RunModel(model_path, path, threads, pixels, ref.count, &r, &error,
+                             float_adds)) {
         FAIL(error);
       }
+      REQUIRE(r.float_adds == float_adds);
+      if (float_adds == QRT_FLOAT_ADDS_F16) REQUIRE(r.num_f16_tensors > 0);
       REQUIRE(r.bits.size() == ref.count);
       for (size_t i = 0; i < ref.count; ++i) {
         INFO("image " << i);
@@ -84,8 +89,6 @@ void CheckModel(const std::string& model_path, const std::string& ref_path,
 
 std::string Data(const char* name) { return std::string(QRT_E2E_DATA_DIR) + "/" + name; }
 
-}  // namespace
-
 TEST_CASE("Fashion-MNIST W8A8: every path and thread count equals the reference", "[e2e]") {
   CheckModel(Data("fashion_mnist_w8a8.qrt"), Data("fashion_mnist_w8a8.ref"), {1, 2, 3, 4});
 }
@@ -93,6 +96,64 @@ TEST_CASE("Fashion-MNIST W8A8: every path and thread count equals the reference"
 TEST_CASE("Fashion-MNIST W6A8 (INT16 layers): every path equals the reference", "[e2e]") {
   CheckModel(Data("fashion_mnist_w6a8.qrt"), Data("fashion_mnist_w6a8.ref"), {1, 2, 3, 4});
 }
+
+// fp16 residual adds (options.float_adds F16): every path, on CPUs with
+// and without fp16 arithmetic, reproduces the host's F16 reference; the
+// arena shrinks; top-1 agrees with the F32 reference on the test images.
+void CheckFloat16(const char* model, const char* ref32, const char* ref16) {
+  CheckModel(Data(model), Data(ref16), {1, 2, 3}, QRT_FLOAT_ADDS_F16);
+  qrt_e2e::Reference r32, r16;
+  std::string error;
+  REQUIRE(qrt_e2e::ReadReference(Data(ref32), &r32, &error));
+  REQUIRE(qrt_e2e::ReadReference(Data(ref16), &r16, &error));
+  REQUIRE(r32.count == r16.count);
+  auto top1 = [](const std::vector<uint32_t>& bits) {
+    size_t best = 0;
+    float best_v = -1e30f;
+    for (size_t i = 0; i < bits.size(); ++i) {
+      float v;
+      memcpy(&v, &bits[i], 4);
+      if (v > best_v) best_v = v, best = i;
+    }
+    return best;
+  };
+  size_t agree = 0, differ_bits = 0;
+  for (size_t i = 0; i < r32.count; ++i) {
+    agree += top1(r32.bits[i]) == top1(r16.bits[i]);
+    differ_bits += r32.bits[i] != r16.bits[i];
+  }
+  INFO(differ_bits << " of " << r32.count << " images have other output bits in F16");
+  REQUIRE(agree == r32.count);
+
+  std::vector<uint8_t> pixels;
+  qrt_model* m = nullptr;
+  qrt_error err;
+  REQUIRE(qrt_model_load_file(Data(model).c_str(), &m, &err) == QRT_OK);
+  qrt_tensor_info in;
+  qrt_model_input_info(m, 0, &in);
+  qrt_session_options o;
+  qrt_session_options_init(&o);
+  size_t bytes32 = 0, bytes16 = 0;
+  o.float_adds = QRT_FLOAT_ADDS_F32;
+  REQUIRE(qrt_model_arena_size(m, &o, &bytes32, &err) == QRT_OK);
+  o.float_adds = QRT_FLOAT_ADDS_F16;
+  REQUIRE(qrt_model_arena_size(m, &o, &bytes16, &err) == QRT_OK);
+  qrt_model_destroy(m);
+  WARN(model << ": arena " << bytes32 << " bytes with F32 adds, " << bytes16
+             << " with F16 adds; top-1 agreement " << agree << "/" << r32.count);
+  REQUIRE(bytes16 < bytes32);
+}
+
+}  // namespace
+
+TEST_CASE("Fashion-MNIST W8A8, fp16 residual adds: every path equals the F16 reference", "[e2e][fp16]") {
+  CheckFloat16("fashion_mnist_w8a8.qrt", "fashion_mnist_w8a8.ref", "fashion_mnist_w8a8_f16.ref");
+}
+
+TEST_CASE("Fashion-MNIST W6A8, fp16 residual adds: every path equals the F16 reference", "[e2e][fp16]") {
+  CheckFloat16("fashion_mnist_w6a8.qrt", "fashion_mnist_w6a8.ref", "fashion_mnist_w6a8_f16.ref");
+}
+
 
 TEST_CASE("model from QRT_E2E_MODEL / QRT_E2E_REFERENCE equals its reference", "[e2e]") {
   const char* model = getenv("QRT_E2E_MODEL");

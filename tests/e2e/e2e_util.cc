@@ -112,7 +112,7 @@ bool MakePixels(const Reference& ref, size_t elements,
 
 bool RunModel(const std::string& model_path, const std::string& path,
               int threads, const std::vector<uint8_t>& pixels, size_t count,
-              RunResult* result, std::string* error) {
+              RunResult* result, std::string* error, int float_adds) {
   if (path.empty()) {
     unsetenv("QRT_KERNEL_PATH");
   } else {
@@ -126,8 +126,11 @@ bool RunModel(const std::string& model_path, const std::string& path,
   qrt_session_options o;
   qrt_session_options_init(&o);
   o.num_threads = threads;
+  o.float_adds = float_adds;
   qrt::Session session;
   if (session.Create(model, &o, &err) != QRT_OK) return Fail(error, err.message);
+  result->arena_bytes = session.arena_size();
+  result->float_adds = (int)session.float_adds(&result->num_f16_tensors);
 
   qrt_tensor_info in, out;
   model.input_info(0, &in);

@@ -24,6 +24,8 @@
 #include <string>
 #include <vector>
 
+#include "qrt/qrt.h"
+
 namespace qrt_e2e {
 
 struct Reference {
@@ -49,14 +51,20 @@ bool MakePixels(const Reference& ref, size_t elements,
 struct RunResult {
   std::vector<std::vector<uint32_t>> bits;  // [image][output element]
   std::vector<std::string> kernels;         // per op: qrt_op_info.kernel
+  size_t arena_bytes = 0;                   // qrt_session_arena_size
+  int float_adds = 0;                       // qrt_session_float_adds
+  size_t num_f16_tensors = 0;
 };
 
 // Loads `model_path` with QRT_KERNEL_PATH=`path` ("" = unset, the default
-// choice), creates a session with `threads` threads and runs `count` images
-// of `pixels`. false with a message on any failure.
+// choice), creates a session with `threads` threads and options.float_adds
+// = `float_adds` (the committed F32 references: QRT_FLOAT_ADDS_F32, so AUTO
+// on an fp16 CPU cannot change them) and runs `count` images of `pixels`.
+// false with a message on any failure.
 bool RunModel(const std::string& model_path, const std::string& path,
               int threads, const std::vector<uint8_t>& pixels, size_t count,
-              RunResult* result, std::string* error);
+              RunResult* result, std::string* error,
+              int float_adds = QRT_FLOAT_ADDS_F32);
 
 }  // namespace qrt_e2e
 

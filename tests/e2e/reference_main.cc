@@ -6,6 +6,8 @@
 //   qrt_e2e_reference model.qrt out.ref file images.u8 COUNT
 //   qrt_e2e_reference model.qrt out.ref random COUNT SEED
 // (images.u8: raw HWC u8 pixels, COUNT images; written relative to out.ref)
+// QRT_E2E_FLOAT_ADDS=f16 in the environment: a session with float_adds F16
+// (the fp16 residual path; the *_f16.ref files), else F32.
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -40,6 +42,9 @@ int main(int argc, char** argv) {
     fprintf(stderr, "%s: input must be 'file images.u8 COUNT' or 'random COUNT SEED'\n", argv[0]);
     return 2;
   }
+  const char* fa = getenv("QRT_E2E_FLOAT_ADDS");
+  const int float_adds = fa != nullptr && std::string(fa) == "f16" ? QRT_FLOAT_ADDS_F16
+                                                                   : QRT_FLOAT_ADDS_F32;
   qrt_model* model = nullptr;
   qrt_error err;
   if (qrt_model_load_file(argv[1], &model, &err) != QRT_OK) {
@@ -53,7 +58,8 @@ int main(int argc, char** argv) {
   std::vector<uint8_t> pixels;
   qrt_e2e::RunResult result;
   if (!qrt_e2e::MakePixels(ref, in.num_elements, &pixels, &error) ||
-      !qrt_e2e::RunModel(argv[1], "ref", 1, pixels, ref.count, &result, &error)) {
+      !qrt_e2e::RunModel(argv[1], "ref", 1, pixels, ref.count, &result, &error,
+                         float_adds)) {
     fprintf(stderr, "%s\n", error.c_str());
     return 1;
   }

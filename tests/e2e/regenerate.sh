@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates tests/e2e/data: the Fashion-MNIST models (host qrt-convert, the
-# flags of scripts/demo.sh) and their reference outputs (QRT_KERNEL_PATH=ref).
+# flags of scripts/demo.sh) and their reference outputs (QRT_KERNEL_PATH=ref),
+# with float adds F32 (*.ref) and F16 (*_f16.ref).
 # Usage: tests/e2e/regenerate.sh [host build dir, default build-int]
 # Only rerun when the converter's output is meant to change; then commit the
 # new .qrt and .ref files together.
@@ -17,4 +18,7 @@ for mode in w8a8 w6a8; do
     --mode "$mode" -q
   "$build"/tests/e2e/qrt_e2e_reference "$out/fashion_mnist_$mode.qrt" "$out/fashion_mnist_$mode.ref" \
     file fashion_mnist_t10k_first8.u8 8
+  # The same with fp16 residual adds (session float_adds F16).
+  QRT_E2E_FLOAT_ADDS=f16 "$build"/tests/e2e/qrt_e2e_reference "$out/fashion_mnist_$mode.qrt" \
+    "$out/fashion_mnist_${mode}_f16.ref" file fashion_mnist_t10k_first8.u8 8
 done
