@@ -34,10 +34,14 @@ KERNELS = [
      ["-march=armv8-a"], 4 * 8 * 8),
     ("qrt_gemm_s8_acc32_ukernel_4x8c2__neon", "kernels/neon/gemm_4x8c2_neon.c",
      ["-march=armv8-a"], 4 * 8 * 8),
+    ("qrt_gemm_s8_acc16_ukernel_4x16c1__neon", "kernels/neon/gemm_4x16c1_neon.c",
+     ["-march=armv8-a"], 4 * 16 * 8),
+    ("qrt_gemm_s8_acc32_ukernel_4x16c1__neon", "kernels/neon/gemm_4x16c1_neon.c",
+     ["-march=armv8-a"], 4 * 16 * 8),
     ("qrt_gemm_s8_acc32_ukernel_4x8c4__neondot", "kernels/neon/gemm_4x8c4_neondot.c",
      ["-march=armv8.2-a+dotprod"], 4 * 8 * 16),
 ]
-MUL = re.compile(r"^\s+(smlal2?|smull2?|sdot|smmla)\b")
+MUL = re.compile(r"^\s+(smlal2?|smull2?|mla|mul|sdot|smmla)\b")
 
 
 def function_body(asm, symbol):
