@@ -83,6 +83,16 @@ void CheckModel(const std::string& model_path, const std::string& ref_path,
       }
       if (path == "ref") CHECK(packed == 0);
       else CHECK(packed > 0);
+      if (float_adds == QRT_FLOAT_ADDS_F16) {  // the fp16 add the path implies
+        const std::string add = path == "ref" || !qrt_isa_supported(QRT_ISA_NEON)
+                                    ? "qrt_add_f16__ref"
+                                : qrt_cpu_has_fp16_arith() ? "qrt_add_f16__neonfp16"
+                                                           : "qrt_add_f16__neon";
+        size_t adds = 0;
+        for (const std::string& k : r.kernels) adds += k == add;
+        INFO("fp16 add kernel " << add);
+        CHECK(adds > 0);
+      }
     }
   }
 }

@@ -161,7 +161,7 @@ bool RunModel(const std::string& model_path, const std::string& path,
   result->kernels.clear();
   for (size_t k = 0; k < qrt_model_num_operators(model.get()); ++k) {
     qrt_op_info info;
-    qrt_model_op_info(model.get(), k, &info);
+    session.op_info(k, &info);  // the session's: F16 ops name their fp16 kernel
     result->kernels.push_back(info.kernel);
   }
   return true;

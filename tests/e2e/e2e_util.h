@@ -50,7 +50,7 @@ bool MakePixels(const Reference& ref, size_t elements,
 // The result of running every image through a model.
 struct RunResult {
   std::vector<std::vector<uint32_t>> bits;  // [image][output element]
-  std::vector<std::string> kernels;         // per op: qrt_op_info.kernel
+  std::vector<std::string> kernels;         // per op: qrt_session_op_info .kernel
   size_t arena_bytes = 0;                   // qrt_session_arena_size
   int float_adds = 0;                       // qrt_session_float_adds
   size_t num_f16_tensors = 0;
