@@ -222,6 +222,13 @@ EOF
   convert mbv1 "$MBV1" w6a8_i32 $cal --mode w6a8 --no-int16
   convert mbv1 "$MBV1" minmax $cal --calibration minmax
   convert mbv1 "$MBV1" kl10 $cal --calibration kl --tolerance 1.0
+  # Mixed precision: W6A8 with the depthwise convs at 8 bits (INT32 there).
+  DW8=$(/usr/bin/python3 -c "
+import onnx, sys
+m = onnx.load(sys.argv[1])
+print(','.join(n.name + '=8' for n in m.graph.node if n.op_type == 'Conv'
+               and any(a.name == 'group' and a.i > 1 for a in n.attribute)))" "$MBV1")
+  convert mbv1 "$MBV1" w6a8_dw8 $cal --mode w6a8 --layer-weight-bits "$DW8"
 fi
 conv_drain
 for f in "$OUT"/*/*.log; do  # a conversion that failed left its log and no .cmd
@@ -238,7 +245,7 @@ for key in resnet mbv2; do
   evaluate $key "$onnx" plain16 "w6a8" --cifar10 "$TEST" --stride $ABL_STRIDE --no-float --emulate-plain-int16
 done
 if [ $IMAGENET = 1 ]; then
-  evaluate mbv1 "$MBV1" bar "w6a8_i32 w6a8 kl13 kl10 minmax" --images "$INET"
+  evaluate mbv1 "$MBV1" bar "w6a8_i32 w6a8 kl13 kl10 minmax w6a8_dw8" --images "$INET"
   evaluate mbv1 "$MBV1" plain16 "w6a8" --images "$INET" --no-float --emulate-plain-int16
 fi
 for key in resnet mbv2; do

@@ -162,7 +162,8 @@ def main():
                 "| configuration | float top-1 | int8 top-1 | Δ | agreement | outputs bit-identical to W6A8 INT32 |",
                 "|---|---:|---:|---:|---:|---:|"]
         for label, name in [("W8A8 KL T=1.3 (guideline)", "kl13"), ("W8A8 KL T=1.0", "kl10"),
-                            ("W8A8 MinMax", "minmax"), ("W6A8 planned INT16", "w6a8"), ("W6A8 INT32", "w6a8_i32")]:
+                            ("W8A8 MinMax", "minmax"), ("W6A8 planned INT16", "w6a8"), ("W6A8 INT32", "w6a8_i32"),
+                            ("W6A8, depthwise convs at 8 bits (mixed)", "w6a8_dw8")]:
             m = mbv1["by_name"].get(name)
             if m is None:
                 continue
@@ -173,7 +174,7 @@ def main():
     out += ["Commands (ResNet; MBv2 and MobileNetV1 the same with their model and folder):", ""]
     out += commands("resnet", ["kl13", "w6a8", "w6a8_i32"], "bar")
     if mbv1:
-        out += commands("mbv1", ["kl13", "w6a8", "w6a8_i32", "kl10", "minmax"], "bar")
+        out += commands("mbv1", ["kl13", "w6a8", "w6a8_i32", "kl10", "minmax", "w6a8_dw8"], "bar")
     out.append("")
 
     # ---- tables 1-5 (ablations run)
