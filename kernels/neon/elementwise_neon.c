@@ -18,27 +18,16 @@
 #include <string.h>
 
 #include "qrt/kernels/neon.h"
+#include "quantize_neon.h"
 
-// q = round(clamp(x * inv_scale, lo - zp, hi - zp)) + zp for 4 lanes.
-static inline int32x4_t quantize4(float32x4_t x, float32x4_t inv,
-                                  float32x4_t lo, float32x4_t hi,
-                                  int32x4_t zp) {
-  float32x4_t v = vmulq_f32(x, inv);
-  v = vminq_f32(vmaxnmq_f32(v, lo), hi);
-  return vaddq_s32(vcvtnq_s32_f32(v), zp);
-}
-
+// 16 floats quantized (qrt_neon_quantize4) and narrowed to int8.
 static inline int8x16_t quantize16(const float* x, float32x4_t inv,
                                    float32x4_t lo, float32x4_t hi,
                                    int32x4_t zp) {
-  const int32x4_t q0 = quantize4(vld1q_f32(x), inv, lo, hi, zp);
-  const int32x4_t q1 = quantize4(vld1q_f32(x + 4), inv, lo, hi, zp);
-  const int32x4_t q2 = quantize4(vld1q_f32(x + 8), inv, lo, hi, zp);
-  const int32x4_t q3 = quantize4(vld1q_f32(x + 12), inv, lo, hi, zp);
-  // The values are already in [output_min, output_max]: SQXTN is exact.
-  const int16x8_t q01 = vcombine_s16(vqmovn_s32(q0), vqmovn_s32(q1));
-  const int16x8_t q23 = vcombine_s16(vqmovn_s32(q2), vqmovn_s32(q3));
-  return vcombine_s8(vqmovn_s16(q01), vqmovn_s16(q23));
+  return qrt_neon_narrow16_s8(qrt_neon_quantize4(vld1q_f32(x), inv, lo, hi, zp),
+                              qrt_neon_quantize4(vld1q_f32(x + 4), inv, lo, hi, zp),
+                              qrt_neon_quantize4(vld1q_f32(x + 8), inv, lo, hi, zp),
+                              qrt_neon_quantize4(vld1q_f32(x + 12), inv, lo, hi, zp));
 }
 
 void qrt_quantize_f32_s8__neon(size_t n, const float* input, float inv_scale,
@@ -64,15 +53,12 @@ void qrt_quantize_f32_s8__neon(size_t n, const float* input, float inv_scale,
 // x = (float)(q - zp) * scale for 16 lanes.
 static inline void dequantize16(int8x16_t q, int32x4_t zp, float32x4_t scale,
                                 float* out) {
-  const int16x8_t lo = vmovl_s8(vget_low_s8(q)), hi = vmovl_high_s8(q);
-  const int32x4_t q0 = vsubq_s32(vmovl_s16(vget_low_s16(lo)), zp);
-  const int32x4_t q1 = vsubq_s32(vmovl_high_s16(lo), zp);
-  const int32x4_t q2 = vsubq_s32(vmovl_s16(vget_low_s16(hi)), zp);
-  const int32x4_t q3 = vsubq_s32(vmovl_high_s16(hi), zp);
-  vst1q_f32(out, vmulq_f32(vcvtq_f32_s32(q0), scale));
-  vst1q_f32(out + 4, vmulq_f32(vcvtq_f32_s32(q1), scale));
-  vst1q_f32(out + 8, vmulq_f32(vcvtq_f32_s32(q2), scale));
-  vst1q_f32(out + 12, vmulq_f32(vcvtq_f32_s32(q3), scale));
+  float32x4_t v[4];
+  qrt_neon_dequantize16(q, zp, scale, v);
+  vst1q_f32(out, v[0]);
+  vst1q_f32(out + 4, v[1]);
+  vst1q_f32(out + 8, v[2]);
+  vst1q_f32(out + 12, v[3]);
 }
 
 void qrt_dequantize_s8_f32__neon(size_t n, const int8_t* input, float scale,
@@ -90,13 +76,6 @@ void qrt_dequantize_s8_f32__neon(size_t n, const int8_t* input, float scale,
   }
 }
 
-// The reference clamp, bit for bit: NaN -> lo, -0.0 kept.
-static inline float32x4_t clamp_exact(float32x4_t v, float32x4_t lo,
-                                      float32x4_t hi) {
-  v = vbslq_f32(vcgeq_f32(v, lo), v, lo);
-  return vbslq_f32(vcgtq_f32(v, hi), hi, v);
-}
-
 void qrt_add_f32__neon(size_t n, const float* a, const float* b,
                        float output_min, float output_max, float* output) {
   const float32x4_t lo = vdupq_n_f32(output_min), hi = vdupq_n_f32(output_max);
@@ -104,17 +83,17 @@ void qrt_add_f32__neon(size_t n, const float* a, const float* b,
   for (; i + 16 <= n; i += 16) {
     for (size_t j = 0; j < 16; j += 4) {
       const float32x4_t v = vaddq_f32(vld1q_f32(a + i + j), vld1q_f32(b + i + j));
-      vst1q_f32(output + i + j, clamp_exact(v, lo, hi));
+      vst1q_f32(output + i + j, qrt_neon_clamp_exact(v, lo, hi));
     }
   }
   for (; i + 4 <= n; i += 4) {
-    vst1q_f32(output + i, clamp_exact(vaddq_f32(vld1q_f32(a + i), vld1q_f32(b + i)), lo, hi));
+    vst1q_f32(output + i, qrt_neon_clamp_exact(vaddq_f32(vld1q_f32(a + i), vld1q_f32(b + i)), lo, hi));
   }
   if (i < n) {
     float x[4] = {0}, y[4] = {0}, z[4];
     memcpy(x, a + i, (n - i) * sizeof(float));
     memcpy(y, b + i, (n - i) * sizeof(float));
-    vst1q_f32(z, clamp_exact(vaddq_f32(vld1q_f32(x), vld1q_f32(y)), lo, hi));
+    vst1q_f32(z, qrt_neon_clamp_exact(vaddq_f32(vld1q_f32(x), vld1q_f32(y)), lo, hi));
     memcpy(output + i, z, (n - i) * sizeof(float));
   }
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "qrt/kernels/neon.h"
+#include "quantize_neon.h"
 
 static inline float32x4_t widen_lo(uint16x8_t h) {
   return vcvt_f32_f16(vreinterpret_f16_u16(vget_low_u16(h)));
@@ -55,13 +56,6 @@ void qrt_convert_f16_f32__neon(size_t n, const uint16_t* input, float* output) {
   }
 }
 
-// The reference clamp, compare and select (NaN -> lo, -0.0 kept).
-static inline float32x4_t clamp_exact(float32x4_t v, float32x4_t lo,
-                                      float32x4_t hi) {
-  v = vbslq_f32(vcgeq_f32(v, lo), v, lo);
-  return vbslq_f32(vcgtq_f32(v, hi), hi, v);
-}
-
 static inline uint16x8_t add8(const uint16_t* a, const uint16_t* b,
                               float32x4_t lo, float32x4_t hi) {
   const uint16x8_t x = vld1q_u16(a), y = vld1q_u16(b);
@@ -69,7 +63,7 @@ static inline uint16x8_t add8(const uint16_t* a, const uint16_t* b,
   // bounds (an fp16 value stays one), narrowed (exact).
   const uint16x8_t s = narrow8(vaddq_f32(widen_lo(x), widen_lo(y)),
                                vaddq_f32(widen_hi(x), widen_hi(y)));
-  return narrow8(clamp_exact(widen_lo(s), lo, hi), clamp_exact(widen_hi(s), lo, hi));
+  return narrow8(qrt_neon_clamp_exact(widen_lo(s), lo, hi), qrt_neon_clamp_exact(widen_hi(s), lo, hi));
 }
 
 void qrt_add_f16__neon(size_t n, const uint16_t* a, const uint16_t* b,
@@ -88,27 +82,15 @@ void qrt_add_f16__neon(size_t n, const uint16_t* a, const uint16_t* b,
   }
 }
 
-// q = round(clamp(widen16(x) * inv_scale, lo - zp, hi - zp)) + zp; the
-// clamp as qrt_quantize_f32_s8__neon (FMAXNM: NaN -> lo).
-static inline int32x4_t quantize4(float32x4_t x, float32x4_t inv,
-                                  float32x4_t lo, float32x4_t hi,
-                                  int32x4_t zp) {
-  float32x4_t v = vmulq_f32(x, inv);
-  v = vminq_f32(vmaxnmq_f32(v, lo), hi);
-  return vaddq_s32(vcvtnq_s32_f32(v), zp);
-}
-
 static inline int8x16_t quantize16(const uint16_t* x, float32x4_t inv,
                                    float32x4_t lo, float32x4_t hi,
                                    int32x4_t zp) {
   const uint16x8_t h0 = vld1q_u16(x), h1 = vld1q_u16(x + 8);
-  const int32x4_t q0 = quantize4(widen_lo(h0), inv, lo, hi, zp);
-  const int32x4_t q1 = quantize4(widen_hi(h0), inv, lo, hi, zp);
-  const int32x4_t q2 = quantize4(widen_lo(h1), inv, lo, hi, zp);
-  const int32x4_t q3 = quantize4(widen_hi(h1), inv, lo, hi, zp);
-  const int16x8_t q01 = vcombine_s16(vqmovn_s32(q0), vqmovn_s32(q1));
-  const int16x8_t q23 = vcombine_s16(vqmovn_s32(q2), vqmovn_s32(q3));
-  return vcombine_s8(vqmovn_s16(q01), vqmovn_s16(q23));
+  // Widening fp16 -> fp32 is exact; then the fp32 quantize step.
+  return qrt_neon_narrow16_s8(qrt_neon_quantize4(widen_lo(h0), inv, lo, hi, zp),
+                              qrt_neon_quantize4(widen_hi(h0), inv, lo, hi, zp),
+                              qrt_neon_quantize4(widen_lo(h1), inv, lo, hi, zp),
+                              qrt_neon_quantize4(widen_hi(h1), inv, lo, hi, zp));
 }
 
 void qrt_quantize_f16_s8__neon(size_t n, const uint16_t* input, float inv_scale,
@@ -134,15 +116,10 @@ void qrt_quantize_f16_s8__neon(size_t n, const uint16_t* input, float inv_scale,
 // y = round16((float)(q - zp) * scale) for 16 lanes.
 static inline void dequantize16(int8x16_t q, int32x4_t zp, float32x4_t scale,
                                 uint16_t* out) {
-  const int16x8_t l = vmovl_s8(vget_low_s8(q)), h = vmovl_high_s8(q);
-  const int32x4_t q0 = vsubq_s32(vmovl_s16(vget_low_s16(l)), zp);
-  const int32x4_t q1 = vsubq_s32(vmovl_high_s16(l), zp);
-  const int32x4_t q2 = vsubq_s32(vmovl_s16(vget_low_s16(h)), zp);
-  const int32x4_t q3 = vsubq_s32(vmovl_high_s16(h), zp);
-  vst1q_u16(out, narrow8(vmulq_f32(vcvtq_f32_s32(q0), scale),
-                         vmulq_f32(vcvtq_f32_s32(q1), scale)));
-  vst1q_u16(out + 8, narrow8(vmulq_f32(vcvtq_f32_s32(q2), scale),
-                             vmulq_f32(vcvtq_f32_s32(q3), scale)));
+  float32x4_t v[4];
+  qrt_neon_dequantize16(q, zp, scale, v);
+  vst1q_u16(out, narrow8(v[0], v[1]));
+  vst1q_u16(out + 8, narrow8(v[2], v[3]));
 }
 
 void qrt_dequantize_s8_f16__neon(size_t n, const int8_t* input, float scale,
