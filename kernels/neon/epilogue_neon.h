@@ -81,6 +81,31 @@ static inline void qrt_neon_store_row4(int32x4_t acc, const float* scale,
 }
 
 // Address of output row i of a tile.
+// The A row pointers of an MR-row tile: rows past mr alias the last valid
+// row (computed, never stored), so a kernel always runs MR rows.
+static inline void qrt_neon_gemm_rows(size_t mr, const int8_t* a,
+                                      size_t a_stride, size_t tile_mr,
+                                      const int8_t** r) {
+  r[0] = a;
+  for (size_t i = 1; i < tile_mr; i++) r[i] = i < mr ? r[i - 1] + a_stride : r[i - 1];
+}
+
+// One packed panel of nr channels (qrt/kernels/gemm.h): nr int32 biases, nr
+// float scales, then the weights.
+typedef struct qrt_neon_panel {
+  const int32_t* bias;
+  const float* scale;
+  const int8_t* weights;
+} qrt_neon_panel;
+
+static inline qrt_neon_panel qrt_neon_unpack_panel(const void* w, size_t nr) {
+  qrt_neon_panel p;
+  p.bias = (const int32_t*)w;
+  p.scale = (const float*)(p.bias + nr);
+  p.weights = (const int8_t*)(p.scale + nr);
+  return p;
+}
+
 static inline void* qrt_neon_row(void* c, size_t i, size_t c_stride,
                                  const qrt_gemm_s8_epilogue* e) {
   const size_t esize = e->output == QRT_GEMM_OUTPUT_S8 ? 1 : sizeof(float);

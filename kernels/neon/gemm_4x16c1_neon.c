@@ -26,12 +26,6 @@
 
 enum { MR = 4, NR = 16 };
 
-static void rows(size_t mr, const int8_t* a, size_t a_stride,
-                 const int8_t* r[MR]) {
-  r[0] = a;
-  for (size_t i = 1; i < MR; i++) r[i] = i < mr ? r[i - 1] + a_stride : r[i - 1];
-}
-
 static void init(const int32_t* bias, int32x4_t acc[MR][4]) {
   const int32x4_t b0 = vld1q_s32(bias), b1 = vld1q_s32(bias + 4);
   const int32x4_t b2 = vld1q_s32(bias + 8), b3 = vld1q_s32(bias + 12);
@@ -67,11 +61,12 @@ static inline int16x8_t load4(const int8_t* a) {
 void qrt_gemm_s8_acc16_ukernel_4x16c1__neon(size_t mr, size_t nc, size_t k,
     const int8_t* a, size_t a_stride, const void* w, void* c, size_t c_stride,
     const qrt_gemm_s8_epilogue* e, size_t int16_chunk) {
-  const int32_t* bias = (const int32_t*)w;
-  const float* scale = (const float*)(bias + NR);
-  const int8_t* wk = (const int8_t*)(scale + NR);
+  const qrt_neon_panel panel = qrt_neon_unpack_panel(w, NR);
+  const int32_t* bias = panel.bias;
+  const float* scale = panel.scale;
+  const int8_t* wk = panel.weights;
   const int8_t* r[MR];
-  rows(mr, a, a_stride, r);
+  qrt_neon_gemm_rows(mr, a, a_stride, MR, r);
   int32x4_t acc[MR][4];
   init(bias, acc);
   const size_t chunk = int16_chunk == 0 ? 1 : int16_chunk;
@@ -138,11 +133,12 @@ void qrt_gemm_s8_acc32_ukernel_4x16c1__neon(size_t mr, size_t nc, size_t k,
     const int8_t* a, size_t a_stride, const void* w, void* c, size_t c_stride,
     const qrt_gemm_s8_epilogue* e, size_t int16_chunk) {
   (void)int16_chunk;
-  const int32_t* bias = (const int32_t*)w;
-  const float* scale = (const float*)(bias + NR);
-  const int8_t* wk = (const int8_t*)(scale + NR);
+  const qrt_neon_panel panel = qrt_neon_unpack_panel(w, NR);
+  const int32_t* bias = panel.bias;
+  const float* scale = panel.scale;
+  const int8_t* wk = panel.weights;
   const int8_t* r[MR];
-  rows(mr, a, a_stride, r);
+  qrt_neon_gemm_rows(mr, a, a_stride, MR, r);
   int32x4_t acc[MR][4];
   init(bias, acc);
   size_t k0 = 0;

@@ -69,12 +69,6 @@ static inline int8x16_t load_tail(const int8_t* row, size_t k0, size_t k) {
   return vld1q_s8(tmp);
 }
 
-static void rows(size_t mr, const int8_t* a, size_t a_stride,
-                 const int8_t* r[MR]) {
-  r[0] = a;
-  for (size_t i = 1; i < MR; i++) r[i] = i < mr ? r[i - 1] + a_stride : r[i - 1];
-}
-
 // [sum(t0), sum(t1), sum(t2), sum(t3)]: three ADDP.
 static inline int32x4_t reduce4(int32x4_t t0, int32x4_t t1, int32x4_t t2,
                                 int32x4_t t3) {
@@ -97,11 +91,12 @@ void qrt_gemm_s8_acc32_ukernel_4x4c16__neon(size_t mr, size_t nc, size_t k,
     const int8_t* a, size_t a_stride, const void* w, void* c, size_t c_stride,
     const qrt_gemm_s8_epilogue* e, size_t int16_chunk) {
   (void)int16_chunk;
-  const int32_t* bias = (const int32_t*)w;
-  const float* scale = (const float*)(bias + NR);
-  const int8_t* wk = (const int8_t*)(scale + NR);
+  const qrt_neon_panel panel = qrt_neon_unpack_panel(w, NR);
+  const int32_t* bias = panel.bias;
+  const float* scale = panel.scale;
+  const int8_t* wk = panel.weights;
   const int8_t* r[MR];
-  rows(mr, a, a_stride, r);
+  qrt_neon_gemm_rows(mr, a, a_stride, MR, r);
   const int8_t* r0 = r[0];
   const int8_t* r1 = r[1];
   const int8_t* r2 = r[2];
@@ -211,11 +206,12 @@ void qrt_gemm_s8_acc32_ukernel_4x4c16__neon(size_t mr, size_t nc, size_t k,
 void qrt_gemm_s8_acc16_ukernel_4x4c16__neon(size_t mr, size_t nc, size_t k,
     const int8_t* a, size_t a_stride, const void* w, void* c, size_t c_stride,
     const qrt_gemm_s8_epilogue* e, size_t int16_chunk) {
-  const int32_t* bias = (const int32_t*)w;
-  const float* scale = (const float*)(bias + NR);
-  const int8_t* wk = (const int8_t*)(scale + NR);
+  const qrt_neon_panel panel = qrt_neon_unpack_panel(w, NR);
+  const int32_t* bias = panel.bias;
+  const float* scale = panel.scale;
+  const int8_t* wk = panel.weights;
   const int8_t* r[MR];
-  rows(mr, a, a_stride, r);
+  qrt_neon_gemm_rows(mr, a, a_stride, MR, r);
   const int8_t* r0 = r[0];
   const int8_t* r1 = r[1];
   const int8_t* r2 = r[2];

@@ -25,12 +25,12 @@ void qrt_gemm_s8_acc32_ukernel_4x8c4__neondot(size_t mr, size_t nc, size_t k,
     const int8_t* a, size_t a_stride, const void* w, void* c, size_t c_stride,
     const qrt_gemm_s8_epilogue* e, size_t int16_chunk) {
   (void)int16_chunk;
-  const int32_t* bias = (const int32_t*)w;
-  const float* scale = (const float*)(bias + NR);
-  const int8_t* wk = (const int8_t*)(scale + NR);
+  const qrt_neon_panel panel = qrt_neon_unpack_panel(w, NR);
+  const int32_t* bias = panel.bias;
+  const float* scale = panel.scale;
+  const int8_t* wk = panel.weights;
   const int8_t* r[MR];
-  r[0] = a;
-  for (size_t i = 1; i < MR; i++) r[i] = i < mr ? r[i - 1] + a_stride : r[i - 1];
+  qrt_neon_gemm_rows(mr, a, a_stride, MR, r);
   int32x4_t acc[MR][2];
   const int32x4_t b0 = vld1q_s32(bias), b1 = vld1q_s32(bias + 4);
   for (size_t i = 0; i < MR; i++) { acc[i][0] = b0; acc[i][1] = b1; }

@@ -25,12 +25,12 @@ void qrt_gemm_s8_acc32_ukernel_4x8c8__neoni8mm(size_t mr, size_t nc, size_t k,
     const int8_t* a, size_t a_stride, const void* w, void* c, size_t c_stride,
     const qrt_gemm_s8_epilogue* e, size_t int16_chunk) {
   (void)int16_chunk;
-  const int32_t* bias = (const int32_t*)w;
-  const float* scale = (const float*)(bias + NR);
-  const int8_t* wk = (const int8_t*)(scale + NR);
+  const qrt_neon_panel panel = qrt_neon_unpack_panel(w, NR);
+  const int32_t* bias = panel.bias;
+  const float* scale = panel.scale;
+  const int8_t* wk = panel.weights;
   const int8_t* r[MR];
-  r[0] = a;
-  for (size_t i = 1; i < MR; i++) r[i] = i < mr ? r[i - 1] + a_stride : r[i - 1];
+  qrt_neon_gemm_rows(mr, a, a_stride, MR, r);
   int32x4_t acc[2][4];  // [row pair][channel pair]
   for (size_t q = 0; q < 4; q++) {
     const int32x2_t b = vld1_s32(bias + 2 * q);
