@@ -114,6 +114,12 @@ int run(int argc, char** argv) {
   app.add_flag("--emulate-plain-int16", emulate_plain_int16,
                "accuracy study: INT16 layers accumulate the whole dot product in one saturating int16 "
                "(docs/accumulation.md); slower, not a production mode");
+  std::string float_adds = "auto";
+  app.add_option("--float-adds", float_adds,
+                 "storage of the float residual path: auto (fp16 where the CPU has fp16 arithmetic, as the "
+                 "runtime's default), f32 or f16 (docs/runtime.md)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "f32", "f16"}));
   app.add_flag("-q,--quiet", quiet, "no progress");
   try {
     app.parse(argc, argv);
@@ -140,6 +146,9 @@ int run(int argc, char** argv) {
   qrt_session_options_init(&options);
   options.keep_all_tensors = per_layer ? 1 : 0;
   options.emulate_plain_int16 = emulate_plain_int16 ? 1 : 0;
+  options.float_adds = float_adds == "f16"   ? QRT_FLOAT_ADDS_F16
+                       : float_adds == "f32" ? QRT_FLOAT_ADDS_F32
+                                             : QRT_FLOAT_ADDS_AUTO;
   if (emulate_plain_int16 && !quiet)
     std::fprintf(stderr, "qrt-eval: plain saturating INT16 emulation on (INT16 layers only)\n");
   std::vector<std::unique_ptr<QrtModel>> models;

@@ -224,6 +224,24 @@ TEST_CASE("qrt-eval: several --qrt in one pass equal their single runs; INT16 ==
       CHECK(f[4] == split(l[2 + idx])[6]);  // same hash as the full run's INT16 model
     }
   }
+  SECTION("--float-adds f16: fp16 residual adds, other bits, same top-1 nearly everywhere") {
+    // The bundled model has residual adds (7 fp16 tensors in F16 mode).
+    REQUIRE(run_command(eval + " --float-adds f32 --qrt " + w8 + " --per-image " + dir.file("f32.csv") +
+                        " > /dev/null") == 0);
+    REQUIRE(run_command(eval + " --float-adds f16 --qrt " + w8 + " --per-image " + dir.file("f16.csv") +
+                        " > /dev/null") == 0);
+    const auto a = lines(slurp(dir.file("f32.csv"))), h = lines(slurp(dir.file("f16.csv")));
+    REQUIRE(a.size() == 152);
+    REQUIRE(h.size() == 152);
+    size_t differ = 0, same_top1 = 0;
+    for (size_t i = 2; i < a.size(); ++i) {
+      differ += split(a[i])[4] != split(h[i])[4];
+      same_top1 += split(a[i])[3] == split(h[i])[3];
+    }
+    CHECK(differ > 0);  // fp16 rounding reaches the logits
+    CHECK(same_top1 >= 145);
+    CHECK(run_command(eval + " --float-adds f8 --qrt " + w8 + " 2> /dev/null") != 0);
+  }
   SECTION("errors: per-layer with two models, models with different preprocessing") {
     CHECK(run_command(eval + " --qrt " + i16 + " --qrt " + w8 + " --per-layer 2> " + dir.file("e.txt")) != 0);
     CHECK_THAT(slurp(dir.file("e.txt")), Catch::Contains("--per-layer/--report-md need one --qrt"));
