@@ -32,10 +32,6 @@ ActivationCalibration::ActivationCalibration(const CalibrationSettings& settings
 void ActivationCalibration::observe(const std::string& tensor, const frontend::Tensor& value) {
   try {
     cal_.observe(tensor, value.data);
-    scratch_.clear();
-    for (float v : value.data)
-      if (v != 0.0f) scratch_.push_back(v);
-    nonzero_.observe(tensor, scratch_);
   } catch (const qrt::calib::CalibError& e) {
     throw ConvertError(e.what());
   }
@@ -61,9 +57,7 @@ Range ActivationCalibration::range(const std::string& tensor, bool is_unsigned, 
     c.is_unsigned = is_unsigned;
     c.bits = bits;
     try {
-      const bool skip_zeros = s.method == qrt::calib::Method::kKl && nonzero_.has(tensor) &&
-                              nonzero_.histogram(tensor).count() > 0;
-      c.threshold = (skip_zeros ? nonzero_ : cal_).threshold(tensor, s);
+      c.threshold = cal_.threshold(tensor, s);
     } catch (const qrt::calib::CalibError& e) {
       throw ConvertError(where + ": " + e.what());
     }

@@ -104,13 +104,9 @@ class ActivationCalibration : public RangeSource {
   CalibrationSettings settings_;
   qrt::calib::Method method_;
   qrt::calib::ToleranceSpec tolerance_;
+  // One streaming histogram per tensor; the KL scan leaves its exact zeros
+  // out itself (calib/kl.h: 0 is exact under every threshold).
   qrt::calib::Calibrator cal_;
-  // The same values without exact zeros, for KL: 0 is exact under every
-  // threshold, and the zero spike after a ReLU (most values) would make
-  // the scan pick thresholds where it has a bin of its own, clipping far
-  // too much (docs/converter.md, "Calibration").
-  qrt::calib::Calibrator nonzero_;
-  std::vector<float> scratch_;
   std::vector<std::string> minmax_tensors_;
   mutable std::map<std::string, ChosenThreshold> chosen_;  // a cache: each threshold computed once
 };
