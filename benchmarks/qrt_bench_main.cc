@@ -1,7 +1,7 @@
 // qrt-bench: whole-model latency of a .qrt on this machine.
 //
 //   qrt-bench model.qrt [--iterations N] [--warmup N] [--threads T]
-//                       [--path ref|neon|neondot|i8mm]
+//                       [--path ref|neon|neondot|i8mm] [--float-adds auto|f32|f16]
 //
 // Loads the model (QRT_KERNEL_PATH set from --path before loading, since
 // kernels are chosen at load), feeds a fixed pseudo-random input, runs
@@ -31,7 +31,7 @@ double NowMs() {
 int Usage(const char* argv0) {
   fprintf(stderr,
           "usage: %s model.qrt [--iterations N] [--warmup N] [--threads T] "
-          "[--path ref|neon|neondot|i8mm]\n", argv0);
+          "[--path ref|neon|neondot|i8mm] [--float-adds auto|f32|f16]\n", argv0);
   return 2;
 }
 
@@ -42,15 +42,22 @@ int main(int argc, char** argv) {
   const char* model_path = argv[1];
   int iterations = 50, warmup = 5, threads = 1;
   const char* path = nullptr;
+  const char* float_adds = "auto";
   for (int i = 2; i < argc; ++i) {
     const bool has_value = i + 1 < argc;
     if (!strcmp(argv[i], "--iterations") && has_value) iterations = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--warmup") && has_value) warmup = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--threads") && has_value) threads = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--path") && has_value) path = argv[++i];
+    else if (!strcmp(argv[i], "--float-adds") && has_value) float_adds = argv[++i];
     else return Usage(argv[0]);
   }
   if (iterations < 1 || warmup < 0 || threads < 1) return Usage(argv[0]);
+  qrt_float_adds adds;
+  if (!strcmp(float_adds, "auto")) adds = QRT_FLOAT_ADDS_AUTO;
+  else if (!strcmp(float_adds, "f32")) adds = QRT_FLOAT_ADDS_F32;
+  else if (!strcmp(float_adds, "f16")) adds = QRT_FLOAT_ADDS_F16;
+  else return Usage(argv[0]);
   if (path != nullptr) setenv("QRT_KERNEL_PATH", path, 1);
 
   qrt_error err;
@@ -63,6 +70,7 @@ int main(int argc, char** argv) {
   qrt_session_options_init(&o);
   o.num_threads = threads;
   o.profile = 1;
+  o.float_adds = adds;
   qrt_session* session = nullptr;
   if (qrt_session_create(model, &o, &session, &err) != QRT_OK) {
     fprintf(stderr, "qrt-bench: %s\n", err.message);
@@ -105,6 +113,9 @@ int main(int argc, char** argv) {
          path ? path : "(default)", threads, iterations, warmup);
   printf("latency median %.3f ms, p90 %.3f ms\n", median, p90);
   printf("arena %zu bytes\n", qrt_session_arena_size(session));
+  size_t f16_tensors = 0;
+  const bool f16 = qrt_session_float_adds(session, &f16_tensors) == QRT_FLOAT_ADDS_F16;
+  printf("float adds %s (%zu fp16 tensors)\n", f16 ? "f16" : "f32", f16_tensors);
   printf("%4s %-20s %-28s %-46s %7s %6s\n", "op", "type", "name", "kernel",
          "chunk", "time%");
   for (size_t k = 0; k < num_ops; ++k) {
