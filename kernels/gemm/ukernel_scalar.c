@@ -74,10 +74,18 @@ static void store_tile(size_t mr, size_t nc, const v8i32 acc[MR],
       qrt_gemm_s8_store_scalar(acc[i][j], scale[j], e, c, i * c_stride + j);
 }
 
-static void init_tile(const int32_t* bias, v8i32 acc[MR]) {
+// The tile's start, shared by both kernels: row pointers, accumulators at
+// the bias; returns the panel's weights and sets *scale.
+static const int8_t* begin_tile(size_t mr, const int8_t* a, size_t a_stride,
+                                const void* w, const int8_t* rows[MR],
+                                v8i32 acc[MR], const float** scale) {
+  const int32_t* bias = (const int32_t*)w;
+  *scale = (const float*)(bias + NR);
+  row_pointers(mr, a, a_stride, rows);
   v8i32 b;
   memcpy(&b, bias, sizeof(b));
   for (size_t i = 0; i < MR; i++) acc[i] = b;
+  return (const int8_t*)(*scale + NR);
 }
 
 QRT_HOST_CLONES
@@ -85,18 +93,24 @@ void qrt_gemm_s8_acc32_ukernel_4x8c2__scalar(size_t mr, size_t nc, size_t k,
     const int8_t* a, size_t a_stride, const void* w, void* c, size_t c_stride,
     const qrt_gemm_s8_epilogue* e, size_t int16_chunk) {
   (void)int16_chunk;
-  const int32_t* bias = (const int32_t*)w;
-  const float* scale = (const float*)(bias + NR);
-  const int8_t* wk = (const int8_t*)(scale + NR);
   const int8_t* rows[MR];
-  row_pointers(mr, a, a_stride, rows);
   v8i32 acc[MR];
-  init_tile(bias, acc);
-  for (size_t k0 = 0; k0 < k; k0 += KR, wk += NR * KR) {
-    v16i16 wv, av, prod;
+  const float* scale;
+  const int8_t* wk = begin_tile(mr, a, a_stride, w, rows, acc, &scale);
+  v16i16 wv, av, prod;
+  size_t k0 = 0;
+  for (; k0 + KR <= k; k0 += KR, wk += NR * KR) {
     load_pair_weights(wk, &wv);
     for (size_t i = 0; i < MR; i++) {
-      broadcast_pair(rows[i][k0], k0 + 1 < k ? rows[i][k0 + 1] : 0, &av);
+      broadcast_pair(rows[i][k0], rows[i][k0 + 1], &av);
+      prod = av * wv;
+      add_pairwise(&prod, &acc[i]);
+    }
+  }
+  if (k0 < k) {  // odd k: the last pair is (a[k - 1], 0)
+    load_pair_weights(wk, &wv);
+    for (size_t i = 0; i < MR; i++) {
+      broadcast_pair(rows[i][k0], 0, &av);
       prod = av * wv;
       add_pairwise(&prod, &acc[i]);
     }
@@ -109,22 +123,29 @@ void qrt_gemm_s8_acc16_ukernel_4x8c2__scalar(size_t mr, size_t nc, size_t k,
     const int8_t* a, size_t a_stride, const void* w, void* c, size_t c_stride,
     const qrt_gemm_s8_epilogue* e, size_t int16_chunk) {
   const size_t chunk = int16_chunk == 0 ? 1 : int16_chunk;  // pairs per flush
-  const int32_t* bias = (const int32_t*)w;
-  const float* scale = (const float*)(bias + NR);
-  const int8_t* wk = (const int8_t*)(scale + NR);
   const int8_t* rows[MR];
-  row_pointers(mr, a, a_stride, rows);
   v8i32 acc[MR];
-  init_tile(bias, acc);
+  const float* scale;
+  const int8_t* wk = begin_tile(mr, a, a_stride, w, rows, acc, &scale);
+  v16i16 wv, av;
   for (size_t k0 = 0; k0 < k;) {
     v16u16 lanes[MR] = {{0}};  // the int16 lanes, wrapping like SMLAL's
-    for (size_t n = 0; n < chunk && k0 < k; n++, k0 += KR, wk += NR * KR) {
-      v16i16 wv, av;
+    size_t n = 0;
+    for (; n < chunk && k0 + KR <= k; n++, k0 += KR, wk += NR * KR) {
       load_pair_weights(wk, &wv);
       for (size_t i = 0; i < MR; i++) {
-        broadcast_pair(rows[i][k0], k0 + 1 < k ? rows[i][k0 + 1] : 0, &av);
+        broadcast_pair(rows[i][k0], rows[i][k0 + 1], &av);
         lanes[i] += (v16u16)(av * wv);
       }
+    }
+    if (n < chunk && k0 < k) {  // odd k: the half pair (a[k - 1], 0), one step
+      load_pair_weights(wk, &wv);
+      for (size_t i = 0; i < MR; i++) {
+        broadcast_pair(rows[i][k0], 0, &av);
+        lanes[i] += (v16u16)(av * wv);
+      }
+      k0 += KR;
+      wk += NR * KR;
     }
     for (size_t i = 0; i < MR; i++) {
       const v16i16 l = (v16i16)lanes[i];
