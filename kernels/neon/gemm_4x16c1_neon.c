@@ -26,12 +26,20 @@
 
 enum { MR = 4, NR = 16 };
 
-static void init(const int32_t* bias, int32x4_t acc[MR][4]) {
-  const int32x4_t b0 = vld1q_s32(bias), b1 = vld1q_s32(bias + 4);
-  const int32x4_t b2 = vld1q_s32(bias + 8), b3 = vld1q_s32(bias + 12);
+// The tile's start, shared by both kernels: the panel, the A rows, the
+// accumulators at the bias; returns the panel's weights.
+static const int8_t* begin(size_t mr, const int8_t* a, size_t a_stride,
+                           const void* w, const int8_t* r[MR],
+                           int32x4_t acc[MR][4], const float** scale) {
+  const qrt_neon_panel panel = qrt_neon_unpack_panel(w, NR);
+  qrt_neon_gemm_rows(mr, a, a_stride, MR, r);
+  const int32x4_t b0 = vld1q_s32(panel.bias), b1 = vld1q_s32(panel.bias + 4);
+  const int32x4_t b2 = vld1q_s32(panel.bias + 8), b3 = vld1q_s32(panel.bias + 12);
   for (size_t i = 0; i < MR; i++) {
     acc[i][0] = b0; acc[i][1] = b1; acc[i][2] = b2; acc[i][3] = b3;
   }
+  *scale = panel.scale;
+  return panel.weights;
 }
 
 static void store(size_t mr, size_t nc, int32x4_t acc[MR][4],
@@ -61,14 +69,10 @@ static inline int16x8_t load4(const int8_t* a) {
 void qrt_gemm_s8_acc16_ukernel_4x16c1__neon(size_t mr, size_t nc, size_t k,
     const int8_t* a, size_t a_stride, const void* w, void* c, size_t c_stride,
     const qrt_gemm_s8_epilogue* e, size_t int16_chunk) {
-  const qrt_neon_panel panel = qrt_neon_unpack_panel(w, NR);
-  const int32_t* bias = panel.bias;
-  const float* scale = panel.scale;
-  const int8_t* wk = panel.weights;
   const int8_t* r[MR];
-  qrt_neon_gemm_rows(mr, a, a_stride, MR, r);
   int32x4_t acc[MR][4];
-  init(bias, acc);
+  const float* scale;
+  const int8_t* wk = begin(mr, a, a_stride, w, r, acc, &scale);
   const size_t chunk = int16_chunk == 0 ? 1 : int16_chunk;
   // Blocks of `chunk` k (one product per int16 lane each), then widening.
   for (size_t k0 = 0; k0 < k;) {
@@ -133,14 +137,10 @@ void qrt_gemm_s8_acc32_ukernel_4x16c1__neon(size_t mr, size_t nc, size_t k,
     const int8_t* a, size_t a_stride, const void* w, void* c, size_t c_stride,
     const qrt_gemm_s8_epilogue* e, size_t int16_chunk) {
   (void)int16_chunk;
-  const qrt_neon_panel panel = qrt_neon_unpack_panel(w, NR);
-  const int32_t* bias = panel.bias;
-  const float* scale = panel.scale;
-  const int8_t* wk = panel.weights;
   const int8_t* r[MR];
-  qrt_neon_gemm_rows(mr, a, a_stride, MR, r);
   int32x4_t acc[MR][4];
-  init(bias, acc);
+  const float* scale;
+  const int8_t* wk = begin(mr, a, a_stride, w, r, acc, &scale);
   size_t k0 = 0;
   for (; k0 + 8 <= k; k0 += 8, wk += 8 * NR) {
     int16x8_t x[MR];
