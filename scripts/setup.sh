@@ -29,7 +29,7 @@ host_pkgs=(
   dataset-fashion-mnist
   g++-aarch64-linux-gnu qemu-user llvm
 )
-py_pkgs=(python3 python3-numpy python3-onnx python3-torch python3-torchvision)
+py_pkgs=(python3 python3-numpy python3-onnx python3-pil python3-torch python3-torchvision)
 
 pkgs=("${host_pkgs[@]}" libbenchmark-dev:arm64)
 [ "$with_python" = 1 ] && pkgs+=("${py_pkgs[@]}")

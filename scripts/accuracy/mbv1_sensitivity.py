@@ -13,7 +13,8 @@ on their own.
 
   scripts/accuracy/mbv1_sensitivity.py MODEL.onnx IMAGE_DIR [--images N] [--bits B]
 
-Preprocessing as the model's README: resize the short side to 256
+Needs Debian's python3-torch, python3-onnx and python3-pil
+(`scripts/setup.sh --with-python`). Preprocessing as the model's README: resize the short side to 256
 (bilinear), centre crop 224, (x/255 - 0.5) / 0.5, RGB.
 """
 import argparse
