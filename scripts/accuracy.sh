@@ -79,8 +79,8 @@ echo "quick=$QUICK ablation_stride=$ABL_STRIDE seed_stride=$SEED_STRIDE" >> "$NO
 
 # ---- build
 if [ ! -f "$BUILD/CMakeCache.txt" ]; then cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null; fi
-CONVERT=$BUILD/converter/tools/qrt-convert
-EVAL=$BUILD/converter/tools/qrt-eval
+CONVERT=$BUILD/converter/driver/qrt-convert
+EVAL=$BUILD/eval/qrt-eval
 if [ $REBUILD = 1 ] || [ ! -x "$CONVERT" ] || [ ! -x "$EVAL" ]; then
   nice -n 5 cmake --build "$BUILD" -j2 --target qrt-convert qrt-eval >/dev/null
 fi

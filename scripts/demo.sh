@@ -21,11 +21,11 @@ cmake -S . -B build/host -DCMAKE_BUILD_TYPE=Release
 cmake --build build/host -j "$(nproc)" --target qrt-convert qrt-eval qrt-classify
 mkdir -p "$out"
 echo "== qrt-convert examples/fashion_mnist/model.onnx -> $out/model.qrt"
-build/host/converter/tools/qrt-convert examples/fashion_mnist/model.onnx -o "$out/model.qrt" \
+build/host/converter/driver/qrt-convert examples/fashion_mnist/model.onnx -o "$out/model.qrt" \
   --calib-fashion-mnist "$data/train-images-idx3-ubyte.gz" --num-images "$num_calib" \
   --mean 0.2860 --std 0.3530 --channel-order GRAY --labels examples/fashion_mnist/labels.txt
 echo "== qrt-eval on the Fashion-MNIST test set"
-build/host/converter/tools/qrt-eval --onnx examples/fashion_mnist/model.onnx --qrt "$out/model.qrt" \
+build/host/eval/qrt-eval --onnx examples/fashion_mnist/model.onnx --qrt "$out/model.qrt" \
   --fashion-mnist-images "$data/t10k-images-idx3-ubyte.gz" \
   --fashion-mnist-labels "$data/t10k-labels-idx1-ubyte.gz" --limit "$limit"
 echo "== the C example (examples/classify/classify.c) on two bundled images"

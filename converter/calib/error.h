@@ -1,7 +1,7 @@
 // The one error type of the calibration library. what() is a complete user
 // message that names the place (tensor name, option, value). Calibration is
 // host-only converter code, so errors are exceptions like the rest of the
-// converter (qrt::ConvertError in frontend/graph.h); this library does not
+// converter (qrt::ConvertError in graph/graph.h); this library does not
 // depend on the frontend, so it has its own type, also a std::runtime_error.
 #pragma once
 

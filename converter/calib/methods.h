@@ -1,7 +1,7 @@
 // The three ways to pick a tensor's clipping threshold t from what
 // calibration kept (tensor_histogram.h). The quantized range is then
 // [-t, t] for a signed tensor and [0, t] for an unsigned one; the backend
-// turns it into a scale (backend/quant_math.h: t / qmax).
+// turns it into a scale (converter/quantize/quant_math.h: t / qmax).
 //
 //   minmax      t = max|x| (signed) or max(max x, 0) (unsigned); exact.
 //   percentile  t = the upper edge of the first histogram bin where the

@@ -3,7 +3,7 @@
 
     calib_subset.py ARCHIVE OUTDIR --count 200 --seeds 1,2,3   ->  OUTDIR/seed1, OUTDIR/seed2, ...
 
-The draw is qrt's own (backend/dataset.cc select_subset): the image entries
+The draw is qrt's own (converter/data/dataset.cc select_subset): the image entries
 of the archive sorted by path, a splitmix64 generator seeded with SEED and a
 partial Fisher-Yates shuffle, the chosen indices in ascending order. So the
 same seed gives the same images here, in qrt-convert and on any platform.

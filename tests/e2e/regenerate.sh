@@ -12,7 +12,7 @@ data=/usr/share/datasets/fashion-mnist
 out=tests/e2e/data
 cmake --build "$build" -j2 --target qrt-convert qrt_e2e_reference
 for mode in w8a8 w6a8; do
-  "$build"/converter/tools/qrt-convert examples/fashion_mnist/model.onnx -o "$out/fashion_mnist_$mode.qrt" \
+  "$build"/converter/driver/qrt-convert examples/fashion_mnist/model.onnx -o "$out/fashion_mnist_$mode.qrt" \
     --calib-fashion-mnist "$data/train-images-idx3-ubyte.gz" --num-images 200 \
     --mean 0.2860 --std 0.3530 --channel-order GRAY --labels examples/fashion_mnist/labels.txt \
     --mode "$mode" -q

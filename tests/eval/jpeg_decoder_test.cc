@@ -1,9 +1,9 @@
 // The archive image decoder hook (dataset.h: set_memory_image_decoder) and
-// qrt-eval's libjpeg decoder (converter/tools/qrt_eval_jpeg.h).
+// qrt-eval's libjpeg decoder (eval/qrt_eval_jpeg.h).
 #include <catch2/catch.hpp>
 
-#include "backend/dataset.h"
-#include "eval_test_util.h"
+#include "data/dataset.h"
+#include "files.h"
 #include "qrt_eval_jpeg.h"
 
 using namespace qrt::eval::testing;

@@ -1,4 +1,4 @@
-// Per-layer metrics of qrt-eval (converter/tools/qrt_eval_layers.h): SQNR
+// Per-layer metrics of qrt-eval (eval/qrt_eval_layers.h): SQNR
 // and cosine on hand-computed tensors, layout mapping NCHW -> NHWC and
 // flatten order, worst-layer ranking, and the JSON/Markdown writers.
 #include <catch2/catch.hpp>

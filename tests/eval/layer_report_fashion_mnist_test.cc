@@ -12,11 +12,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "backend/dataset.h"
-#include "backend/preprocess.h"
-#include "eval_test_util.h"
-#include "frontend/float_executor.h"
-#include "frontend/onnx_import.h"
+#include "data/dataset.h"
+#include "data/preprocess.h"
+#include "files.h"
+#include "graph/float_executor.h"
+#include "import/onnx_import.h"
 #include "qrt/qrt.h"
 #include "qrt_eval_layers.h"
 

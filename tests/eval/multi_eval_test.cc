@@ -13,7 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "eval_test_util.h"
+#include "files.h"
 #include "qrt_eval_multi.h"
 
 using namespace qrt::eval::testing;

@@ -200,14 +200,15 @@ TEST_CASE("fully connected runs qrt_gemm_s8 split over channel panels", "[runtim
   CHECK(CheckLayer(l).find("qrt_gemm_s8_acc32_ukernel_") == 0);
 }
 
-TEST_CASE("INT16 layers: chunk from the weights caps the file's chunk", "[runtime][threads]") {
-  // The file claims 1000 products per int16 lane. The runtime recomputes
-  // the bound from the weights and the input range and uses the smaller:
-  // +-127 weights with a full-range U8 input allow 2 (2 * 127 * 128 =
-  // 32512; an acc16 kernel trusting 1000 would wrap), +-7 weights about 36.
-  // Which kernel runs depends on the dispatch rows' break-even chunks
-  // (qrt_select_gemm_s8_for_layer); whenever an acc16 kernel runs it must
-  // use exactly the bound, and every path must equal the reference.
+TEST_CASE("INT16 layers: the file's chunk is verified against the weights", "[runtime][threads]") {
+  // The runtime recomputes the bound from the weights and the input range
+  // with the converter's own code (qrt_int16_chunk): +-127 weights with a
+  // full-range U8 input allow 2 (2 * 127 * 128 = 32512; an acc16 kernel
+  // trusting more would wrap), +-7 weights about 36. A file claiming more
+  // than the bound is refused, naming the op and the bound; the bound itself
+  // and anything smaller are used exactly as written. Which kernel runs
+  // depends on the dispatch rows' break-even chunks; every path must equal
+  // the reference.
   const char* acc16_path = qrt_isa_supported(QRT_ISA_NEON) ? "neon" : "";
   bool acc16_seen = false;
   for (int wmax : {127, 7}) {
@@ -217,36 +218,48 @@ TEST_CASE("INT16 layers: chunk from the weights caps the file's chunk", "[runtim
     l.oc = 16;
     l.wmax = wmax;
     l.acc = qrt::schema::Accumulator::INT16;
-    l.int16_chunk = 1000;
-    const std::vector<uint8_t> file = LayerModel(l);
     const size_t k = 3 * 3 * 16;
     const size_t bound = qrt_int16_chunk(RandomS8(16 * k, -wmax, wmax, 7).data(), 16, k,
                                          -128, 127);  // U8 input: [-128, 127] stored
     REQUIRE(bound >= 2);
     REQUIRE(bound < 144);
-    const Result r = RunLayer(file, acc16_path, 1);
-    INFO("kernel " << r.kernel << ", chunk " << r.int16_chunk << ", bound " << bound);
-    if (r.kernel.find("_acc16_") != std::string::npos) {
-      acc16_seen = true;
-      CHECK(r.int16_chunk == bound);
-    } else {
-      CHECK(r.kernel.find("_acc32_") != std::string::npos);
-      CHECK(r.int16_chunk == 0);
+
+    for (int claim : {int(bound) + 1, 1000}) {
+      l.int16_chunk = claim;
+      const std::vector<uint8_t> file = LayerModel(l);
+      qrt::Model model;
+      qrt_error err;
+      CHECK(model.LoadMemory(file.data(), file.size(), &err) == QRT_ERROR_INVALID_MODEL);
+      CHECK(!model);
+      const std::string msg = err.message;
+      INFO(msg);
+      CHECK(msg.find("operator 0") != std::string::npos);
+      CHECK(msg.find("int16_chunk " + std::to_string(claim) + " exceeds " + std::to_string(bound)) !=
+            std::string::npos);
     }
-    // With SDOT the default choice is an acc32 kernel (faster, same sums).
-    if (qrt_isa_supported(QRT_ISA_NEONDOT)) {
-      const Result d = RunLayer(file, "", 1);
-      CHECK(d.kernel.find("_acc32_") != std::string::npos);
-      CHECK(d.int16_chunk == 0);
+
+    for (size_t chunk : {bound, size_t(1)}) {
+      l.int16_chunk = int(chunk);
+      const std::vector<uint8_t> file = LayerModel(l);
+      const Result r = RunLayer(file, acc16_path, 1);
+      INFO("kernel " << r.kernel << ", chunk " << r.int16_chunk << ", file " << chunk);
+      if (r.kernel.find("_acc16_") != std::string::npos) {
+        acc16_seen = true;
+        CHECK(r.int16_chunk == chunk);
+      } else {
+        CHECK(r.kernel.find("_acc32_") != std::string::npos);
+        CHECK(r.int16_chunk == 0);
+      }
+      // With SDOT the default choice is an acc32 kernel (faster, same sums).
+      if (qrt_isa_supported(QRT_ISA_NEONDOT)) {
+        const Result d = RunLayer(file, "", 1);
+        CHECK(d.kernel.find("_acc32_") != std::string::npos);
+        CHECK(d.int16_chunk == 0);
+      }
+      CheckLayer(l);
     }
-    CheckLayer(l);
-    // A smaller chunk from the file is kept (it only makes lanes shorter).
-    l.int16_chunk = 1;
-    const Result small = RunLayer(LayerModel(l), acc16_path, 1);
-    if (small.kernel.find("_acc16_") != std::string::npos) CHECK(small.int16_chunk == 1);
-    CheckLayer(l);
   }
-  CHECK(acc16_seen);  // the cap was exercised on an acc16 kernel
+  CHECK(acc16_seen);  // the bound was exercised on an acc16 kernel
 }
 
 TEST_CASE("thread pool runs every task exactly once", "[runtime][threads]") {

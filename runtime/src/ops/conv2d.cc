@@ -72,12 +72,6 @@ bool PrepareConv2D(PrepareContext& ctx) {
     return ctx.Fail(QRT_ERROR_INVALID_MODEL,
                     "strides, dilations and groups must be >= 1 and pads >= 0");
   }
-  if (o->accumulator() == schema::Accumulator::INT16 ? o->int16_chunk() < 1
-      : o->accumulator() != schema::Accumulator::INT32) {
-    return ctx.Fail(QRT_ERROR_INVALID_MODEL,
-                    "accumulator %d with int16_chunk %d is invalid",
-                    (int)o->accumulator(), (int)o->int16_chunk());
-  }
   const size_t groups = (size_t)o->groups();
   const size_t channels = (size_t)x.shape[3];
   const size_t out_channels = (size_t)w.shape[0];
@@ -117,7 +111,8 @@ bool PrepareConv2D(PrepareContext& ctx) {
                     ctx.OutText(0).text, ShapeText(y).text, c.batch,
                     c.output_height, c.output_width, out_channels);
   }
-  if (!PrepareLinearEpilogue(ctx, out_channels, o->activation(), p.get())) {
+  if (!PrepareLinearEpilogue(ctx, out_channels, o->activation(), p.get()) ||
+      !VerifyAccumulator(ctx, o->accumulator(), o->int16_chunk())) {
     return false;
   }
   c.input_zero_point = p->input_zero_point;

@@ -107,12 +107,6 @@ bool PrepareFullyConnected(PrepareContext& ctx) {
   if (!ctx.ExpectActivation(0, "input") || !ctx.ExpectConstant(1, "weight")) {
     return false;
   }
-  if (o->accumulator() == schema::Accumulator::INT16 ? o->int16_chunk() < 1
-      : o->accumulator() != schema::Accumulator::INT32) {
-    return ctx.Fail(QRT_ERROR_INVALID_MODEL,
-                    "accumulator %d with int16_chunk %d is invalid",
-                    (int)o->accumulator(), (int)o->int16_chunk());
-  }
   const TensorDesc& x = ctx.In(0);
   const TensorDesc& w = ctx.In(1);
   const TensorDesc& y = ctx.Out(0);
@@ -133,7 +127,8 @@ bool PrepareFullyConnected(PrepareContext& ctx) {
                     ctx.OutText(0).text, ShapeText(y).text, rows, out_channels);
   }
   auto p = std::unique_ptr<FullyConnectedParams>(new FullyConnectedParams());
-  if (!PrepareLinearEpilogue(ctx, out_channels, o->activation(), p.get())) {
+  if (!PrepareLinearEpilogue(ctx, out_channels, o->activation(), p.get()) ||
+      !VerifyAccumulator(ctx, o->accumulator(), o->int16_chunk())) {
     return false;
   }
   p->fc.batch = rows;

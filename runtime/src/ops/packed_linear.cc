@@ -37,21 +37,44 @@ qrt_gemm_s8_epilogue MakeGemmEpilogue(const LinearEpilogue& e) {
                                  e.requant.output_min, e.requant.output_max);
 }
 
+bool VerifyAccumulator(PrepareContext& ctx, schema::Accumulator accumulator,
+                       int file_chunk) {
+  if (accumulator == schema::Accumulator::INT32) return true;
+  if (accumulator != schema::Accumulator::INT16 || file_chunk < 1) {
+    return ctx.Fail(QRT_ERROR_INVALID_MODEL,
+                    "accumulator %d with int16_chunk %d is invalid",
+                    (int)accumulator, file_chunk);
+  }
+  // Weights [channels][k] for conv (OHWI, k = KH*KW*IC/groups) and FC.
+  const TensorDesc& x = ctx.In(0);
+  const TensorDesc& w = ctx.In(1);
+  const size_t channels = (size_t)w.shape[0];
+  const size_t k = channels ? w.num_elements / channels : 0;
+  const size_t bound = qrt_int16_chunk(static_cast<const int8_t*>(w.data),
+                                       channels, k, x.storage_min,
+                                       x.storage_max);
+  if ((size_t)file_chunk > bound) {
+    return ctx.Fail(QRT_ERROR_INVALID_MODEL,
+                    "int16_chunk %d exceeds %zu, the most products weight %s "
+                    "and input %s allow before an int16 sum can overflow",
+                    file_chunk, bound, ctx.InText(1).text, ctx.InText(0).text);
+  }
+  return true;
+}
+
 bool PrepareGemm(PrepareContext& ctx, schema::Accumulator accumulator,
                  int file_chunk, size_t n, size_t k, const LinearEpilogue& e,
                  PackedGemm* out) {
-  const TensorDesc& x = ctx.In(0);
   const int8_t* w = static_cast<const int8_t*>(ctx.In(1).data);
   const int32_t* bias =
       ctx.HasInput(2) ? static_cast<const int32_t*>(ctx.In(2).data) : nullptr;
   qrt_accumulator acc = QRT_ACCUMULATOR_INT32;
   size_t chunk = 0;
   if (accumulator == schema::Accumulator::INT16) {
-    // The bound the weights and the input range allow; the file's value
-    // only ever lowers it.
-    chunk = qrt_int16_chunk(w, n, k, x.storage_min, x.storage_max);
-    if (file_chunk > 0 && (size_t)file_chunk < chunk) chunk = (size_t)file_chunk;
-    if (chunk >= 1) acc = QRT_ACCUMULATOR_INT16;
+    // The file's chunk, verified against the weights at load
+    // (VerifyAccumulator).
+    chunk = (size_t)file_chunk;
+    acc = QRT_ACCUMULATOR_INT16;
   }
   char message[256];
   if (qrt_select_gemm_s8_for_layer(acc, n, k, chunk, &out->kernel, message,

@@ -10,10 +10,11 @@
 //     the fastest kernel of either kind, e.g. SDOT acc32 where the CPU has
 //     it) or the depthwise 3x3 kernel.
 //  3. An acc16 kernel sums at most `int16_chunk` products per int16 lane.
-//     The runtime does not trust the file's chunk blindly: it recomputes the
-//     bound from the weights and the input's storage range
-//     (qrt_int16_chunk, docs/accumulation.md) and uses the smaller of the
-//     two, so a wrong chunk in a file can never overflow a lane.
+//     The file's chunk is authoritative and verified at load
+//     (VerifyAccumulator): qrt_int16_chunk, the converter's own planning
+//     code (kernels/accumulation/, docs/accumulation.md), recomputes the
+//     bound from the weights and the input's storage range, and a file that
+//     claims more is refused, so a wrong chunk can never overflow a lane.
 //  4. The weights are packed for that kernel (bias with the input zero
 //     point folded in, per-channel epilogue scales) into memory the model
 //     owns; the run path only reads it.
@@ -54,6 +55,12 @@ struct PackedGemm {
   size_t int16_chunk = 0;  // 0 for acc32 kernels
   PackedBuffer packed;
 };
+
+// Fails with INVALID_MODEL unless `accumulator` is INT32, or INT16 with
+// 1 <= file_chunk <= qrt_int16_chunk(weights, input storage range).
+// Input 0 is the activation, input 1 the int8 weights [channels][...].
+bool VerifyAccumulator(PrepareContext& ctx, schema::Accumulator accumulator,
+                       int file_chunk);
 
 // Selects the kernel for `accumulator` / `file_chunk` and packs weights
 // [n][k] (input 1 of the op), bias (input 2, optional) and e's factors.

@@ -1,0 +1,78 @@
+// The whole conversion, as one call: ONNX file -> calibrated, quantized,
+// lowered model -> .qrt file (written atomically). qrt-convert is a thin
+// command-line wrapper around convert_model(); tests call it directly.
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "calib/calibration.h"
+#include "data/dataset.h"
+#include "driver/iterative_calibration.h"
+#include "quantize/lower.h"
+#include "data/preprocess.h"
+
+namespace qrt::backend {
+
+struct ConvertOptions {
+  std::string model_path;
+  std::string output_path;
+  // Calibration data: exactly one source.
+  std::string calib_images_dir;
+  std::string calib_fashion_mnist;      // IDX images file (.gz or raw)
+  std::vector<std::string> calib_npy;
+  std::string calib_cifar10;            // CIFAR-10 .tar.gz (train_jpg.tar.gz)
+  size_t num_images = 200;              // 0: every sample of the source
+  // Which num_images samples: the first (default), from an offset, or drawn
+  // at random with a seed (dataset.h select_subset), so calibration can be
+  // repeated on different, reproducible subsets.
+  size_t calib_offset = 0;
+  bool calib_random = false;
+  uint64_t calib_seed = 0;
+  CalibrationSettings calibration;      // method (default kl), tolerance (1.3), percentile
+  // --iterative: the paper's Algorithm 1 (iterative_calibration.h) instead
+  // of one pass; Metadata.settings.iterations records the passes run.
+  bool iterative = false;
+  IterativeSettings iterative_settings;  // --max-iterations, epsilon 1e-3
+  PreprocessConfig preprocess;          // finalized by convert_model()
+  LowerOptions lower;
+  // Recorded in the metadata as given. qrt-convert passes its arguments
+  // without the output path (-o), so the same inputs and flags give the
+  // same bytes whatever the output file is called.
+  std::string command_line;
+  std::vector<std::string> labels;      // class names for the metadata (optional)
+  bool show_progress = true;
+};
+
+struct ConvertSummary {
+  size_t operators = 0;
+  size_t tensors = 0;
+  size_t file_bytes = 0;
+  size_t calibration_images = 0;
+  std::map<std::string, size_t> op_counts;  // schema op name -> count
+  size_t int16_layers = 0, int32_layers = 0;  // conv / FC accumulators
+  std::map<std::string, ChosenThreshold> thresholds;  // per int8 activation (IR tensor name)
+  // --iterative only: one record per calibration pass (empty otherwise).
+  std::vector<IterationRecord> iterations;
+  bool iterations_converged = false;
+  std::vector<std::string> warnings;
+};
+
+// The converter's version string, stored in Metadata.converter_version.
+std::string converter_version();
+
+// Opens the one calibration source the options name (throws if none or
+// several).
+std::unique_ptr<Dataset> open_calibration_dataset(const ConvertOptions& options);
+
+// ONNX -> .qrt bytes (no file written). Throws ConvertError.
+std::vector<uint8_t> convert_to_bytes(const ConvertOptions& options, ConvertSummary* summary);
+
+// convert_to_bytes + write_file_atomic(output_path). On any error nothing is
+// written and an existing output file is left as it was.
+ConvertSummary convert_model(const ConvertOptions& options);
+
+}  // namespace qrt::backend

@@ -1,0 +1,154 @@
+// qrt-convert: ONNX model -> quantized .qrt model (docs/converter.md).
+//
+//   qrt-convert MODEL.onnx -o OUT.qrt --calib-fashion-mnist IMAGES.gz [...]
+//
+// Exit status 0 on success; 1 on any conversion error (the message names
+// the node, tensor or file; no output file is written); CLI11's codes for
+// bad flags. The command line stored in the model's metadata leaves out
+// the output path (-o), so the output file's name never changes its bytes.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "driver/convert.h"
+
+namespace {
+
+std::string quote_arg(const std::string& a) {
+  if (!a.empty() && a.find_first_of(" \t\"'\\$") == std::string::npos) return a;
+  std::string q = "'";
+  for (char c : a) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+// The arguments as recorded in the metadata: quoted, without -o/--output
+// and its value.
+std::string recorded_command_line(int argc, char** argv) {
+  std::string line = "qrt-convert";
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "-o" || a == "--output") {
+      ++i;  // skip the value too
+      continue;
+    }
+    if (a.rfind("--output=", 0) == 0 || (a.size() > 2 && a.rfind("-o", 0) == 0 && a[2] != '-')) continue;
+    line += " " + quote_arg(a);
+  }
+  return line;
+}
+
+std::vector<std::string> read_labels(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw qrt::ConvertError(path + ": cannot open labels file");
+  std::vector<std::string> labels;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (!line.empty()) labels.push_back(line);
+  }
+  return labels;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"qrt-convert: quantize an ONNX CNN into a .qrt model"};
+  qrt::backend::ConvertOptions o;
+  std::string mean, stdv, crop, labels_path, mode = "w8a8";
+  bool quiet = false, per_tensor_weights = false, signed_activations = false, quantize_adds = false, no_int16 = false;
+  app.add_option("model", o.model_path, "ONNX model file")->required();
+  app.add_option("-o,--output", o.output_path, "output .qrt file (written atomically)")->required();
+  app.add_option("--calib-images", o.calib_images_dir, "calibration image folder (labels.txt optional)");
+  app.add_option("--calib-fashion-mnist", o.calib_fashion_mnist, "calibration Fashion-MNIST IDX images (.gz)");
+  app.add_option("--calib-npy", o.calib_npy, "calibration float32 .npy tensors (NCHW)");
+  app.add_option("--calib-cifar10", o.calib_cifar10, "calibration images from a CIFAR-10 .tar.gz (train_jpg.tar.gz)");
+  auto* calib_seed = app.add_option("--calib-seed", o.calib_seed,
+                                    "draw the --num-images calibration samples at random with this seed");
+  app.add_option("--calib-offset", o.calib_offset, "use the --num-images calibration samples from this offset")
+      ->excludes(calib_seed);
+  app.add_option("--num-images", o.num_images, "calibration samples to use (0: all)")->capture_default_str();
+  app.add_option("--calibration", o.calibration.method, "activation calibration: kl (KL with tolerance), minmax, percentile")
+      ->capture_default_str()->check(CLI::IsMember({"kl", "minmax", "percentile"}));
+  app.add_option("--tolerance", o.calibration.tolerance,
+                 "KL tolerance T >= 1 (or inf): global and/or per tensor, e.g. 1.3,conv1_out=2")
+      ->capture_default_str();
+  app.add_option("--percentile", o.calibration.percentile, "percentile calibration: p in (0, 100]")->capture_default_str();
+  auto* max_iterations =
+      app.add_option("--max-iterations", o.iterative_settings.max_iterations,
+                     "--iterative: at most N calibration passes, the first included (>= 1)")
+          ->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_flag("--iterative", o.iterative,
+               "iterative calibration (the paper's Algorithm 1): recalibrate on the simulated quantized network "
+               "until every threshold moves by less than 0.1%");
+  app.add_option("--resize-short", o.preprocess.resize_short, "resize so the short side is N (0: no resize)");
+  app.add_option("--crop", crop, "centre crop HxW");
+  app.add_option("--mean", mean, "per-channel mean a,b,c (after x/255)");
+  app.add_option("--std", stdv, "per-channel std a,b,c (after x/255)");
+  app.add_option("--channel-order", o.preprocess.channel_order, "RGB, BGR or GRAY (default: from the input channels)")
+      ->check(CLI::IsMember({"RGB", "BGR", "GRAY"}));
+  app.add_option("--mode", mode, "preset: w8a8 (8-bit weights and activations) or w6a8 (6-bit weights)")
+      ->capture_default_str()->check(CLI::IsMember({"w8a8", "w6a8"}));
+  auto* wbits = app.add_option("--weight-bits", o.lower.weight_bits, "weight bits, 4..8 (default: from --mode)")
+                    ->check(CLI::Range(4, 8));
+  std::string layer_weight_bits;
+  app.add_option("--layer-weight-bits", layer_weight_bits,
+                 "per-layer weight bits by ONNX node name, NODE=BITS[,NODE=BITS...] (mixed precision: "
+                 "e.g. keep the first conv at 8 bits in W6A8; such a layer accumulates in INT32)");
+  auto* abits = app.add_option("--activation-bits", o.lower.activation_bits, "activation bits, 4..8 (default: from --mode)")
+                    ->check(CLI::Range(4, 8));
+  app.add_flag("--per-tensor-weights", per_tensor_weights, "one scale per weight tensor (default: per output channel)");
+  app.add_flag("--signed-activations", signed_activations,
+               "S8 for every activation (default: U8 [0, 2^b-1] after ReLU/ReLU6)");
+  app.add_flag("--quantize-adds", quantize_adds,
+               "ablation: element-wise adds run in int8 (default: float adds, the method's guideline)");
+  app.add_flag("--no-int16", no_int16, "always accumulate in INT32 (default: INT16 when weight + activation bits <= 14)");
+  app.add_option("--labels", labels_path, "class names, one per line, stored in the metadata");
+  app.add_flag("-q,--quiet", quiet, "no progress or summary");
+  CLI11_PARSE(app, argc, argv);
+  o.calib_random = calib_seed->count() > 0;
+  if (max_iterations->count() > 0 && !o.iterative) {
+    std::fprintf(stderr, "qrt-convert: error: --max-iterations needs --iterative\n");
+    return 1;
+  }
+
+  const int mode_weight_bits = mode == "w6a8" ? 6 : 8;
+  if (wbits->count() == 0) o.lower.weight_bits = mode_weight_bits;
+  if (abits->count() == 0) o.lower.activation_bits = 8;
+  o.lower.per_channel_weights = !per_tensor_weights;
+  o.lower.unsigned_activations = !signed_activations;
+  o.lower.placement.float_residual_adds = !quantize_adds;
+  o.lower.int16_accumulation = !no_int16;
+  o.command_line = recorded_command_line(argc, argv);
+  o.show_progress = !quiet;
+  try {
+    if (!crop.empty()) qrt::backend::parse_crop(crop, &o.preprocess.crop_height, &o.preprocess.crop_width);
+    if (!mean.empty()) o.preprocess.mean = qrt::backend::parse_float_list(mean, "--mean");
+    if (!stdv.empty()) o.preprocess.std = qrt::backend::parse_float_list(stdv, "--std");
+    if (!labels_path.empty()) o.labels = read_labels(labels_path);
+    if (!layer_weight_bits.empty()) o.lower.layer_weight_bits = qrt::backend::parse_layer_weight_bits(layer_weight_bits);
+    const qrt::backend::ConvertSummary s = qrt::backend::convert_model(o);
+    for (const std::string& w : s.warnings) std::fprintf(stderr, "qrt-convert: warning: %s\n", w.c_str());
+    if (!quiet) {
+      std::printf("W%dA%d, %s weights, %s activations, %s calibration, %s adds; accumulators: %zu INT16, %zu INT32\n",
+                  o.lower.weight_bits, o.lower.activation_bits, per_tensor_weights ? "per-tensor" : "per-channel",
+                  signed_activations ? "signed" : "unsigned-after-ReLU", o.calibration.method.c_str(),
+                  quantize_adds ? "int8" : "float", s.int16_layers, s.int32_layers);
+      std::printf("wrote %s: %zu bytes, %zu operators, %zu tensors, calibrated on %zu samples\n",
+                  o.output_path.c_str(), s.file_bytes, s.operators, s.tensors, s.calibration_images);
+      for (const auto& [op, count] : s.op_counts) std::printf("  %-20s %zu\n", op.c_str(), count);
+      if (o.iterative) {
+        std::printf("iterative calibration: %zu iterations (%s); largest relative threshold change:",
+                    s.iterations.size(), s.iterations_converged ? "converged" : "stopped at --max-iterations");
+        for (size_t i = 1; i < s.iterations.size(); ++i) std::printf(" %.3g", s.iterations[i].max_relative_change);
+        std::printf("\n");
+      }
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "qrt-convert: error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,149 @@
+// LoweredModel -> .qrt bytes, and the atomic file write.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "graph/graph.h"
+#include "emit/serialize.h"
+
+namespace qrt::backend {
+namespace fb = flatbuffers;
+namespace {
+
+fb::Offset<schema::Quantization> build_quant(fb::FlatBufferBuilder& b, const LTensor& t) {
+  if (!t.quantized()) return 0;
+  auto scale = b.CreateVector(t.scale);
+  auto zp = b.CreateVector(t.zero_point);
+  return schema::CreateQuantization(b, scale, zp, t.axis, uint8_t(t.bits));
+}
+
+std::pair<schema::OperatorOptions, fb::Offset<void>> build_options(fb::FlatBufferBuilder& b, const LOperator& op) {
+  const LOptions& o = op.options;
+  using T = schema::OpType;
+  using U = schema::OperatorOptions;
+  switch (op.type) {
+    case T::CONV_2D:
+      return {U::Conv2DOptions,
+              schema::CreateConv2DOptions(b, o.stride_h, o.stride_w, o.dilation_h, o.dilation_w, o.pad_top,
+                                          o.pad_left, o.pad_bottom, o.pad_right, o.groups, o.activation,
+                                          o.accumulator, o.int16_chunk)
+                  .Union()};
+    case T::FULLY_CONNECTED:
+      return {U::FullyConnectedOptions,
+              schema::CreateFullyConnectedOptions(b, o.activation, o.accumulator, o.int16_chunk).Union()};
+    case T::ADD:
+      return {U::AddOptions, schema::CreateAddOptions(b, o.activation).Union()};
+    case T::MAX_POOL_2D:
+    case T::AVERAGE_POOL_2D:
+      return {U::Pool2DOptions,
+              schema::CreatePool2DOptions(b, o.kernel_h, o.kernel_w, o.stride_h, o.stride_w, o.pad_top, o.pad_left,
+                                          o.pad_bottom, o.pad_right, o.count_include_pad, o.activation)
+                  .Union()};
+    case T::GLOBAL_AVERAGE_POOL:
+      return {U::GlobalAveragePoolOptions, schema::CreateGlobalAveragePoolOptions(b).Union()};
+    case T::RESHAPE:
+      return {U::ReshapeOptions, schema::CreateReshapeOptions(b).Union()};
+    case T::CONCAT:
+      return {U::ConcatOptions, schema::CreateConcatOptions(b, o.axis).Union()};
+    case T::SOFTMAX:
+      return {U::SoftmaxOptions, schema::CreateSoftmaxOptions(b, o.axis).Union()};
+    case T::QUANTIZE:
+      return {U::QuantizeOptions, schema::CreateQuantizeOptions(b).Union()};
+    case T::DEQUANTIZE:
+      return {U::DequantizeOptions, schema::CreateDequantizeOptions(b).Union()};
+  }
+  throw ConvertError("serialize: operator '" + op.name + "' has an unknown type");
+}
+
+}  // namespace
+
+std::vector<uint8_t> serialize_model(const LoweredModel& m) {
+  fb::FlatBufferBuilder b(1 << 16);
+
+  const LMetadata& md = m.metadata;
+  const LSettings& s = md.settings;
+  auto settings = schema::CreateConverterSettingsDirect(
+      b, s.command_line.c_str(), s.calibration.c_str(), s.tolerance, s.percentile, s.calibration_images,
+      s.calibration_source.c_str(), s.weight_bits, s.activation_bits, s.per_channel_weights,
+      s.unsigned_activations, s.float_residual_adds, s.int16_accumulation, s.iterations);
+  const LPreprocess& p = md.preprocess;
+  auto preprocess = schema::CreatePreprocessDirect(b, p.resize_short, p.crop_height, p.crop_width, &p.mean,
+                                                   &p.std, p.channel_order.c_str());
+  std::vector<fb::Offset<fb::String>> labels;
+  for (const std::string& l : md.labels) labels.push_back(b.CreateString(l));
+  auto metadata = schema::CreateMetadata(b, b.CreateString(md.converter_version), b.CreateString(md.source_model),
+                                         settings, preprocess, md.labels.empty() ? 0 : b.CreateVector(labels));
+
+  std::vector<fb::Offset<schema::Tensor>> tensors;
+  for (const LTensor& t : m.tensors) {
+    auto name = b.CreateString(t.name);
+    auto shape = b.CreateVector(t.shape);
+    auto quant = build_quant(b, t);
+    tensors.push_back(schema::CreateTensor(b, name, t.dtype, shape, quant, t.buffer));
+  }
+  auto tensors_vec = b.CreateVector(tensors);
+
+  std::vector<fb::Offset<schema::Operator>> ops;
+  for (const LOperator& op : m.operators) {
+    auto name = b.CreateString(op.name);
+    auto inputs = b.CreateVector(op.inputs);
+    auto outputs = b.CreateVector(op.outputs);
+    auto options = build_options(b, op);
+    ops.push_back(schema::CreateOperator(b, op.type, name, inputs, outputs, options.first, options.second));
+  }
+  auto ops_vec = b.CreateVector(ops);
+
+  std::vector<fb::Offset<schema::Buffer>> buffers;
+  for (const LBuffer& buf : m.buffers) {
+    if (buf.data.empty()) {
+      buffers.push_back(schema::CreateBuffer(b, 0, 0));
+      continue;
+    }
+    b.ForceVectorAlignment(buf.data.size(), 1, 16);  // force_align: 16 (see environment notes)
+    auto vec = b.CreateVector(buf.data);
+    buffers.push_back(schema::CreateBuffer(b, vec, buf.packed_bits));
+  }
+  auto buffers_vec = b.CreateVector(buffers);
+  auto inputs = b.CreateVector(m.inputs);
+  auto outputs = b.CreateVector(m.outputs);
+  auto model = schema::CreateModel(b, kQrtFormatVersion, metadata, tensors_vec, ops_vec, buffers_vec, inputs, outputs);
+  schema::FinishModelBuffer(b, model);
+  return std::vector<uint8_t>(b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize());
+}
+
+void write_file_atomic(const std::string& path, const std::vector<uint8_t>& bytes) {
+  const std::string tmp = path + ".tmp." + std::to_string(getpid());
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw ConvertError(path + ": cannot create temporary file " + tmp + ": " + std::strerror(errno));
+  auto fail = [&](const std::string& step) {
+    const int err = errno;
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    throw ConvertError(path + ": " + step + " failed: " + std::strerror(err));
+  };
+  size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      fail("write");
+    }
+    done += size_t(n);
+  }
+  if (::fsync(fd) != 0) fail("fsync");
+  if (::close(fd) != 0) {
+    const int err = errno;
+    ::unlink(tmp.c_str());
+    throw ConvertError(path + ": close failed: " + std::strerror(err));
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    ::unlink(tmp.c_str());
+    throw ConvertError(path + ": rename from " + tmp + " failed: " + std::strerror(err));
+  }
+}
+
+}  // namespace qrt::backend

@@ -1,0 +1,41 @@
+// Shape helpers shared by infer_shapes() and the float executor.
+//
+// 2-D sliding-window geometry shared by Conv, MaxPool and AveragePool:
+// kernel, strides, dilations and explicit pads (auto_pad resolved), and the
+// output size. infer_shapes() writes the resolved values back into the node
+// (auto_pad becomes NOTSET, kernel_shape/pads/strides/dilations explicit), so
+// the backend and the executor read plain attributes.
+#pragma once
+
+#include <cstdint>
+
+#include "graph/graph.h"
+
+namespace qrt {
+namespace frontend {
+
+struct Window2d {
+  int64_t kh = 1, kw = 1;              // kernel
+  int64_t sh = 1, sw = 1;              // strides
+  int64_t dh = 1, dw = 1;              // dilations
+  int64_t pt = 0, pl = 0, pb = 0, pr = 0;  // pads: top, left, bottom, right
+  int64_t oh = 0, ow = 0;              // output size
+};
+
+// Resolves the window of `node` for an input of spatial size ih x iw and a
+// kernel kh x kw (from the weights for Conv, kernel_shape for pools).
+// ceil_mode rounds the output size up (pools), dropping a last window that
+// would start in the bottom/right padding. Throws ConvertError naming the node.
+Window2d resolve_window2d(const Node& node, int64_t ih, int64_t iw, int64_t kh, int64_t kw,
+                          bool ceil_mode);
+
+// Numpy broadcast of two shapes; throws naming `node` if incompatible.
+Shape broadcast_shapes(const Node& node, const Shape& a, const Shape& b);
+// ONNX Reshape: target shape from the `shape` tensor (0 = copy unless
+// allowzero, -1 = inferred).
+Shape reshape_target(const Node& node, const Shape& in, const Tensor& spec);
+// ONNX MatMul (numpy matmul) output shape.
+Shape matmul_shape(const Node& node, const Shape& a, const Shape& b);
+
+}  // namespace frontend
+}  // namespace qrt

@@ -1,0 +1,261 @@
+// ONNX ModelProto -> Graph. See onnx_import.h for what is normalized.
+#include "import/onnx_import.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <set>
+#include <sstream>
+
+#include <onnx/onnx_pb.h>
+
+#include "graph/passes.h"
+
+namespace qrt {
+namespace frontend {
+
+const std::vector<std::string>& supported_onnx_ops() {
+  static const std::vector<std::string> ops = {
+      "Add",         "AveragePool", "BatchNormalization", "Clip",    "Concat",  "Constant",
+      "Conv",        "Flatten",     "Gemm",               "GlobalAveragePool", "Identity",
+      "MatMul",      "MaxPool",     "Relu",               "Reshape", "Softmax"};
+  return ops;
+}
+
+namespace {
+
+std::string supported_list() {
+  std::string s;
+  for (const auto& op : supported_onnx_ops()) s += (s.empty() ? "" : ", ") + op;
+  return s;
+}
+
+template <typename T>
+std::vector<T> raw_values(const onnx::TensorProto& t, const std::string& where) {
+  const std::string& raw = t.raw_data();
+  if (raw.size() % sizeof(T) != 0)
+    throw ConvertError(where + ": raw_data size " + std::to_string(raw.size()) +
+                       " is not a multiple of the element size");
+  std::vector<T> v(raw.size() / sizeof(T));
+  if (!v.empty()) std::memcpy(v.data(), raw.data(), raw.size());  // little-endian host
+  return v;
+}
+
+float int_to_float(int64_t v, const std::string& where) {
+  if (v > (int64_t{1} << 24) || v < -(int64_t{1} << 24))
+    throw ConvertError(where + ": integer value " + std::to_string(v) +
+                       " is too large to hold exactly as float");
+  return static_cast<float>(v);
+}
+
+}  // namespace
+
+Tensor tensor_from_proto(const onnx::TensorProto& t, const std::string& where);
+
+// Converts a TensorProto (float, double, int64, int32, bool/int8/uint8) to a
+// float Tensor. `where` names the tensor in errors.
+Tensor tensor_from_proto(const onnx::TensorProto& t, const std::string& where) {
+  if (t.data_location() == onnx::TensorProto_DataLocation_EXTERNAL)
+    throw ConvertError(where + ": external tensor data is not supported (save the model with "
+                               "all tensors inside the .onnx file)");
+  Tensor out;
+  for (int64_t d : t.dims()) {
+    if (d < 0) throw ConvertError(where + ": negative dimension " + std::to_string(d));
+    out.shape.push_back(d);
+  }
+  const int64_t n = num_elements(out.shape);
+  const bool raw = t.has_raw_data();
+  std::vector<float>& v = out.data;
+  switch (t.data_type()) {
+    case onnx::TensorProto_DataType_FLOAT:
+      if (raw) v = raw_values<float>(t, where);
+      else v.assign(t.float_data().begin(), t.float_data().end());
+      break;
+    case onnx::TensorProto_DataType_DOUBLE: {
+      std::vector<double> d = raw ? raw_values<double>(t, where)
+                                  : std::vector<double>(t.double_data().begin(), t.double_data().end());
+      for (double x : d) v.push_back(static_cast<float>(x));
+      break;
+    }
+    case onnx::TensorProto_DataType_INT64: {
+      std::vector<int64_t> d = raw ? raw_values<int64_t>(t, where)
+                                   : std::vector<int64_t>(t.int64_data().begin(), t.int64_data().end());
+      for (int64_t x : d) v.push_back(int_to_float(x, where));
+      break;
+    }
+    case onnx::TensorProto_DataType_INT32: {
+      std::vector<int32_t> d = raw ? raw_values<int32_t>(t, where)
+                                   : std::vector<int32_t>(t.int32_data().begin(), t.int32_data().end());
+      for (int32_t x : d) v.push_back(int_to_float(x, where));
+      break;
+    }
+    case onnx::TensorProto_DataType_INT8:
+    case onnx::TensorProto_DataType_UINT8:
+    case onnx::TensorProto_DataType_BOOL: {
+      if (raw) {
+        for (unsigned char c : t.raw_data())
+          v.push_back(t.data_type() == onnx::TensorProto_DataType_INT8
+                          ? static_cast<float>(static_cast<int8_t>(c)) : static_cast<float>(c));
+      } else {
+        for (int32_t x : t.int32_data()) v.push_back(static_cast<float>(x));
+      }
+      break;
+    }
+    default:
+      throw ConvertError(where + ": unsupported tensor data type " + std::to_string(t.data_type()) +
+                         " (float, double, int64, int32, int8, uint8 and bool are supported)");
+  }
+  if (static_cast<int64_t>(v.size()) != n)
+    throw ConvertError(where + ": has " + std::to_string(v.size()) + " values but shape " +
+                       shape_to_string(out.shape) + " needs " + std::to_string(n));
+  return out;
+}
+
+namespace {
+
+Attribute attribute_from_proto(const onnx::AttributeProto& a, const std::string& where) {
+  Attribute r;
+  switch (a.type()) {
+    case onnx::AttributeProto_AttributeType_INT: r.kind = Attribute::Kind::kInt; r.i = a.i(); break;
+    case onnx::AttributeProto_AttributeType_FLOAT: r.kind = Attribute::Kind::kFloat; r.f = a.f(); break;
+    case onnx::AttributeProto_AttributeType_STRING: r.kind = Attribute::Kind::kString; r.s = a.s(); break;
+    case onnx::AttributeProto_AttributeType_INTS:
+      r.kind = Attribute::Kind::kInts;
+      r.ints.assign(a.ints().begin(), a.ints().end());
+      break;
+    case onnx::AttributeProto_AttributeType_FLOATS:
+      r.kind = Attribute::Kind::kFloats;
+      r.floats.assign(a.floats().begin(), a.floats().end());
+      break;
+    case onnx::AttributeProto_AttributeType_TENSOR:
+      r.kind = Attribute::Kind::kTensor;
+      r.t = tensor_from_proto(a.t(), where + " attribute '" + a.name() + "'");
+      break;
+    default:
+      throw ConvertError(where + ": attribute '" + a.name() + "' has an unsupported type " +
+                         std::to_string(a.type()));
+  }
+  return r;
+}
+
+Shape shape_from_value_info(const onnx::ValueInfoProto& vi) {
+  Shape s;
+  if (!vi.type().has_tensor_type() || !vi.type().tensor_type().has_shape()) return s;
+  for (const auto& d : vi.type().tensor_type().shape().dim())
+    s.push_back(d.has_dim_value() ? d.dim_value() : 1);  // dynamic (dim_param or unset) -> 1
+  return s;
+}
+
+}  // namespace
+
+Graph import_onnx_from_memory(const void* data, size_t size, const std::string& origin) {
+  onnx::ModelProto model;
+  if (size > static_cast<size_t>(INT32_MAX) || !model.ParseFromArray(data, static_cast<int>(size)))
+    throw ConvertError(origin + ": not a valid ONNX model (protobuf parse failed, " +
+                       std::to_string(size) + " bytes)");
+  if (!model.has_graph() || model.graph().node_size() == 0)
+    throw ConvertError(origin + ": not a valid ONNX model (no graph or no nodes)");
+
+  Graph g;
+  const onnx::GraphProto& gp = model.graph();
+  g.name = gp.name();
+  g.opset = 0;
+  for (const auto& os : model.opset_import())
+    if (os.domain().empty() || os.domain() == "ai.onnx") g.opset = os.version();
+  if (g.opset == 0)
+    throw ConvertError(origin + ": model imports no default-domain (ai.onnx) opset");
+
+  for (const auto& t : gp.initializer()) {
+    if (t.name().empty()) throw ConvertError(origin + ": an initializer has no name");
+    g.initializers[t.name()] = tensor_from_proto(t, origin + ": initializer '" + t.name() + "'");
+    g.shapes[t.name()] = g.initializers[t.name()].shape;
+  }
+  for (const auto& vi : gp.input()) {
+    if (g.is_initializer(vi.name())) continue;  // IR < 4 lists initializers as inputs
+    if (!vi.type().has_tensor_type() || !vi.type().tensor_type().has_shape())
+      throw ConvertError(origin + ": graph input '" + vi.name() + "' has no tensor shape");
+    if (vi.type().tensor_type().elem_type() != onnx::TensorProto_DataType_FLOAT)
+      throw ConvertError(origin + ": graph input '" + vi.name() + "' has element type " +
+                         onnx::TensorProto_DataType_Name(
+                             static_cast<onnx::TensorProto_DataType>(vi.type().tensor_type().elem_type())) +
+                         "; only float graph inputs are supported (make shape inputs initializers)");
+    g.inputs.push_back({vi.name(), shape_from_value_info(vi)});
+    g.shapes[vi.name()] = g.inputs.back().shape;
+  }
+  for (const auto& vi : gp.output()) g.outputs.push_back(vi.name());
+
+  const auto& ops = supported_onnx_ops();
+  std::set<std::string> names;
+  for (int i = 0; i < gp.node_size(); ++i) {
+    const onnx::NodeProto& np = gp.node(i);
+    Node n;
+    n.op_type = np.op_type();
+    n.name = np.name().empty() ? n.op_type + "_" + std::to_string(i) : np.name();
+    if (!names.insert(n.name).second) n.name += "_" + std::to_string(i);
+    const std::string where = origin + ": " + n.describe();
+    if (!np.domain().empty() && np.domain() != "ai.onnx")
+      throw ConvertError(where + ": operator domain '" + np.domain() +
+                         "' is not supported (only the default ONNX domain)");
+    if (!std::binary_search(ops.begin(), ops.end(), n.op_type))
+      throw ConvertError(where + ": unsupported operator '" + n.op_type +
+                         "'. Supported operators: " + supported_list());
+    n.inputs.assign(np.input().begin(), np.input().end());
+    while (!n.inputs.empty() && n.inputs.back().empty()) n.inputs.pop_back();
+    n.outputs.assign(np.output().begin(), np.output().end());
+    for (const auto& a : np.attribute()) n.attributes[a.name()] = attribute_from_proto(a, where);
+    if (n.op_type == "BatchNormalization" && (n.outputs.size() > 1 || n.get_int("training_mode", 0)))
+      throw ConvertError(where + ": training mode (running statistics outputs) is not supported");
+    if (n.op_type == "MaxPool" && n.outputs.size() > 1)
+      throw ConvertError(where + ": the Indices output of MaxPool is not supported");
+    if (n.op_type == "Softmax" && g.opset < 13) n.set_int("qrt_legacy_2d", 1);
+    g.nodes.push_back(std::move(n));
+  }
+  try {
+    g.validate();
+  } catch (const ConvertError& e) {
+    throw ConvertError(origin + ": " + e.what());
+  }
+  return g;
+}
+
+Graph import_onnx(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw ConvertError(path + ": cannot open file");
+  std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  if (bytes.empty()) throw ConvertError(path + ": not a valid ONNX model (empty file)");
+  return import_onnx_from_memory(bytes.data(), bytes.size(), path);
+}
+
+Tensor parse_onnx_tensor(const void* data, size_t size, const std::string& where,
+                         std::string* name, bool* is_integer) {
+  onnx::TensorProto t;
+  if (size > static_cast<size_t>(INT32_MAX) || !t.ParseFromArray(data, static_cast<int>(size)))
+    throw ConvertError(where + ": not a valid ONNX TensorProto");
+  if (name) *name = t.name();
+  if (is_integer)
+    *is_integer = t.data_type() != onnx::TensorProto_DataType_FLOAT &&
+                  t.data_type() != onnx::TensorProto_DataType_DOUBLE;
+  return tensor_from_proto(t, where);
+}
+
+Tensor load_onnx_tensor(const std::string& path, std::string* name, bool* is_integer) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw ConvertError(path + ": cannot open file");
+  std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  return parse_onnx_tensor(bytes.data(), bytes.size(), path, name, is_integer);
+}
+
+Graph load_onnx_model(const std::string& path) {
+  Graph g = import_onnx(path);
+  try {
+    run_default_passes(g);
+  } catch (const ConvertError& e) {
+    throw ConvertError(path + ": " + e.what());
+  }
+  return g;
+}
+
+}  // namespace frontend
+}  // namespace qrt

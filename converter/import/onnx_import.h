@@ -1,0 +1,45 @@
+// ONNX -> graph IR (graph/graph.h).
+//
+// Reads an ONNX ModelProto with libonnx's protobuf classes and builds a Graph
+// with ONNX semantics kept (NCHW). Only the ops in supported_onnx_ops() are
+// accepted; anything else fails with a ConvertError naming the node, its op
+// type and the supported list. Import does not run the passes: call
+// run_default_passes() (graph/passes.h) afterwards, or use
+// load_onnx_model() which does both.
+//
+// Supported: Conv, BatchNormalization, Relu, Clip, Add, MaxPool, AveragePool,
+// GlobalAveragePool, Flatten, Reshape, Gemm, MatMul, Concat, Softmax,
+// Identity, Constant. docs/onnx-import.md lists the attributes of each.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "graph/graph.h"
+
+namespace qrt {
+namespace frontend {
+
+// Op types the importer accepts, sorted.
+const std::vector<std::string>& supported_onnx_ops();
+
+// Import from a file. Throws ConvertError ("cannot open", "not a valid ONNX
+// model", unsupported op, malformed attribute, ...), naming the file.
+Graph import_onnx(const std::string& path);
+// Import from serialized ModelProto bytes; `origin` names the source in errors.
+Graph import_onnx_from_memory(const void* data, size_t size,
+                              const std::string& origin = "<memory>");
+
+// Parses a serialized ONNX TensorProto (e.g. ONNX test data input_0.pb) into
+// a float Tensor. `where` names it in errors; `name` receives its name and
+// `is_integer` whether its ONNX data type is an integer/bool type.
+Tensor parse_onnx_tensor(const void* data, size_t size, const std::string& where,
+                         std::string* name = nullptr, bool* is_integer = nullptr);
+Tensor load_onnx_tensor(const std::string& path, std::string* name = nullptr,
+                        bool* is_integer = nullptr);
+
+// import_onnx + run_default_passes: the graph the backend quantizes.
+Graph load_onnx_model(const std::string& path);
+
+}  // namespace frontend
+}  // namespace qrt

@@ -1,0 +1,303 @@
+// Lowering driver: tensor bookkeeping, QUANTIZE/DEQUANTIZE insertion,
+// weight and bias tensors. The per-op code is in lower_ops.cc.
+#include <cstring>
+#include <limits>
+
+#include "quantize/lower_internal.h"
+#include "qrt/kernels/accumulation.h"
+#include "quantize/quant_math.h"
+
+namespace qrt::backend {
+
+std::vector<int32_t> to_nhwc_shape(const frontend::Shape& shape, const std::string& tensor) {
+  std::vector<int32_t> out;
+  for (int64_t d : shape) {
+    if (d < 0 || d > std::numeric_limits<int32_t>::max())
+      throw ConvertError("tensor '" + tensor + "': dimension " + std::to_string(d) + " out of range");
+    out.push_back(int32_t(d));
+  }
+  if (out.size() == 4) out = {out[0], out[2], out[3], out[1]};
+  return out;
+}
+
+std::vector<float> oihw_to_ohwi(const std::vector<float>& w, int64_t o, int64_t i, int64_t kh, int64_t kw) {
+  std::vector<float> out(w.size());
+  for (int64_t a = 0; a < o; ++a)
+    for (int64_t b = 0; b < i; ++b)
+      for (int64_t y = 0; y < kh; ++y)
+        for (int64_t x = 0; x < kw; ++x)
+          out[size_t(((a * kh + y) * kw + x) * i + b)] = w[size_t(((a * i + b) * kh + y) * kw + x)];
+  return out;
+}
+
+std::vector<float> permute_fc_columns_chw_to_hwc(const std::vector<float>& w, int64_t out, int64_t c, int64_t h,
+                                                 int64_t wdim) {
+  const int64_t k = c * h * wdim;
+  std::vector<float> r(w.size());
+  for (int64_t n = 0; n < out; ++n)
+    for (int64_t ch = 0; ch < c; ++ch)
+      for (int64_t y = 0; y < h; ++y)
+        for (int64_t x = 0; x < wdim; ++x)
+          r[size_t(n * k + (y * wdim + x) * c + ch)] = w[size_t(n * k + (ch * h + y) * wdim + x)];
+  return r;
+}
+
+bool int16_eligible(const LowerOptions& o, int weight_bits) {
+  return o.int16_accumulation && weight_bits + o.activation_bits <= 14;
+}
+
+std::map<std::string, int> parse_layer_weight_bits(const std::string& spec) {
+  std::map<std::string, int> out;
+  size_t start = 0;
+  while (start <= spec.size()) {
+    const size_t comma = spec.find(',', start);
+    const std::string item = spec.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    const size_t eq = item.rfind('=');
+    const std::string bits = eq == std::string::npos ? "" : item.substr(eq + 1);
+    if (eq == 0 || eq == std::string::npos || bits.size() != 1 || bits[0] < '4' || bits[0] > '8')
+      throw ConvertError("--layer-weight-bits: '" + item + "' is not NODE=BITS with BITS in 4..8");
+    out[item.substr(0, eq)] = bits[0] - '0';
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+void storage_range(const LTensor& t, int32_t* lo, int32_t* hi) {
+  if (t.dtype == schema::DType::U8) {  // [0, 2^b - 1] held as q - 128
+    *lo = -128;
+    *hi = u8_qmax(t.bits) - 128;
+  } else {
+    *lo = -s8_qmax(t.bits);
+    *hi = s8_qmax(t.bits);
+  }
+}
+
+Lowerer::Lowerer(const frontend::Graph& g, const RangeSource& ranges, const LowerOptions& o)
+    : g_(g), ranges_(ranges), opt_(o) {}
+
+LTensor Lowerer::activation_quant(const std::string& name, bool non_negative, const std::string& where) const {
+  const bool is_unsigned = non_negative && opt_.unsigned_activations;
+  const Range r = ranges_.range(name, is_unsigned, opt_.activation_bits, where);
+  LTensor t;
+  t.dtype = is_unsigned ? schema::DType::U8 : schema::DType::S8;
+  t.scale = {activation_scale(r.lo, r.hi, is_unsigned, opt_.activation_bits)};
+  t.zero_point = {0};
+  t.bits = opt_.activation_bits;
+  return t;
+}
+
+schema::Activation Lowerer::activation(const frontend::Node& n) const {
+  switch (n.fused_activation) {
+    case frontend::FusedActivation::kRelu: return schema::Activation::RELU;
+    case frontend::FusedActivation::kRelu6: return schema::Activation::RELU6;
+    default: return schema::Activation::NONE;
+  }
+}
+
+void Lowerer::add_op(schema::OpType type, const frontend::Node& n, std::vector<int32_t> in,
+                     std::vector<int32_t> out, LOptions opts) {
+  LOperator op;
+  op.type = type;
+  op.name = n.name;
+  op.inputs = std::move(in);
+  op.outputs = std::move(out);
+  op.options = opts;
+  m_.operators.push_back(std::move(op));
+}
+
+int32_t Lowerer::define_output(const frontend::Node& n, const std::string& name, int32_t inherit) {
+  const TensorPlacement& p = placement_.at(name);
+  LTensor t;
+  if (p.storage == Storage::kQuantized) {
+    if (inherit >= 0) {
+      t = m_.tensors[size_t(inherit)];
+      t.buffer = 0;
+    } else {
+      t = activation_quant(name, p.non_negative, n.describe());
+    }
+  }
+  t.name = name;
+  t.shape = to_nhwc_shape(g_.shape(name), name);
+  const int32_t id = m_.add_tensor(std::move(t));
+  (p.storage == Storage::kQuantized ? quant_id_ : float_id_)[name] = id;
+  return id;
+}
+
+int32_t Lowerer::as_float(const std::string& name, const std::string& op_name) {
+  auto f = float_id_.find(name);
+  if (f != float_id_.end()) return f->second;
+  auto q = quant_id_.find(name);
+  if (q == quant_id_.end()) throw ConvertError("tensor '" + name + "' is not defined before its use");
+  LTensor t;
+  t.name = name + "/dequantized";
+  t.shape = m_.tensors[size_t(q->second)].shape;
+  const int32_t id = m_.add_tensor(std::move(t));
+  LOperator op;
+  op.type = schema::OpType::DEQUANTIZE;
+  op.name = op_name;
+  op.inputs = {q->second};
+  op.outputs = {id};
+  m_.operators.push_back(std::move(op));
+  float_id_[name] = id;
+  return id;
+}
+
+int32_t Lowerer::as_quantized(const std::string& name, const std::string& op_name) {
+  auto q = quant_id_.find(name);
+  if (q != quant_id_.end()) return q->second;
+  auto f = float_id_.find(name);
+  if (f == float_id_.end()) throw ConvertError("tensor '" + name + "' is not defined before its use");
+  LTensor t = activation_quant(name, placement_.at(name).non_negative, "quantize before '" + op_name + "'");
+  t.name = name + "/quantized";
+  t.shape = m_.tensors[size_t(f->second)].shape;
+  const int32_t id = m_.add_tensor(std::move(t));
+  LOperator op;
+  op.type = schema::OpType::QUANTIZE;
+  op.name = op_name;
+  op.inputs = {f->second};
+  op.outputs = {id};
+  m_.operators.push_back(std::move(op));
+  quant_id_[name] = id;
+  return id;
+}
+
+int32_t Lowerer::input(const frontend::Node& n, size_t index) {
+  const std::string& name = n.input(index);
+  if (name.empty() || g_.is_initializer(name))
+    throw ConvertError(n.describe() + ": input " + std::to_string(index) + " '" + name +
+                       "' must be an activation, not a constant");
+  switch (input_need(n, index, placement_)) {
+    case InputNeed::kFloat: return as_float(name, n.name);
+    case InputNeed::kQuantized: return as_quantized(name, n.name);
+    case InputNeed::kAsProduced: break;
+  }
+  return placement_.at(name).storage == Storage::kQuantized ? as_quantized(name, n.name) : as_float(name, n.name);
+}
+
+int32_t Lowerer::add_weights(const frontend::Node& n, const std::vector<float>& w, int64_t out_channels,
+                             std::vector<int32_t> shape, std::vector<float>* scales, std::vector<int8_t>* values) {
+  const std::string& name = n.input(1);
+  const int bits = opt_.weight_bits_for(n.name);
+  const int64_t per = int64_t(w.size()) / out_channels;
+  QuantizedWeights q = opt_.per_channel_weights
+                           ? quantize_weights_per_channel(w.data(), int(out_channels), per, bits)
+                           : quantize_weights_per_tensor(w.data(), int64_t(w.size()), bits);
+  LTensor t;
+  t.name = name;
+  t.dtype = schema::DType::S8;
+  t.shape = std::move(shape);
+  t.scale = q.scales;
+  t.zero_point.assign(q.scales.size(), 0);
+  t.axis = opt_.per_channel_weights ? 0 : -1;
+  t.bits = bits;
+  if (bits < 8) {
+    t.buffer = m_.add_buffer(pack_bits(q.values, bits), uint8_t(bits));
+  } else {
+    std::vector<uint8_t> bytes(q.values.size());
+    std::memcpy(bytes.data(), q.values.data(), bytes.size());
+    t.buffer = m_.add_buffer(std::move(bytes));
+  }
+  *scales = q.scales;
+  if (scales->size() == 1) scales->assign(size_t(out_channels), q.scales[0]);
+  *values = std::move(q.values);
+  return m_.add_tensor(std::move(t));
+}
+
+void Lowerer::plan_accumulator(const frontend::Node& n, int32_t x, const std::vector<int8_t>& w,
+                               int64_t out_channels, LOptions* opts) {
+  opts->accumulator = schema::Accumulator::INT32;
+  opts->int16_chunk = 0;
+  if (!int16_eligible(opt_, opt_.weight_bits_for(n.name))) return;
+  int32_t lo = 0, hi = 0;
+  storage_range(m_.tensors[size_t(x)], &lo, &hi);
+  const size_t k = w.size() / size_t(out_channels);
+  const size_t chunk = qrt_int16_chunk(w.data(), size_t(out_channels), k, lo, hi);
+  // Every single int8 product fits int16 (|w| <= 127, |x| <= 128: 16256),
+  // so qrt_int16_chunk returns >= 1 for k >= 1; with bits_w + bits_a <= 14
+  // it is at least 2 (|w| <= 127 with |x| <= 128 only for 8 + 6 bits:
+  // 2 * 16256 <= 32767). A chunk of 0 would mean k == 0, an empty layer.
+  if (chunk < 1 || chunk > size_t(std::numeric_limits<int32_t>::max())) {
+    m_.warnings.push_back(n.describe() + ": no valid int16_chunk (" + std::to_string(chunk) +
+                          "); accumulating in INT32");
+    return;
+  }
+  opts->accumulator = schema::Accumulator::INT16;
+  opts->int16_chunk = int(chunk);
+}
+
+int32_t Lowerer::add_bias(const std::string& name, const std::vector<float>& b, float input_scale,
+                          const std::vector<float>& weight_scales) {
+  LTensor t;
+  t.name = name;
+  t.dtype = schema::DType::S32;
+  t.shape = {int32_t(b.size())};
+  t.axis = 0;
+  t.bits = 32;
+  std::vector<uint8_t> bytes(b.size() * 4);
+  for (size_t c = 0; c < b.size(); ++c) {
+    const int32_t q = quantize_bias(b[c], input_scale, weight_scales[c]);
+    std::memcpy(&bytes[c * 4], &q, 4);  // little-endian host
+    t.scale.push_back(input_scale * weight_scales[c]);
+  }
+  t.zero_point.assign(b.size(), 0);
+  t.buffer = m_.add_buffer(std::move(bytes));
+  return m_.add_tensor(std::move(t));
+}
+
+LoweredModel Lowerer::run() {
+  placement_ = decide_placement(g_, opt_.placement);
+  for (const frontend::ValueInfo& in : g_.inputs) {
+    LTensor t;
+    t.name = in.name;
+    t.shape = to_nhwc_shape(in.shape, in.name);
+    const int32_t id = m_.add_tensor(std::move(t));
+    float_id_[in.name] = id;
+    m_.inputs.push_back(id);
+  }
+  for (const frontend::Node& n : g_.nodes) {
+    const std::string& op = n.op_type;
+    if (op == "Conv") lower_conv(n);
+    else if (op == "Gemm" || op == "MatMul") lower_fc(n);
+    else if (op == "Add") lower_add(n);
+    else if (op == "MaxPool" || op == "AveragePool") lower_pool(n);
+    else if (op == "GlobalAveragePool") lower_global_average_pool(n);
+    else if (op == "Reshape" || op == "Flatten") lower_reshape(n);
+    else if (op == "Concat") lower_concat(n);
+    else if (op == "Softmax") lower_softmax(n);
+    else throw ConvertError(n.describe() + ": not supported by the backend");
+  }
+  for (const std::string& out : g_.outputs) {
+    if (flatten_origin_.count(out))
+      throw ConvertError("graph output '" + out + "' is a Flatten/Reshape of an NCHW tensor with H*W > 1; "
+                         "its element order would differ from ONNX");
+    const frontend::Node* p = g_.producer(out);
+    m_.outputs.push_back(as_float(out, p ? p->name : out));
+  }
+  return std::move(m_);
+}
+
+LoweredModel lower_graph(const frontend::Graph& graph, const std::map<std::string, Range>& ranges,
+                         const LowerOptions& options) {
+  return lower_graph(graph, FixedRanges(ranges), options);
+}
+
+LoweredModel lower_graph(const frontend::Graph& graph, const RangeSource& ranges, const LowerOptions& options) {
+  if (options.weight_bits < 4 || options.weight_bits > 8)
+    throw ConvertError("--weight-bits must be 4..8, got " + std::to_string(options.weight_bits));
+  if (options.activation_bits < 4 || options.activation_bits > 8)
+    throw ConvertError("--activation-bits must be 4..8, got " + std::to_string(options.activation_bits));
+  for (const auto& [name, bits] : options.layer_weight_bits) {
+    const frontend::Node* n = nullptr;
+    for (const frontend::Node& m : graph.nodes)
+      if (m.name == name) n = &m;
+    if (n == nullptr || (n->op_type != "Conv" && n->op_type != "Gemm" && n->op_type != "MatMul"))
+      throw ConvertError("--layer-weight-bits: '" + name + "' is not the name of a Conv, Gemm or MatMul node" +
+                         (n ? " (it is a " + n->op_type + ")" : ""));
+    if (bits < 4 || bits > 8)
+      throw ConvertError("--layer-weight-bits: " + name + "=" + std::to_string(bits) + ": bits must be 4..8");
+  }
+  return Lowerer(graph, ranges, options).run();
+}
+
+}  // namespace qrt::backend

@@ -1,0 +1,87 @@
+// Lowering: graph IR (ONNX semantics, NCHW, float) + calibrated ranges ->
+// LoweredModel (NHWC, int8 weights, the .qrt operator set).
+//
+// What lowering does, per tensor and per op:
+//   - shapes: 4-D NCHW [N,C,H,W] become NHWC [N,H,W,C]; other ranks stay;
+//   - Conv weights OIHW -> OHWI, per-output-channel int8 (quant_math.h);
+//     bias -> int32 with scale input_scale * weight_scale[c];
+//   - Gemm/MatMul -> FULLY_CONNECTED with weights [out, in] (transposed as
+//     needed, alpha/beta folded); when the input comes from a Flatten of an
+//     NCHW tensor with H*W > 1, the weight columns are permuted from CHW to
+//     HWC order, because the runtime flattens NHWC memory;
+//   - storage of every activation comes from placement.h; QUANTIZE and
+//     DEQUANTIZE ops are inserted where a reader needs the other one (each
+//     conversion made once per tensor, named "<tensor>/quantized" or
+//     "<tensor>/dequantized");
+//   - int8 scales: MaxPool and Reshape/Flatten keep their input's; all
+//     other int8 tensors use the calibrated range of the IR tensor;
+//   - graph outputs are always F32 (a DEQUANTIZE is added when needed);
+//   - accumulators: every conv / FC is INT16 when weight_bits +
+//     activation_bits <= 14 (and int16_accumulation is on), with
+//     int16_chunk computed from the layer's actual int8 weights and its
+//     input's int8 storage range by qrt_int16_chunk (docs/accumulation.md:
+//     no int16 partial sum can overflow, so the result equals INT32's);
+//     otherwise INT32.
+// Errors are ConvertError naming the node (and tensor).
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "calib/calibration.h"
+#include "graph/graph.h"
+#include "quantize/lowered_model.h"
+#include "quantize/placement.h"
+
+namespace qrt::backend {
+
+struct LowerOptions {
+  int weight_bits = 8;       // 4..8
+  // Per-layer overrides by ONNX node name (qrt-convert --layer-weight-bits),
+  // for mixed precision: a layer at 8 bits goes INT32 while the rest stay
+  // INT16. Every name must be a Conv/Gemm/MatMul of the graph.
+  std::map<std::string, int> layer_weight_bits;
+  int weight_bits_for(const std::string& node) const {
+    auto it = layer_weight_bits.find(node);
+    return it == layer_weight_bits.end() ? weight_bits : it->second;
+  }
+  int activation_bits = 8;   // 4..8
+  bool unsigned_activations = true;  // U8 for non-negative tensors
+  bool per_channel_weights = true;   // false: one scale per weight tensor
+  // Plan INT16 accumulators where weight_bits + activation_bits <= 14
+  // (false: always INT32, qrt-convert --no-int16).
+  bool int16_accumulation = true;
+  PlacementOptions placement;
+};
+
+// True when a layer with `weight_bits` may accumulate in INT16
+// (weight_bits + activation_bits <= 14, the paper's rule).
+bool int16_eligible(const LowerOptions& options, int weight_bits);
+
+// "NODE=BITS[,NODE=BITS...]" (qrt-convert --layer-weight-bits) -> map.
+// Throws ConvertError naming the malformed entry.
+std::map<std::string, int> parse_layer_weight_bits(const std::string& spec);
+
+// The int8 storage range [lo, hi] of an activation tensor as the kernels
+// see it (U8 shifted by -128, docs/integer-semantics.md).
+void storage_range(const LTensor& activation, int32_t* lo, int32_t* hi);
+
+// `graph` must have passed the frontend passes (shapes inferred). `ranges`
+// must answer for every activation the model stores in int8 (and for
+// every tensor a QUANTIZE reads). Metadata is left for the caller.
+LoweredModel lower_graph(const frontend::Graph& graph, const RangeSource& ranges, const LowerOptions& options);
+// The same with fixed [lo, hi] ranges by tensor name.
+LoweredModel lower_graph(const frontend::Graph& graph, const std::map<std::string, Range>& ranges,
+                         const LowerOptions& options);
+
+// [N,C,H,W] -> [N,H,W,C]; other ranks unchanged. Throws on dims > int32.
+std::vector<int32_t> to_nhwc_shape(const frontend::Shape& shape, const std::string& tensor);
+
+// OIHW float weights -> OHWI float weights.
+std::vector<float> oihw_to_ohwi(const std::vector<float>& w, int64_t o, int64_t i, int64_t kh, int64_t kw);
+
+// FC weights [out, C*H*W] with columns in CHW order -> columns in HWC order.
+std::vector<float> permute_fc_columns_chw_to_hwc(const std::vector<float>& w, int64_t out, int64_t c, int64_t h,
+                                                 int64_t wdim);
+
+}  // namespace qrt::backend

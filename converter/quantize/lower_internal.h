@@ -1,0 +1,65 @@
+// Internal to lowering (lower.cc, lower_ops.cc): the state of one lowering
+// run. Not a public header.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "quantize/lower.h"
+
+namespace qrt::backend {
+
+// Where a Flatten/Reshape changed the element order (NCHW vs NHWC).
+struct FlattenOrigin {
+  int64_t c = 0, h = 0, w = 0;
+};
+
+class Lowerer {
+ public:
+  Lowerer(const frontend::Graph& g, const RangeSource& ranges, const LowerOptions& o);
+  LoweredModel run();
+
+ private:
+  // Tensor management.
+  int32_t input(const frontend::Node& n, size_t index);  // converts per input_need()
+  int32_t as_float(const std::string& name, const std::string& op_name);
+  int32_t as_quantized(const std::string& name, const std::string& op_name);
+  // Defines the lowered tensor of IR output `name` with its placement's
+  // storage. Quantized: `inherit` >= 0 copies that tensor's quantization,
+  // else the calibrated range of `name` is used.
+  int32_t define_output(const frontend::Node& n, const std::string& name, int32_t inherit = -1);
+  LTensor activation_quant(const std::string& name, bool non_negative, const std::string& where) const;
+  void add_op(schema::OpType type, const frontend::Node& n, std::vector<int32_t> in, std::vector<int32_t> out,
+              LOptions opts = {});
+  // Quantizes and stores weights [out_channels][k]; `scales` gets one scale
+  // per output channel (repeated when per-tensor), `values` the int8 codes.
+  // The bits come from the node (LowerOptions::weight_bits_for).
+  int32_t add_weights(const frontend::Node& n, const std::vector<float>& w, int64_t out_channels,
+                      std::vector<int32_t> shape, std::vector<float>* scales, std::vector<int8_t>* values);
+  // Sets opts->accumulator / int16_chunk for a conv/FC reading `x`.
+  void plan_accumulator(const frontend::Node& n, int32_t x, const std::vector<int8_t>& w, int64_t out_channels,
+                        LOptions* opts);
+  int32_t add_bias(const std::string& name, const std::vector<float>& b, float input_scale,
+                   const std::vector<float>& weight_scales);
+  schema::Activation activation(const frontend::Node& n) const;
+
+  // One function per ONNX op (lower_ops.cc).
+  void lower_conv(const frontend::Node& n);
+  void lower_fc(const frontend::Node& n);  // Gemm and MatMul
+  void lower_add(const frontend::Node& n);
+  void lower_pool(const frontend::Node& n);
+  void lower_global_average_pool(const frontend::Node& n);
+  void lower_reshape(const frontend::Node& n);  // Reshape and Flatten
+  void lower_concat(const frontend::Node& n);
+  void lower_softmax(const frontend::Node& n);
+
+  const frontend::Graph& g_;
+  const RangeSource& ranges_;
+  LowerOptions opt_;
+  Placement placement_;
+  LoweredModel m_;
+  std::map<std::string, int32_t> float_id_, quant_id_;
+  std::map<std::string, FlattenOrigin> flatten_origin_;
+};
+
+}  // namespace qrt::backend

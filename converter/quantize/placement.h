@@ -1,0 +1,60 @@
+// Float/quantized placement: which tensors the .qrt model keeps in fp32 and
+// which in int8, decided in this one place.
+//
+// The rules (docs/converter.md explains why):
+//   - graph inputs are F32 (the app feeds floats; a QUANTIZE op follows);
+//   - Conv / Gemm / MatMul write int8, except that they write F32 (the
+//     dequantizing epilogue) when any reader is an Add or a Softmax, or
+//     when the output is a graph output (the logits);
+//   - Add (with its fused ReLU) runs in F32: residual sums keep full
+//     precision, which costs little and avoids a requantizing add
+//     (the method's guideline 4). With float_residual_adds off (the
+//     --quantize-adds ablation) Add reads and writes int8 instead, and the
+//     convs feeding it write int8 too;
+//   - MaxPool, AveragePool, GlobalAveragePool, Reshape, Flatten run in the
+//     representation of their input;
+//   - Concat is int8 when every input is int8, else F32;
+//   - Softmax is F32.
+// Conv/Gemm/MatMul read int8, Add and Softmax read F32; a QUANTIZE or
+// DEQUANTIZE op is inserted by lowering wherever a reader needs the other
+// representation (input_need()).
+//
+// A tensor is "non-negative" when it is the output of a fused RELU/RELU6,
+// or a pool/reshape/concat of non-negative tensors; such tensors are stored
+// U8 (when unsigned activations are on), all others S8.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "graph/graph.h"
+
+namespace qrt::backend {
+
+struct PlacementOptions {
+  // Adds (and the conv outputs that feed them) in F32. false: int8 adds
+  // (requantizing both inputs to the output scale, docs/integer-semantics.md).
+  bool float_residual_adds = true;
+};
+
+enum class Storage { kFloat, kQuantized };
+
+struct TensorPlacement {
+  Storage storage = Storage::kFloat;
+  bool non_negative = false;
+};
+
+using Placement = std::map<std::string, TensorPlacement>;
+
+// Placement of every graph input and node output. Throws ConvertError
+// naming the node for an op the backend cannot lower.
+Placement decide_placement(const frontend::Graph& graph, const PlacementOptions& options);
+
+// What node input `index` must be in: float, quantized, or as produced.
+enum class InputNeed { kFloat, kQuantized, kAsProduced };
+InputNeed input_need(const frontend::Node& node, size_t index, const Placement& placement);
+
+// Op types the backend lowers (after the frontend passes), sorted.
+const std::vector<std::string>& backend_supported_ops();
+
+}  // namespace qrt::backend

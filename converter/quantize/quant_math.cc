@@ -1,0 +1,70 @@
+#include "quantize/quant_math.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "graph/graph.h"
+
+namespace qrt::backend {
+
+int s8_qmax(int bits) { return (1 << (bits - 1)) - 1; }
+int u8_qmax(int bits) { return (1 << bits) - 1; }
+
+QuantizedWeights quantize_weights_per_channel(const float* w, int channels, int64_t per_channel, int bits) {
+  if (bits < 4 || bits > 8) throw ConvertError("weight bits must be 4..8, got " + std::to_string(bits));
+  const int qmax = s8_qmax(bits);
+  QuantizedWeights out;
+  out.values.resize(size_t(channels) * size_t(per_channel));
+  out.scales.resize(size_t(channels));
+  for (int c = 0; c < channels; ++c) {
+    const float* wc = w + int64_t(c) * per_channel;
+    float amax = 0.0f;
+    for (int64_t i = 0; i < per_channel; ++i) amax = std::max(amax, std::fabs(wc[i]));
+    const float scale = amax > 0.0f ? amax / float(qmax) : 1.0f;
+    out.scales[size_t(c)] = scale;
+    for (int64_t i = 0; i < per_channel; ++i) {
+      double q = std::nearbyint(double(wc[i]) / double(scale));
+      q = std::min(std::max(q, double(-qmax)), double(qmax));
+      out.values[size_t(c * per_channel + i)] = static_cast<int8_t>(q);
+    }
+  }
+  return out;
+}
+
+QuantizedWeights quantize_weights_per_tensor(const float* w, int64_t n, int bits) {
+  // One "channel" holding every value: the same formula and rounding.
+  return quantize_weights_per_channel(w, 1, n, bits);
+}
+
+int32_t quantize_bias(float bias, float input_scale, float weight_scale) {
+  const float bias_scale = input_scale * weight_scale;  // fp32 product, as the runtime computes it
+  double q = std::nearbyint(double(bias) / double(bias_scale));
+  const double lim = double(std::numeric_limits<int32_t>::max());
+  q = std::min(std::max(q, -lim), lim);
+  return static_cast<int32_t>(q);
+}
+
+std::vector<uint8_t> pack_bits(const std::vector<int8_t>& values, int bits) {
+  if (bits < 1 || bits > 8) throw ConvertError("pack_bits: bits must be 1..8, got " + std::to_string(bits));
+  std::vector<uint8_t> out((values.size() * size_t(bits) + 7) / 8, 0);
+  size_t bit = 0;
+  for (int8_t v : values) {
+    const uint32_t u = uint32_t(uint8_t(v)) & ((1u << bits) - 1u);
+    for (int k = 0; k < bits; ++k, ++bit)
+      if (u & (1u << k)) out[bit / 8] = uint8_t(out[bit / 8] | (1u << (bit % 8)));
+  }
+  return out;
+}
+
+float activation_scale(float lo, float hi, bool is_unsigned, int bits) {
+  if (bits < 4 || bits > 8) throw ConvertError("activation bits must be 4..8, got " + std::to_string(bits));
+  if (is_unsigned) {
+    const float m = std::max(hi, 0.0f);
+    return m > 0.0f ? m / float(u8_qmax(bits)) : 1.0f / float(u8_qmax(bits));
+  }
+  const float m = std::max(std::fabs(lo), std::fabs(hi));
+  return m > 0.0f ? m / float(s8_qmax(bits)) : 1.0f / float(s8_qmax(bits));
+}
+
+}  // namespace qrt::backend
