@@ -12,10 +12,11 @@
 # .qrt per run: images decoded and the float model run once) and renders
 # OUT/tables.md (scripts/accuracy/tables.py), which docs/accuracy.md quotes.
 #
-# Models: DIR/resnet_c10.onnx and DIR/mbv2_c10.onnx (default /work/models-out,
-# the project's fine-tunes, docs/models.md); a missing one falls back to
-# /work/shared/models/cifar10/ with a note in the tables. MobileNetV1 0.25 on
-# the 1000 ImageNet-sample images too, unless --no-imagenet.
+# Models: DIR/resnet_c10.onnx and DIR/mbv2_c10.onnx (default models/cifar10,
+# the project's fine-tunes, committed; docs/models.md); a missing one falls
+# back to $QRT_SHARED/models/cifar10/ with a note in the tables. MobileNetV1
+# 0.25 on the 1000 ImageNet-sample images too, unless --no-imagenet.
+# Shared data and models: $QRT_SHARED (default ../shared beside the checkout).
 #
 # Images: every table on the full 10,000 CIFAR-10 test images by default.
 # --quick keeps the issue's bar (W8A8 guideline, W6A8 INT16/INT32) on the
@@ -35,9 +36,10 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-MODELS=/work/models-out
-SHARED_MODELS=/work/shared/models
-DATA=/work/shared/data
+SHARED=${QRT_SHARED:-$ROOT/../shared}
+MODELS=$ROOT/models/cifar10
+SHARED_MODELS=$SHARED/models
+DATA=$SHARED/data
 BUILD=$ROOT/build
 OUT=
 QUICK=0
@@ -59,7 +61,7 @@ while [ $# -gt 0 ]; do
     --rebuild) REBUILD=1; shift ;;
     --ablation-stride) ABL_STRIDE=$2; shift 2 ;;
     --seed-stride) SEED_STRIDE=$2; shift 2 ;;
-    -h|--help) sed -n '2,36p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,35p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "accuracy.sh: error: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -70,7 +72,7 @@ SEED_STRIDE=${SEED_STRIDE:-$Q_SEED}
 TEST=$DATA/cifar10/test_jpg.tar.gz
 TRAIN=$DATA/cifar10/train_jpg.tar.gz
 for f in "$TEST" "$TRAIN"; do
-  [ -f "$f" ] || { echo "accuracy.sh: error: $f not found" >&2; exit 1; }
+  [ -f "$f" ] || { echo "accuracy.sh: error: $f not found (set QRT_SHARED to the shared folder)" >&2; exit 1; }
 done
 mkdir -p "$OUT"
 NOTES=$OUT/notes.txt
@@ -93,8 +95,8 @@ model_path() {  # model_path NAME -> the ONNX file (project's, else shared, note
 }
 RESNET=$(model_path resnet_c10)
 MBV2=$(model_path mbv2_c10)
-echo "model resnet_c10: $RESNET" >> "$NOTES"
-echo "model mbv2_c10: $MBV2" >> "$NOTES"
+echo "model resnet_c10: ${RESNET#"$ROOT"/}" >> "$NOTES"
+echo "model mbv2_c10: ${MBV2#"$ROOT"/}" >> "$NOTES"
 
 # ---- calibration subsets: 200 train images, seeds 1..8 (seed 1 is the main one)
 nice -n 5 /usr/bin/python3 "$ROOT/scripts/accuracy/calib_subset.py" "$TRAIN" "$OUT/calib" --count 200 \

@@ -25,8 +25,8 @@ executor of the ONNX graph (train_common.run_onnx_numpy) on a few images.
 
 Example (fine-tune the shared ResNet for one epoch; ~20-30 min on one core):
     nice -n 10 /usr/bin/python3 scripts/train_cifar10.py --arch resnet \\
-        --init-onnx /work/shared/models/cifar10/resnet_c10.onnx \\
-        --epochs 1 --lr 0.01 --out /work/models-out
+        --init-onnx ../shared/models/cifar10/resnet_c10.onnx \\
+        --epochs 1 --lr 0.01 --out build/cifar10-models
 """
 
 import argparse
@@ -49,6 +49,9 @@ STD = (0.2470, 0.2435, 0.2616)
 LABELS = ["airplane", "automobile", "bird", "cat", "deer",
           "dog", "frog", "horse", "ship", "truck"]
 CHECK_IMAGES = 4  # test images run through the numpy ONNX executor
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# The shared models and data: $QRT_SHARED, else ../shared beside the checkout.
+SHARED = os.environ.get("QRT_SHARED") or os.path.join(ROOT, "..", "shared")
 
 
 def parse_args():
@@ -67,11 +70,11 @@ def parse_args():
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--threads", type=int, default=1,
                    help="torch threads (1 is fastest on a shared machine)")
-    p.add_argument("--data", default="/work/shared/data/cifar10",
+    p.add_argument("--data", default=os.path.join(SHARED, "data", "cifar10"),
                    help="folder with train_jpg.tar.gz and test_jpg.tar.gz")
     p.add_argument("--cache", default=None,
                    help="folder for the decoded .npz cache (default: OUT/cache)")
-    p.add_argument("--out", default="/work/models-out", help="output folder")
+    p.add_argument("--out", default=os.path.join(ROOT, "build", "cifar10-models"), help="output folder")
     args = p.parse_args()
     if args.epochs is None:
         args.epochs = {"resnet": 12, "mbv2": 8}[args.arch]

@@ -1,7 +1,11 @@
 # Cross build for 64-bit ARM Linux (Android NDK users: use the NDK's own
 # toolchain file; this one is for Linux boards and for testing under qemu).
 #   cmake -S . -B build-arm64 -DCMAKE_TOOLCHAIN_FILE=toolchains/aarch64-linux-gnu.cmake
-# ctest runs the test binaries under qemu-aarch64 (QRT_QEMU_CPU picks the model).
+# ctest runs the test binaries under qemu-aarch64: every qrt_add_test binary
+# once per CPU model in QRT_TEST_QEMU_CPUS (tests/CMakeLists.txt, default
+# "cortex-a53;max"); other tests that run a built program (qrt-bench,
+# qrt-classify) go through CMAKE_CROSSCOMPILING_EMULATOR below, on the
+# single model QRT_QEMU_CPU (default max).
 set(CMAKE_SYSTEM_NAME Linux)
 set(CMAKE_SYSTEM_PROCESSOR aarch64)
 set(CMAKE_C_COMPILER aarch64-linux-gnu-gcc)
