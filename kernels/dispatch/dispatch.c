@@ -49,16 +49,18 @@ static const qrt_gemm_s8_kernel kGemmRows[] = {
     ROW(qrt_gemm_s8_acc16_ukernel_4x8c2__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT16, 4, 8, 2, 0, 0, 32),
     ROW(qrt_gemm_s8_acc32_ukernel_4x8c2__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT32, 4, 8, 2, 0, 0, 0),
 #endif
-    ROW(qrt_gemm_s8_acc16_ukernel_4x8c2__scalar, QRT_ISA_REF, QRT_ACCUMULATOR_INT16, 4, 8, 2, 0, 0, 0),
-    ROW(qrt_gemm_s8_acc32_ukernel_4x8c2__scalar, QRT_ISA_REF, QRT_ACCUMULATOR_INT32, 4, 8, 2, 0, 0, 0),
+    ROW(qrt_gemm_s8_acc16_ukernel_4x8c2__portable, QRT_ISA_REF, QRT_ACCUMULATOR_INT16, 4, 8, 2, 0, 0, 0),
+    ROW(qrt_gemm_s8_acc32_ukernel_4x8c2__portable, QRT_ISA_REF, QRT_ACCUMULATOR_INT32, 4, 8, 2, 0, 0, 0),
 };
 
+#define DW(name, isa) {#name, isa, name}
 static const qrt_dwconv3x3_s8_kernel kDwconvRows[] = {
 #if QRT_KERNELS_HAVE_NEON
-    {"qrt_dwconv3x3_s8_acc32_ukernel_c16__neon", QRT_ISA_NEON, qrt_dwconv3x3_s8_acc32_ukernel_c16__neon},
+    DW(qrt_dwconv3x3_s8_acc32_ukernel_c16__neon, QRT_ISA_NEON),
 #endif
-    {"qrt_dwconv3x3_s8_acc32_ukernel_c16__scalar", QRT_ISA_REF, qrt_dwconv3x3_s8_acc32_ukernel_c16__scalar},
+    DW(qrt_dwconv3x3_s8_acc32_ukernel_c16__portable, QRT_ISA_REF),
 };
+#undef DW
 
 #define OP(name) {#name, name}
 static const qrt_op_kernels kOpTables[] = {

@@ -1,6 +1,6 @@
 // Elementwise NEON kernels: Quantize (f32 -> s8), Dequantize (s8 -> f32)
 // and the float Add with its fused activation clamp. Each is the reference
-// (kernels/ref/quantize.c, elementwise.c) step for step, 16 elements per
+// (kernels/ref/quantize.c, add.c) step for step, 16 elements per
 // iteration, the tail (n % 16) through the same vector code on a copy.
 //
 // Matching the reference's clamp exactly, `if (!(v >= lo)) v = lo; if (v >

@@ -20,7 +20,7 @@ struct ScopedPath {
 
 std::string suffix(qrt_isa isa) {
   switch (isa) {
-    case QRT_ISA_REF: return "__scalar";
+    case QRT_ISA_REF: return "__portable";
     case QRT_ISA_NEON: return "__neon";
     case QRT_ISA_NEONDOT: return "__neondot";
     case QRT_ISA_I8MM: return "__neoni8mm";
@@ -150,8 +150,8 @@ TEST_CASE("dispatch per layer: K and int16_chunk break-even points", "[dispatch]
     CHECK(pick(QRT_ACCUMULATOR_INT16, 24, 8) == "qrt_gemm_s8_acc16_ukernel_4x16c1__neon");
     CHECK(pick(QRT_ACCUMULATOR_INT16, 24, 7) == "qrt_gemm_s8_acc32_ukernel_4x16c1__neon");
   } else {
-    CHECK(pick(QRT_ACCUMULATOR_INT16, 24, 1) == "qrt_gemm_s8_acc16_ukernel_4x8c2__scalar");
-    CHECK(pick(QRT_ACCUMULATOR_INT32, 576, 0) == "qrt_gemm_s8_acc32_ukernel_4x8c2__scalar");
+    CHECK(pick(QRT_ACCUMULATOR_INT16, 24, 1) == "qrt_gemm_s8_acc16_ukernel_4x8c2__portable");
+    CHECK(pick(QRT_ACCUMULATOR_INT32, 576, 0) == "qrt_gemm_s8_acc32_ukernel_4x8c2__portable");
   }
   // A forced path always has a row for any layer (its last rows have no
   // break-even points).

@@ -1,4 +1,4 @@
-// Every GEMM micro-kernel row of the dispatch table (scalar, NEON c2 acc32 /
+// Every GEMM micro-kernel row of the dispatch table (portable, NEON c2 acc32 /
 // acc16, SDOT c4, SMMLA c8 where the CPU has them) against the naive formula
 // through the qrt_gemm_s8 driver: grids of M, N, K (K = 1 .. 1000, not
 // multiples of the tile), partial tiles, strides, zero points, extreme and

@@ -27,7 +27,7 @@ extern "C" {
 #endif
 
 typedef enum qrt_isa {
-  QRT_ISA_REF = 0,      // portable C (__scalar / __ref kernels)
+  QRT_ISA_REF = 0,      // portable C (__portable / __ref kernels)
   QRT_ISA_NEON = 1,     // ARMv8-A Advanced SIMD
   QRT_ISA_NEONDOT = 2,  // + SDOT (armv8.2-a+dotprod)
   QRT_ISA_I8MM = 3,     // + SMMLA (armv8.6-a+i8mm)

@@ -23,6 +23,7 @@
 extern "C" {
 #endif
 
+// Packing (dwconv/pack.c).
 size_t qrt_dwconv3x3_s8_packed_size(size_t channels);
 
 // weights OHWI [channels][3][3][1], bias [channels] or NULL, scales
@@ -37,11 +38,11 @@ typedef void (*qrt_dwconv3x3_s8_fn)(const qrt_conv2d_params* params,
                                     const qrt_gemm_s8_epilogue* epilogue,
                                     void* output);
 
-void qrt_dwconv3x3_s8_acc32_ukernel_c16__scalar(const qrt_conv2d_params* params,
-                                               const int8_t* input,
-                                               const void* packed,
-                                               const qrt_gemm_s8_epilogue* epilogue,
-                                               void* output);
+// The portable micro-kernel (dwconv/dwconv3x3_c16_portable.c); the NEON one
+// is in qrt/kernels/neon.h.
+void qrt_dwconv3x3_s8_acc32_ukernel_c16__portable(
+    const qrt_conv2d_params* params, const int8_t* input, const void* packed,
+    const qrt_gemm_s8_epilogue* epilogue, void* output);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -113,17 +113,18 @@ void qrt_conv2d_s8_gemm(const qrt_gemm_s8_ukernel* ukernel,
                         size_t int16_chunk, int8_t* scratch, void* output);
 
 // ---------------------------------------------------------------------------
-// Portable micro-kernels (also the host build's GEMM path). c2 packing: the
-// same layout and summation order as the NEON c2 kernels, so the acc16 one
-// wraps in int16 exactly where the NEON kernel would.
-void qrt_gemm_s8_acc32_ukernel_4x8c2__scalar(size_t mr, size_t nc, size_t k,
+// Portable micro-kernels (gemm/gemm_4x8c2_portable.c; also the host build's
+// GEMM path): GNU C vector types, no intrinsics. c2 packing: the same layout
+// and summation order as the NEON c2 kernels, so the acc16 one wraps in int16
+// exactly where the NEON kernel would.
+void qrt_gemm_s8_acc32_ukernel_4x8c2__portable(size_t mr, size_t nc, size_t k,
     const int8_t* a, size_t a_stride, const void* w, void* c, size_t c_stride,
     const qrt_gemm_s8_epilogue* epilogue, size_t int16_chunk);
-void qrt_gemm_s8_acc16_ukernel_4x8c2__scalar(size_t mr, size_t nc, size_t k,
+void qrt_gemm_s8_acc16_ukernel_4x8c2__portable(size_t mr, size_t nc, size_t k,
     const int8_t* a, size_t a_stride, const void* w, void* c, size_t c_stride,
     const qrt_gemm_s8_epilogue* epilogue, size_t int16_chunk);
 
-// Epilogue of one accumulator (shared by the scalar kernels).
+// Epilogue of one accumulator (shared by the portable kernels).
 void qrt_gemm_s8_store_scalar(int32_t acc, float scale,
                               const qrt_gemm_s8_epilogue* epilogue, void* c,
                               size_t index);

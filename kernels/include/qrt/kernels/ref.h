@@ -4,7 +4,7 @@
 // docs/integer-semantics.md literally, and every optimized kernel (NEON,
 // dotprod, ...) must produce the same bits, which its test checks against
 // the function declared here. Names follow the grammar in docs/kernels.md:
-// `qrt_<op>_<types>[_<acc>][_ukernel_<tile>]__<isa>`, here always `__ref`;
+// `qrt_<op>_<types>[_<acc>_ukernel_<tile>]__<isa>`, here always `__ref`;
 // `<types>` lists input then output type where they differ (`s8_f32`:
 // int8 in, fp32 out).
 //

@@ -31,7 +31,7 @@ typedef int32_t v8i32 __attribute__((vector_size(32)));
 typedef uint32_t v8u32 __attribute__((vector_size(32)));
 
 #if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
-#error "ukernel_scalar.c: lanes 2j, 2j + 1 are the halves of 32-bit lane j (little-endian)"
+#error "gemm_4x8c2_portable.c: lanes 2j, 2j + 1 are the halves of 32-bit lane j (little-endian)"
 #endif
 
 // Rows past mr read row mr - 1 again (their results are never stored), so
@@ -89,7 +89,7 @@ static const int8_t* begin_tile(size_t mr, const int8_t* a, size_t a_stride,
 }
 
 QRT_HOST_CLONES
-void qrt_gemm_s8_acc32_ukernel_4x8c2__scalar(size_t mr, size_t nc, size_t k,
+void qrt_gemm_s8_acc32_ukernel_4x8c2__portable(size_t mr, size_t nc, size_t k,
     const int8_t* a, size_t a_stride, const void* w, void* c, size_t c_stride,
     const qrt_gemm_s8_epilogue* e, size_t int16_chunk) {
   (void)int16_chunk;
@@ -119,7 +119,7 @@ void qrt_gemm_s8_acc32_ukernel_4x8c2__scalar(size_t mr, size_t nc, size_t k,
 }
 
 QRT_HOST_CLONES
-void qrt_gemm_s8_acc16_ukernel_4x8c2__scalar(size_t mr, size_t nc, size_t k,
+void qrt_gemm_s8_acc16_ukernel_4x8c2__portable(size_t mr, size_t nc, size_t k,
     const int8_t* a, size_t a_stride, const void* w, void* c, size_t c_stride,
     const qrt_gemm_s8_epilogue* e, size_t int16_chunk) {
   const size_t chunk = int16_chunk == 0 ? 1 : int16_chunk;  // pairs per flush
