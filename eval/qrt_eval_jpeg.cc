@@ -1,6 +1,6 @@
 #include "qrt_eval_jpeg.h"
 
-#include "data/dataset.h"
+#include "data/image_decode.h"
 
 #ifdef QRT_HAVE_LIBJPEG
 #include <csetjmp>

@@ -28,7 +28,9 @@
 #include <vector>
 
 #include "calib/calibration.h"
-#include "data/dataset.h"
+#include "data/cifar10.h"
+#include "data/idx.h"
+#include "data/image_dir.h"
 #include "data/preprocess.h"
 #include "graph/float_executor.h"
 #include "import/onnx_import.h"
@@ -37,6 +39,7 @@
 #include "qrt_eval_layers.h"
 #include "qrt_eval_multi.h"
 #include "qrt_eval_report.h"
+#include "study/plain_int16.h"
 
 namespace {
 
@@ -145,7 +148,6 @@ int run(int argc, char** argv) {
   qrt_session_options options;
   qrt_session_options_init(&options);
   options.keep_all_tensors = per_layer ? 1 : 0;
-  options.emulate_plain_int16 = emulate_plain_int16 ? 1 : 0;
   options.float_adds = float_adds == "f16"   ? QRT_FLOAT_ADDS_F16
                        : float_adds == "f32" ? QRT_FLOAT_ADDS_F32
                                              : QRT_FLOAT_ADDS_AUTO;
@@ -159,6 +161,8 @@ int run(int argc, char** argv) {
     q->path = path;
     qrt_error err{};
     if (qrt_model_load_file(path.c_str(), &q->model, &err) != QRT_OK) throw ConvertError(path + ": " + err.message);
+    if (emulate_plain_int16 && qrt_study_emulate_plain_int16(q->model, nullptr) != QRT_OK)
+      throw ConvertError(path + ": cannot emulate plain INT16");
     if (qrt_session_create(q->model, &options, &q->session, &err) != QRT_OK)
       throw ConvertError(path + ": cannot create a session: " + err.message);
     qrt_preprocess pp{};

@@ -1,5 +1,10 @@
 #include "driver/convert.h"
 
+#include "data/cifar10.h"
+#include "data/idx.h"
+#include "data/image_dir.h"
+#include "data/npy.h"
+#include "data/subset.h"
 #include "import/onnx_import.h"
 #include "emit/serialize.h"
 

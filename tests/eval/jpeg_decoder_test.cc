@@ -2,7 +2,8 @@
 // qrt-eval's libjpeg decoder (eval/qrt_eval_jpeg.h).
 #include <catch2/catch.hpp>
 
-#include "data/dataset.h"
+#include "data/cifar10.h"
+#include "data/image_decode.h"
 #include "files.h"
 #include "qrt_eval_jpeg.h"
 

@@ -12,7 +12,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "data/dataset.h"
+#include "data/cifar10.h"
+#include "data/idx.h"
 #include "data/preprocess.h"
 #include "files.h"
 #include "graph/float_executor.h"

@@ -8,7 +8,8 @@
 #include <functional>
 #include <set>
 
-#include "data/dataset.h"
+#include "data/cifar10.h"
+#include "data/tar.h"
 #include "files.h"
 #include "shared_data.h"
 #include "graph/graph.h"

@@ -2,7 +2,9 @@
 #include <catch2/catch.hpp>
 #include <zlib.h>
 
-#include "data/dataset.h"
+#include "data/idx.h"
+#include "data/image_dir.h"
+#include "data/npy.h"
 #include "data/preprocess.h"
 #include "graph/graph.h"
 #include "test_util.h"

@@ -6,7 +6,7 @@
 #include <memory>
 #include <set>
 
-#include "data/dataset.h"
+#include "data/subset.h"
 #include "graph/graph.h"
 
 using qrt::backend::SubsetSpec;

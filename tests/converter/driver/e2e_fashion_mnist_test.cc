@@ -10,7 +10,7 @@
 #include <regex>
 #include <sstream>
 
-#include "data/dataset.h"
+#include "data/idx.h"
 #include "test_util.h"
 
 using namespace qrt::backend::testing;

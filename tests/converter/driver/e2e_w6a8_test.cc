@@ -6,7 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include "driver/convert.h"
-#include "data/dataset.h"
+#include "data/idx.h"
 #include "qrt/kernels/accumulation.h"
 #include "qrt/qrt.h"
 #include "qrt/schema/qrt_generated.h"
