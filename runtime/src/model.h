@@ -70,9 +70,6 @@ struct RunContext {
   void* scratch;
   ThreadPool* pool;     // never null; size() 1 when single-threaded
   size_t num_threads;   // pool->size()
-  // qrt_session_options.emulate_plain_int16: INT16 conv / FC layers run the
-  // saturating int16 emulation (conv2d.cc, fully_connected.cc).
-  bool emulate_plain_int16 = false;
   // qrt_session_options.float_adds resolved to F16: ops with a run_f16 run
   // it (ops/float16.h), with their f16 scratch sizes.
   bool float16 = false;

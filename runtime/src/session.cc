@@ -38,7 +38,6 @@ struct qrt_session {
   std::vector<bool> kept;
   qrt::rt::ThreadPool pool;
   bool profile = false;
-  bool emulate_plain_int16 = false;
   bool float16 = false;  // options.float_adds resolved to F16
   std::vector<uint64_t> op_ns;  // per op, filled by run when profiling
   char last_error[QRT_ERROR_MESSAGE_SIZE] = {};
@@ -80,6 +79,11 @@ qrt_status ReadOptions(const qrt_session_options* in, qrt_session_options* out,
                     (int)out->num_threads, kMaxThreads);
   }
   if (out->num_threads == 0) out->num_threads = 1;
+  if (out->reserved0 != 0) {
+    return SetError(error, QRT_ERROR_INVALID_ARGUMENT,
+                    "qrt_session_options.reserved0 is %d, must be 0",
+                    (int)out->reserved0);
+  }
   if (out->float_adds < QRT_FLOAT_ADDS_AUTO || out->float_adds > QRT_FLOAT_ADDS_F16) {
     return SetError(error, QRT_ERROR_INVALID_ARGUMENT,
                     "float_adds is %d, must be QRT_FLOAT_ADDS_AUTO (0), _F32 "
@@ -194,7 +198,6 @@ extern "C" qrt_status qrt_session_create(const qrt_model* model,
   }
   session->kept = plan.kept;
   session->profile = o.profile != 0;
-  session->emulate_plain_int16 = o.emulate_plain_int16 != 0;
   session->float16 = UseFloat16(o);
   session->op_ns.assign(model->ops.size(), 0);
   if (!session->pool.Start((size_t)o.num_threads)) {
@@ -258,7 +261,6 @@ extern "C" qrt_status qrt_session_run(qrt_session* session) {
   ctx.tensor_data = session->tensor_data.data();
   ctx.pool = &session->pool;
   ctx.num_threads = session->pool.size();
-  ctx.emulate_plain_int16 = session->emulate_plain_int16;
   ctx.float16 = session->float16;
   for (const qrt::rt::OpPlan& op : m.ops) {
     ctx.scratch = session->scratch[(size_t)op.index];

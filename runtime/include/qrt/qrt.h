@@ -195,20 +195,17 @@ typedef struct qrt_session_options {
                               every intermediate can be read after run */
   int32_t profile;         /* time every op of each run (qrt_op_info.
                               last_run_ns); costs two clock reads per op */
-  int32_t emulate_plain_int16; /* accuracy study only, never faster: conv /
-                              FC layers whose accumulator is INT16 sum the
-                              whole dot product in one saturating int16
-                              accumulator (the paper's plain INT16,
-                              docs/accumulation.md "Plain INT16 (emulation)")
-                              instead of the exact chunked INT16 kernels;
-                              INT32 layers are unaffected. Default 0. */
+  int32_t reserved0;       /* must be 0 (was emulate_plain_int16, an accuracy
+                              study that now lives in the host-only qrt_study
+                              library, eval/study/; the slot keeps float_adds
+                              where older callers put it) */
   int32_t float_adds;      /* qrt_float_adds: how the float residual path
                               (dequantizing conv epilogue -> ADD -> QUANTIZE)
                               stores its activations. Default AUTO. */
 } qrt_session_options;
 
-/* Fills defaults: 1 thread, own arena, keep_all_tensors, profile and
- * emulate_plain_int16 off, float_adds AUTO. */
+/* Fills defaults: 1 thread, own arena, keep_all_tensors and profile off,
+ * float_adds AUTO. */
 void qrt_session_options_init(qrt_session_options* options);
 
 /* Bytes of arena a session with these options needs (options may be NULL

@@ -29,24 +29,6 @@ void RunConv2DS8F32(const OpPlan& op, const RunContext& ctx) {
       &p.dequant, static_cast<float*>(ctx.tensor_data[p.output]));
 }
 
-// INT16 layers: the plain saturating INT16 emulation when the session asks
-// for it (accuracy study), else the kernel Prepare chose.
-void RunConv2DInt16(const OpPlan& op, const RunContext& ctx) {
-  const Conv2DParams& p = op.Params<Conv2DParams>();
-  if (!ctx.emulate_plain_int16) return p.run_int16(op, ctx);
-  const int8_t* x = static_cast<const int8_t*>(ctx.tensor_data[p.input]);
-  const int8_t* w = static_cast<const int8_t*>(ctx.tensor_data[p.weights]);
-  const int32_t* b =
-      p.bias < 0 ? nullptr : static_cast<const int32_t*>(ctx.tensor_data[p.bias]);
-  if (p.float_output) {
-    qrt_conv2d_s8_f32_sat16__ref(&p.conv, x, w, b, &p.dequant,
-                                 static_cast<float*>(ctx.tensor_data[p.output]));
-  } else {
-    qrt_conv2d_s8_sat16__ref(&p.conv, x, w, b, &p.requant,
-                             static_cast<int8_t*>(ctx.tensor_data[p.output]));
-  }
-}
-
 }  // namespace
 
 bool PrepareConv2D(PrepareContext& ctx) {
@@ -125,10 +107,6 @@ bool PrepareConv2D(PrepareContext& ctx) {
                                           : "qrt_conv2d_s8__ref", 0, 0);
   if (!PreparePackedConv2D(ctx, o->accumulator(), o->int16_chunk(), p.get())) {
     return false;
-  }
-  if (o->accumulator() == schema::Accumulator::INT16) {
-    p->run_int16 = ctx.op().run;
-    ctx.op().run = RunConv2DInt16;
   }
   ctx.op().params = std::move(p);
   return true;

@@ -16,11 +16,15 @@ struct Conv2DParams : LinearEpilogue {
   qrt_gemm_s8_epilogue epilogue = {};
   PackedGemm gemm;      // groups == 1
   PackedDwconv dwconv;  // depthwise 3x3
-  // INT16 layers: the kernel chosen above, run unless the session emulates
-  // plain saturating INT16 (RunContext::emulate_plain_int16).
-  RunFn run_int16 = nullptr;
   // F16 sessions with an fp16 output (float16.cc): bands of f16_rows output
-  // rows computed in fp32 into per-thread scratch, then round16.
+  // rows, each computed by f32_band (the op's fp32 kernel on the band as a
+  // convolution of its own, `im2col` the thread's GEMM scratch) into
+  // per-thread scratch `y`, then round16 by to_f16.
+  using F32BandFn = void (*)(const Conv2DParams& p,
+                             const qrt_conv2d_params& band, const int8_t* x,
+                             const int8_t* w, const int32_t* bias,
+                             int8_t* im2col, float* y);
+  F32BandFn f32_band = nullptr;
   qrt_convert_f32_f16_fn to_f16 = nullptr;
   size_t f16_rows = 0;
 };

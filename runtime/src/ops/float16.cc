@@ -46,6 +46,26 @@ qrt_conv2d_params BandParams(const qrt_conv2d_params& c, size_t n, size_t oy0,
   return b;
 }
 
+// Conv2DParams::f32_band: the kernel of the F32 session's run function
+// (conv2d.cc, conv2d_packed.cc) on one band.
+void BandGemm(const Conv2DParams& p, const qrt_conv2d_params& b, const int8_t* x,
+              const int8_t* /*w*/, const int32_t* /*bias*/, int8_t* im2col,
+              float* y) {
+  qrt_conv2d_s8_gemm(&p.gemm.kernel->ukernel, &b, x, p.gemm.packed.data,
+                     &p.epilogue, p.gemm.int16_chunk, im2col, y);
+}
+
+void BandDwconv(const Conv2DParams& p, const qrt_conv2d_params& b,
+                const int8_t* x, const int8_t* /*w*/, const int32_t* /*bias*/,
+                int8_t* /*im2col*/, float* y) {
+  p.dwconv.kernel->fn(&b, x, p.dwconv.packed.data, &p.epilogue, y);
+}
+
+void BandRef(const Conv2DParams& p, const qrt_conv2d_params& b, const int8_t* x,
+             const int8_t* w, const int32_t* bias, int8_t* /*im2col*/, float* y) {
+  qrt_conv2d_s8_f32__ref(&b, x, w, bias, &p.dequant, y);
+}
+
 struct ConvF16Job {
   const OpPlan* op;
   const Conv2DParams* p;
@@ -71,18 +91,7 @@ void ConvF16Task(const void* arg, size_t task, size_t thread) {
   const int8_t* w = static_cast<const int8_t*>(ctx.tensor_data[p.weights]);
   const int32_t* bias =
       p.bias < 0 ? nullptr : static_cast<const int32_t*>(ctx.tensor_data[p.bias]);
-  // The same kernel as the F32 session's run function (conv2d.cc,
-  // conv2d_packed.cc) on the band.
-  if (ctx.emulate_plain_int16 && p.run_int16 != nullptr) {
-    qrt_conv2d_s8_f32_sat16__ref(&b, x, w, bias, &p.dequant, buf);
-  } else if (p.gemm.kernel != nullptr) {
-    qrt_conv2d_s8_gemm(&p.gemm.kernel->ukernel, &b, x, p.gemm.packed.data,
-                       &p.epilogue, p.gemm.int16_chunk, im2col, buf);
-  } else if (p.dwconv.kernel != nullptr) {
-    p.dwconv.kernel->fn(&b, x, p.dwconv.packed.data, &p.epilogue, buf);
-  } else {
-    qrt_conv2d_s8_f32__ref(&b, x, w, bias, &p.dequant, buf);
-  }
+  p.f32_band(p, b, x, w, bias, im2col, buf);
   p.to_f16((oy1 - oy0) * c.output_width * c.output_channels, buf,
            static_cast<uint16_t*>(ctx.tensor_data[p.output]) + out_off);
 }
@@ -217,6 +226,9 @@ qrt_status PrepareFloat16(Model& m, qrt_error* error) {
         const size_t row_bytes = c.output_width * c.output_channels * sizeof(float);
         p.f16_rows = std::max<size_t>(1, std::min(c.output_height, kBandBytes / row_bytes));
         p.to_f16 = k->convert_f32_f16.fn;
+        p.f32_band = p.gemm.kernel != nullptr     ? BandGemm
+                     : p.dwconv.kernel != nullptr ? BandDwconv
+                                                  : BandRef;
         op.run_f16 = RunConv2DF16;
         op.scratch_bytes_f16 = op.scratch_bytes;
         op.thread_scratch_bytes_f16 =

@@ -13,8 +13,9 @@
 // band starts inside the input). FULLY_CONNECTED outputs stay fp32.
 //
 // Each such op gets OpPlan::run_f16 and its f16 scratch sizes:
-//   CONV_2D     bands of rows: the fp32 epilogue as in F32 sessions into a
-//               per-thread scratch band, then round16 (convert_f32_f16)
+//   CONV_2D     bands of rows: the fp32 epilogue as in F32 sessions
+//               (Conv2DParams::f32_band) into a per-thread scratch band,
+//               then round16 (convert_f32_f16)
 //   DEQUANTIZE  dequantize_s8_f16;  QUANTIZE  quantize_f16_s8
 //   ADD         add_f16 (fp16 output), or add_f16 into scratch + widen16
 // with the kernels of qrt_select_f16_op_kernels (same bits on every path).

@@ -7,21 +7,11 @@
 //   whole NR-channel panels; each group is one qrt_gemm_s8 call over all
 //   rows, so every output is computed the same way for any thread count.
 #include "../thread_pool.h"
-#include "packed_linear.h"
+#include "fully_connected.h"
 
 namespace qrt {
 namespace rt {
 namespace {
-
-struct FullyConnectedParams : LinearEpilogue {
-  qrt_fully_connected_params fc = {};
-  int input = 0, weights = 0, bias = -1, output = 0;
-  qrt_gemm_s8_epilogue epilogue = {};
-  PackedGemm gemm;
-  // INT16 layers: the kernel chosen at load, run unless the session emulates
-  // plain saturating INT16 (RunContext::emulate_plain_int16).
-  RunFn run_int16 = nullptr;
-};
 
 struct GemmJob {
   const FullyConnectedParams* p;
@@ -74,24 +64,6 @@ void RunFullyConnectedS8F32(const OpPlan& op, const RunContext& ctx) {
       static_cast<const int8_t*>(ctx.tensor_data[p.weights]),
       p.bias < 0 ? nullptr : static_cast<const int32_t*>(ctx.tensor_data[p.bias]),
       &p.dequant, static_cast<float*>(ctx.tensor_data[p.output]));
-}
-
-// INT16 layers: the plain saturating INT16 emulation when the session asks
-// for it (accuracy study), else the kernel Prepare chose.
-void RunFullyConnectedInt16(const OpPlan& op, const RunContext& ctx) {
-  const FullyConnectedParams& p = op.Params<FullyConnectedParams>();
-  if (!ctx.emulate_plain_int16) return p.run_int16(op, ctx);
-  const int8_t* x = static_cast<const int8_t*>(ctx.tensor_data[p.input]);
-  const int8_t* w = static_cast<const int8_t*>(ctx.tensor_data[p.weights]);
-  const int32_t* b =
-      p.bias < 0 ? nullptr : static_cast<const int32_t*>(ctx.tensor_data[p.bias]);
-  if (p.float_output) {
-    qrt_fully_connected_s8_f32_sat16__ref(
-        &p.fc, x, w, b, &p.dequant, static_cast<float*>(ctx.tensor_data[p.output]));
-  } else {
-    qrt_fully_connected_s8_sat16__ref(
-        &p.fc, x, w, b, &p.requant, static_cast<int8_t*>(ctx.tensor_data[p.output]));
-  }
 }
 
 }  // namespace
@@ -151,10 +123,6 @@ bool PrepareFullyConnected(PrepareContext& ctx) {
     }
     p->epilogue = MakeGemmEpilogue(*p);
     ctx.op().run = RunFullyConnectedGemm;
-  }
-  if (o->accumulator() == schema::Accumulator::INT16) {
-    p->run_int16 = ctx.op().run;
-    ctx.op().run = RunFullyConnectedInt16;
   }
   ctx.op().params = std::move(p);
   return true;

@@ -220,34 +220,6 @@ typedef struct qrt_add_s8_params {
 void qrt_add_s8__ref(size_t n, const int8_t* a, const int8_t* b,
                      const qrt_add_s8_params* params, int8_t* output);
 
-// ---------------------------------------------------------------------------
-// Plain saturating INT16 accumulation (accuracy study only, never faster;
-// kernels/ref/conv_sat16.c, docs/accumulation.md "Plain INT16 (emulation)"):
-// the products w * (x - zx) (padding contributes nothing) are summed in K
-// order (ky, kx, ci) in ONE int16 accumulator saturating at every add; then
-// acc = bias + acc16 in int32, requantized or dequantized as the functions
-// above. Equal to them when no partial sum leaves int16.
-void qrt_conv2d_s8_sat16__ref(const qrt_conv2d_params* params,
-                              const int8_t* input, const int8_t* weights,
-                              const int32_t* bias,
-                              const qrt_requant_s8_params* requant,
-                              int8_t* output);
-void qrt_conv2d_s8_f32_sat16__ref(const qrt_conv2d_params* params,
-                                  const int8_t* input, const int8_t* weights,
-                                  const int32_t* bias,
-                                  const qrt_dequant_f32_params* dequant,
-                                  float* output);
-void qrt_fully_connected_s8_sat16__ref(const qrt_fully_connected_params* params,
-                                       const int8_t* input,
-                                       const int8_t* weights,
-                                       const int32_t* bias,
-                                       const qrt_requant_s8_params* requant,
-                                       int8_t* output);
-void qrt_fully_connected_s8_f32_sat16__ref(
-    const qrt_fully_connected_params* params, const int8_t* input,
-    const int8_t* weights, const int32_t* bias,
-    const qrt_dequant_f32_params* dequant, float* output);
-
 #ifdef __cplusplus
 }  // extern "C"
 #endif

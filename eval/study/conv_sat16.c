@@ -1,6 +1,7 @@
 // Plain saturating INT16 accumulation, emulated (docs/accumulation.md,
-// "Plain INT16 (emulation)"): an accuracy-study kernel, never a production
-// path and never faster than the int32 reference.
+// "Plain INT16 (emulation)"): an accuracy-study kernel of the host-only
+// qrt_study library, never a production path and never faster than the
+// int32 reference; libqrt.a does not contain it.
 //
 // For each output element, the products w * q of the weights and the
 // activation codes q = x - zx (the model's own values: S8 [-127, 127], U8
@@ -12,7 +13,8 @@
 // in int32: acc = bias[c] + acc16, requantized or dequantized exactly as the
 // reference (qrt_requantize_fp32 / fp32 scale). When no partial sum leaves
 // int16 the result equals the int32 reference.
-#include "qrt/kernels/ref.h"
+#include "study/conv_sat16.h"
+
 #include "qrt/kernels/requantize.h"
 
 static int16_t sat16_add(int16_t acc, int32_t product) {
@@ -49,7 +51,7 @@ static int32_t conv2d_acc_sat16(const qrt_conv2d_params* p, const int8_t* input,
   return (bias != NULL ? bias[c] : 0) + (int32_t)acc16;
 }
 
-void qrt_conv2d_s8_sat16__ref(const qrt_conv2d_params* p, const int8_t* input,
+void qrt_study_conv2d_s8_sat16(const qrt_conv2d_params* p, const int8_t* input,
                               const int8_t* weights, const int32_t* bias,
                               const qrt_requant_s8_params* rq, int8_t* output) {
   for (size_t n = 0; n < p->batch; n++)
@@ -64,7 +66,7 @@ void qrt_conv2d_s8_sat16__ref(const qrt_conv2d_params* p, const int8_t* input,
         }
 }
 
-void qrt_conv2d_s8_f32_sat16__ref(const qrt_conv2d_params* p,
+void qrt_study_conv2d_s8_f32_sat16(const qrt_conv2d_params* p,
                                   const int8_t* input, const int8_t* weights,
                                   const int32_t* bias,
                                   const qrt_dequant_f32_params* dq,
@@ -92,7 +94,7 @@ static int32_t fc_acc_sat16(const qrt_fully_connected_params* p,
   return (bias != NULL ? bias[o] : 0) + (int32_t)acc16;
 }
 
-void qrt_fully_connected_s8_sat16__ref(const qrt_fully_connected_params* p,
+void qrt_study_fully_connected_s8_sat16(const qrt_fully_connected_params* p,
                                        const int8_t* input,
                                        const int8_t* weights,
                                        const int32_t* bias,
@@ -109,7 +111,7 @@ void qrt_fully_connected_s8_sat16__ref(const qrt_fully_connected_params* p,
     }
 }
 
-void qrt_fully_connected_s8_f32_sat16__ref(
+void qrt_study_fully_connected_s8_f32_sat16(
     const qrt_fully_connected_params* p, const int8_t* input,
     const int8_t* weights, const int32_t* bias,
     const qrt_dequant_f32_params* dq, float* output) {

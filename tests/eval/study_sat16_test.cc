@@ -1,4 +1,4 @@
-// The plain saturating INT16 emulation (kernels/ref/conv_sat16.c): crafted
+// The plain saturating INT16 emulation (eval/study/conv_sat16.c): crafted
 // worst cases computed by hand, random extreme values against a naive
 // formula written here (products w * (x - zx), padding adds nothing, one
 // int16 accumulator saturating at each add in (ky, kx, ci) order, then the
@@ -12,6 +12,7 @@
 
 #include "naive.h"
 #include "qrt/kernels/ref.h"
+#include "study/conv_sat16.h"
 
 using qrt_test::naive_requantize;
 
@@ -76,13 +77,13 @@ std::vector<int32_t> fc_sat16(const std::vector<int8_t>& x, const std::vector<in
   const float one = 1.0f;
   const qrt_dequant_f32_params dq{&one, -INFINITY, INFINITY};
   float y = 0.0f;
-  qrt_fully_connected_s8_f32_sat16__ref(&p, x.data(), w.data(), &bias, &dq, &y);
+  qrt_study_fully_connected_s8_f32_sat16(&p, x.data(), w.data(), &bias, &dq, &y);
   return {int32_t(y)};
 }
 
 }  // namespace
 
-TEST_CASE("sat16: crafted worst cases saturate at every add, bias and zero point in int32", "[sat16][ref]") {
+TEST_CASE("sat16: crafted worst cases saturate at every add, bias and zero point in int32", "[sat16][study]") {
   const std::vector<int8_t> x127(4, 127);
   // 16129, 32258, 32767 (sat), 32767 (sat) + bias 5; int32 would be 64516 + 5.
   CHECK(fc_sat16(x127, {127, 127, 127, 127}, 5, 0) == std::vector<int32_t>{32772});
@@ -103,7 +104,7 @@ TEST_CASE("sat16: crafted worst cases saturate at every add, bias and zero point
   const qrt_requant_s8_params rq{&m, 0, -128, 127};
   const std::vector<int8_t> w = {127, 127, 127, 127};
   int8_t y = 0;
-  qrt_fully_connected_s8_sat16__ref(&p, x127.data(), w.data(), nullptr, &rq, &y);
+  qrt_study_fully_connected_s8_sat16(&p, x127.data(), w.data(), nullptr, &rq, &y);
   CHECK(int(y) == int(naive_requantize(32767, m, 0, -128, 127)));  // 128, clamped to 127
   qrt_fully_connected_s8__ref(&p, x127.data(), w.data(), nullptr, &rq, &y);
   CHECK(int(y) == 127);
@@ -116,19 +117,19 @@ TEST_CASE("sat16: crafted worst cases saturate at every add, bias and zero point
   const float one = 1.0f;
   const qrt_dequant_f32_params dq{&one, -INFINITY, INFINITY};
   float cy = 0.0f;
-  qrt_conv2d_s8_f32_sat16__ref(&cp, cx.data(), cw.data(), nullptr, &dq, &cy);
+  qrt_study_conv2d_s8_f32_sat16(&cp, cx.data(), cw.data(), nullptr, &dq, &cy);
   CHECK(cy == 25400.0f);
   // Two input rows, no padding, kernel 2x1: 25400 + 25400 saturates at 32767.
   const qrt_test::NaiveConvShape s2{1, 2, 1, 1, 1, 1, 2, 1, 1, 1, 1, 1, 0, 0, 0, 0};
   const qrt_conv2d_params cp2 = conv_params(s2, -128);
   const std::vector<int8_t> cx2 = {72, 72};
-  qrt_conv2d_s8_f32_sat16__ref(&cp2, cx2.data(), cw.data(), nullptr, &dq, &cy);
+  qrt_study_conv2d_s8_f32_sat16(&cp2, cx2.data(), cw.data(), nullptr, &dq, &cy);
   CHECK(cy == 32767.0f);
   qrt_conv2d_s8_f32__ref(&cp2, cx2.data(), cw.data(), nullptr, &dq, &cy);
   CHECK(cy == 50800.0f);
 }
 
-TEST_CASE("sat16 conv / FC equal the naive formula on extreme values", "[sat16][ref]") {
+TEST_CASE("sat16 conv / FC equal the naive formula on extreme values", "[sat16][study]") {
   const size_t groups = GENERATE(1, 2);
   const size_t k = GENERATE(1, 3);
   const size_t pad = GENERATE(0, 1);
@@ -151,12 +152,12 @@ TEST_CASE("sat16 conv / FC equal the naive formula on extreme values", "[sat16][
   std::vector<float> scales(oc, 1.0f);
   const qrt_dequant_f32_params dq{scales.data(), -INFINITY, INFINITY};
   std::vector<float> yf(expect.size());
-  qrt_conv2d_s8_f32_sat16__ref(&p, x.data(), w.data(), bias.data(), &dq, yf.data());
+  qrt_study_conv2d_s8_f32_sat16(&p, x.data(), w.data(), bias.data(), &dq, yf.data());
   std::vector<float> m(oc);
   for (auto& v : m) v = rng.uniform_float(0.001f, 0.01f);
   const qrt_requant_s8_params rq{m.data(), 3, -128, 127};
   std::vector<int8_t> y(expect.size());
-  qrt_conv2d_s8_sat16__ref(&p, x.data(), w.data(), bias.data(), &rq, y.data());
+  qrt_study_conv2d_s8_sat16(&p, x.data(), w.data(), bias.data(), &rq, y.data());
   for (size_t i = 0; i < expect.size(); i++) {
     INFO("output " << i);
     REQUIRE(yf[i] == float(expect[i]));
@@ -168,13 +169,13 @@ TEST_CASE("sat16 conv / FC equal the naive formula on extreme values", "[sat16][
   const auto fx = rng.int8s(3 * kk, 100, 127), fw = rng.int8s(2 * kk, 100, 127);
   const qrt_fully_connected_params fp{3, kk, 2, zx};
   std::vector<float> fy(6);
-  qrt_fully_connected_s8_f32_sat16__ref(&fp, fx.data(), fw.data(), bias.data(), &dq, fy.data());
+  qrt_study_fully_connected_s8_f32_sat16(&fp, fx.data(), fw.data(), bias.data(), &dq, fy.data());
   const qrt_test::NaiveConvShape fs{3, 1, 1, 1, kk, 2, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0};
   const auto fexpect = naive_sat16_acc(fs, fx, fw, {bias[0], bias[1]}, zx);
   for (size_t i = 0; i < 6; i++) REQUIRE(fy[i] == float(fexpect[i]));
 }
 
-TEST_CASE("sat16 equals the int32 reference when no partial sum leaves int16", "[sat16][ref]") {
+TEST_CASE("sat16 equals the int32 reference when no partial sum leaves int16", "[sat16][study]") {
   const size_t groups = GENERATE(1, 3);
   const int32_t zx = GENERATE(0, -128);
   qrt_test::Rng rng(uint32_t(groups * 7 + size_t(-zx)));
@@ -191,23 +192,23 @@ TEST_CASE("sat16 equals the int32 reference when no partial sum leaves int16", "
   const qrt_requant_s8_params rq{m.data(), -5, -100, 120};
   const size_t n = s.n * s.oh() * s.ow() * oc;
   std::vector<int8_t> y16(n), y32(n);
-  qrt_conv2d_s8_sat16__ref(&p, x.data(), w.data(), bias.data(), &rq, y16.data());
+  qrt_study_conv2d_s8_sat16(&p, x.data(), w.data(), bias.data(), &rq, y16.data());
   qrt_conv2d_s8__ref(&p, x.data(), w.data(), bias.data(), &rq, y32.data());
   CHECK(y16 == y32);
   const qrt_dequant_f32_params dq{m.data(), -INFINITY, INFINITY};
   std::vector<float> f16(n), f32(n);
-  qrt_conv2d_s8_f32_sat16__ref(&p, x.data(), w.data(), bias.data(), &dq, f16.data());
+  qrt_study_conv2d_s8_f32_sat16(&p, x.data(), w.data(), bias.data(), &dq, f16.data());
   qrt_conv2d_s8_f32__ref(&p, x.data(), w.data(), bias.data(), &dq, f32.data());
   CHECK(f16 == f32);
 
   const qrt_fully_connected_params fp{2, 120, oc, zx};  // 120 * 255 * 1 <= 32767
   const auto fx = rng.int8s(2 * 120), fw = rng.int8s(oc * 120, -1, 1);
   std::vector<int8_t> g16(2 * oc), g32(2 * oc);
-  qrt_fully_connected_s8_sat16__ref(&fp, fx.data(), fw.data(), bias.data(), &rq, g16.data());
+  qrt_study_fully_connected_s8_sat16(&fp, fx.data(), fw.data(), bias.data(), &rq, g16.data());
   qrt_fully_connected_s8__ref(&fp, fx.data(), fw.data(), bias.data(), &rq, g32.data());
   CHECK(g16 == g32);
   std::vector<float> h16(2 * oc), h32(2 * oc);
-  qrt_fully_connected_s8_f32_sat16__ref(&fp, fx.data(), fw.data(), bias.data(), &dq, h16.data());
+  qrt_study_fully_connected_s8_f32_sat16(&fp, fx.data(), fw.data(), bias.data(), &dq, h16.data());
   qrt_fully_connected_s8_f32__ref(&fp, fx.data(), fw.data(), bias.data(), &dq, h32.data());
   CHECK(h16 == h32);
 }
