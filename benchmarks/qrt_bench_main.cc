@@ -78,6 +78,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   qrt_tensor_info in;
+  qrt_tensor_info_init(&in);
   qrt_model_input_info(model, 0, &in);
   std::vector<float> x(in.num_elements);
   uint32_t s = 12345;
@@ -98,6 +99,7 @@ int main(int argc, char** argv) {
     run_ms.push_back(t1 - t0);
     for (size_t k = 0; k < num_ops; ++k) {
       qrt_op_info info;
+      qrt_op_info_init(&info);
       qrt_session_op_info(session, k, &info);
       op_ms[k] += (double)info.last_run_ns * 1e-6;
     }
@@ -120,6 +122,7 @@ int main(int argc, char** argv) {
          "chunk", "time%");
   for (size_t k = 0; k < num_ops; ++k) {
     qrt_op_info info;
+    qrt_op_info_init(&info);
     qrt_session_op_info(session, k, &info);
     printf("%4zu %-20s %-28.28s %-46s %7zu %5.1f%%\n", k, info.type, info.name,
            info.kernel, info.int16_chunk,

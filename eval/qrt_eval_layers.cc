@@ -89,6 +89,7 @@ LayerComparer::LayerComparer(const frontend::Graph& graph, const qrt_session* se
   const size_t n = qrt_session_num_tensors(session);
   for (size_t i = 0; i < n; ++i) {
     qrt_tensor_info info{};
+    qrt_tensor_info_init(&info);
     if (qrt_session_tensor_info(session, i, &info) != QRT_OK || info.is_constant) continue;
     const std::string name = info.name ? info.name : "";
     if (ends_with(name, kDequantized)) continue;  // same values as its int8 source
@@ -160,6 +161,7 @@ void LayerComparer::compare(const std::string& float_name, const frontend::Tenso
   for (size_t row : it->second) {
     LayerRow& r = rows_[row];
     qrt_tensor_info info{};
+    qrt_tensor_info_init(&info);
     if (qrt_session_tensor_info(session_, r.tensor_index, &info) != QRT_OK || !info.data)
       throw ConvertError("runtime tensor '" + r.name + "' is not readable after the run");
     deq_.resize(info.num_elements);

@@ -166,6 +166,7 @@ int run(int argc, char** argv) {
     if (qrt_session_create(q->model, &options, &q->session, &err) != QRT_OK)
       throw ConvertError(path + ": cannot create a session: " + err.message);
     qrt_preprocess pp{};
+    qrt_preprocess_init(&pp);
     qrt_model_preprocess(q->model, &pp);
     qrt::backend::PreprocessConfig c;
     if (pp.has_preprocess) {
@@ -177,6 +178,8 @@ int run(int argc, char** argv) {
       if (pp.channel_order) c.channel_order = pp.channel_order;
     }
     qrt_tensor_info qi{}, qo{};
+    qrt_tensor_info_init(&qi);
+    qrt_tensor_info_init(&qo);
     qrt_model_input_info(q->model, 0, &qi);
     qrt_model_output_info(q->model, 0, &qo);
     if (models.empty()) {

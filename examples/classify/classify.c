@@ -56,6 +56,7 @@ static int fail(const char* where, const char* message) {
 static int read_input_spec(const qrt_model* model, input_spec* spec) {
   qrt_tensor_info info;
   char msg[256];
+  qrt_tensor_info_init(&info);
   qrt_status st = qrt_model_input_info(model, 0, &info);
   if (st != QRT_OK) return fail("input 0", qrt_status_string(st));
   if (info.rank != 4 || info.shape[0] != 1 || (info.shape[3] != 1 && info.shape[3] != 3)) {
@@ -66,6 +67,7 @@ static int read_input_spec(const qrt_model* model, input_spec* spec) {
   spec->height = info.shape[1];
   spec->width = info.shape[2];
   spec->channels = info.shape[3];
+  qrt_preprocess_init(&spec->pre);
   st = qrt_model_preprocess(model, &spec->pre);
   if (st != QRT_OK) return fail("preprocess", qrt_status_string(st));
   if (!spec->pre.has_preprocess)
@@ -281,6 +283,7 @@ int main(int argc, char** argv) {
   memset(&c, 0, sizeof c);
   c.model = model;
   qrt_tensor_info out_info;
+  qrt_tensor_info_init(&out_info);
   int rc = read_input_spec(model, &c.spec);
   if (rc == 0 && (st = qrt_model_output_info(model, 0, &out_info)) != QRT_OK)
     rc = fail("output 0", qrt_status_string(st));

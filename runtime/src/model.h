@@ -16,6 +16,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <memory>
 #include <vector>
@@ -140,11 +141,37 @@ inline void* RunContext::ThreadScratch(const OpPlan& op, size_t thread) const {
          thread * ThreadScratchStride(op.ThreadScratchBytes(float16));
 }
 
-// Fills `info` from an operator (last_run_ns 0).
+// Fills `info` (this runtime's whole struct) from an operator (last_run_ns 0).
 void FillOpInfo(const OpPlan& op, qrt_op_info* info);
 
-// Fills `info` from a tensor (data stays as TensorDesc::data).
+// Fills `info` (this runtime's whole struct) from a tensor (data stays as
+// TensorDesc::data).
 void FillTensorInfo(const TensorDesc& t, qrt_tensor_info* info);
+
+// The versioned out structs of qrt.h: the size of each one's first version
+// (the end of its last first-version field), below which a caller's
+// struct_size is refused. Fields added later do not move these.
+constexpr size_t kTensorInfoV1Size = offsetof(qrt_tensor_info, data) + sizeof(const void*);
+constexpr size_t kPreprocessV1Size = offsetof(qrt_preprocess, channel_order) + sizeof(const char*);
+constexpr size_t kOpInfoV1Size = offsetof(qrt_op_info, last_run_ns) + sizeof(uint64_t);
+
+// True when the caller's out struct is there and at least `v1_size` bytes.
+template <typename T>
+bool OutStructOk(const T* out, size_t v1_size) {
+  return out != nullptr && out->struct_size >= v1_size;
+}
+
+// Writes `full` (this runtime's version, filled) into the caller's struct:
+// the fields that fit in its struct_size bytes; the bytes of a larger
+// (newer) struct beyond this runtime's fields are not touched, nor is
+// struct_size.
+template <typename T>
+void CopyOutStruct(const T& full, T* out) {
+  const size_t n = out->struct_size < sizeof(T) ? out->struct_size : sizeof(T);
+  T v = full;
+  v.struct_size = out->struct_size;
+  memcpy(out, &v, n);
+}
 
 }  // namespace rt
 }  // namespace qrt

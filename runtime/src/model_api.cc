@@ -17,6 +17,7 @@ namespace rt {
 
 void FillTensorInfo(const TensorDesc& t, qrt_tensor_info* info) {
   memset(info, 0, sizeof(*info));
+  info->struct_size = sizeof(*info);
   info->name = t.name;
   info->dtype = (qrt_dtype)t.dtype;
   info->rank = t.rank;
@@ -37,6 +38,24 @@ void FillTensorInfo(const TensorDesc& t, qrt_tensor_info* info) {
 }  // namespace qrt
 
 extern "C" const char* qrt_version_string(void) { return QRT_VERSION_STRING; }
+
+extern "C" void qrt_tensor_info_init(qrt_tensor_info* info) {
+  if (info == nullptr) return;
+  memset(info, 0, sizeof(*info));
+  info->struct_size = sizeof(*info);
+}
+
+extern "C" void qrt_preprocess_init(qrt_preprocess* pre) {
+  if (pre == nullptr) return;
+  memset(pre, 0, sizeof(*pre));
+  pre->struct_size = sizeof(*pre);
+}
+
+extern "C" void qrt_op_info_init(qrt_op_info* info) {
+  if (info == nullptr) return;
+  memset(info, 0, sizeof(*info));
+  info->struct_size = sizeof(*info);
+}
 
 extern "C" const char* qrt_status_string(qrt_status status) {
   switch (status) {
@@ -70,10 +89,13 @@ extern "C" size_t qrt_model_num_operators(const qrt_model* model) {
 extern "C" qrt_status qrt_model_tensor_info(const qrt_model* model,
                                             size_t tensor_index,
                                             qrt_tensor_info* info) {
-  if (model == nullptr || info == nullptr || tensor_index >= model->tensors.size()) {
+  if (model == nullptr || tensor_index >= model->tensors.size() ||
+      !qrt::rt::OutStructOk(info, qrt::rt::kTensorInfoV1Size)) {
     return QRT_ERROR_INVALID_ARGUMENT;
   }
-  qrt::rt::FillTensorInfo(model->tensors[tensor_index], info);
+  qrt_tensor_info full;
+  qrt::rt::FillTensorInfo(model->tensors[tensor_index], &full);
+  qrt::rt::CopyOutStruct(full, info);
   return QRT_OK;
 }
 
@@ -95,24 +117,29 @@ extern "C" qrt_status qrt_model_output_info(const qrt_model* model, size_t index
 
 extern "C" qrt_status qrt_model_preprocess(const qrt_model* model,
                                            qrt_preprocess* out) {
-  if (model == nullptr || out == nullptr) return QRT_ERROR_INVALID_ARGUMENT;
-  memset(out, 0, sizeof(*out));
+  if (model == nullptr || !qrt::rt::OutStructOk(out, qrt::rt::kPreprocessV1Size)) {
+    return QRT_ERROR_INVALID_ARGUMENT;
+  }
+  qrt_preprocess r;
+  qrt_preprocess_init(&r);
   const qrt::schema::Metadata* md = model->fb->metadata();
   const qrt::schema::Preprocess* p = md ? md->preprocess() : nullptr;
-  if (p == nullptr) return QRT_OK;
-  out->has_preprocess = 1;
-  out->resize_short = p->resize_short();
-  out->crop_height = p->crop_height();
-  out->crop_width = p->crop_width();
-  if (p->mean()) {
-    out->mean = p->mean()->data();
-    out->num_mean = p->mean()->size();
+  if (p != nullptr) {
+    r.has_preprocess = 1;
+    r.resize_short = p->resize_short();
+    r.crop_height = p->crop_height();
+    r.crop_width = p->crop_width();
+    if (p->mean()) {
+      r.mean = p->mean()->data();
+      r.num_mean = p->mean()->size();
+    }
+    if (p->std()) {
+      r.std = p->std()->data();
+      r.num_std = p->std()->size();
+    }
+    r.channel_order = p->channel_order() ? p->channel_order()->c_str() : nullptr;
   }
-  if (p->std()) {
-    out->std = p->std()->data();
-    out->num_std = p->std()->size();
-  }
-  out->channel_order = p->channel_order() ? p->channel_order()->c_str() : nullptr;
+  qrt::rt::CopyOutStruct(r, out);
   return QRT_OK;
 }
 
@@ -130,6 +157,7 @@ extern "C" const char* qrt_model_label(const qrt_model* model, size_t index) {
 }
 
 void qrt::rt::FillOpInfo(const OpPlan& op, qrt_op_info* info) {
+  info->struct_size = sizeof(*info);
   info->type = schema::EnumNameOpType(op.type);
   info->name = op.name;
   info->kernel = op.kernel_name != nullptr ? op.kernel_name : "ref";
@@ -140,9 +168,12 @@ void qrt::rt::FillOpInfo(const OpPlan& op, qrt_op_info* info) {
 
 extern "C" qrt_status qrt_model_op_info(const qrt_model* model, size_t index,
                                         qrt_op_info* info) {
-  if (model == nullptr || info == nullptr || index >= model->ops.size()) {
+  if (model == nullptr || index >= model->ops.size() ||
+      !qrt::rt::OutStructOk(info, qrt::rt::kOpInfoV1Size)) {
     return QRT_ERROR_INVALID_ARGUMENT;
   }
-  qrt::rt::FillOpInfo(model->ops[index], info);
+  qrt_op_info full;
+  qrt::rt::FillOpInfo(model->ops[index], &full);
+  qrt::rt::CopyOutStruct(full, info);
   return QRT_OK;
 }

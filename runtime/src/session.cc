@@ -314,20 +314,22 @@ extern "C" size_t qrt_session_num_tensors(const qrt_session* session) {
 extern "C" qrt_status qrt_session_tensor_info(const qrt_session* session,
                                               size_t tensor_index,
                                               qrt_tensor_info* info) {
-  if (session == nullptr || info == nullptr ||
-      tensor_index >= session->model->tensors.size()) {
+  if (session == nullptr || tensor_index >= session->model->tensors.size() ||
+      !qrt::rt::OutStructOk(info, qrt::rt::kTensorInfoV1Size)) {
     return QRT_ERROR_INVALID_ARGUMENT;
   }
   const TensorDesc& t = session->model->tensors[tensor_index];
-  qrt::rt::FillTensorInfo(t, info);
+  qrt_tensor_info full;
+  qrt::rt::FillTensorInfo(t, &full);
   if (!t.is_constant) {
-    info->data = session->kept[tensor_index] ? session->tensor_data[tensor_index]
-                                             : nullptr;
+    full.data = session->kept[tensor_index] ? session->tensor_data[tensor_index]
+                                            : nullptr;
     if (session->float16 && session->model->f16[tensor_index]) {
-      info->dtype = QRT_DTYPE_F16;
-      info->storage_bytes = t.num_elements * 2;
+      full.dtype = QRT_DTYPE_F16;
+      full.storage_bytes = t.num_elements * 2;
     }
   }
+  qrt::rt::CopyOutStruct(full, info);
   return QRT_OK;
 }
 
@@ -340,15 +342,17 @@ extern "C" qrt_float_adds qrt_session_float_adds(const qrt_session* session,
 
 extern "C" qrt_status qrt_session_op_info(const qrt_session* session,
                                           size_t index, qrt_op_info* info) {
-  if (session == nullptr || info == nullptr ||
-      index >= session->model->ops.size()) {
+  if (session == nullptr || index >= session->model->ops.size() ||
+      !qrt::rt::OutStructOk(info, qrt::rt::kOpInfoV1Size)) {
     return QRT_ERROR_INVALID_ARGUMENT;
   }
   const qrt::rt::OpPlan& op = session->model->ops[index];
-  qrt::rt::FillOpInfo(op, info);
+  qrt_op_info full;
+  qrt::rt::FillOpInfo(op, &full);
   if (session->float16 && op.run_f16 && op.kernel_name_f16) {
-    info->kernel = op.kernel_name_f16;
+    full.kernel = op.kernel_name_f16;
   }
-  info->last_run_ns = session->op_ns[index];
+  full.last_run_ns = session->op_ns[index];
+  qrt::rt::CopyOutStruct(full, info);
   return QRT_OK;
 }

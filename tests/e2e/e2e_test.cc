@@ -46,6 +46,7 @@ void CheckModel(const std::string& model_path, const std::string& ref_path,
   qrt_error err;
   if (qrt_model_load_file(model_path.c_str(), &m, &err) != QRT_OK) FAIL(err.message);
   qrt_tensor_info in;
+  qrt_tensor_info_init(&in);
   qrt_model_input_info(m, 0, &in);
   qrt_model_destroy(m);
   std::vector<uint8_t> pixels;
@@ -140,6 +141,7 @@ void CheckFloat16(const char* model, const char* ref32, const char* ref16) {
   qrt_error err;
   REQUIRE(qrt_model_load_file(Data(model).c_str(), &m, &err) == QRT_OK);
   qrt_tensor_info in;
+  qrt_tensor_info_init(&in);
   qrt_model_input_info(m, 0, &in);
   qrt_session_options o;
   qrt_session_options_init(&o);

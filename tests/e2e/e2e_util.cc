@@ -136,7 +136,7 @@ bool RunModel(const std::string& model_path, const std::string& path,
   model.input_info(0, &in);
   model.output_info(0, &out);
   qrt_preprocess pre;
-  qrt_model_preprocess(model.get(), &pre);
+  model.preprocess(&pre);
   const size_t channels = (size_t)in.shape[in.rank - 1];
   const size_t elements = in.num_elements;
   if (pixels.size() < count * elements) return Fail(error, "too few pixels");

@@ -52,6 +52,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   qrt_tensor_info in;
+  qrt_tensor_info_init(&in);
   qrt_model_input_info(model, 0, &in);
   qrt_model_destroy(model);
   std::string error;

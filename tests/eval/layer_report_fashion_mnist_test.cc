@@ -104,6 +104,7 @@ TEST_CASE("per-layer comparison lists every int8 tensor with sane SQNR", "[eval]
   size_t quantized = 0;
   for (size_t i = 0; i < qrt_model_num_tensors(q.model); ++i) {
     qrt_tensor_info t{};
+    qrt_tensor_info_init(&t);
     REQUIRE(qrt_model_tensor_info(q.model, i, &t) == QRT_OK);
     if (t.is_constant || (t.dtype != QRT_DTYPE_S8 && t.dtype != QRT_DTYPE_U8)) continue;
     ++quantized;

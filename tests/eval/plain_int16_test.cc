@@ -47,7 +47,8 @@ Run run_once(const std::vector<uint8_t>& bytes, bool emulate,
   REQUIRE(qrt_session_run(session) == QRT_OK);
   REQUIRE(qrt_session_get_output_f32(session, 0, &r.y, 1) == QRT_OK);
   for (size_t k = 0; k < qrt_model_num_operators(model); ++k) {
-    qrt_op_info info{};
+    qrt_op_info info;
+    qrt_op_info_init(&info);
     REQUIRE(qrt_session_op_info(session, k, &info) == QRT_OK);
     r.kernels.push_back(info.kernel);
   }

@@ -3,6 +3,7 @@
 // each kind of error. Also model queries (inputs, metadata, labels) and
 // loading from a file.
 #include <stdio.h>
+#include <string.h>
 
 #include "test_util.h"
 #include "unpack.h"
@@ -83,6 +84,7 @@ TEST_CASE("a valid model loads and answers queries", "[runtime][loader]") {
   CHECK(in.scale == 0.1f);
   CHECK(m.input_info(1, &in) == QRT_ERROR_INVALID_ARGUMENT);
   qrt_preprocess pre;
+  qrt_preprocess_init(&pre);
   REQUIRE(qrt_model_preprocess(m.get(), &pre) == QRT_OK);
   CHECK(pre.has_preprocess == 1);
   CHECK(pre.resize_short == 256);
@@ -96,6 +98,177 @@ TEST_CASE("a valid model loads and answers queries", "[runtime][loader]") {
   CHECK(qrt_model_num_operators(m.get()) == 6);
   CHECK(std::string(qrt_status_string(QRT_ERROR_INVALID_MODEL)) == "invalid model");
   CHECK(std::string(qrt_version_string()).size() >= 5);
+}
+
+// A caller built against a newer qrt.h: its struct has fields this runtime
+// does not know, after the ones it does.
+template <typename T>
+struct Future {
+  T known;
+  uint64_t added[3];
+};
+
+template <typename T>
+Future<T> FutureStruct() {
+  Future<T> f;
+  memset(&f, 0xAB, sizeof f);
+  f.known.struct_size = sizeof f;
+  return f;
+}
+
+template <typename T>
+bool AddedUntouched(const Future<T>& f) {
+  for (uint64_t a : f.added)
+    if (a != 0xABABABABABABABABull) return false;
+  return true;
+}
+
+TEST_CASE("versioned out structs: too small a struct_size is refused, a newer larger one is filled",
+          "[runtime][api]") {
+  const std::vector<uint8_t> file = ValidModel();
+  qrt::Model m;
+  REQUIRE(m.LoadMemory(file.data(), file.size()) == QRT_OK);
+  qrt_session_options o;
+  qrt_session_options_init(&o);
+  o.profile = 1;
+  qrt::Session s;
+  REQUIRE(s.Create(m, &o) == QRT_OK);
+  const qrt_model* model = m.get();
+  qrt_session* session = s.get();
+  std::vector<float> x(32, 0.5f);
+  REQUIRE(s.SetInput(0, x.data(), x.size()) == QRT_OK);
+  REQUIRE(s.Run() == QRT_OK);
+
+  // The init functions; NULL is ignored.
+  qrt_tensor_info ti;
+  qrt_tensor_info_init(&ti);
+  CHECK(ti.struct_size == sizeof(qrt_tensor_info));
+  CHECK(ti.name == nullptr);
+  qrt_op_info oi;
+  qrt_op_info_init(&oi);
+  CHECK(oi.struct_size == sizeof(qrt_op_info));
+  qrt_preprocess pi;
+  qrt_preprocess_init(&pi);
+  CHECK(pi.struct_size == sizeof(qrt_preprocess));
+  qrt_tensor_info_init(nullptr);
+  qrt_op_info_init(nullptr);
+  qrt_preprocess_init(nullptr);
+
+  const size_t tensor = 3;  // "c", the conv's output: an activation
+  qrt_tensor_info want;
+  qrt_tensor_info_init(&want);
+  REQUIRE(qrt_session_tensor_info(session, tensor, &want) == QRT_OK);
+  REQUIRE(std::string(want.name) == "c");
+
+  SECTION("qrt_tensor_info") {
+    for (size_t size : {(size_t)0, (size_t)1, sizeof(size_t), sizeof(qrt_tensor_info) - 1}) {
+      INFO("struct_size " << size);
+      qrt_tensor_info t;
+      qrt_tensor_info_init(&t);
+      t.struct_size = size;
+      CHECK(qrt_model_tensor_info(model, tensor, &t) == QRT_ERROR_INVALID_ARGUMENT);
+      CHECK(qrt_model_input_info(model, 0, &t) == QRT_ERROR_INVALID_ARGUMENT);
+      CHECK(qrt_model_output_info(model, 0, &t) == QRT_ERROR_INVALID_ARGUMENT);
+      CHECK(qrt_session_tensor_info(session, tensor, &t) == QRT_ERROR_INVALID_ARGUMENT);
+      CHECK(t.struct_size == size);
+      CHECK(t.name == nullptr);  // nothing written
+    }
+    CHECK(qrt_model_tensor_info(model, tensor, nullptr) == QRT_ERROR_INVALID_ARGUMENT);
+    CHECK(qrt_session_tensor_info(session, tensor, nullptr) == QRT_ERROR_INVALID_ARGUMENT);
+    auto f = FutureStruct<qrt_tensor_info>();
+    REQUIRE(qrt_session_tensor_info(session, tensor, &f.known) == QRT_OK);
+    CHECK(f.known.struct_size == sizeof f);
+    CHECK(AddedUntouched(f));
+    CHECK(std::string(f.known.name) == "c");
+    CHECK(f.known.dtype == want.dtype);
+    CHECK(f.known.rank == 4);
+    CHECK(std::vector<int32_t>(f.known.shape, f.known.shape + 4) == std::vector<int32_t>{1, 4, 4, 3});
+    CHECK(f.known.num_elements == 48);
+    CHECK(f.known.scale == 0.2f);
+    CHECK(f.known.scales == want.scales);
+    CHECK(f.known.storage_bytes == want.storage_bytes);
+    CHECK(f.known.data == want.data);
+    auto g = FutureStruct<qrt_tensor_info>();
+    REQUIRE(qrt_model_input_info(model, 0, &g.known) == QRT_OK);
+    CHECK(std::string(g.known.name) == "x");
+    CHECK(AddedUntouched(g));
+    // The C++ wrapper sets struct_size itself.
+    qrt_tensor_info w{};
+    REQUIRE(m.tensor_info(tensor, &w) == QRT_OK);
+    CHECK(w.struct_size == sizeof w);
+    CHECK(std::string(w.name) == "c");
+  }
+
+  SECTION("qrt_op_info") {
+    qrt_op_info want_op;
+    qrt_op_info_init(&want_op);
+    REQUIRE(qrt_session_op_info(session, 0, &want_op) == QRT_OK);
+    for (size_t size : {(size_t)0, sizeof(size_t), sizeof(qrt_op_info) - 1}) {
+      INFO("struct_size " << size);
+      qrt_op_info t;
+      qrt_op_info_init(&t);
+      t.struct_size = size;
+      CHECK(qrt_model_op_info(model, 0, &t) == QRT_ERROR_INVALID_ARGUMENT);
+      CHECK(qrt_session_op_info(session, 0, &t) == QRT_ERROR_INVALID_ARGUMENT);
+      CHECK(t.type == nullptr);
+    }
+    auto f = FutureStruct<qrt_op_info>();
+    REQUIRE(qrt_session_op_info(session, 0, &f.known) == QRT_OK);
+    CHECK(f.known.struct_size == sizeof f);
+    CHECK(AddedUntouched(f));
+    CHECK(std::string(f.known.type) == "CONV_2D");
+    CHECK(std::string(f.known.name) == "conv");
+    CHECK(std::string(f.known.kernel) == want_op.kernel);
+    CHECK(f.known.packed_weight_bytes == want_op.packed_weight_bytes);
+    CHECK(f.known.last_run_ns > 0);  // profiled: the last field of version 1 is filled
+    auto g = FutureStruct<qrt_op_info>();
+    REQUIRE(qrt_model_op_info(model, 0, &g.known) == QRT_OK);
+    CHECK(AddedUntouched(g));
+    CHECK(g.known.last_run_ns == 0);
+    qrt_op_info w{};
+    REQUIRE(s.op_info(0, &w) == QRT_OK);
+    CHECK(w.struct_size == sizeof w);
+  }
+
+  SECTION("qrt_preprocess") {
+    for (size_t size : {(size_t)0, sizeof(size_t), sizeof(qrt_preprocess) - 1}) {
+      INFO("struct_size " << size);
+      qrt_preprocess t;
+      qrt_preprocess_init(&t);
+      t.struct_size = size;
+      CHECK(qrt_model_preprocess(model, &t) == QRT_ERROR_INVALID_ARGUMENT);
+      CHECK(t.has_preprocess == 0);
+    }
+    CHECK(qrt_model_preprocess(model, nullptr) == QRT_ERROR_INVALID_ARGUMENT);
+    auto f = FutureStruct<qrt_preprocess>();
+    REQUIRE(qrt_model_preprocess(model, &f.known) == QRT_OK);
+    CHECK(f.known.struct_size == sizeof f);
+    CHECK(AddedUntouched(f));
+    CHECK(f.known.has_preprocess == 1);
+    CHECK(f.known.crop_width == 224);
+    CHECK(f.known.num_std == 3);
+    CHECK(std::string(f.known.channel_order) == "RGB");
+    qrt_preprocess w{};
+    REQUIRE(m.preprocess(&w) == QRT_OK);
+    CHECK(w.struct_size == sizeof w);
+    CHECK(w.has_preprocess == 1);
+  }
+}
+
+TEST_CASE("qrt_session_options.reserved0 must be 0", "[runtime][api]") {
+  const std::vector<uint8_t> file = ValidModel();
+  qrt::Model m;
+  REQUIRE(m.LoadMemory(file.data(), file.size()) == QRT_OK);
+  qrt_session_options o;
+  qrt_session_options_init(&o);
+  CHECK(o.reserved0 == 0);
+  o.reserved0 = 1;
+  qrt::Session s;
+  qrt_error err;
+  CHECK(s.Create(m, &o, &err) == QRT_ERROR_INVALID_ARGUMENT);
+  CHECK(std::string(err.message).find("reserved0") != std::string::npos);
+  size_t bytes = 0;
+  CHECK(m.arena_size(&o, &bytes) == QRT_ERROR_INVALID_ARGUMENT);
 }
 
 TEST_CASE("every truncation of a valid model is rejected", "[runtime][loader][verifier]") {

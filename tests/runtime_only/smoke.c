@@ -20,6 +20,9 @@ int main(int argc, char** argv) {
   if (qrt_model_load_file(argv[1], &model, &err) != QRT_OK) return fail(argv[1], err.message);
   qrt_tensor_info in, out;
   qrt_preprocess pre;
+  qrt_tensor_info_init(&in);
+  qrt_tensor_info_init(&out);
+  qrt_preprocess_init(&pre);
   if (qrt_model_input_info(model, 0, &in) != QRT_OK || qrt_model_output_info(model, 0, &out) != QRT_OK ||
       qrt_model_preprocess(model, &pre) != QRT_OK)
     return fail(argv[1], "no input/output/preprocess");

@@ -92,6 +92,7 @@ std::vector<float> run_qrt(const std::vector<uint8_t>& bytes, const frontend::Te
   INFO(qrt_session_last_error(session));
   REQUIRE(qrt_session_run(session) == QRT_OK);
   qrt_tensor_info info{};
+  qrt_tensor_info_init(&info);
   REQUIRE(qrt_model_output_info(model, 0, &info) == QRT_OK);
   std::vector<float> out(info.num_elements);
   REQUIRE(qrt_session_get_output_f32(session, 0, out.data(), out.size()) == QRT_OK);

@@ -17,6 +17,16 @@
  * message in the session: qrt_session_last_error. No function aborts on bad
  * input; a corrupt or truncated file gives QRT_ERROR_INVALID_MODEL.
  *
+ * Versioned structs: qrt_session_options (in) and qrt_tensor_info,
+ * qrt_preprocess, qrt_op_info (out) start with size_t struct_size and grow
+ * at the end only. The caller sets struct_size = sizeof(the struct) -- the
+ * struct's _init function does -- so a program built against an older or
+ * newer qrt.h keeps working: the runtime reads / fills only the first
+ * struct_size bytes it knows (a newer, larger out struct gets the fields
+ * this runtime has; the rest of it, and struct_size, are left as the caller
+ * set them). A struct_size below the struct's first version is
+ * QRT_ERROR_INVALID_ARGUMENT.
+ *
  * Ownership, in one line each: the caller owns what it passes in and may
  * free it when the call returns (exception: a caller-provided arena, which
  * must outlive the session); every const char* / const float* the library
@@ -101,8 +111,10 @@ void qrt_model_destroy(qrt_model* model);
 /* ---- Tensors ------------------------------------------------------------ */
 
 /* What the runtime knows about one tensor. Pointers live as long as the
- * model (names, scales) or the session (data). */
+ * model (names, scales) or the session (data). Versioned: set struct_size
+ * (qrt_tensor_info_init) before a query. */
 typedef struct qrt_tensor_info {
+  size_t struct_size;          /* caller: sizeof(qrt_tensor_info) */
   const char* name;
   qrt_dtype dtype;             /* as stored in the file */
   int32_t rank;
@@ -129,9 +141,13 @@ typedef struct qrt_tensor_info {
   const void* data;
 } qrt_tensor_info;
 
+/* Zeroes *info and sets struct_size = sizeof(qrt_tensor_info). */
+void qrt_tensor_info_init(qrt_tensor_info* info);
+
 /* ---- Model queries ------------------------------------------------------ */
-/* Return QRT_ERROR_INVALID_ARGUMENT for a NULL pointer or an index out of
- * range; counts are 0 for a NULL model. */
+/* Return QRT_ERROR_INVALID_ARGUMENT for a NULL pointer, an index out of
+ * range or an out struct whose struct_size is too small; counts are 0 for a
+ * NULL model. */
 
 size_t qrt_model_num_inputs(const qrt_model* model);
 size_t qrt_model_num_outputs(const qrt_model* model);
@@ -146,8 +162,10 @@ size_t qrt_model_num_operators(const qrt_model* model);
 
 /* How the input wants to be prepared (schema Preprocess): pixel x in
  * [0, 255] becomes (x / 255 - mean[c]) / std[c]. Zeros / NULLs for fields
- * the file leaves out; has_preprocess is 0 when there is no such table. */
+ * the file leaves out; has_preprocess is 0 when there is no such table.
+ * Versioned: set struct_size (qrt_preprocess_init) before the query. */
 typedef struct qrt_preprocess {
+  size_t struct_size;        /* caller: sizeof(qrt_preprocess) */
   int32_t has_preprocess;
   int32_t resize_short;
   int32_t crop_height;
@@ -158,6 +176,8 @@ typedef struct qrt_preprocess {
   size_t num_std;
   const char* channel_order; /* "RGB", "BGR", "GRAY" or NULL */
 } qrt_preprocess;
+/* Zeroes *pre and sets struct_size = sizeof(qrt_preprocess). */
+void qrt_preprocess_init(qrt_preprocess* pre);
 qrt_status qrt_model_preprocess(const qrt_model* model, qrt_preprocess* out);
 
 /* Class names, if the file has them (0 and NULL otherwise). */
@@ -181,7 +201,8 @@ typedef enum qrt_float_adds {
 
 /* Options; grows at the end only. Set struct_size = sizeof(qrt_session_options)
  * (qrt_session_options_init does it), so an older caller's smaller struct is
- * still read correctly. */
+ * still read correctly (fields it lacks take their defaults); below
+ * struct_size + num_threads it is refused. */
 typedef struct qrt_session_options {
   size_t struct_size;
   int32_t num_threads;     /* threads running conv / FC layers, the caller's
@@ -269,8 +290,10 @@ qrt_status qrt_session_tensor_info(const qrt_session* session,
  * with only a reference implementation). The choice follows the layer's
  * accumulator, the CPU (docs/kernels.md, dispatch) and the environment
  * variable QRT_KERNEL_PATH=ref|neon|neondot|i8mm read at load: "ref" keeps
- * every op on the reference kernels. Strings live as long as the model. */
+ * every op on the reference kernels. Strings live as long as the model.
+ * Versioned: set struct_size (qrt_op_info_init) before a query. */
 typedef struct qrt_op_info {
+  size_t struct_size;         /* caller: sizeof(qrt_op_info) */
   const char* type;           /* schema OpType name, e.g. "CONV_2D" */
   const char* name;           /* the operator's name in the file, or "" */
   const char* kernel;         /* the kernel it runs (see above) */
@@ -279,6 +302,9 @@ typedef struct qrt_op_info {
   uint64_t last_run_ns;       /* session with options.profile: the op's wall
                                  time in the last qrt_session_run; else 0 */
 } qrt_op_info;
+
+/* Zeroes *info and sets struct_size = sizeof(qrt_op_info). */
+void qrt_op_info_init(qrt_op_info* info);
 
 /* Operator `index` (0 <= index < qrt_model_num_operators), execution order. */
 qrt_status qrt_model_op_info(const qrt_model* model, size_t index,

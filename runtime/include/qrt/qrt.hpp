@@ -11,6 +11,9 @@
 //   qrt::Session session;
 //   if (session.Create(model, nullptr, &err) != QRT_OK) ...
 //   session.SetInput(0, pixels, n);  session.Run();  session.GetOutput(0, out, k);
+//
+// The query methods set the out struct's struct_size themselves (this
+// header's sizeof): pass any qrt_tensor_info / qrt_op_info / qrt_preprocess.
 #ifndef QRT_QRT_HPP_
 #define QRT_QRT_HPP_
 
@@ -19,6 +22,13 @@
 #include "qrt/qrt.h"
 
 namespace qrt {
+
+// Sets an out struct's struct_size to this header's version; NULL stays NULL.
+template <typename T>
+inline T* Sized(T* out) {
+  if (out != nullptr) out->struct_size = sizeof(T);
+  return out;
+}
 
 class Model {
  public:
@@ -56,10 +66,16 @@ class Model {
   size_t num_inputs() const { return qrt_model_num_inputs(model_); }
   size_t num_outputs() const { return qrt_model_num_outputs(model_); }
   qrt_status input_info(size_t i, qrt_tensor_info* info) const {
-    return qrt_model_input_info(model_, i, info);
+    return qrt_model_input_info(model_, i, Sized(info));
   }
   qrt_status output_info(size_t i, qrt_tensor_info* info) const {
-    return qrt_model_output_info(model_, i, info);
+    return qrt_model_output_info(model_, i, Sized(info));
+  }
+  qrt_status tensor_info(size_t tensor_index, qrt_tensor_info* info) const {
+    return qrt_model_tensor_info(model_, tensor_index, Sized(info));
+  }
+  qrt_status preprocess(qrt_preprocess* out) const {
+    return qrt_model_preprocess(model_, Sized(out));
   }
   qrt_status arena_size(const qrt_session_options* options, size_t* bytes,
                         qrt_error* error = nullptr) const {
@@ -67,7 +83,7 @@ class Model {
   }
   size_t num_operators() const { return qrt_model_num_operators(model_); }
   qrt_status op_info(size_t i, qrt_op_info* info) const {
-    return qrt_model_op_info(model_, i, info);
+    return qrt_model_op_info(model_, i, Sized(info));
   }
 
  private:
@@ -108,7 +124,7 @@ class Session {
     return qrt_session_get_output_f32(session_, i, data, count);
   }
   qrt_status tensor_info(size_t tensor_index, qrt_tensor_info* info) const {
-    return qrt_session_tensor_info(session_, tensor_index, info);
+    return qrt_session_tensor_info(session_, tensor_index, Sized(info));
   }
   size_t arena_size() const { return qrt_session_arena_size(session_); }
   // QRT_FLOAT_ADDS_F32 or _F16 (options.float_adds with AUTO resolved).
@@ -116,7 +132,7 @@ class Session {
     return qrt_session_float_adds(session_, num_f16_tensors);
   }
   qrt_status op_info(size_t i, qrt_op_info* info) const {
-    return qrt_session_op_info(session_, i, info);
+    return qrt_session_op_info(session_, i, Sized(info));
   }
   const char* last_error() const { return qrt_session_last_error(session_); }
 

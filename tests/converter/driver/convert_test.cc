@@ -86,6 +86,7 @@ TEST_CASE("metadata round trip: settings, preprocess, version, labels", "[conver
   qrt_error err{};
   REQUIRE(qrt_model_load_memory(bytes.data(), bytes.size(), &model, &err) == QRT_OK);
   qrt_preprocess pp{};
+  qrt_preprocess_init(&pp);
   REQUIRE(qrt_model_preprocess(model, &pp) == QRT_OK);
   REQUIRE(pp.has_preprocess);
   REQUIRE(std::vector<float>(pp.mean, pp.mean + pp.num_mean) == o.preprocess.mean);

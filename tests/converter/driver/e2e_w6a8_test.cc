@@ -40,6 +40,7 @@ std::vector<float> run_images(const std::vector<uint8_t>& bytes, const Dataset& 
   REQUIRE(qrt_model_load_memory(bytes.data(), bytes.size(), &model, &err) == QRT_OK);
   REQUIRE(qrt_session_create(model, nullptr, &session, &err) == QRT_OK);
   qrt_tensor_info out{};
+  qrt_tensor_info_init(&out);
   REQUIRE(qrt_model_output_info(model, 0, &out) == QRT_OK);
   std::vector<float> all, y(out.num_elements);
   for (size_t i = 0; i < n; ++i) {
