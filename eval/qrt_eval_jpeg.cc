@@ -28,9 +28,9 @@ void on_error(j_common_ptr cinfo) {
 void on_warning(j_common_ptr, int) {}
 
 // Only locals without destructors live between setjmp and longjmp.
-bool decode_libjpeg(const uint8_t* data, size_t size, int want_channels, backend::Image* out, std::string* error) {
+bool decode_libjpeg(const uint8_t* data, size_t size, int want_channels, data::Image* out, std::string* error) {
   if (size < 3 || data[0] != 0xFF || data[1] != 0xD8)  // not a JPEG: PNG, BMP, ...
-    return backend::decode_image_stb(data, size, want_channels, out, error);
+    return data::decode_image_stb(data, size, want_channels, out, error);
   jpeg_decompress_struct cinfo;
   ErrorManager err;
   cinfo.err = jpeg_std_error(&err.pub);
@@ -63,7 +63,7 @@ bool decode_libjpeg(const uint8_t* data, size_t size, int want_channels, backend
 
 bool libjpeg_available() { return true; }
 bool install_libjpeg_decoder() {
-  backend::set_memory_image_decoder(decode_libjpeg);
+  data::set_memory_image_decoder(decode_libjpeg);
   return true;
 }
 #else

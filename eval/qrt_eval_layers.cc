@@ -55,9 +55,9 @@ double ErrorStats::cosine() const {
 
 // ---------------------------------------------------------------- layout
 
-void to_runtime_layout(const frontend::Graph& graph, const std::string& name, const frontend::Tensor& value,
+void to_runtime_layout(const graph::Graph& graph, const std::string& name, const graph::Tensor& value,
                        std::vector<float>* out) {
-  const frontend::Shape& s = value.shape;
+  const graph::Shape& s = value.shape;
   out->resize(value.data.size());
   if (s.size() == 4) {  // NCHW -> NHWC
     const int64_t N = s[0], C = s[1], HW = s[2] * s[3];
@@ -66,11 +66,11 @@ void to_runtime_layout(const frontend::Graph& graph, const std::string& name, co
         for (int64_t p = 0; p < HW; ++p) (*out)[size_t((n * HW + p) * C + c)] = value.data[size_t((n * C + c) * HW + p)];
     return;
   }
-  const frontend::Node* producer = graph.producer(name);
+  const graph::Node* producer = graph.producer(name);
   if (s.size() == 2 && producer && (producer->op_type == "Flatten" || producer->op_type == "Reshape")) {
     const auto it = graph.shapes.find(producer->input(0));
     if (it != graph.shapes.end() && it->second.size() == 4 && it->second[0] == s[0] &&
-        frontend::num_elements(it->second) == value.size()) {  // (c,h,w) -> (h,w,c)
+        graph::num_elements(it->second) == value.size()) {  // (c,h,w) -> (h,w,c)
       const int64_t N = s[0], C = it->second[1], HW = it->second[2] * it->second[3];
       for (int64_t n = 0; n < N; ++n)
         for (int64_t c = 0; c < C; ++c)
@@ -84,7 +84,7 @@ void to_runtime_layout(const frontend::Graph& graph, const std::string& name, co
 
 // ---------------------------------------------------------------- comparer
 
-LayerComparer::LayerComparer(const frontend::Graph& graph, const qrt_session* session)
+LayerComparer::LayerComparer(const graph::Graph& graph, const qrt_session* session)
     : graph_(graph), session_(session) {
   const size_t n = qrt_session_num_tensors(session);
   for (size_t i = 0; i < n; ++i) {
@@ -95,7 +95,7 @@ LayerComparer::LayerComparer(const frontend::Graph& graph, const qrt_session* se
     if (ends_with(name, kDequantized)) continue;  // same values as its int8 source
     const bool is_q = ends_with(name, kQuantized);
     const std::string float_name = is_q ? name.substr(0, name.size() - kQuantized.size()) : name;
-    const frontend::Node* producer = graph.producer(float_name);
+    const graph::Node* producer = graph.producer(float_name);
     if (!producer && !graph.is_graph_input(float_name)) continue;  // no float counterpart
     if (!is_q && !producer && info.dtype == QRT_DTYPE_F32) continue;  // a float model input: exact
     if (info.dtype != QRT_DTYPE_F32 && info.dtype != QRT_DTYPE_S8 && info.dtype != QRT_DTYPE_U8)
@@ -104,11 +104,11 @@ LayerComparer::LayerComparer(const frontend::Graph& graph, const qrt_session* se
     if (!info.data)
       throw ConvertError("runtime tensor " + std::to_string(i) + " '" + name +
                          "' is not kept: create the session with keep_all_tensors");
-    const int64_t float_count = frontend::num_elements(graph.shape(float_name));
+    const int64_t float_count = graph::num_elements(graph.shape(float_name));
     if (float_count != int64_t(info.num_elements))
       throw ConvertError("runtime tensor " + std::to_string(i) + " '" + name + "' has " +
                          std::to_string(info.num_elements) + " elements but float tensor '" + float_name + "' " +
-                         frontend::shape_to_string(graph.shape(float_name)) + " has " + std::to_string(float_count));
+                         graph::shape_to_string(graph.shape(float_name)) + " has " + std::to_string(float_count));
     LayerRow r;
     r.name = name;
     r.float_name = float_name;
@@ -127,8 +127,8 @@ LayerComparer::LayerComparer(const frontend::Graph& graph, const qrt_session* se
     } else {
       r.node = producer->name;
       r.op = producer->op_type;
-      if (producer->fused_activation != frontend::FusedActivation::kNone)
-        r.op += std::string("+") + frontend::fused_activation_name(producer->fused_activation);
+      if (producer->fused_activation != graph::FusedActivation::kNone)
+        r.op += std::string("+") + graph::fused_activation_name(producer->fused_activation);
     }
     rows_by_float_[float_name].push_back(rows_.size());
     rows_.push_back(std::move(r));
@@ -141,7 +141,7 @@ LayerComparer::LayerComparer(const frontend::Graph& graph, const qrt_session* se
       if (by_name.count(r.float_name)) r.inputs.push_back(r.float_name);
       continue;
     }
-    const frontend::Node* p = graph.producer(r.float_name);
+    const graph::Node* p = graph.producer(r.float_name);
     for (const std::string& in : p->inputs) {
       if (in.empty() || graph.is_initializer(in)) continue;
       if (reads_quantized(p->op_type) && by_name.count(in + kQuantized)) r.inputs.push_back(in + kQuantized);
@@ -150,11 +150,11 @@ LayerComparer::LayerComparer(const frontend::Graph& graph, const qrt_session* se
   }
 }
 
-frontend::TensorObserver LayerComparer::observer() {
-  return [this](const std::string& name, const frontend::Tensor& value) { compare(name, value); };
+graph::TensorObserver LayerComparer::observer() {
+  return [this](const std::string& name, const graph::Tensor& value) { compare(name, value); };
 }
 
-void LayerComparer::compare(const std::string& float_name, const frontend::Tensor& value) {
+void LayerComparer::compare(const std::string& float_name, const graph::Tensor& value) {
   const auto it = rows_by_float_.find(float_name);
   if (it == rows_by_float_.end()) return;
   to_runtime_layout(graph_, float_name, value, &ref_);

@@ -80,11 +80,11 @@ class LayerComparer {
   // been created with keep_all_tensors (else ConvertError). Both must
   // outlive the comparer. Throws naming the tensor if a runtime tensor and
   // its float counterpart differ in element count.
-  LayerComparer(const frontend::Graph& graph, const qrt_session* session);
+  LayerComparer(const graph::Graph& graph, const qrt_session* session);
 
   // Compares each float tensor with the runtime's after qrt_session_run.
   // The returned observer refers to this comparer.
-  frontend::TensorObserver observer();
+  graph::TensorObserver observer();
   // Counts one evaluated image (after the float run).
   void finish_image() { ++images_; }
 
@@ -93,9 +93,9 @@ class LayerComparer {
   std::vector<LayerRow> rows() const;
 
  private:
-  void compare(const std::string& float_name, const frontend::Tensor& value);
+  void compare(const std::string& float_name, const graph::Tensor& value);
 
-  const frontend::Graph& graph_;
+  const graph::Graph& graph_;
   const qrt_session* session_;
   std::vector<LayerRow> rows_;
   std::map<std::string, std::vector<size_t>> rows_by_float_;  // float name -> rows
@@ -111,7 +111,7 @@ std::vector<size_t> largest_drops(const std::vector<LayerRow>& rows, size_t n);
 
 // Float value in runtime layout: NCHW -> NHWC for 4-D, and a 4-D -> 2-D
 // flatten from (c,h,w) to (h,w,c) order. Exposed for tests.
-void to_runtime_layout(const frontend::Graph& graph, const std::string& name, const frontend::Tensor& value,
+void to_runtime_layout(const graph::Graph& graph, const std::string& name, const graph::Tensor& value,
                        std::vector<float>* out);
 
 }  // namespace qrt::eval

@@ -154,7 +154,7 @@ int run(int argc, char** argv) {
   if (emulate_plain_int16 && !quiet)
     std::fprintf(stderr, "qrt-eval: plain saturating INT16 emulation on (INT16 layers only)\n");
   std::vector<std::unique_ptr<QrtModel>> models;
-  qrt::backend::PreprocessConfig cfg;
+  qrt::data::PreprocessConfig cfg;
   qrt_tensor_info in_info{}, out_info{};
   for (const std::string& path : qrt_paths) {
     auto q = std::make_unique<QrtModel>();
@@ -168,7 +168,7 @@ int run(int argc, char** argv) {
     qrt_preprocess pp{};
     qrt_preprocess_init(&pp);
     qrt_model_preprocess(q->model, &pp);
-    qrt::backend::PreprocessConfig c;
+    qrt::data::PreprocessConfig c;
     if (pp.has_preprocess) {
       c.resize_short = pp.resize_short;
       c.crop_height = pp.crop_height;
@@ -195,21 +195,21 @@ int run(int argc, char** argv) {
   const std::string& qrt_path = qrt_paths[0];
 
   // Float model.
-  const qrt::frontend::Graph graph = qrt::frontend::load_onnx_model(onnx_path);
+  const qrt::graph::Graph graph = qrt::import::load_onnx_model(onnx_path);
   if (graph.inputs.size() != 1 || graph.inputs[0].shape.size() != 4)
     throw ConvertError(onnx_path + ": the model needs exactly one 4-D NCHW input");
-  const qrt::frontend::ValueInfo& gin = graph.inputs[0];
+  const qrt::graph::ValueInfo& gin = graph.inputs[0];
   const int c = int(gin.shape[1]), h = int(gin.shape[2]), w = int(gin.shape[3]);
   if (in_info.num_elements != size_t(c) * h * w)
     throw ConvertError(qrt_path + ": input '" + in_info.name + "' does not match " + onnx_path + " input '" +
                        gin.name + "'");
   cfg.finalize(c);
-  qrt::frontend::FloatExecutor exec(graph);
+  qrt::graph::FloatExecutor exec(graph);
 
-  std::unique_ptr<qrt::backend::Dataset> data;
-  if (!fm_images.empty()) data = std::make_unique<qrt::backend::FashionMnistDataset>(fm_images, fm_labels);
-  else if (!cifar10.empty()) data = std::make_unique<qrt::backend::Cifar10Dataset>(cifar10);
-  else data = std::make_unique<qrt::backend::ImageDirDataset>(images_dir);
+  std::unique_ptr<qrt::data::Dataset> data;
+  if (!fm_images.empty()) data = std::make_unique<qrt::data::FashionMnistDataset>(fm_images, fm_labels);
+  else if (!cifar10.empty()) data = std::make_unique<qrt::data::Cifar10Dataset>(cifar10);
+  else data = std::make_unique<qrt::data::ImageDirDataset>(images_dir);
   std::unique_ptr<qrt::eval::LayerComparer> layers;
   if (per_layer) layers = std::make_unique<qrt::eval::LayerComparer>(graph, models[0]->session);
   size_t n = (data->size() + stride - 1) / stride;
@@ -220,10 +220,10 @@ int run(int argc, char** argv) {
   std::vector<std::vector<float>> qouts(models.size(), std::vector<float>(out_info.num_elements));
   std::unique_ptr<qrt::eval::PerImageWriter> per_image;
   if (!per_image_path.empty()) per_image = std::make_unique<qrt::eval::PerImageWriter>(per_image_path, qrt_paths);
-  qrt::backend::Progress progress("evaluating", n, !quiet);
+  qrt::calib::Progress progress("evaluating", n, !quiet);
   for (size_t i = 0; i < n; ++i) {
-    const qrt::backend::Sample s = data->load(i * stride, cfg.decode_channels());
-    std::vector<float> x = qrt::backend::sample_to_input(s, cfg, c, h, w);
+    const qrt::data::Sample s = data->load(i * stride, cfg.decode_channels());
+    std::vector<float> x = qrt::data::sample_to_input(s, cfg, c, h, w);
     for (int k = 0; k < c; ++k)  // NCHW -> NHWC
       for (int p = 0; p < h * w; ++p) nhwc[size_t(p) * c + k] = x[size_t(k) * h * w + p];
     for (size_t m = 0; m < models.size(); ++m) {
@@ -243,9 +243,9 @@ int run(int argc, char** argv) {
     // compare each float tensor with the runtime's as it is produced.
     std::vector<float> flog;
     if (!no_float) {
-      std::map<std::string, qrt::frontend::Tensor> inputs;
-      inputs[gin.name] = qrt::frontend::Tensor(gin.shape, x);
-      auto outs = exec.run(inputs, layers ? layers->observer() : qrt::frontend::TensorObserver{});
+      std::map<std::string, qrt::graph::Tensor> inputs;
+      inputs[gin.name] = qrt::graph::Tensor(gin.shape, x);
+      auto outs = exec.run(inputs, layers ? layers->observer() : qrt::graph::TensorObserver{});
       if (layers) layers->finish_image();
       flog = std::move(outs.at(graph.outputs[0]).data);
       if (flog.size() != out_info.num_elements) throw ConvertError("the float and int8 outputs differ in size");

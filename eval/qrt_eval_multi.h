@@ -85,7 +85,7 @@ struct ModelTally {
 // Every model of one run must take the same input the same way: same
 // preprocessing metadata, same input and output sizes. Throws naming both files.
 inline void check_same_setup(const std::string& path, const std::string& first_path,
-                             const qrt::backend::PreprocessConfig& a, const qrt::backend::PreprocessConfig& b,
+                             const qrt::data::PreprocessConfig& a, const qrt::data::PreprocessConfig& b,
                              size_t in_a, size_t in_b, size_t out_a, size_t out_b) {
   const bool same_pp = a.resize_short == b.resize_short && a.crop_height == b.crop_height &&
                        a.crop_width == b.crop_width && a.mean == b.mean && a.std == b.std &&

@@ -9,7 +9,7 @@
 #include "calib/error.h"
 #include "graph/float_executor.h"
 
-namespace qrt::backend {
+namespace qrt::calib {
 
 Range FixedRanges::range(const std::string& tensor, bool, int, const std::string& where) const {
   auto it = ranges_.find(tensor);
@@ -29,7 +29,7 @@ ActivationCalibration::ActivationCalibration(const CalibrationSettings& settings
     throw ConvertError("--percentile must be in (0, 100], got " + std::to_string(settings.percentile));
 }
 
-void ActivationCalibration::observe(const std::string& tensor, const frontend::Tensor& value) {
+void ActivationCalibration::observe(const std::string& tensor, const graph::Tensor& value) {
   try {
     cal_.observe(tensor, value.data);
   } catch (const qrt::calib::CalibError& e) {
@@ -101,30 +101,30 @@ void Progress::finish() {
   enabled_ = false;
 }
 
-CalibrationStats run_calibration(const frontend::Graph& graph, const Dataset& dataset,
-                                 const PreprocessConfig& preprocess, size_t num_images,
+CalibrationStats run_calibration(const graph::Graph& graph, const data::Dataset& dataset,
+                                 const data::PreprocessConfig& preprocess, size_t num_images,
                                  ActivationCalibration& calibration, bool show_progress,
-                                 const frontend::TensorTransform& transform, const std::string& progress_label) {
+                                 const graph::TensorTransform& transform, const std::string& progress_label) {
   if (graph.inputs.size() != 1)
     throw ConvertError("calibration: the model has " + std::to_string(graph.inputs.size()) +
                        " inputs; exactly one image input is supported");
-  const frontend::ValueInfo& in = graph.inputs[0];
+  const graph::ValueInfo& in = graph.inputs[0];
   if (in.shape.size() != 4 || in.shape[0] != 1)
-    throw ConvertError("calibration: input '" + in.name + "' has shape " + frontend::shape_to_string(in.shape) +
+    throw ConvertError("calibration: input '" + in.name + "' has shape " + graph::shape_to_string(in.shape) +
                        "; expected [1, C, H, W]");
   const int c = int(in.shape[1]), h = int(in.shape[2]), w = int(in.shape[3]);
   size_t n = dataset.size();
   if (num_images > 0) n = std::min(n, num_images);
   if (n == 0) throw ConvertError("calibration: " + dataset.describe() + " has no samples");
-  frontend::FloatExecutor exec(graph);
-  const frontend::TensorObserver observer = [&](const std::string& name, const frontend::Tensor& t) {
+  graph::FloatExecutor exec(graph);
+  const graph::TensorObserver observer = [&](const std::string& name, const graph::Tensor& t) {
     calibration.observe(name, t);
   };
   Progress progress(progress_label, n, show_progress);
   for (size_t i = 0; i < n; ++i) {
-    const Sample s = dataset.load(i, preprocess.decode_channels());
-    std::map<std::string, frontend::Tensor> inputs;
-    inputs[in.name] = frontend::Tensor(in.shape, sample_to_input(s, preprocess, c, h, w));
+    const data::Sample s = dataset.load(i, preprocess.decode_channels());
+    std::map<std::string, graph::Tensor> inputs;
+    inputs[in.name] = graph::Tensor(in.shape, data::sample_to_input(s, preprocess, c, h, w));
     exec.run(inputs, observer, transform);
     progress.update(i + 1);
   }
@@ -132,4 +132,4 @@ CalibrationStats run_calibration(const frontend::Graph& graph, const Dataset& da
   return CalibrationStats{n, dataset.describe()};
 }
 
-}  // namespace qrt::backend
+}  // namespace qrt::calib

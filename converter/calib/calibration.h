@@ -30,7 +30,7 @@
 #include "graph/graph.h"
 #include "data/preprocess.h"
 
-namespace qrt::backend {
+namespace qrt::calib {
 
 struct Range {
   float lo = 0.0f;
@@ -77,7 +77,7 @@ class ActivationCalibration : public RangeSource {
   explicit ActivationCalibration(const CalibrationSettings& settings);
 
   // One sample's value of `tensor` (NaN/inf: ConvertError naming it).
-  void observe(const std::string& tensor, const frontend::Tensor& value);
+  void observe(const std::string& tensor, const graph::Tensor& value);
 
   Range range(const std::string& tensor, bool is_unsigned, int bits, const std::string& where) const override;
 
@@ -120,10 +120,10 @@ struct CalibrationStats {
 // The graph must have exactly one 4-D NCHW input. `transform` (optional)
 // is passed to the float executor: each tensor is observed before its own
 // transform (iterative_calibration.h). Throws ConvertError.
-CalibrationStats run_calibration(const frontend::Graph& graph, const Dataset& dataset,
-                                 const PreprocessConfig& preprocess, size_t num_images,
+CalibrationStats run_calibration(const graph::Graph& graph, const data::Dataset& dataset,
+                                 const data::PreprocessConfig& preprocess, size_t num_images,
                                  ActivationCalibration& calibration, bool show_progress = true,
-                                 const frontend::TensorTransform& transform = {},
+                                 const graph::TensorTransform& transform = {},
                                  const std::string& progress_label = "calibrating");
 
 // Progress on stderr: "\r<what> 37/100 (37%)" when stderr is a terminal,
@@ -142,4 +142,4 @@ class Progress {
   int last_percent_ = -1;
 };
 
-}  // namespace qrt::backend
+}  // namespace qrt::calib

@@ -1,8 +1,9 @@
 // The one error type of the calibration library. what() is a complete user
 // message that names the place (tensor name, option, value). Calibration is
 // host-only converter code, so errors are exceptions like the rest of the
-// converter (qrt::ConvertError in graph/graph.h); this library does not
-// depend on the frontend, so it has its own type, also a std::runtime_error.
+// converter (qrt::ConvertError in graph/graph.h). The statistics code
+// (calibrator.h and below) does not depend on the graph, so it has its own
+// type, also a std::runtime_error.
 #pragma once
 
 #include <stdexcept>

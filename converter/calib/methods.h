@@ -1,6 +1,6 @@
 // The three ways to pick a tensor's clipping threshold t from what
 // calibration kept (tensor_histogram.h). The quantized range is then
-// [-t, t] for a signed tensor and [0, t] for an unsigned one; the backend
+// [-t, t] for a signed tensor and [0, t] for an unsigned one; quantize/
 // turns it into a scale (converter/quantize/quant_math.h: t / qmax).
 //
 //   minmax      t = max|x| (signed) or max(max x, 0) (unsigned); exact.

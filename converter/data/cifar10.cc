@@ -5,7 +5,7 @@
 #include "data/file_io.h"
 #include "data/image_decode.h"
 
-namespace qrt::backend {
+namespace qrt::data {
 
 using detail::fail;
 
@@ -55,4 +55,4 @@ std::string Cifar10Dataset::describe() const {
   return "cifar10:" + path_ + " (" + std::to_string(entries_.size()) + " images)";
 }
 
-}  // namespace qrt::backend
+}  // namespace qrt::data

@@ -9,7 +9,7 @@
 #include "data/dataset.h"
 #include "data/tar.h"
 
-namespace qrt::backend {
+namespace qrt::data {
 
 // The usual CIFAR-10 class order: airplane automobile bird cat deer dog frog
 // horse ship truck.
@@ -39,4 +39,4 @@ class Cifar10Dataset : public Dataset {
   std::vector<int> labels_;
 };
 
-}  // namespace qrt::backend
+}  // namespace qrt::data

@@ -25,7 +25,7 @@
 #include <string>
 #include <vector>
 
-namespace qrt::backend {
+namespace qrt::data {
 
 // 8-bit pixels, row-major HWC, `channels` is 1 (gray) or 3 (RGB order).
 struct Image {
@@ -57,4 +57,4 @@ class Dataset {
   virtual std::string describe() const = 0;
 };
 
-}  // namespace qrt::backend
+}  // namespace qrt::data

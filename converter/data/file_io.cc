@@ -6,7 +6,7 @@
 
 #include "graph/graph.h"
 
-namespace qrt::backend::detail {
+namespace qrt::data::detail {
 
 void fail(const std::string& msg) { throw ConvertError(msg); }
 
@@ -44,4 +44,4 @@ std::vector<uint8_t> read_maybe_gzip(const std::string& path) {
   return out;
 }
 
-}  // namespace qrt::backend::detail
+}  // namespace qrt::data::detail

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-namespace qrt::backend::detail {
+namespace qrt::data::detail {
 
 // Throws qrt::ConvertError(msg).
 [[noreturn]] void fail(const std::string& msg);
@@ -20,4 +20,4 @@ std::string join_path(const std::string& dir, const std::string& name);
 // pass through unchanged.
 std::vector<uint8_t> read_maybe_gzip(const std::string& path);
 
-}  // namespace qrt::backend::detail
+}  // namespace qrt::data::detail

@@ -2,7 +2,7 @@
 
 #include "data/file_io.h"
 
-namespace qrt::backend {
+namespace qrt::data {
 
 using detail::fail;
 
@@ -78,4 +78,4 @@ std::string FashionMnistDataset::describe() const {
   return "fashion-mnist:" + images_path_ + " (" + std::to_string(count_) + " images)";
 }
 
-}  // namespace qrt::backend
+}  // namespace qrt::data

@@ -8,7 +8,7 @@
 
 #include "data/dataset.h"
 
-namespace qrt::backend {
+namespace qrt::data {
 
 // A whole IDX file. Throws if the type code or the number of dimensions is
 // not the expected one, or the data size does not match the header.
@@ -37,4 +37,4 @@ class FashionMnistDataset : public Dataset {
   std::vector<uint8_t> labels_;
 };
 
-}  // namespace qrt::backend
+}  // namespace qrt::data

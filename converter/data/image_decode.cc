@@ -2,7 +2,7 @@
 
 #include "stb_image.h"
 
-namespace qrt::backend {
+namespace qrt::data {
 
 namespace {
 MemoryImageDecoder g_decoder = nullptr;
@@ -26,4 +26,4 @@ bool decode_image_stb(const uint8_t* data, size_t size, int want_channels, Image
 void set_memory_image_decoder(MemoryImageDecoder decoder) { g_decoder = decoder; }
 MemoryImageDecoder memory_image_decoder() { return g_decoder ? g_decoder : decode_image_stb; }
 
-}  // namespace qrt::backend
+}  // namespace qrt::data

@@ -13,7 +13,7 @@
 
 #include "data/dataset.h"
 
-namespace qrt::backend {
+namespace qrt::data {
 
 // Decodes `size` bytes into `out` with `want_channels` channels; on failure
 // returns false and sets *error.
@@ -26,4 +26,4 @@ bool decode_image_stb(const uint8_t* data, size_t size, int want_channels, Image
 void set_memory_image_decoder(MemoryImageDecoder decoder);
 MemoryImageDecoder memory_image_decoder();
 
-}  // namespace qrt::backend
+}  // namespace qrt::data

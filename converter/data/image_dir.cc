@@ -9,7 +9,7 @@
 #include "data/file_io.h"
 #include "stb_image.h"
 
-namespace qrt::backend {
+namespace qrt::data {
 
 using detail::fail;
 using detail::join_path;
@@ -73,4 +73,4 @@ std::string ImageDirDataset::describe() const {
          (has_labels_ ? ", labels.txt)" : ")");
 }
 
-}  // namespace qrt::backend
+}  // namespace qrt::data

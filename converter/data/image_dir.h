@@ -9,7 +9,7 @@
 
 #include "data/dataset.h"
 
-namespace qrt::backend {
+namespace qrt::data {
 
 class ImageDirDataset : public Dataset {
  public:
@@ -26,4 +26,4 @@ class ImageDirDataset : public Dataset {
   bool has_labels_ = false;
 };
 
-}  // namespace qrt::backend
+}  // namespace qrt::data

@@ -6,7 +6,7 @@
 
 #include "data/file_io.h"
 
-namespace qrt::backend {
+namespace qrt::data {
 
 using detail::fail;
 
@@ -94,4 +94,4 @@ std::string NpyDataset::describe() const {
   return s + " (" + std::to_string(index_.size()) + " tensors)";
 }
 
-}  // namespace qrt::backend
+}  // namespace qrt::data

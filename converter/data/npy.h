@@ -7,7 +7,7 @@
 
 #include "data/dataset.h"
 
-namespace qrt::backend {
+namespace qrt::data {
 
 // .npy float32 little-endian C-order arrays (format versions 1 to 3).
 struct NpyArray {
@@ -32,4 +32,4 @@ class NpyDataset : public Dataset {
   std::vector<Entry> index_;
 };
 
-}  // namespace qrt::backend
+}  // namespace qrt::data

@@ -8,7 +8,7 @@
 
 #include "graph/graph.h"
 
-namespace qrt::backend {
+namespace qrt::data {
 namespace {
 [[noreturn]] void fail(const std::string& msg) { throw ConvertError(msg); }
 }  // namespace
@@ -158,4 +158,4 @@ std::vector<float> sample_to_input(const Sample& sample, const PreprocessConfig&
   return sample.tensor;
 }
 
-}  // namespace qrt::backend
+}  // namespace qrt::data

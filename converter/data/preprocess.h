@@ -18,7 +18,7 @@
 
 #include "data/dataset.h"
 
-namespace qrt::backend {
+namespace qrt::data {
 
 struct PreprocessConfig {
   int resize_short = 0;          // 0: no resize
@@ -52,4 +52,4 @@ std::vector<float> preprocess_image(const Image& image, const PreprocessConfig& 
 std::vector<float> sample_to_input(const Sample& sample, const PreprocessConfig& cfg, int channels,
                                    int height, int width);
 
-}  // namespace qrt::backend
+}  // namespace qrt::data

@@ -4,7 +4,7 @@
 
 #include "data/file_io.h"
 
-namespace qrt::backend {
+namespace qrt::data {
 
 using detail::fail;
 
@@ -87,4 +87,4 @@ std::unique_ptr<Dataset> make_subset(std::unique_ptr<Dataset> base, const Subset
   return std::make_unique<SubsetDataset>(std::move(base), std::move(idx), spec.describe());
 }
 
-}  // namespace qrt::backend
+}  // namespace qrt::data

@@ -12,7 +12,7 @@
 
 #include "data/dataset.h"
 
-namespace qrt::backend {
+namespace qrt::data {
 
 // Which samples of a source to use.
 //   sequential (random == false): `count` samples from `offset` on;
@@ -53,4 +53,4 @@ class SubsetDataset : public Dataset {
 // make_unique<SubsetDataset>(base, select_subset(base->size(), spec), spec.describe()).
 std::unique_ptr<Dataset> make_subset(std::unique_ptr<Dataset> base, const SubsetSpec& spec);
 
-}  // namespace qrt::backend
+}  // namespace qrt::data

@@ -8,7 +8,7 @@
 
 #include "data/file_io.h"
 
-namespace qrt::backend {
+namespace qrt::data {
 
 using detail::fail;
 
@@ -180,4 +180,4 @@ std::vector<TarEntry> read_tar(const std::string& path, const std::function<bool
   return out;
 }
 
-}  // namespace qrt::backend
+}  // namespace qrt::data

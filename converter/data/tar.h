@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace qrt::backend {
+namespace qrt::data {
 
 // One regular file of a tar archive. `offset` is the byte offset of its
 // header block in the uncompressed archive (what error messages name).
@@ -27,4 +27,4 @@ struct TarEntry {
 std::vector<TarEntry> read_tar(const std::string& path,
                                const std::function<bool(const std::string&)>& keep = {});
 
-}  // namespace qrt::backend
+}  // namespace qrt::data

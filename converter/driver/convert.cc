@@ -12,11 +12,11 @@
 #define QRT_VERSION "unknown"
 #endif
 
-namespace qrt::backend {
+namespace qrt::convert {
 
 std::string converter_version() { return std::string("qrt-convert ") + QRT_VERSION; }
 
-std::unique_ptr<Dataset> open_calibration_dataset(const ConvertOptions& o) {
+std::unique_ptr<data::Dataset> open_calibration_dataset(const ConvertOptions& o) {
   const int sources = int(!o.calib_images_dir.empty()) + int(!o.calib_fashion_mnist.empty()) +
                       int(!o.calib_npy.empty()) + int(!o.calib_cifar10.empty());
   if (sources == 0)
@@ -25,35 +25,36 @@ std::unique_ptr<Dataset> open_calibration_dataset(const ConvertOptions& o) {
         "--calib-npy FILE...");
   if (sources > 1)
     throw ConvertError("give only one of --calib-images, --calib-fashion-mnist, --calib-cifar10, --calib-npy");
-  std::unique_ptr<Dataset> data;
-  if (!o.calib_images_dir.empty()) data = std::make_unique<ImageDirDataset>(o.calib_images_dir);
-  else if (!o.calib_fashion_mnist.empty()) data = std::make_unique<FashionMnistDataset>(o.calib_fashion_mnist, "");
-  else if (!o.calib_cifar10.empty()) data = std::make_unique<Cifar10Dataset>(o.calib_cifar10);
-  else data = std::make_unique<NpyDataset>(o.calib_npy);
-  if (!o.calib_random && o.calib_offset == 0) return data;
+  std::unique_ptr<data::Dataset> source;
+  if (!o.calib_images_dir.empty()) source = std::make_unique<data::ImageDirDataset>(o.calib_images_dir);
+  else if (!o.calib_fashion_mnist.empty())
+    source = std::make_unique<data::FashionMnistDataset>(o.calib_fashion_mnist, "");
+  else if (!o.calib_cifar10.empty()) source = std::make_unique<data::Cifar10Dataset>(o.calib_cifar10);
+  else source = std::make_unique<data::NpyDataset>(o.calib_npy);
+  if (!o.calib_random && o.calib_offset == 0) return source;
   if (o.num_images == 0) throw ConvertError("--calib-seed and --calib-offset need --num-images N (N > 0)");
-  SubsetSpec spec;
+  data::SubsetSpec spec;
   spec.count = o.num_images;
   spec.offset = o.calib_offset;
   spec.random = o.calib_random;
   spec.seed = o.calib_seed;
-  return make_subset(std::move(data), spec);
+  return data::make_subset(std::move(source), spec);
 }
 
 std::vector<uint8_t> convert_to_bytes(const ConvertOptions& options, ConvertSummary* summary) {
   ConvertOptions o = options;
-  const frontend::Graph graph = frontend::load_onnx_model(o.model_path);
+  const graph::Graph graph = import::load_onnx_model(o.model_path);
   if (graph.inputs.size() != 1 || graph.inputs[0].shape.size() != 4)
     throw ConvertError(o.model_path + ": the model needs exactly one 4-D NCHW input");
   o.preprocess.finalize(int(graph.inputs[0].shape[1]));
 
-  std::unique_ptr<Dataset> data = open_calibration_dataset(o);
-  std::unique_ptr<ActivationCalibration> owned =
-      std::make_unique<ActivationCalibration>(o.calibration);  // validates the settings before the long run
+  std::unique_ptr<data::Dataset> data = open_calibration_dataset(o);
+  std::unique_ptr<calib::ActivationCalibration> owned =
+      std::make_unique<calib::ActivationCalibration>(o.calibration);  // validates the settings before the long run
   std::vector<std::string> input_names;
-  for (const frontend::ValueInfo& in : graph.inputs) input_names.push_back(in.name);
+  for (const graph::ValueInfo& in : graph.inputs) input_names.push_back(in.name);
   owned->use_minmax_for(input_names);
-  CalibrationStats stats;
+  calib::CalibrationStats stats;
   IterativeResult iterative;
   if (o.iterative) {
     iterative = run_iterative_calibration(graph, *data, o.preprocess, o.num_images, o.calibration, input_names,
@@ -61,16 +62,16 @@ std::vector<uint8_t> convert_to_bytes(const ConvertOptions& options, ConvertSumm
     owned = std::move(iterative.calibration);
     stats = iterative.stats;
   } else {
-    stats = run_calibration(graph, *data, o.preprocess, o.num_images, *owned, o.show_progress);
+    stats = calib::run_calibration(graph, *data, o.preprocess, o.num_images, *owned, o.show_progress);
   }
-  ActivationCalibration& calibration = *owned;
+  calib::ActivationCalibration& calibration = *owned;
 
-  LoweredModel m = lower_graph(graph, calibration, o.lower);
+  quantize::LoweredModel m = quantize::lower_graph(graph, calibration, o.lower);
   calibration.check_tolerance_names();
-  LMetadata& md = m.metadata;
+  quantize::LMetadata& md = m.metadata;
   md.converter_version = converter_version();
   md.source_model = o.model_path;
-  LSettings& s = md.settings;
+  quantize::LSettings& s = md.settings;
   s.command_line = o.command_line;
   s.calibration = calibration.method();
   s.tolerance = calibration.method() == "kl" ? float(calibration.global_tolerance()) : 0.0f;
@@ -83,24 +84,24 @@ std::vector<uint8_t> convert_to_bytes(const ConvertOptions& options, ConvertSumm
   s.unsigned_activations = o.lower.unsigned_activations;
   s.float_residual_adds = o.lower.placement.float_residual_adds;
   size_t int16_layers = 0, int32_layers = 0;
-  for (const LOperator& op : m.operators) {
+  for (const quantize::LOperator& op : m.operators) {
     if (op.type != schema::OpType::CONV_2D && op.type != schema::OpType::FULLY_CONNECTED) continue;
     ++(op.options.accumulator == schema::Accumulator::INT16 ? int16_layers : int32_layers);
   }
   s.int16_accumulation = int16_layers > 0;
   s.iterations = o.iterative ? int(iterative.iterations.size()) : 0;
   md.labels = o.labels;
-  md.preprocess = LPreprocess{o.preprocess.resize_short, o.preprocess.crop_height, o.preprocess.crop_width,
+  md.preprocess = quantize::LPreprocess{o.preprocess.resize_short, o.preprocess.crop_height, o.preprocess.crop_width,
                               o.preprocess.mean, o.preprocess.std, o.preprocess.channel_order};
 
-  std::vector<uint8_t> bytes = serialize_model(m);
+  std::vector<uint8_t> bytes = emit::serialize_model(m);
   if (summary) {
     summary->operators = m.operators.size();
     summary->tensors = m.tensors.size();
     summary->file_bytes = bytes.size();
     summary->calibration_images = stats.images;
     summary->op_counts.clear();
-    for (const LOperator& op : m.operators) ++summary->op_counts[schema::EnumNameOpType(op.type)];
+    for (const quantize::LOperator& op : m.operators) ++summary->op_counts[schema::EnumNameOpType(op.type)];
     summary->int16_layers = int16_layers;
     summary->int32_layers = int32_layers;
     summary->thresholds = calibration.chosen();
@@ -115,8 +116,8 @@ ConvertSummary convert_model(const ConvertOptions& options) {
   if (options.output_path.empty()) throw ConvertError("no output file (-o)");
   ConvertSummary summary;
   const std::vector<uint8_t> bytes = convert_to_bytes(options, &summary);
-  write_file_atomic(options.output_path, bytes);
+  emit::write_file_atomic(options.output_path, bytes);
   return summary;
 }
 
-}  // namespace qrt::backend
+}  // namespace qrt::convert

@@ -15,7 +15,7 @@
 #include "quantize/lower.h"
 #include "data/preprocess.h"
 
-namespace qrt::backend {
+namespace qrt::convert {
 
 struct ConvertOptions {
   std::string model_path;
@@ -32,13 +32,13 @@ struct ConvertOptions {
   size_t calib_offset = 0;
   bool calib_random = false;
   uint64_t calib_seed = 0;
-  CalibrationSettings calibration;      // method (default kl), tolerance (1.3), percentile
+  calib::CalibrationSettings calibration;  // method (default kl), tolerance (1.3), percentile
   // --iterative: the paper's Algorithm 1 (iterative_calibration.h) instead
   // of one pass; Metadata.settings.iterations records the passes run.
   bool iterative = false;
   IterativeSettings iterative_settings;  // --max-iterations, epsilon 1e-3
-  PreprocessConfig preprocess;          // finalized by convert_model()
-  LowerOptions lower;
+  data::PreprocessConfig preprocess;      // finalized by convert_model()
+  quantize::LowerOptions lower;
   // Recorded in the metadata as given. qrt-convert passes its arguments
   // without the output path (-o), so the same inputs and flags give the
   // same bytes whatever the output file is called.
@@ -54,7 +54,7 @@ struct ConvertSummary {
   size_t calibration_images = 0;
   std::map<std::string, size_t> op_counts;  // schema op name -> count
   size_t int16_layers = 0, int32_layers = 0;  // conv / FC accumulators
-  std::map<std::string, ChosenThreshold> thresholds;  // per int8 activation (IR tensor name)
+  std::map<std::string, calib::ChosenThreshold> thresholds;  // per int8 activation (IR tensor name)
   // --iterative only: one record per calibration pass (empty otherwise).
   std::vector<IterationRecord> iterations;
   bool iterations_converged = false;
@@ -66,7 +66,7 @@ std::string converter_version();
 
 // Opens the one calibration source the options name (throws if none or
 // several).
-std::unique_ptr<Dataset> open_calibration_dataset(const ConvertOptions& options);
+std::unique_ptr<data::Dataset> open_calibration_dataset(const ConvertOptions& options);
 
 // ONNX -> .qrt bytes (no file written). Throws ConvertError.
 std::vector<uint8_t> convert_to_bytes(const ConvertOptions& options, ConvertSummary* summary);
@@ -75,4 +75,4 @@ std::vector<uint8_t> convert_to_bytes(const ConvertOptions& options, ConvertSumm
 // written and an existing output file is left as it was.
 ConvertSummary convert_model(const ConvertOptions& options);
 
-}  // namespace qrt::backend
+}  // namespace qrt::convert

@@ -46,7 +46,7 @@
 #include "calib/calibration.h"
 #include "quantize/lower.h"
 
-namespace qrt::backend {
+namespace qrt::convert {
 
 struct IterativeSettings {
   int max_iterations = 10;  // >= 1; 1 = one-pass calibration
@@ -65,8 +65,8 @@ struct IterationRecord {
 struct IterativeResult {
   // The last iteration's calibration, ready for lower_graph (its thresholds
   // are the ones stored in the model).
-  std::unique_ptr<ActivationCalibration> calibration;
-  CalibrationStats stats;
+  std::unique_ptr<calib::ActivationCalibration> calibration;
+  calib::CalibrationStats stats;
   std::vector<IterationRecord> iterations;  // one per iteration run
   bool converged = false;                   // false: stopped at max_iterations
 };
@@ -75,11 +75,11 @@ struct IterativeResult {
 // samples each time). `minmax_tensors` as ActivationCalibration::
 // use_minmax_for. `log`: one line per iteration on stderr. Throws
 // ConvertError.
-IterativeResult run_iterative_calibration(const frontend::Graph& graph, const Dataset& dataset,
-                                          const PreprocessConfig& preprocess, size_t num_images,
-                                          const CalibrationSettings& settings,
+IterativeResult run_iterative_calibration(const graph::Graph& graph, const data::Dataset& dataset,
+                                          const data::PreprocessConfig& preprocess, size_t num_images,
+                                          const calib::CalibrationSettings& settings,
                                           const std::vector<std::string>& minmax_tensors,
-                                          const LowerOptions& lower, const IterativeSettings& iterative,
+                                          const quantize::LowerOptions& lower, const IterativeSettings& iterative,
                                           bool show_progress, bool log);
 
 // The simulation pieces, exposed for tests.
@@ -88,7 +88,7 @@ IterativeResult run_iterative_calibration(const frontend::Graph& graph, const Da
 // (round trip through quant_math.h's per-channel / per-tensor weights) and
 // whose int8 readers of the F32-stored tensors in `quantized_inputs` read
 // "<tensor>/quantized" (an Identity node right after the producer).
-frontend::Graph make_simulation_graph(const frontend::Graph& graph, const LowerOptions& lower,
+graph::Graph make_simulation_graph(const graph::Graph& graph, const quantize::LowerOptions& lower,
                                       const std::vector<std::string>& quantized_inputs);
 
 // x -> (float)q * scale with q the runtime's Quantize of x (round half to
@@ -96,4 +96,4 @@ frontend::Graph make_simulation_graph(const frontend::Graph& graph, const LowerO
 // of threshold t (U8: [0, t], S8: [-t, t]) and `bits`.
 void fake_quantize_activation(std::vector<float>& values, float threshold, bool is_unsigned, int bits);
 
-}  // namespace qrt::backend
+}  // namespace qrt::convert

@@ -56,7 +56,7 @@ std::vector<std::string> read_labels(const std::string& path) {
 
 int main(int argc, char** argv) {
   CLI::App app{"qrt-convert: quantize an ONNX CNN into a .qrt model"};
-  qrt::backend::ConvertOptions o;
+  qrt::convert::ConvertOptions o;
   std::string mean, stdv, crop, labels_path, mode = "w8a8";
   bool quiet = false, per_tensor_weights = false, signed_activations = false, quantize_adds = false, no_int16 = false;
   app.add_option("model", o.model_path, "ONNX model file")->required();
@@ -124,12 +124,13 @@ int main(int argc, char** argv) {
   o.command_line = recorded_command_line(argc, argv);
   o.show_progress = !quiet;
   try {
-    if (!crop.empty()) qrt::backend::parse_crop(crop, &o.preprocess.crop_height, &o.preprocess.crop_width);
-    if (!mean.empty()) o.preprocess.mean = qrt::backend::parse_float_list(mean, "--mean");
-    if (!stdv.empty()) o.preprocess.std = qrt::backend::parse_float_list(stdv, "--std");
+    if (!crop.empty()) qrt::data::parse_crop(crop, &o.preprocess.crop_height, &o.preprocess.crop_width);
+    if (!mean.empty()) o.preprocess.mean = qrt::data::parse_float_list(mean, "--mean");
+    if (!stdv.empty()) o.preprocess.std = qrt::data::parse_float_list(stdv, "--std");
     if (!labels_path.empty()) o.labels = read_labels(labels_path);
-    if (!layer_weight_bits.empty()) o.lower.layer_weight_bits = qrt::backend::parse_layer_weight_bits(layer_weight_bits);
-    const qrt::backend::ConvertSummary s = qrt::backend::convert_model(o);
+    if (!layer_weight_bits.empty())
+      o.lower.layer_weight_bits = qrt::quantize::parse_layer_weight_bits(layer_weight_bits);
+    const qrt::convert::ConvertSummary s = qrt::convert::convert_model(o);
     for (const std::string& w : s.warnings) std::fprintf(stderr, "qrt-convert: warning: %s\n", w.c_str());
     if (!quiet) {
       std::printf("W%dA%d, %s weights, %s activations, %s calibration, %s adds; accumulators: %zu INT16, %zu INT32\n",

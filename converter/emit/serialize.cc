@@ -9,19 +9,20 @@
 #include "graph/graph.h"
 #include "emit/serialize.h"
 
-namespace qrt::backend {
+namespace qrt::emit {
 namespace fb = flatbuffers;
 namespace {
 
-fb::Offset<schema::Quantization> build_quant(fb::FlatBufferBuilder& b, const LTensor& t) {
+fb::Offset<schema::Quantization> build_quant(fb::FlatBufferBuilder& b, const quantize::LTensor& t) {
   if (!t.quantized()) return 0;
   auto scale = b.CreateVector(t.scale);
   auto zp = b.CreateVector(t.zero_point);
   return schema::CreateQuantization(b, scale, zp, t.axis, uint8_t(t.bits));
 }
 
-std::pair<schema::OperatorOptions, fb::Offset<void>> build_options(fb::FlatBufferBuilder& b, const LOperator& op) {
-  const LOptions& o = op.options;
+std::pair<schema::OperatorOptions, fb::Offset<void>> build_options(fb::FlatBufferBuilder& b,
+                                                                   const quantize::LOperator& op) {
+  const quantize::LOptions& o = op.options;
   using T = schema::OpType;
   using U = schema::OperatorOptions;
   switch (op.type) {
@@ -60,16 +61,16 @@ std::pair<schema::OperatorOptions, fb::Offset<void>> build_options(fb::FlatBuffe
 
 }  // namespace
 
-std::vector<uint8_t> serialize_model(const LoweredModel& m) {
+std::vector<uint8_t> serialize_model(const quantize::LoweredModel& m) {
   fb::FlatBufferBuilder b(1 << 16);
 
-  const LMetadata& md = m.metadata;
-  const LSettings& s = md.settings;
+  const quantize::LMetadata& md = m.metadata;
+  const quantize::LSettings& s = md.settings;
   auto settings = schema::CreateConverterSettingsDirect(
       b, s.command_line.c_str(), s.calibration.c_str(), s.tolerance, s.percentile, s.calibration_images,
       s.calibration_source.c_str(), s.weight_bits, s.activation_bits, s.per_channel_weights,
       s.unsigned_activations, s.float_residual_adds, s.int16_accumulation, s.iterations);
-  const LPreprocess& p = md.preprocess;
+  const quantize::LPreprocess& p = md.preprocess;
   auto preprocess = schema::CreatePreprocessDirect(b, p.resize_short, p.crop_height, p.crop_width, &p.mean,
                                                    &p.std, p.channel_order.c_str());
   std::vector<fb::Offset<fb::String>> labels;
@@ -78,7 +79,7 @@ std::vector<uint8_t> serialize_model(const LoweredModel& m) {
                                          settings, preprocess, md.labels.empty() ? 0 : b.CreateVector(labels));
 
   std::vector<fb::Offset<schema::Tensor>> tensors;
-  for (const LTensor& t : m.tensors) {
+  for (const quantize::LTensor& t : m.tensors) {
     auto name = b.CreateString(t.name);
     auto shape = b.CreateVector(t.shape);
     auto quant = build_quant(b, t);
@@ -87,7 +88,7 @@ std::vector<uint8_t> serialize_model(const LoweredModel& m) {
   auto tensors_vec = b.CreateVector(tensors);
 
   std::vector<fb::Offset<schema::Operator>> ops;
-  for (const LOperator& op : m.operators) {
+  for (const quantize::LOperator& op : m.operators) {
     auto name = b.CreateString(op.name);
     auto inputs = b.CreateVector(op.inputs);
     auto outputs = b.CreateVector(op.outputs);
@@ -97,7 +98,7 @@ std::vector<uint8_t> serialize_model(const LoweredModel& m) {
   auto ops_vec = b.CreateVector(ops);
 
   std::vector<fb::Offset<schema::Buffer>> buffers;
-  for (const LBuffer& buf : m.buffers) {
+  for (const quantize::LBuffer& buf : m.buffers) {
     if (buf.data.empty()) {
       buffers.push_back(schema::CreateBuffer(b, 0, 0));
       continue;
@@ -146,4 +147,4 @@ void write_file_atomic(const std::string& path, const std::vector<uint8_t>& byte
   }
 }
 
-}  // namespace qrt::backend
+}  // namespace qrt::emit

@@ -8,17 +8,17 @@
 
 #include "quantize/lowered_model.h"
 
-namespace qrt::backend {
+namespace qrt::emit {
 
 // The format version written into Model.format_version.
 constexpr uint32_t kQrtFormatVersion = 1;
 
 // FlatBuffers bytes of a .qrt file (deterministic for equal inputs).
-std::vector<uint8_t> serialize_model(const LoweredModel& model);
+std::vector<uint8_t> serialize_model(const quantize::LoweredModel& model);
 
 // Writes `bytes` to `path` atomically: `<path>.tmp.<pid>`, fsync, rename.
 // On any failure the temporary file is removed, `path` is untouched, and a
 // ConvertError names the path and the failing step.
 void write_file_atomic(const std::string& path, const std::vector<uint8_t>& bytes);
 
-}  // namespace qrt::backend
+}  // namespace qrt::emit

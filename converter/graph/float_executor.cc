@@ -11,7 +11,7 @@
 #include "graph/passes.h"
 
 namespace qrt {
-namespace frontend {
+namespace graph {
 
 FloatExecutor::FloatExecutor(const Graph& graph) : graph_(graph) {}
 
@@ -195,5 +195,5 @@ std::map<std::string, Tensor> run_float(const Graph& graph, const std::map<std::
   return FloatExecutor(graph).run(inputs, observer);
 }
 
-}  // namespace frontend
+}  // namespace graph
 }  // namespace qrt

@@ -28,7 +28,7 @@
 #include "graph/graph.h"
 
 namespace qrt {
-namespace frontend {
+namespace graph {
 
 using TensorObserver = std::function<void(const std::string& tensor, const Tensor& value)>;
 using TensorTransform = std::function<void(const std::string& tensor, Tensor& value)>;
@@ -55,5 +55,5 @@ std::map<std::string, Tensor> run_float(const Graph& graph,
                                         const std::map<std::string, Tensor>& inputs,
                                         const TensorObserver& observer = {});
 
-}  // namespace frontend
+}  // namespace graph
 }  // namespace qrt

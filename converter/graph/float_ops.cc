@@ -9,7 +9,7 @@
 #include <limits>
 
 namespace qrt {
-namespace frontend {
+namespace graph {
 namespace ops {
 
 namespace {
@@ -333,5 +333,5 @@ void clip_inplace(Tensor& x, float lo, float hi) {
 }
 
 }  // namespace ops
-}  // namespace frontend
+}  // namespace graph
 }  // namespace qrt

@@ -7,7 +7,7 @@
 #include "graph/op_helpers.h"
 
 namespace qrt {
-namespace frontend {
+namespace graph {
 namespace ops {
 
 // x [N, C, H, W], w [M, C/group, kh, kw], bias [M] or nullptr.
@@ -30,5 +30,5 @@ Tensor softmax(const Tensor& x, int64_t axis, bool legacy_2d);
 void clip_inplace(Tensor& x, float lo, float hi);
 
 }  // namespace ops
-}  // namespace frontend
+}  // namespace graph
 }  // namespace qrt

@@ -5,7 +5,7 @@
 #include <sstream>
 
 namespace qrt {
-namespace frontend {
+namespace graph {
 
 int64_t num_elements(const Shape& shape) {
   int64_t n = 1;
@@ -210,5 +210,5 @@ void Graph::validate() const {
     if (!defined.count(o)) throw ConvertError("graph output '" + o + "' is not produced by any node");
 }
 
-}  // namespace frontend
+}  // namespace graph
 }  // namespace qrt

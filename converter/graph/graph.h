@@ -4,8 +4,8 @@
 // tensors (initializers) by name, graph inputs with fixed shapes, and output
 // names. It keeps ONNX semantics and ONNX's NCHW layout on purpose: passes
 // and the float executor can be checked against ONNX's own test data, and
-// the backend converts to the runtime's NHWC layout only when it writes the
-// .qrt file (schema/qrt.fbs).
+// lowering (quantize/) converts to the runtime's NHWC layout for the .qrt
+// file (schema/qrt.fbs).
 //
 // What the importer normalizes (so later stages see one form per op):
 // - Every constant is a float Tensor (doubles/ints are converted; int64 shape
@@ -36,7 +36,7 @@ class ConvertError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-namespace frontend {
+namespace graph {
 
 using Shape = std::vector<int64_t>;
 
@@ -145,5 +145,5 @@ struct Graph {
   void validate() const;
 };
 
-}  // namespace frontend
+}  // namespace graph
 }  // namespace qrt

@@ -4,7 +4,7 @@
 // kernel, strides, dilations and explicit pads (auto_pad resolved), and the
 // output size. infer_shapes() writes the resolved values back into the node
 // (auto_pad becomes NOTSET, kernel_shape/pads/strides/dilations explicit), so
-// the backend and the executor read plain attributes.
+// lowering (quantize/) and the executor read plain attributes.
 #pragma once
 
 #include <cstdint>
@@ -12,7 +12,7 @@
 #include "graph/graph.h"
 
 namespace qrt {
-namespace frontend {
+namespace graph {
 
 struct Window2d {
   int64_t kh = 1, kw = 1;              // kernel
@@ -37,5 +37,5 @@ Shape reshape_target(const Node& node, const Shape& in, const Tensor& spec);
 // ONNX MatMul (numpy matmul) output shape.
 Shape matmul_shape(const Node& node, const Shape& a, const Shape& b);
 
-}  // namespace frontend
+}  // namespace graph
 }  // namespace qrt

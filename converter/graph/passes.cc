@@ -7,7 +7,7 @@
 #include <set>
 
 namespace qrt {
-namespace frontend {
+namespace graph {
 
 namespace {
 
@@ -208,5 +208,5 @@ void run_default_passes(Graph& g) {
   g.validate();
 }
 
-}  // namespace frontend
+}  // namespace graph
 }  // namespace qrt

@@ -24,7 +24,7 @@
 #include "graph/graph.h"
 
 namespace qrt {
-namespace frontend {
+namespace graph {
 
 void fold_constants(Graph& g);
 void remove_identities(Graph& g);
@@ -35,5 +35,5 @@ void infer_shapes(Graph& g);
 
 void run_default_passes(Graph& g);
 
-}  // namespace frontend
+}  // namespace graph
 }  // namespace qrt

@@ -7,7 +7,7 @@
 #include "graph/op_helpers.h"
 
 namespace qrt {
-namespace frontend {
+namespace graph {
 
 namespace {
 
@@ -272,5 +272,5 @@ void infer_shapes(Graph& g) {
     if (!g.shapes.count(o)) throw ConvertError("graph output '" + o + "' has no shape");
 }
 
-}  // namespace frontend
+}  // namespace graph
 }  // namespace qrt

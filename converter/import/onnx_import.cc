@@ -14,7 +14,7 @@
 #include "graph/passes.h"
 
 namespace qrt {
-namespace frontend {
+namespace import {
 
 const std::vector<std::string>& supported_onnx_ops() {
   static const std::vector<std::string> ops = {
@@ -52,20 +52,20 @@ float int_to_float(int64_t v, const std::string& where) {
 
 }  // namespace
 
-Tensor tensor_from_proto(const onnx::TensorProto& t, const std::string& where);
+graph::Tensor tensor_from_proto(const onnx::TensorProto& t, const std::string& where);
 
 // Converts a TensorProto (float, double, int64, int32, bool/int8/uint8) to a
 // float Tensor. `where` names the tensor in errors.
-Tensor tensor_from_proto(const onnx::TensorProto& t, const std::string& where) {
+graph::Tensor tensor_from_proto(const onnx::TensorProto& t, const std::string& where) {
   if (t.data_location() == onnx::TensorProto_DataLocation_EXTERNAL)
     throw ConvertError(where + ": external tensor data is not supported (save the model with "
                                "all tensors inside the .onnx file)");
-  Tensor out;
+  graph::Tensor out;
   for (int64_t d : t.dims()) {
     if (d < 0) throw ConvertError(where + ": negative dimension " + std::to_string(d));
     out.shape.push_back(d);
   }
-  const int64_t n = num_elements(out.shape);
+  const int64_t n = graph::num_elements(out.shape);
   const bool raw = t.has_raw_data();
   std::vector<float>& v = out.data;
   switch (t.data_type()) {
@@ -109,28 +109,28 @@ Tensor tensor_from_proto(const onnx::TensorProto& t, const std::string& where) {
   }
   if (static_cast<int64_t>(v.size()) != n)
     throw ConvertError(where + ": has " + std::to_string(v.size()) + " values but shape " +
-                       shape_to_string(out.shape) + " needs " + std::to_string(n));
+                       graph::shape_to_string(out.shape) + " needs " + std::to_string(n));
   return out;
 }
 
 namespace {
 
-Attribute attribute_from_proto(const onnx::AttributeProto& a, const std::string& where) {
-  Attribute r;
+graph::Attribute attribute_from_proto(const onnx::AttributeProto& a, const std::string& where) {
+  graph::Attribute r;
   switch (a.type()) {
-    case onnx::AttributeProto_AttributeType_INT: r.kind = Attribute::Kind::kInt; r.i = a.i(); break;
-    case onnx::AttributeProto_AttributeType_FLOAT: r.kind = Attribute::Kind::kFloat; r.f = a.f(); break;
-    case onnx::AttributeProto_AttributeType_STRING: r.kind = Attribute::Kind::kString; r.s = a.s(); break;
+    case onnx::AttributeProto_AttributeType_INT: r.kind = graph::Attribute::Kind::kInt; r.i = a.i(); break;
+    case onnx::AttributeProto_AttributeType_FLOAT: r.kind = graph::Attribute::Kind::kFloat; r.f = a.f(); break;
+    case onnx::AttributeProto_AttributeType_STRING: r.kind = graph::Attribute::Kind::kString; r.s = a.s(); break;
     case onnx::AttributeProto_AttributeType_INTS:
-      r.kind = Attribute::Kind::kInts;
+      r.kind = graph::Attribute::Kind::kInts;
       r.ints.assign(a.ints().begin(), a.ints().end());
       break;
     case onnx::AttributeProto_AttributeType_FLOATS:
-      r.kind = Attribute::Kind::kFloats;
+      r.kind = graph::Attribute::Kind::kFloats;
       r.floats.assign(a.floats().begin(), a.floats().end());
       break;
     case onnx::AttributeProto_AttributeType_TENSOR:
-      r.kind = Attribute::Kind::kTensor;
+      r.kind = graph::Attribute::Kind::kTensor;
       r.t = tensor_from_proto(a.t(), where + " attribute '" + a.name() + "'");
       break;
     default:
@@ -140,8 +140,8 @@ Attribute attribute_from_proto(const onnx::AttributeProto& a, const std::string&
   return r;
 }
 
-Shape shape_from_value_info(const onnx::ValueInfoProto& vi) {
-  Shape s;
+graph::Shape shape_from_value_info(const onnx::ValueInfoProto& vi) {
+  graph::Shape s;
   if (!vi.type().has_tensor_type() || !vi.type().tensor_type().has_shape()) return s;
   for (const auto& d : vi.type().tensor_type().shape().dim())
     s.push_back(d.has_dim_value() ? d.dim_value() : 1);  // dynamic (dim_param or unset) -> 1
@@ -150,7 +150,7 @@ Shape shape_from_value_info(const onnx::ValueInfoProto& vi) {
 
 }  // namespace
 
-Graph import_onnx_from_memory(const void* data, size_t size, const std::string& origin) {
+graph::Graph import_onnx_from_memory(const void* data, size_t size, const std::string& origin) {
   onnx::ModelProto model;
   if (size > static_cast<size_t>(INT32_MAX) || !model.ParseFromArray(data, static_cast<int>(size)))
     throw ConvertError(origin + ": not a valid ONNX model (protobuf parse failed, " +
@@ -158,7 +158,7 @@ Graph import_onnx_from_memory(const void* data, size_t size, const std::string& 
   if (!model.has_graph() || model.graph().node_size() == 0)
     throw ConvertError(origin + ": not a valid ONNX model (no graph or no nodes)");
 
-  Graph g;
+  graph::Graph g;
   const onnx::GraphProto& gp = model.graph();
   g.name = gp.name();
   g.opset = 0;
@@ -190,7 +190,7 @@ Graph import_onnx_from_memory(const void* data, size_t size, const std::string& 
   std::set<std::string> names;
   for (int i = 0; i < gp.node_size(); ++i) {
     const onnx::NodeProto& np = gp.node(i);
-    Node n;
+    graph::Node n;
     n.op_type = np.op_type();
     n.name = np.name().empty() ? n.op_type + "_" + std::to_string(i) : np.name();
     if (!names.insert(n.name).second) n.name += "_" + std::to_string(i);
@@ -220,7 +220,7 @@ Graph import_onnx_from_memory(const void* data, size_t size, const std::string& 
   return g;
 }
 
-Graph import_onnx(const std::string& path) {
+graph::Graph import_onnx(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
   if (!f) throw ConvertError(path + ": cannot open file");
   std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
@@ -228,7 +228,7 @@ Graph import_onnx(const std::string& path) {
   return import_onnx_from_memory(bytes.data(), bytes.size(), path);
 }
 
-Tensor parse_onnx_tensor(const void* data, size_t size, const std::string& where,
+graph::Tensor parse_onnx_tensor(const void* data, size_t size, const std::string& where,
                          std::string* name, bool* is_integer) {
   onnx::TensorProto t;
   if (size > static_cast<size_t>(INT32_MAX) || !t.ParseFromArray(data, static_cast<int>(size)))
@@ -240,22 +240,22 @@ Tensor parse_onnx_tensor(const void* data, size_t size, const std::string& where
   return tensor_from_proto(t, where);
 }
 
-Tensor load_onnx_tensor(const std::string& path, std::string* name, bool* is_integer) {
+graph::Tensor load_onnx_tensor(const std::string& path, std::string* name, bool* is_integer) {
   std::ifstream f(path, std::ios::binary);
   if (!f) throw ConvertError(path + ": cannot open file");
   std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
   return parse_onnx_tensor(bytes.data(), bytes.size(), path, name, is_integer);
 }
 
-Graph load_onnx_model(const std::string& path) {
-  Graph g = import_onnx(path);
+graph::Graph load_onnx_model(const std::string& path) {
+  graph::Graph g = import_onnx(path);
   try {
-    run_default_passes(g);
+    graph::run_default_passes(g);
   } catch (const ConvertError& e) {
     throw ConvertError(path + ": " + e.what());
   }
   return g;
 }
 
-}  // namespace frontend
+}  // namespace import
 }  // namespace qrt

@@ -18,28 +18,28 @@
 #include "graph/graph.h"
 
 namespace qrt {
-namespace frontend {
+namespace import {
 
 // Op types the importer accepts, sorted.
 const std::vector<std::string>& supported_onnx_ops();
 
 // Import from a file. Throws ConvertError ("cannot open", "not a valid ONNX
 // model", unsupported op, malformed attribute, ...), naming the file.
-Graph import_onnx(const std::string& path);
+graph::Graph import_onnx(const std::string& path);
 // Import from serialized ModelProto bytes; `origin` names the source in errors.
-Graph import_onnx_from_memory(const void* data, size_t size,
+graph::Graph import_onnx_from_memory(const void* data, size_t size,
                               const std::string& origin = "<memory>");
 
 // Parses a serialized ONNX TensorProto (e.g. ONNX test data input_0.pb) into
 // a float Tensor. `where` names it in errors; `name` receives its name and
 // `is_integer` whether its ONNX data type is an integer/bool type.
-Tensor parse_onnx_tensor(const void* data, size_t size, const std::string& where,
+graph::Tensor parse_onnx_tensor(const void* data, size_t size, const std::string& where,
                          std::string* name = nullptr, bool* is_integer = nullptr);
-Tensor load_onnx_tensor(const std::string& path, std::string* name = nullptr,
+graph::Tensor load_onnx_tensor(const std::string& path, std::string* name = nullptr,
                         bool* is_integer = nullptr);
 
-// import_onnx + run_default_passes: the graph the backend quantizes.
-Graph load_onnx_model(const std::string& path);
+// import_onnx + run_default_passes: the graph quantize/ lowers.
+graph::Graph load_onnx_model(const std::string& path);
 
-}  // namespace frontend
+}  // namespace import
 }  // namespace qrt

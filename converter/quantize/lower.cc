@@ -7,9 +7,9 @@
 #include "qrt/kernels/accumulation.h"
 #include "quantize/quant_math.h"
 
-namespace qrt::backend {
+namespace qrt::quantize {
 
-std::vector<int32_t> to_nhwc_shape(const frontend::Shape& shape, const std::string& tensor) {
+std::vector<int32_t> to_nhwc_shape(const graph::Shape& shape, const std::string& tensor) {
   std::vector<int32_t> out;
   for (int64_t d : shape) {
     if (d < 0 || d > std::numeric_limits<int32_t>::max())
@@ -73,12 +73,12 @@ void storage_range(const LTensor& t, int32_t* lo, int32_t* hi) {
   }
 }
 
-Lowerer::Lowerer(const frontend::Graph& g, const RangeSource& ranges, const LowerOptions& o)
+Lowerer::Lowerer(const graph::Graph& g, const calib::RangeSource& ranges, const LowerOptions& o)
     : g_(g), ranges_(ranges), opt_(o) {}
 
 LTensor Lowerer::activation_quant(const std::string& name, bool non_negative, const std::string& where) const {
   const bool is_unsigned = non_negative && opt_.unsigned_activations;
-  const Range r = ranges_.range(name, is_unsigned, opt_.activation_bits, where);
+  const calib::Range r = ranges_.range(name, is_unsigned, opt_.activation_bits, where);
   LTensor t;
   t.dtype = is_unsigned ? schema::DType::U8 : schema::DType::S8;
   t.scale = {activation_scale(r.lo, r.hi, is_unsigned, opt_.activation_bits)};
@@ -87,15 +87,15 @@ LTensor Lowerer::activation_quant(const std::string& name, bool non_negative, co
   return t;
 }
 
-schema::Activation Lowerer::activation(const frontend::Node& n) const {
+schema::Activation Lowerer::activation(const graph::Node& n) const {
   switch (n.fused_activation) {
-    case frontend::FusedActivation::kRelu: return schema::Activation::RELU;
-    case frontend::FusedActivation::kRelu6: return schema::Activation::RELU6;
+    case graph::FusedActivation::kRelu: return schema::Activation::RELU;
+    case graph::FusedActivation::kRelu6: return schema::Activation::RELU6;
     default: return schema::Activation::NONE;
   }
 }
 
-void Lowerer::add_op(schema::OpType type, const frontend::Node& n, std::vector<int32_t> in,
+void Lowerer::add_op(schema::OpType type, const graph::Node& n, std::vector<int32_t> in,
                      std::vector<int32_t> out, LOptions opts) {
   LOperator op;
   op.type = type;
@@ -106,7 +106,7 @@ void Lowerer::add_op(schema::OpType type, const frontend::Node& n, std::vector<i
   m_.operators.push_back(std::move(op));
 }
 
-int32_t Lowerer::define_output(const frontend::Node& n, const std::string& name, int32_t inherit) {
+int32_t Lowerer::define_output(const graph::Node& n, const std::string& name, int32_t inherit) {
   const TensorPlacement& p = placement_.at(name);
   LTensor t;
   if (p.storage == Storage::kQuantized) {
@@ -162,7 +162,7 @@ int32_t Lowerer::as_quantized(const std::string& name, const std::string& op_nam
   return id;
 }
 
-int32_t Lowerer::input(const frontend::Node& n, size_t index) {
+int32_t Lowerer::input(const graph::Node& n, size_t index) {
   const std::string& name = n.input(index);
   if (name.empty() || g_.is_initializer(name))
     throw ConvertError(n.describe() + ": input " + std::to_string(index) + " '" + name +
@@ -175,7 +175,7 @@ int32_t Lowerer::input(const frontend::Node& n, size_t index) {
   return placement_.at(name).storage == Storage::kQuantized ? as_quantized(name, n.name) : as_float(name, n.name);
 }
 
-int32_t Lowerer::add_weights(const frontend::Node& n, const std::vector<float>& w, int64_t out_channels,
+int32_t Lowerer::add_weights(const graph::Node& n, const std::vector<float>& w, int64_t out_channels,
                              std::vector<int32_t> shape, std::vector<float>* scales, std::vector<int8_t>* values) {
   const std::string& name = n.input(1);
   const int bits = opt_.weight_bits_for(n.name);
@@ -204,7 +204,7 @@ int32_t Lowerer::add_weights(const frontend::Node& n, const std::vector<float>& 
   return m_.add_tensor(std::move(t));
 }
 
-void Lowerer::plan_accumulator(const frontend::Node& n, int32_t x, const std::vector<int8_t>& w,
+void Lowerer::plan_accumulator(const graph::Node& n, int32_t x, const std::vector<int8_t>& w,
                                int64_t out_channels, LOptions* opts) {
   opts->accumulator = schema::Accumulator::INT32;
   opts->int16_chunk = 0;
@@ -247,7 +247,7 @@ int32_t Lowerer::add_bias(const std::string& name, const std::vector<float>& b, 
 
 LoweredModel Lowerer::run() {
   placement_ = decide_placement(g_, opt_.placement);
-  for (const frontend::ValueInfo& in : g_.inputs) {
+  for (const graph::ValueInfo& in : g_.inputs) {
     LTensor t;
     t.name = in.name;
     t.shape = to_nhwc_shape(in.shape, in.name);
@@ -255,7 +255,7 @@ LoweredModel Lowerer::run() {
     float_id_[in.name] = id;
     m_.inputs.push_back(id);
   }
-  for (const frontend::Node& n : g_.nodes) {
+  for (const graph::Node& n : g_.nodes) {
     const std::string& op = n.op_type;
     if (op == "Conv") lower_conv(n);
     else if (op == "Gemm" || op == "MatMul") lower_fc(n);
@@ -271,25 +271,25 @@ LoweredModel Lowerer::run() {
     if (flatten_origin_.count(out))
       throw ConvertError("graph output '" + out + "' is a Flatten/Reshape of an NCHW tensor with H*W > 1; "
                          "its element order would differ from ONNX");
-    const frontend::Node* p = g_.producer(out);
+    const graph::Node* p = g_.producer(out);
     m_.outputs.push_back(as_float(out, p ? p->name : out));
   }
   return std::move(m_);
 }
 
-LoweredModel lower_graph(const frontend::Graph& graph, const std::map<std::string, Range>& ranges,
+LoweredModel lower_graph(const graph::Graph& graph, const std::map<std::string, calib::Range>& ranges,
                          const LowerOptions& options) {
-  return lower_graph(graph, FixedRanges(ranges), options);
+  return lower_graph(graph, calib::FixedRanges(ranges), options);
 }
 
-LoweredModel lower_graph(const frontend::Graph& graph, const RangeSource& ranges, const LowerOptions& options) {
+LoweredModel lower_graph(const graph::Graph& graph, const calib::RangeSource& ranges, const LowerOptions& options) {
   if (options.weight_bits < 4 || options.weight_bits > 8)
     throw ConvertError("--weight-bits must be 4..8, got " + std::to_string(options.weight_bits));
   if (options.activation_bits < 4 || options.activation_bits > 8)
     throw ConvertError("--activation-bits must be 4..8, got " + std::to_string(options.activation_bits));
   for (const auto& [name, bits] : options.layer_weight_bits) {
-    const frontend::Node* n = nullptr;
-    for (const frontend::Node& m : graph.nodes)
+    const graph::Node* n = nullptr;
+    for (const graph::Node& m : graph.nodes)
       if (m.name == name) n = &m;
     if (n == nullptr || (n->op_type != "Conv" && n->op_type != "Gemm" && n->op_type != "MatMul"))
       throw ConvertError("--layer-weight-bits: '" + name + "' is not the name of a Conv, Gemm or MatMul node" +
@@ -300,4 +300,4 @@ LoweredModel lower_graph(const frontend::Graph& graph, const RangeSource& ranges
   return Lowerer(graph, ranges, options).run();
 }
 
-}  // namespace qrt::backend
+}  // namespace qrt::quantize

@@ -33,7 +33,7 @@
 #include "quantize/lowered_model.h"
 #include "quantize/placement.h"
 
-namespace qrt::backend {
+namespace qrt::quantize {
 
 struct LowerOptions {
   int weight_bits = 8;       // 4..8
@@ -66,16 +66,16 @@ std::map<std::string, int> parse_layer_weight_bits(const std::string& spec);
 // see it (U8 shifted by -128, docs/integer-semantics.md).
 void storage_range(const LTensor& activation, int32_t* lo, int32_t* hi);
 
-// `graph` must have passed the frontend passes (shapes inferred). `ranges`
+// `graph` must have passed the graph passes (shapes inferred). `ranges`
 // must answer for every activation the model stores in int8 (and for
 // every tensor a QUANTIZE reads). Metadata is left for the caller.
-LoweredModel lower_graph(const frontend::Graph& graph, const RangeSource& ranges, const LowerOptions& options);
+LoweredModel lower_graph(const graph::Graph& graph, const calib::RangeSource& ranges, const LowerOptions& options);
 // The same with fixed [lo, hi] ranges by tensor name.
-LoweredModel lower_graph(const frontend::Graph& graph, const std::map<std::string, Range>& ranges,
+LoweredModel lower_graph(const graph::Graph& graph, const std::map<std::string, calib::Range>& ranges,
                          const LowerOptions& options);
 
 // [N,C,H,W] -> [N,H,W,C]; other ranks unchanged. Throws on dims > int32.
-std::vector<int32_t> to_nhwc_shape(const frontend::Shape& shape, const std::string& tensor);
+std::vector<int32_t> to_nhwc_shape(const graph::Shape& shape, const std::string& tensor);
 
 // OIHW float weights -> OHWI float weights.
 std::vector<float> oihw_to_ohwi(const std::vector<float>& w, int64_t o, int64_t i, int64_t kh, int64_t kw);
@@ -84,4 +84,4 @@ std::vector<float> oihw_to_ohwi(const std::vector<float>& w, int64_t o, int64_t 
 std::vector<float> permute_fc_columns_chw_to_hwc(const std::vector<float>& w, int64_t out, int64_t c, int64_t h,
                                                  int64_t wdim);
 
-}  // namespace qrt::backend
+}  // namespace qrt::quantize

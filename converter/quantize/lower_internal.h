@@ -7,7 +7,7 @@
 
 #include "quantize/lower.h"
 
-namespace qrt::backend {
+namespace qrt::quantize {
 
 // Where a Flatten/Reshape changed the element order (NCHW vs NHWC).
 struct FlattenOrigin {
@@ -16,45 +16,45 @@ struct FlattenOrigin {
 
 class Lowerer {
  public:
-  Lowerer(const frontend::Graph& g, const RangeSource& ranges, const LowerOptions& o);
+  Lowerer(const graph::Graph& g, const calib::RangeSource& ranges, const LowerOptions& o);
   LoweredModel run();
 
  private:
   // Tensor management.
-  int32_t input(const frontend::Node& n, size_t index);  // converts per input_need()
+  int32_t input(const graph::Node& n, size_t index);  // converts per input_need()
   int32_t as_float(const std::string& name, const std::string& op_name);
   int32_t as_quantized(const std::string& name, const std::string& op_name);
   // Defines the lowered tensor of IR output `name` with its placement's
   // storage. Quantized: `inherit` >= 0 copies that tensor's quantization,
   // else the calibrated range of `name` is used.
-  int32_t define_output(const frontend::Node& n, const std::string& name, int32_t inherit = -1);
+  int32_t define_output(const graph::Node& n, const std::string& name, int32_t inherit = -1);
   LTensor activation_quant(const std::string& name, bool non_negative, const std::string& where) const;
-  void add_op(schema::OpType type, const frontend::Node& n, std::vector<int32_t> in, std::vector<int32_t> out,
+  void add_op(schema::OpType type, const graph::Node& n, std::vector<int32_t> in, std::vector<int32_t> out,
               LOptions opts = {});
   // Quantizes and stores weights [out_channels][k]; `scales` gets one scale
   // per output channel (repeated when per-tensor), `values` the int8 codes.
   // The bits come from the node (LowerOptions::weight_bits_for).
-  int32_t add_weights(const frontend::Node& n, const std::vector<float>& w, int64_t out_channels,
+  int32_t add_weights(const graph::Node& n, const std::vector<float>& w, int64_t out_channels,
                       std::vector<int32_t> shape, std::vector<float>* scales, std::vector<int8_t>* values);
   // Sets opts->accumulator / int16_chunk for a conv/FC reading `x`.
-  void plan_accumulator(const frontend::Node& n, int32_t x, const std::vector<int8_t>& w, int64_t out_channels,
+  void plan_accumulator(const graph::Node& n, int32_t x, const std::vector<int8_t>& w, int64_t out_channels,
                         LOptions* opts);
   int32_t add_bias(const std::string& name, const std::vector<float>& b, float input_scale,
                    const std::vector<float>& weight_scales);
-  schema::Activation activation(const frontend::Node& n) const;
+  schema::Activation activation(const graph::Node& n) const;
 
   // One function per ONNX op (lower_ops.cc).
-  void lower_conv(const frontend::Node& n);
-  void lower_fc(const frontend::Node& n);  // Gemm and MatMul
-  void lower_add(const frontend::Node& n);
-  void lower_pool(const frontend::Node& n);
-  void lower_global_average_pool(const frontend::Node& n);
-  void lower_reshape(const frontend::Node& n);  // Reshape and Flatten
-  void lower_concat(const frontend::Node& n);
-  void lower_softmax(const frontend::Node& n);
+  void lower_conv(const graph::Node& n);
+  void lower_fc(const graph::Node& n);  // Gemm and MatMul
+  void lower_add(const graph::Node& n);
+  void lower_pool(const graph::Node& n);
+  void lower_global_average_pool(const graph::Node& n);
+  void lower_reshape(const graph::Node& n);  // Reshape and Flatten
+  void lower_concat(const graph::Node& n);
+  void lower_softmax(const graph::Node& n);
 
-  const frontend::Graph& g_;
-  const RangeSource& ranges_;
+  const graph::Graph& g_;
+  const calib::RangeSource& ranges_;
   LowerOptions opt_;
   Placement placement_;
   LoweredModel m_;
@@ -62,4 +62,4 @@ class Lowerer {
   std::map<std::string, FlattenOrigin> flatten_origin_;
 };
 
-}  // namespace qrt::backend
+}  // namespace qrt::quantize

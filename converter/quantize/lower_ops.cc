@@ -1,12 +1,12 @@
-// Per-op lowering: one function per ONNX op the backend accepts.
+// Per-op lowering: one function per ONNX op lowering accepts.
 #include <algorithm>
 
 #include "quantize/lower_internal.h"
 
-namespace qrt::backend {
+namespace qrt::quantize {
 namespace {
 
-using frontend::Shape;
+using graph::Shape;
 
 // Element order of an NCHW tensor equals its NHWC order (rank != 4, one
 // channel, or 1x1 spatial).
@@ -18,7 +18,7 @@ struct Window {
 };
 
 // Reads strides/dilations/pads/auto_pad of a Conv or pool node.
-Window read_window(const frontend::Node& n, int64_t kh, int64_t kw, const Shape& in) {
+Window read_window(const graph::Node& n, int64_t kh, int64_t kw, const Shape& in) {
   Window w;
   w.kh = kh;
   w.kw = kw;
@@ -72,16 +72,16 @@ void set_window(LOptions* o, const Window& w) {
 
 }  // namespace
 
-void Lowerer::lower_conv(const frontend::Node& n) {
+void Lowerer::lower_conv(const graph::Node& n) {
   const Shape& xs = g_.shape(n.input(0));
-  const frontend::Tensor& W = g_.initializer(n.input(1), n);
+  const graph::Tensor& W = g_.initializer(n.input(1), n);
   if (xs.size() != 4 || W.shape.size() != 4)
     throw ConvertError(n.describe() + ": only 2-D convolutions (4-D input and weights) are supported");
   const int64_t o = W.shape[0], ipg = W.shape[1], kh = W.shape[2], kw = W.shape[3];
   const int64_t groups = n.get_int("group", 1);
   if (groups < 1 || xs[1] != ipg * groups || o % groups != 0)
-    throw ConvertError(n.describe() + ": weights " + frontend::shape_to_string(W.shape) + " do not fit input " +
-                       frontend::shape_to_string(xs) + " with group " + std::to_string(groups));
+    throw ConvertError(n.describe() + ": weights " + graph::shape_to_string(W.shape) + " do not fit input " +
+                       graph::shape_to_string(xs) + " with group " + std::to_string(groups));
   const Window w = read_window(n, kh, kw, xs);
   LOptions opts;
   set_window(&opts, w);
@@ -97,7 +97,7 @@ void Lowerer::lower_conv(const frontend::Node& n) {
   plan_accumulator(n, x, wq, o, &opts);
   int32_t bias = -1;
   if (!n.input(2).empty()) {
-    const frontend::Tensor& B = g_.initializer(n.input(2), n);
+    const graph::Tensor& B = g_.initializer(n.input(2), n);
     if (B.size() != o)
       throw ConvertError(n.describe() + ": bias '" + n.input(2) + "' has " + std::to_string(B.size()) +
                          " values for " + std::to_string(o) + " output channels");
@@ -107,14 +107,14 @@ void Lowerer::lower_conv(const frontend::Node& n) {
   add_op(schema::OpType::CONV_2D, n, {x, wt, bias}, {y}, opts);
 }
 
-void Lowerer::lower_fc(const frontend::Node& n) {
+void Lowerer::lower_fc(const graph::Node& n) {
   const std::string& a = n.input(0);
   const Shape& as = g_.shape(a);
   if (as.size() != 2)
-    throw ConvertError(n.describe() + ": input '" + a + "' has shape " + frontend::shape_to_string(as) +
+    throw ConvertError(n.describe() + ": input '" + a + "' has shape " + graph::shape_to_string(as) +
                        "; only 2-D [N, K] inputs are supported");
   const int64_t k = as[1];
-  const frontend::Tensor& B = g_.initializer(n.input(1), n);
+  const graph::Tensor& B = g_.initializer(n.input(1), n);
   if (B.shape.size() != 2) throw ConvertError(n.describe() + ": weights '" + n.input(1) + "' must be 2-D");
   const bool gemm = n.op_type == "Gemm";
   if (gemm && n.get_int("transA", 0) != 0)
@@ -124,8 +124,8 @@ void Lowerer::lower_fc(const frontend::Node& n) {
   const float beta = gemm ? n.get_float("beta", 1.0f) : 1.0f;
   const int64_t out = trans_b ? B.shape[0] : B.shape[1];
   if ((trans_b ? B.shape[1] : B.shape[0]) != k)
-    throw ConvertError(n.describe() + ": weights " + frontend::shape_to_string(B.shape) + " do not fit input " +
-                       frontend::shape_to_string(as));
+    throw ConvertError(n.describe() + ": weights " + graph::shape_to_string(B.shape) + " do not fit input " +
+                       graph::shape_to_string(as));
   std::vector<float> w(size_t(out * k));  // [out, in]
   for (int64_t r = 0; r < out; ++r)
     for (int64_t c = 0; c < k; ++c)
@@ -141,9 +141,9 @@ void Lowerer::lower_fc(const frontend::Node& n) {
   const int32_t wt = add_weights(n, w, out, {int32_t(out), int32_t(k)}, &sw, &wq);
   int32_t bias = -1;
   if (gemm && !n.input(2).empty()) {
-    const frontend::Tensor& C = g_.initializer(n.input(2), n);
+    const graph::Tensor& C = g_.initializer(n.input(2), n);
     if (C.size() != out && C.size() != 1)
-      throw ConvertError(n.describe() + ": bias '" + n.input(2) + "' of shape " + frontend::shape_to_string(C.shape) +
+      throw ConvertError(n.describe() + ": bias '" + n.input(2) + "' of shape " + graph::shape_to_string(C.shape) +
                          " is not broadcastable to [" + std::to_string(out) + "] per output");
     std::vector<float> b(static_cast<size_t>(out));
     for (int64_t i = 0; i < out; ++i) b[size_t(i)] = beta * C.data[C.size() == 1 ? 0 : size_t(i)];
@@ -156,13 +156,13 @@ void Lowerer::lower_fc(const frontend::Node& n) {
   add_op(schema::OpType::FULLY_CONNECTED, n, {x, wt, bias}, {y}, opts);
 }
 
-void Lowerer::lower_add(const frontend::Node& n) {
+void Lowerer::lower_add(const graph::Node& n) {
   if (n.inputs.size() != 2) throw ConvertError(n.describe() + ": expected 2 inputs");
   const Shape& s0 = g_.shape(n.input(0));
   const Shape& s1 = g_.shape(n.input(1));
   if (s0 != s1)
-    throw ConvertError(n.describe() + ": inputs of shapes " + frontend::shape_to_string(s0) + " and " +
-                       frontend::shape_to_string(s1) + "; broadcasting adds are not supported");
+    throw ConvertError(n.describe() + ": inputs of shapes " + graph::shape_to_string(s0) + " and " +
+                       graph::shape_to_string(s1) + "; broadcasting adds are not supported");
   const int32_t a = input(n, 0), b = input(n, 1);
   LOptions opts;
   opts.activation = activation(n);
@@ -170,7 +170,7 @@ void Lowerer::lower_add(const frontend::Node& n) {
   add_op(schema::OpType::ADD, n, {a, b}, {y}, opts);
 }
 
-void Lowerer::lower_pool(const frontend::Node& n) {
+void Lowerer::lower_pool(const graph::Node& n) {
   const Shape& xs = g_.shape(n.input(0));
   const Shape& ys = g_.shape(n.outputs[0]);
   if (xs.size() != 4) throw ConvertError(n.describe() + ": only 2-D pooling of 4-D tensors is supported");
@@ -185,7 +185,7 @@ void Lowerer::lower_pool(const frontend::Node& n) {
     // ceil_mode: extra windows hang over the bottom/right edge. For max
     // pooling, padding never wins, so extending the padding is exact.
     if (!is_max || n.get_int("ceil_mode", 0) == 0)
-      throw ConvertError(n.describe() + ": output " + frontend::shape_to_string(ys) +
+      throw ConvertError(n.describe() + ": output " + graph::shape_to_string(ys) +
                          " needs ceil_mode, which is supported only for MaxPool");
     w.pb = (ys[2] - 1) * w.sh + w.kh - xs[2] - w.pt;
     w.pr = (ys[3] - 1) * w.sw + w.kw - xs[3] - w.pl;
@@ -200,14 +200,14 @@ void Lowerer::lower_pool(const frontend::Node& n) {
   add_op(is_max ? schema::OpType::MAX_POOL_2D : schema::OpType::AVERAGE_POOL_2D, n, {x}, {y}, opts);
 }
 
-void Lowerer::lower_global_average_pool(const frontend::Node& n) {
+void Lowerer::lower_global_average_pool(const graph::Node& n) {
   if (g_.shape(n.input(0)).size() != 4) throw ConvertError(n.describe() + ": input must be 4-D");
   const int32_t x = input(n, 0);
   const int32_t y = define_output(n, n.outputs[0]);
   add_op(schema::OpType::GLOBAL_AVERAGE_POOL, n, {x}, {y});
 }
 
-void Lowerer::lower_reshape(const frontend::Node& n) {
+void Lowerer::lower_reshape(const graph::Node& n) {
   const std::string& in = n.input(0);
   const std::string& out = n.outputs[0];
   const Shape& xs = g_.shape(in);
@@ -219,11 +219,11 @@ void Lowerer::lower_reshape(const frontend::Node& n) {
     // (c, h, w). A Gemm/MatMul reader absorbs that by permuting its weight
     // columns; any other reader would see a different tensor.
     if (!(xs.size() == 4 && ys.size() == 2 && ys[0] == xs[0]))
-      throw ConvertError(n.describe() + ": reshape " + frontend::shape_to_string(xs) + " -> " +
-                         frontend::shape_to_string(ys) + " changes element order between NCHW and NHWC");
-    for (const frontend::Node* c : g_.consumers(out))
+      throw ConvertError(n.describe() + ": reshape " + graph::shape_to_string(xs) + " -> " +
+                         graph::shape_to_string(ys) + " changes element order between NCHW and NHWC");
+    for (const graph::Node* c : g_.consumers(out))
       if ((c->op_type != "Gemm" && c->op_type != "MatMul") || c->input(0) != out || c->input(1) == out)
-        throw ConvertError(n.describe() + ": flattening " + frontend::shape_to_string(xs) +
+        throw ConvertError(n.describe() + ": flattening " + graph::shape_to_string(xs) +
                            " (H*W > 1) is supported only when Gemm/MatMul nodes read it; " + c->describe() +
                            " reads it too");
     flatten_origin_[out] = FlattenOrigin{xs[1], xs[2], xs[3]};
@@ -233,7 +233,7 @@ void Lowerer::lower_reshape(const frontend::Node& n) {
   add_op(schema::OpType::RESHAPE, n, {x}, {y});
 }
 
-void Lowerer::lower_concat(const frontend::Node& n) {
+void Lowerer::lower_concat(const graph::Node& n) {
   const Shape& ys = g_.shape(n.outputs[0]);
   const int64_t rank = int64_t(ys.size());
   int64_t axis = n.get_int("axis");
@@ -252,7 +252,7 @@ void Lowerer::lower_concat(const frontend::Node& n) {
   add_op(schema::OpType::CONCAT, n, ins, {y}, opts);
 }
 
-void Lowerer::lower_softmax(const frontend::Node& n) {
+void Lowerer::lower_softmax(const graph::Node& n) {
   const Shape& xs = g_.shape(n.input(0));
   const int64_t rank = int64_t(xs.size());
   if (n.has_attr("qrt_legacy_2d"))
@@ -262,7 +262,7 @@ void Lowerer::lower_softmax(const frontend::Node& n) {
   const bool last_in_nhwc = rank == 4 ? axis == 1 : axis == rank - 1;
   if (!last_in_nhwc || flatten_origin_.count(n.input(0)))
     throw ConvertError(n.describe() + ": softmax axis " + std::to_string(axis) + " of " +
-                       frontend::shape_to_string(xs) + " is not the channel/last axis");
+                       graph::shape_to_string(xs) + " is not the channel/last axis");
   const int32_t x = input(n, 0);
   const int32_t y = define_output(n, n.outputs[0]);
   LOptions opts;
@@ -270,4 +270,4 @@ void Lowerer::lower_softmax(const frontend::Node& n) {
   add_op(schema::OpType::SOFTMAX, n, {x}, {y}, opts);
 }
 
-}  // namespace qrt::backend
+}  // namespace qrt::quantize

@@ -13,7 +13,7 @@
 
 #include "qrt/schema/qrt_generated.h"
 
-namespace qrt::backend {
+namespace qrt::quantize {
 
 struct LTensor {
   std::string name;
@@ -105,4 +105,4 @@ struct LoweredModel {
   }
 };
 
-}  // namespace qrt::backend
+}  // namespace qrt::quantize

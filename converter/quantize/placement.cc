@@ -2,9 +2,9 @@
 
 #include <algorithm>
 
-namespace qrt::backend {
+namespace qrt::quantize {
 
-const std::vector<std::string>& backend_supported_ops() {
+const std::vector<std::string>& lowerable_ops() {
   static const std::vector<std::string> ops = {"Add",     "AveragePool", "Concat",  "Conv",
                                                "Flatten", "Gemm",        "GlobalAveragePool",
                                                "MatMul",  "MaxPool",     "Reshape", "Softmax"};
@@ -20,16 +20,16 @@ bool keeps_input_storage(const std::string& op) {
 
 std::string supported_list() {
   std::string s;
-  for (const std::string& op : backend_supported_ops()) s += (s.empty() ? "" : ", ") + op;
+  for (const std::string& op : lowerable_ops()) s += (s.empty() ? "" : ", ") + op;
   return s;
 }
 
 }  // namespace
 
-Placement decide_placement(const frontend::Graph& g, const PlacementOptions& options) {
+Placement decide_placement(const graph::Graph& g, const PlacementOptions& options) {
   Placement p;
-  for (const frontend::ValueInfo& in : g.inputs) p[in.name] = TensorPlacement{Storage::kFloat, false};
-  auto input_of = [&](const frontend::Node& n, size_t i) -> const TensorPlacement& {
+  for (const graph::ValueInfo& in : g.inputs) p[in.name] = TensorPlacement{Storage::kFloat, false};
+  auto input_of = [&](const graph::Node& n, size_t i) -> const TensorPlacement& {
     const std::string& name = n.input(i);
     auto it = p.find(name);
     if (it == p.end())
@@ -37,10 +37,10 @@ Placement decide_placement(const frontend::Graph& g, const PlacementOptions& opt
                          "' is a constant or unknown; the backend needs an activation here");
     return it->second;
   };
-  for (const frontend::Node& n : g.nodes) {
+  for (const graph::Node& n : g.nodes) {
     const std::string& op = n.op_type;
-    if (std::find(backend_supported_ops().begin(), backend_supported_ops().end(), op) ==
-        backend_supported_ops().end())
+    if (std::find(lowerable_ops().begin(), lowerable_ops().end(), op) ==
+        lowerable_ops().end())
       throw ConvertError(n.describe() + ": op type '" + op + "' is not supported by the quantizing backend" +
                          (op == "Relu" || op == "Clip" ? " unless it follows a Conv, Gemm, MatMul or Add (fused)" : "") +
                          " (supported: " + supported_list() + ")");
@@ -49,11 +49,11 @@ Placement decide_placement(const frontend::Graph& g, const PlacementOptions& opt
       if (!n.outputs[o].empty() && g.use_count(n.outputs[o]) > 0)
         throw ConvertError(n.describe() + ": output " + std::to_string(o) + " '" + n.outputs[o] +
                            "' is used; only the first output is supported");
-    const bool fused = n.fused_activation != frontend::FusedActivation::kNone;
+    const bool fused = n.fused_activation != graph::FusedActivation::kNone;
     TensorPlacement out;
     if (is_linear(op)) {
       bool to_float = g.is_graph_output(n.outputs[0]);
-      for (const frontend::Node* c : g.consumers(n.outputs[0]))
+      for (const graph::Node* c : g.consumers(n.outputs[0]))
         if ((c->op_type == "Add" && options.float_residual_adds) || c->op_type == "Softmax") to_float = true;
       out = TensorPlacement{to_float ? Storage::kFloat : Storage::kQuantized, fused};
     } else if (op == "Add") {
@@ -75,7 +75,7 @@ Placement decide_placement(const frontend::Graph& g, const PlacementOptions& opt
   return p;
 }
 
-InputNeed input_need(const frontend::Node& n, size_t index, const Placement& placement) {
+InputNeed input_need(const graph::Node& n, size_t index, const Placement& placement) {
   const std::string& op = n.op_type;
   if (is_linear(op)) return InputNeed::kQuantized;  // weights/bias are constants, lowered separately
   if (op == "Add")
@@ -87,4 +87,4 @@ InputNeed input_need(const frontend::Node& n, size_t index, const Placement& pla
   return InputNeed::kAsProduced;
 }
 
-}  // namespace qrt::backend
+}  // namespace qrt::quantize

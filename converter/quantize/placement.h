@@ -29,7 +29,7 @@
 
 #include "graph/graph.h"
 
-namespace qrt::backend {
+namespace qrt::quantize {
 
 struct PlacementOptions {
   // Adds (and the conv outputs that feed them) in F32. false: int8 adds
@@ -47,14 +47,14 @@ struct TensorPlacement {
 using Placement = std::map<std::string, TensorPlacement>;
 
 // Placement of every graph input and node output. Throws ConvertError
-// naming the node for an op the backend cannot lower.
-Placement decide_placement(const frontend::Graph& graph, const PlacementOptions& options);
+// naming the node for an op that cannot be lowered.
+Placement decide_placement(const graph::Graph& graph, const PlacementOptions& options);
 
 // What node input `index` must be in: float, quantized, or as produced.
 enum class InputNeed { kFloat, kQuantized, kAsProduced };
-InputNeed input_need(const frontend::Node& node, size_t index, const Placement& placement);
+InputNeed input_need(const graph::Node& node, size_t index, const Placement& placement);
 
-// Op types the backend lowers (after the frontend passes), sorted.
-const std::vector<std::string>& backend_supported_ops();
+// Op types lowering accepts (after the graph passes), sorted.
+const std::vector<std::string>& lowerable_ops();
 
-}  // namespace qrt::backend
+}  // namespace qrt::quantize

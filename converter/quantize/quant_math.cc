@@ -6,7 +6,7 @@
 
 #include "graph/graph.h"
 
-namespace qrt::backend {
+namespace qrt::quantize {
 
 int s8_qmax(int bits) { return (1 << (bits - 1)) - 1; }
 int u8_qmax(int bits) { return (1 << bits) - 1; }
@@ -67,4 +67,4 @@ float activation_scale(float lo, float hi, bool is_unsigned, int bits) {
   return m > 0.0f ? m / float(s8_qmax(bits)) : 1.0f / float(s8_qmax(bits));
 }
 
-}  // namespace qrt::backend
+}  // namespace qrt::quantize

@@ -26,7 +26,7 @@
 #include <cstdint>
 #include <vector>
 
-namespace qrt::backend {
+namespace qrt::quantize {
 
 struct QuantizedWeights {
   std::vector<int8_t> values;  // same element order as the input
@@ -52,4 +52,4 @@ int u8_qmax(int bits);
 // Scale of an activation with calibrated range [lo, hi].
 float activation_scale(float lo, float hi, bool is_unsigned, int bits);
 
-}  // namespace qrt::backend
+}  // namespace qrt::quantize

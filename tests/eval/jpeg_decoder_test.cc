@@ -7,17 +7,17 @@
 #include "files.h"
 #include "qrt_eval_jpeg.h"
 
-using namespace qrt::eval::testing;
-using qrt::backend::Cifar10Dataset;
+using namespace qrt::testing;
+using qrt::data::Cifar10Dataset;
 
 namespace {
 
 // Restores the default decoder when a test ends.
 struct DecoderGuard {
-  ~DecoderGuard() { qrt::backend::set_memory_image_decoder(nullptr); }
+  ~DecoderGuard() { qrt::data::set_memory_image_decoder(nullptr); }
 };
 
-bool fixed_decoder(const uint8_t*, size_t, int want_channels, qrt::backend::Image* out, std::string*) {
+bool fixed_decoder(const uint8_t*, size_t, int want_channels, qrt::data::Image* out, std::string*) {
   out->width = 1;
   out->height = 1;
   out->channels = want_channels;
@@ -40,9 +40,9 @@ TEST_CASE("archive datasets decode through the installed decoder", "[eval][jpeg]
   write_file(dir.file("a.tar.gz"), make_tar({{"test/cat/0.png", encode_png(2, 2, 3, noise(12))}}), true);
   Cifar10Dataset ds(dir.file("a.tar.gz"));
   CHECK(ds.load(0, 3).image.pixels == noise(12));  // stb_image, PNG exact
-  qrt::backend::set_memory_image_decoder(fixed_decoder);
+  qrt::data::set_memory_image_decoder(fixed_decoder);
   CHECK(ds.load(0, 3).image.pixels == std::vector<uint8_t>{42, 42, 42});
-  qrt::backend::set_memory_image_decoder(nullptr);
+  qrt::data::set_memory_image_decoder(nullptr);
   CHECK(ds.load(0, 3).image.pixels == noise(12));
 }
 
@@ -63,7 +63,7 @@ TEST_CASE("libjpeg decoder: JPEGs by libjpeg, other formats by stb, errors retur
   Cifar10Dataset ds(dir.file("a.tar.gz"));
   const auto stb_jpg = ds.load(0, 3).image.pixels;
   REQUIRE(qrt::eval::install_libjpeg_decoder());
-  const qrt::backend::Image lj = ds.load(0, 3).image;
+  const qrt::data::Image lj = ds.load(0, 3).image;
   CHECK(lj.width == 32);
   CHECK(lj.height == 32);
   REQUIRE(lj.pixels.size() == stb_jpg.size());

@@ -57,9 +57,9 @@ TEST_CASE("ErrorStats: SQNR and cosine by hand", "[eval][metrics]") {
 }
 
 TEST_CASE("to_runtime_layout: NCHW -> NHWC, flatten (c,h,w) -> (h,w,c)", "[eval][layout]") {
-  qrt::frontend::Graph g;
+  qrt::graph::Graph g;
   g.inputs.push_back({"x", {1, 2, 2, 3}});
-  qrt::frontend::Node flat;
+  qrt::graph::Node flat;
   flat.name = "flat";
   flat.op_type = "Flatten";
   flat.inputs = {"x"};
@@ -73,13 +73,13 @@ TEST_CASE("to_runtime_layout: NCHW -> NHWC, flatten (c,h,w) -> (h,w,c)", "[eval]
     for (int h = 0; h < 2; ++h)
       for (int w = 0; w < 3; ++w) v.push_back(float(100 * c + 10 * h + w));
   std::vector<float> out;
-  qrt::eval::to_runtime_layout(g, "x", qrt::frontend::Tensor({1, 2, 2, 3}, v), &out);
+  qrt::eval::to_runtime_layout(g, "x", qrt::graph::Tensor({1, 2, 2, 3}, v), &out);
   const std::vector<float> nhwc = {0, 100, 1, 101, 2, 102, 10, 110, 11, 111, 12, 112};
   CHECK(out == nhwc);
-  qrt::eval::to_runtime_layout(g, "f", qrt::frontend::Tensor({1, 12}, v), &out);
+  qrt::eval::to_runtime_layout(g, "f", qrt::graph::Tensor({1, 12}, v), &out);
   CHECK(out == nhwc);  // the runtime flattens NHWC memory
   g.shapes["y"] = {1, 12};
-  qrt::eval::to_runtime_layout(g, "y", qrt::frontend::Tensor({1, 12}, v), &out);
+  qrt::eval::to_runtime_layout(g, "y", qrt::graph::Tensor({1, 12}, v), &out);
   CHECK(out == v);  // not produced by a flatten: as is
 }
 

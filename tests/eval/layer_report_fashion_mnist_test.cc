@@ -21,7 +21,7 @@
 #include "qrt/qrt.h"
 #include "qrt_eval_layers.h"
 
-using namespace qrt::eval::testing;
+using namespace qrt::testing;
 using qrt::eval::LayerRow;
 
 namespace {
@@ -70,7 +70,7 @@ TEST_CASE("per-layer comparison lists every int8 tensor with sane SQNR", "[eval]
   Session q;
   qrt_error err{};
   REQUIRE(qrt_model_load_file(qrt_path.c_str(), &q.model, &err) == QRT_OK);
-  const qrt::frontend::Graph graph = qrt::frontend::load_onnx_model(kModel);
+  const qrt::graph::Graph graph = qrt::import::load_onnx_model(kModel);
 
   SECTION("without keep_all_tensors the comparer refuses") {
     REQUIRE(qrt_session_create(q.model, nullptr, &q.session, &err) == QRT_OK);
@@ -83,17 +83,17 @@ TEST_CASE("per-layer comparison lists every int8 tensor with sane SQNR", "[eval]
   REQUIRE(qrt_session_create(q.model, &opt, &q.session, &err) == QRT_OK);
   qrt::eval::LayerComparer cmp(graph, q.session);
 
-  qrt::backend::FashionMnistDataset data(kData + "t10k-images-idx3-ubyte.gz", "");
-  qrt::backend::PreprocessConfig cfg;
+  qrt::data::FashionMnistDataset data(kData + "t10k-images-idx3-ubyte.gz", "");
+  qrt::data::PreprocessConfig cfg;
   cfg.mean = {0.286f};
   cfg.std = {0.353f};
   cfg.finalize(1);
-  qrt::frontend::FloatExecutor exec(graph);
+  qrt::graph::FloatExecutor exec(graph);
   for (size_t i = 0; i < 50; ++i) {
-    const std::vector<float> x = qrt::backend::sample_to_input(data.load(i, 1), cfg, 1, 28, 28);  // NCHW == NHWC for C = 1
+    const std::vector<float> x = qrt::data::sample_to_input(data.load(i, 1), cfg, 1, 28, 28);  // NCHW == NHWC for C = 1
     REQUIRE(qrt_session_set_input_f32(q.session, 0, x.data(), x.size()) == QRT_OK);
     REQUIRE(qrt_session_run(q.session) == QRT_OK);
-    exec.run({{graph.inputs[0].name, qrt::frontend::Tensor(graph.inputs[0].shape, x)}}, cmp.observer());
+    exec.run({{graph.inputs[0].name, qrt::graph::Tensor(graph.inputs[0].shape, x)}}, cmp.observer());
     cmp.finish_image();
   }
   const std::vector<LayerRow> rows = cmp.rows();
@@ -155,12 +155,12 @@ TEST_CASE("qrt-eval --report-md / --json, and --cifar10 on a CIFAR-layout archiv
   // CIFAR-10 name of the Fashion-MNIST label index): --cifar10 must score
   // exactly what the IDX files score (PNG is lossless; sorting by path
   // reorders images, which does not change counts).
-  qrt::backend::FashionMnistDataset data(kData + "t10k-images-idx3-ubyte.gz", kData + "t10k-labels-idx1-ubyte.gz");
+  qrt::data::FashionMnistDataset data(kData + "t10k-images-idx3-ubyte.gz", kData + "t10k-labels-idx1-ubyte.gz");
   std::vector<TarItem> items;
   for (size_t i = 0; i < 40; ++i) {
-    const qrt::backend::Sample s = data.load(i, 1);
+    const qrt::data::Sample s = data.load(i, 1);
     char name[64];
-    std::snprintf(name, sizeof(name), "test/%s/%04zu.png", qrt::backend::kCifar10Classes[s.label], i);
+    std::snprintf(name, sizeof(name), "test/%s/%04zu.png", qrt::data::kCifar10Classes[s.label], i);
     items.push_back({name, encode_png(28, 28, 1, s.image.pixels)});
   }
   write_file(dir.file("fm.tar.gz"), make_tar(items), true);

@@ -16,7 +16,7 @@
 #include "files.h"
 #include "qrt_eval_multi.h"
 
-using namespace qrt::eval::testing;
+using namespace qrt::testing;
 using qrt::eval::ModelTally;
 
 namespace {
@@ -104,7 +104,7 @@ TEST_CASE("output_hash is bit-exact and check_same_setup names both files", "[ev
   CHECK(qrt::eval::output_hash({1.f, 2.f}) == qrt::eval::output_hash({1.f, 2.f}));
   CHECK(qrt::eval::output_hash({1.f, 2.f}) != qrt::eval::output_hash({2.f, 1.f}));
   CHECK(qrt::eval::output_hash({}) == 1469598103934665603ull);  // FNV-1a offset basis
-  qrt::backend::PreprocessConfig a, b;
+  qrt::data::PreprocessConfig a, b;
   a.mean = {0.5f};
   b.mean = {0.5f};
   CHECK_NOTHROW(qrt::eval::check_same_setup("b.qrt", "a.qrt", a, b, 784, 784, 10, 10));

@@ -1,10 +1,13 @@
 #include "files.h"
 
+#include <dirent.h>
+#include <ftw.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <unistd.h>
 #include <zlib.h>
 
+#include <algorithm>
+#include <catch2/catch.hpp>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -18,16 +21,55 @@
 #endif
 #include "stb_image_write.h"
 
-namespace qrt::eval::testing {
+namespace qrt::testing {
 
 TempDir::TempDir() {
   const char* base = std::getenv("TMPDIR");
-  std::string tmpl = std::string(base && *base ? base : "/tmp") + "/qrt_eval_test_XXXXXX";
-  if (!mkdtemp(&tmpl[0])) throw std::runtime_error("mkdtemp failed");
+  std::string tmpl = std::string(base && *base ? base : "/tmp") + "/qrt_test_XXXXXX";
+  if (!mkdtemp(&tmpl[0])) throw std::runtime_error("mkdtemp failed under " + tmpl);
   path_ = tmpl;
 }
 
-TempDir::~TempDir() { run_command("rm -rf '" + path_ + "'"); }
+// Depth first (FTW_DEPTH), so a folder is empty when it is removed; links
+// are removed, not followed (FTW_PHYS).
+TempDir::~TempDir() {
+  nftw(path_.c_str(), [](const char* p, const struct stat*, int, struct FTW*) { return std::remove(p); }, 16,
+       FTW_DEPTH | FTW_PHYS);
+}
+
+bool file_exists(const std::string& path) {
+  struct stat s;
+  return ::stat(path.c_str(), &s) == 0;
+}
+
+std::vector<uint8_t> read_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  REQUIRE(in.good());
+  return std::vector<uint8_t>((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+void write_bytes(const std::string& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary);
+  out.write(bytes.data(), std::streamsize(bytes.size()));
+  REQUIRE(out.good());
+}
+
+std::vector<std::string> list_dir(const std::string& dir) {
+  std::vector<std::string> names;
+  if (DIR* d = opendir(dir.c_str())) {
+    while (dirent* e = readdir(d))
+      if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0) names.push_back(e->d_name);
+    closedir(d);
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+int run_command(const std::string& cmd) {
+  const int st = std::system(cmd.c_str());
+  if (st == -1 || !WIFEXITED(st)) return -1;
+  return WEXITSTATUS(st);
+}
 
 namespace {
 
@@ -102,11 +144,6 @@ void write_file(const std::string& path, const std::vector<uint8_t>& bytes, bool
   if (!out) throw std::runtime_error(path + ": write failed");
 }
 
-std::vector<uint8_t> read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::vector<uint8_t>((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
 std::vector<uint8_t> encode_png(int w, int h, int c, const std::vector<uint8_t>& pixels) {
   std::vector<uint8_t> out;
   if (!stbi_write_png_to_func(append_bytes, &out, w, h, c, pixels.data(), w * c)) throw std::runtime_error("png");
@@ -119,15 +156,4 @@ std::vector<uint8_t> encode_jpg(int w, int h, int c, const std::vector<uint8_t>&
   return out;
 }
 
-int run_command(const std::string& cmd) {
-  const int st = std::system(cmd.c_str());
-  if (st == -1 || !WIFEXITED(st)) return -1;
-  return WEXITSTATUS(st);
-}
-
-bool file_exists(const std::string& path) {
-  struct stat s;
-  return ::stat(path.c_str(), &s) == 0;
-}
-
-}  // namespace qrt::eval::testing
+}  // namespace qrt::testing

@@ -5,12 +5,10 @@
 
 #include "import/onnx_import.h"
 
-namespace qrt {
-namespace frontend {
-namespace testing {
+namespace qrt::testing {
 
 namespace {
-void fill_tensor(onnx::TensorProto* t, const std::string& name, const Tensor& v) {
+void fill_tensor(onnx::TensorProto* t, const std::string& name, const graph::Tensor& v) {
   t->set_name(name);
   t->set_data_type(onnx::TensorProto_DataType_FLOAT);
   for (int64_t d : v.shape) t->add_dims(d);
@@ -26,7 +24,7 @@ OnnxBuilder::OnnxBuilder(int64_t opset) {
   model_.mutable_graph()->set_name("test");
 }
 
-OnnxBuilder& OnnxBuilder::input(const std::string& name, const Shape& shape) {
+OnnxBuilder& OnnxBuilder::input(const std::string& name, const graph::Shape& shape) {
   auto* vi = model_.mutable_graph()->add_input();
   vi->set_name(name);
   auto* tt = vi->mutable_type()->mutable_tensor_type();
@@ -47,7 +45,7 @@ OnnxBuilder& OnnxBuilder::output(const std::string& name) {
   return *this;
 }
 
-OnnxBuilder& OnnxBuilder::initializer(const std::string& name, const Tensor& t) {
+OnnxBuilder& OnnxBuilder::initializer(const std::string& name, const graph::Tensor& t) {
   fill_tensor(model_.mutable_graph()->add_initializer(), name, t);
   return *this;
 }
@@ -61,7 +59,7 @@ OnnxBuilder& OnnxBuilder::int64_initializer(const std::string& name, const std::
   return *this;
 }
 
-OnnxBuilder& OnnxBuilder::double_initializer(const std::string& name, const Shape& shape,
+OnnxBuilder& OnnxBuilder::double_initializer(const std::string& name, const graph::Shape& shape,
                                              const std::vector<double>& v) {
   auto* t = model_.mutable_graph()->add_initializer();
   t->set_name(name);
@@ -83,9 +81,9 @@ onnx::NodeProto& OnnxBuilder::node(const std::string& op, const std::vector<std:
 
 std::string OnnxBuilder::serialize() const { return model_.SerializeAsString(); }
 
-Graph OnnxBuilder::import() const {
+graph::Graph OnnxBuilder::import() const {
   const std::string b = serialize();
-  return import_onnx_from_memory(b.data(), b.size(), "test.onnx");
+  return import::import_onnx_from_memory(b.data(), b.size(), "test.onnx");
 }
 
 onnx::NodeProto& attr_i(onnx::NodeProto& n, const std::string& key, int64_t v) {
@@ -116,7 +114,7 @@ onnx::NodeProto& attr_s(onnx::NodeProto& n, const std::string& key, const std::s
   a->set_s(v);
   return n;
 }
-onnx::NodeProto& attr_t(onnx::NodeProto& n, const std::string& key, const Tensor& v) {
+onnx::NodeProto& attr_t(onnx::NodeProto& n, const std::string& key, const graph::Tensor& v) {
   auto* a = n.add_attribute();
   a->set_name(key);
   a->set_type(onnx::AttributeProto_AttributeType_TENSOR);
@@ -124,14 +122,12 @@ onnx::NodeProto& attr_t(onnx::NodeProto& n, const std::string& key, const Tensor
   return n;
 }
 
-Tensor random_tensor(const Shape& shape, unsigned seed, float lo, float hi) {
+graph::Tensor random_tensor(const graph::Shape& shape, unsigned seed, float lo, float hi) {
   std::mt19937 rng(seed);
   std::uniform_real_distribution<float> u(lo, hi);
-  Tensor t(shape);
+  graph::Tensor t(shape);
   for (float& v : t.data) v = u(rng);
   return t;
 }
 
-}  // namespace testing
-}  // namespace frontend
-}  // namespace qrt
+}  // namespace qrt::testing

@@ -1,58 +1,13 @@
 #include "test_util.h"
 
-#include <dirent.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <algorithm>
 #include <catch2/catch.hpp>
-#include <cstdio>
-#include <cstdlib>
-#include <cstring>
-#include <fstream>
+#include <map>
 
 #include "graph/float_executor.h"
 #include "import/onnx_import.h"
 #include "qrt/qrt.h"
 
-namespace qrt::backend::testing {
-
-TempDir::TempDir() {
-  char tmpl[] = "/tmp/qrt-convtest-XXXXXX";
-  const char* p = mkdtemp(tmpl);
-  REQUIRE(p != nullptr);
-  path_ = p;
-}
-
-TempDir::~TempDir() {
-  for (const std::string& f : list_dir(path_)) std::remove(file(f).c_str());
-  rmdir(path_.c_str());
-}
-
-bool file_exists(const std::string& path) { return access(path.c_str(), F_OK) == 0; }
-
-std::vector<uint8_t> read_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  REQUIRE(in.good());
-  return std::vector<uint8_t>((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
-void write_bytes(const std::string& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary);
-  out.write(bytes.data(), std::streamsize(bytes.size()));
-  REQUIRE(out.good());
-}
-
-std::vector<std::string> list_dir(const std::string& dir) {
-  std::vector<std::string> names;
-  if (DIR* d = opendir(dir.c_str())) {
-    while (dirent* e = readdir(d))
-      if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0) names.push_back(e->d_name);
-    closedir(d);
-  }
-  std::sort(names.begin(), names.end());
-  return names;
-}
+namespace qrt::testing {
 
 void write_npy(const std::string& path, const std::vector<int64_t>& shape, const std::vector<float>& data) {
   std::string dims;
@@ -68,8 +23,8 @@ void write_npy(const std::string& path, const std::vector<int64_t>& shape, const
   write_bytes(path, bytes);
 }
 
-ConvertOptions npy_options(const std::string& model_path, const std::string& npy_path) {
-  ConvertOptions o;
+convert::ConvertOptions npy_options(const std::string& model_path, const std::string& npy_path) {
+  convert::ConvertOptions o;
   o.model_path = model_path;
   o.calib_npy = {npy_path};
   o.num_images = 0;
@@ -77,7 +32,7 @@ ConvertOptions npy_options(const std::string& model_path, const std::string& npy
   return o;
 }
 
-std::vector<float> run_qrt(const std::vector<uint8_t>& bytes, const frontend::Tensor& x) {
+std::vector<float> run_qrt(const std::vector<uint8_t>& bytes, const graph::Tensor& x) {
   qrt_model* model = nullptr;
   qrt_session* session = nullptr;
   qrt_error err{};
@@ -108,17 +63,11 @@ std::vector<float> run_qrt(const std::vector<uint8_t>& bytes, const frontend::Te
   return out;
 }
 
-std::vector<float> run_onnx_float(const std::string& model_path, const frontend::Tensor& x) {
-  const frontend::Graph g = frontend::load_onnx_model(model_path);
-  std::map<std::string, frontend::Tensor> in;
+std::vector<float> run_onnx_float(const std::string& model_path, const graph::Tensor& x) {
+  const graph::Graph g = import::load_onnx_model(model_path);
+  std::map<std::string, graph::Tensor> in;
   in[g.inputs.at(0).name] = x;
-  return frontend::run_float(g, in).at(g.outputs.at(0)).data;
+  return graph::run_float(g, in).at(g.outputs.at(0)).data;
 }
 
-int run_command(const std::string& cmd) {
-  const int status = std::system(cmd.c_str());
-  if (status == -1 || !WIFEXITED(status)) return -1;
-  return WEXITSTATUS(status);
-}
-
-}  // namespace qrt::backend::testing
+}  // namespace qrt::testing

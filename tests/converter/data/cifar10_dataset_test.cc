@@ -14,9 +14,9 @@
 #include "shared_data.h"
 #include "graph/graph.h"
 
-using namespace qrt::eval::testing;
-using qrt::backend::Cifar10Dataset;
-using qrt::backend::read_tar;
+using namespace qrt::testing;
+using qrt::data::Cifar10Dataset;
+using qrt::data::read_tar;
 
 namespace {
 
@@ -106,7 +106,7 @@ TEST_CASE("read_tar: bad archives name the file and the offset", "[eval][tar]") 
   }
   SECTION("gzip stream cut short") {
     write_file(path, tar, true);
-    std::vector<uint8_t> gz = read_file(path);
+    std::vector<uint8_t> gz = read_bytes(path);
     gz.resize(gz.size() / 2);
     write_file(path, gz, false);
     CHECK_THAT(error_of([&] { read_tar(path); }), Catch::Contains(path) && Catch::Contains("gzip stream truncated"));
@@ -150,7 +150,7 @@ TEST_CASE("Cifar10Dataset: class from the folder, sorted order, images decoded f
   const int seeds[] = {0, 2, 5, -1, 9};
   for (size_t i = 0; i < 5; ++i) {
     CHECK(ds.entry_name(i) == names[i]);
-    const qrt::backend::Sample s = ds.load(i, 3);
+    const qrt::data::Sample s = ds.load(i, 3);
     CHECK(s.label == labels[i]);
     CHECK(s.source == path + ":" + names[i]);
     if (seeds[i] >= 0) {
@@ -167,8 +167,8 @@ TEST_CASE("Cifar10Dataset: class from the folder, sorted order, images decoded f
 
   SECTION("the class table is the usual CIFAR-10 order") {
     const char* order[] = {"airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"};
-    for (int i = 0; i < 10; ++i) CHECK(qrt::backend::cifar10_class_index(order[i]) == i);
-    CHECK(qrt::backend::cifar10_class_index("Airplane") == -1);
+    for (int i = 0; i < 10; ++i) CHECK(qrt::data::cifar10_class_index(order[i]) == i);
+    CHECK(qrt::data::cifar10_class_index("Airplane") == -1);
   }
 }
 
@@ -208,7 +208,7 @@ TEST_CASE("Cifar10Dataset on the shared test archive (fails under CI=true when a
   for (int c = 0; c < 10; ++c) CHECK(per_class[c] == 1000);
   CHECK(ds.entry_name(0) == "test/airplane/0000.jpg");
   CHECK(ds.entry_name(9999) == "test/truck/0999.jpg");
-  const qrt::backend::Sample s = ds.load(5000, 3);
+  const qrt::data::Sample s = ds.load(5000, 3);
   CHECK(s.label == 5);
   CHECK(s.image.width == 32);
   CHECK(s.image.height == 32);

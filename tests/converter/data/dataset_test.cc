@@ -9,8 +9,8 @@
 #include "graph/graph.h"
 #include "test_util.h"
 
-using namespace qrt::backend;
-using namespace qrt::backend::testing;
+using namespace qrt::data;
+using namespace qrt::testing;
 
 namespace {
 

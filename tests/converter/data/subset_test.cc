@@ -9,18 +9,18 @@
 #include "data/subset.h"
 #include "graph/graph.h"
 
-using qrt::backend::SubsetSpec;
-using qrt::backend::select_subset;
+using qrt::data::SubsetSpec;
+using qrt::data::select_subset;
 
 namespace {
 
 // A dataset whose sample i has label i (no files).
-class CountingDataset : public qrt::backend::Dataset {
+class CountingDataset : public qrt::data::Dataset {
  public:
   explicit CountingDataset(size_t n) : n_(n) {}
   size_t size() const override { return n_; }
-  qrt::backend::Sample load(size_t i, int) const override {
-    qrt::backend::Sample s;
+  qrt::data::Sample load(size_t i, int) const override {
+    qrt::data::Sample s;
     s.label = int(i);
     return s;
   }
@@ -85,10 +85,10 @@ TEST_CASE("SubsetDataset / make_subset load the selected samples", "[eval][subse
   spec.random = true;
   spec.seed = 5;
   const auto expect = select_subset(100, spec);
-  auto ds = qrt::backend::make_subset(std::make_unique<CountingDataset>(100), spec);
+  auto ds = qrt::data::make_subset(std::make_unique<CountingDataset>(100), spec);
   REQUIRE(ds->size() == 4);
   for (size_t i = 0; i < 4; ++i) CHECK(ds->load(i, 3).label == int(expect[i]));
   CHECK(ds->describe() == "counting, 4 random (seed 5)");
-  CHECK_THROWS_WITH(qrt::backend::SubsetDataset(std::make_unique<CountingDataset>(3), {0, 3}, "x"),
+  CHECK_THROWS_WITH(qrt::data::SubsetDataset(std::make_unique<CountingDataset>(3), {0, 3}, "x"),
                     Catch::Contains("subset index 3 out of range"));
 }

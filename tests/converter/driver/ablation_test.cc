@@ -9,9 +9,8 @@
 #include "qrt/schema/qrt_generated.h"
 #include "test_util.h"
 
-using namespace qrt::backend;
-using namespace qrt::backend::testing;
-using namespace qrt::frontend::testing;
+using namespace qrt::convert;
+using namespace qrt::testing;
 namespace schema = qrt::schema;
 
 namespace {
@@ -42,7 +41,7 @@ TEST_CASE("per-tensor vs per-channel weights", "[guideline][weights]") {
   // One conv, output channels 0..3 with weights ~1, channels 4..7 ~0.01:
   // one scale for all leaves the small channels a few codes.
   TempDir dir;
-  qrt::frontend::Tensor w = random_tensor({8, 4, 3, 3}, 5);
+  qrt::graph::Tensor w = random_tensor({8, 4, 3, 3}, 5);
   for (size_t i = w.data.size() / 2; i < w.data.size(); ++i) w.data[i] *= 0.01f;
   OnnxBuilder b;
   b.input("x", {1, 4, 6, 6}).initializer("w", w);
@@ -51,7 +50,7 @@ TEST_CASE("per-tensor vs per-channel weights", "[guideline][weights]") {
   write_bytes(dir.file("m.onnx"), b.serialize());
   write_npy(dir.file("calib.npy"), {4, 4, 6, 6}, random_tensor({4, 4, 6, 6}, 6).data);
   ConvertOptions o = npy_options(dir.file("m.onnx"), dir.file("calib.npy"));
-  const qrt::frontend::Tensor x = random_tensor({1, 4, 6, 6}, 6);
+  const qrt::graph::Tensor x = random_tensor({1, 4, 6, 6}, 6);
   const std::vector<float> ref = run_onnx_float(o.model_path, x);
 
   const std::vector<uint8_t> pc = convert_to_bytes(o, nullptr);
@@ -121,7 +120,7 @@ TEST_CASE("quantized adds: ADD runs in int8 and stays close to float", "[guideli
   CHECK_FALSE(mq->metadata()->settings()->float_residual_adds());
 
   for (size_t sample : {0, 5}) {  // two of the calibration samples
-    const qrt::frontend::Tensor x({1, 4, 6, 6}, std::vector<float>(calib.begin() + long(sample * 144),
+    const qrt::graph::Tensor x({1, 4, 6, 6}, std::vector<float>(calib.begin() + long(sample * 144),
                                                                    calib.begin() + long((sample + 1) * 144)));
     const std::vector<float> ref = run_onnx_float(o.model_path, x);
     const float err_q = relative_error(run_qrt(q, x), ref, 0, 3, 36);

@@ -13,15 +13,15 @@
 #include "qrt/schema/qrt_generated.h"
 #include "test_util.h"
 
-using namespace qrt::backend;
-using namespace qrt::backend::testing;
-using namespace qrt::frontend::testing;
+using namespace qrt::quantize;
+using namespace qrt::convert;
+using namespace qrt::testing;
 namespace schema = qrt::schema;
 
 namespace {
 
-qrt::frontend::Tensor plus_minus_one(const qrt::frontend::Shape& shape, unsigned seed) {
-  qrt::frontend::Tensor t = random_tensor(shape, seed);
+qrt::graph::Tensor plus_minus_one(const qrt::graph::Shape& shape, unsigned seed) {
+  qrt::graph::Tensor t = random_tensor(shape, seed);
   for (float& v : t.data) v = v < 0.0f ? -1.0f : 1.0f;
   return t;
 }
@@ -113,7 +113,7 @@ TEST_CASE("INT16 planning: chunk from the actual weights and the input's storage
 
 TEST_CASE("INT32 when bits_w + bits_a > 14 or with --no-int16; outputs unchanged", "[guideline][int16]") {
   WorstCaseModel wm;
-  const qrt::frontend::Tensor x = random_tensor({1, 16, 5, 5}, 9);
+  const qrt::graph::Tensor x = random_tensor({1, 16, 5, 5}, 9);
   for (const auto& [wb, ab] : std::vector<std::pair<int, int>>{{8, 8}, {7, 8}}) {
     const std::vector<uint8_t> bytes = convert_to_bytes(wm.options(wb, ab), nullptr);
     const schema::Model* m = schema::GetModel(bytes.data());
@@ -160,7 +160,7 @@ TEST_CASE("weights below 8 bits are stored packed and round-trip", "[guideline][
   }
   // The runtime unpacks them: the 6-bit model runs and is close to float
   // (a wrong unpacking would flip weights and give unrelated outputs).
-  const qrt::frontend::Tensor x = random_tensor({1, 16, 5, 5}, 9);
+  const qrt::graph::Tensor x = random_tensor({1, 16, 5, 5}, 9);
   ConvertOptions o6 = wm.options(6, 8);
   const std::vector<float> got = run_qrt(convert_to_bytes(o6, nullptr), x);
   const std::vector<float> ref = run_onnx_float(o6.model_path, x);
@@ -193,7 +193,7 @@ TEST_CASE("per-layer weight bits: an 8-bit layer in W6A8 goes INT32, the rest st
   CHECK(bits.at("w2") == 8);
   CHECK(bits.at("fw") == 4);
   // Mixed precision still runs and INT16 stays exact against INT32.
-  const qrt::frontend::Tensor x = random_tensor({1, 16, 5, 5}, 9);
+  const qrt::graph::Tensor x = random_tensor({1, 16, 5, 5}, 9);
   ConvertOptions o32 = o;
   o32.lower.int16_accumulation = false;
   CHECK(run_qrt(bytes, x) == run_qrt(convert_to_bytes(o32, nullptr), x));

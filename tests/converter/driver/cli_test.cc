@@ -5,8 +5,7 @@
 #include "qrt/schema/qrt_generated.h"
 #include "test_util.h"
 
-using namespace qrt::backend::testing;
-using namespace qrt::frontend::testing;
+using namespace qrt::testing;
 
 namespace {
 

@@ -8,9 +8,9 @@
 #include "qrt/schema/qrt_generated.h"
 #include "test_util.h"
 
-using namespace qrt::backend;
-using namespace qrt::backend::testing;
-using namespace qrt::frontend::testing;
+using namespace qrt::emit;
+using namespace qrt::convert;
+using namespace qrt::testing;
 
 namespace {
 

@@ -13,7 +13,7 @@
 #include "data/idx.h"
 #include "test_util.h"
 
-using namespace qrt::backend::testing;
+using namespace qrt::testing;
 
 namespace {
 const std::string kData = "/usr/share/datasets/fashion-mnist/";
@@ -83,10 +83,10 @@ TEST_CASE("Fashion-MNIST as an image folder: --calib-images and qrt-eval --image
   }
   // 40 test images written as PGM files with labels.txt.
   TempDir dir, images;
-  const qrt::backend::FashionMnistDataset fm(kData + "t10k-images-idx3-ubyte.gz", kData + "t10k-labels-idx1-ubyte.gz");
+  const qrt::data::FashionMnistDataset fm(kData + "t10k-images-idx3-ubyte.gz", kData + "t10k-labels-idx1-ubyte.gz");
   std::string labels;
   for (size_t i = 0; i < 40; ++i) {
-    const qrt::backend::Sample s = fm.load(i, 1);
+    const qrt::data::Sample s = fm.load(i, 1);
     const std::string name = "img" + std::to_string(1000 + i) + ".pgm";
     write_bytes(images.file(name), "P5\n28 28\n255\n" + std::string(s.image.pixels.begin(), s.image.pixels.end()));
     labels += name + "\t" + std::to_string(s.label) + "\n";

@@ -12,8 +12,9 @@
 #include "qrt/schema/qrt_generated.h"
 #include "test_util.h"
 
-using namespace qrt::backend;
-using namespace qrt::backend::testing;
+using namespace qrt::data;
+using namespace qrt::convert;
+using namespace qrt::testing;
 namespace schema = qrt::schema;
 
 namespace {

@@ -15,9 +15,9 @@
 #include "qrt/schema/qrt_generated.h"
 #include "test_util.h"
 
-using namespace qrt::backend;
-using namespace qrt::backend::testing;
-using namespace qrt::frontend::testing;
+using namespace qrt::calib;
+using namespace qrt::convert;
+using namespace qrt::testing;
 namespace schema = qrt::schema;
 
 namespace {
@@ -65,8 +65,8 @@ struct KlModel {
   KlModel() {
     OnnxBuilder b;
     b.input("x", {1, 1, 32, 32})
-        .initializer("w1", qrt::frontend::Tensor({1, 1, 1, 1}, {1.0f}))
-        .initializer("w2", qrt::frontend::Tensor({1, 1, 1, 1}, {2.0f}));
+        .initializer("w1", qrt::graph::Tensor({1, 1, 1, 1}, {1.0f}))
+        .initializer("w2", qrt::graph::Tensor({1, 1, 1, 1}, {2.0f}));
     b.node("Conv", {"x", "w1"}, {"c"}, "conv1");
     b.node("Relu", {"c"}, {"r"}, "relu1");
     b.node("Conv", {"r", "w2"}, {"y"}, "conv2");

@@ -14,10 +14,10 @@
 #include "qrt/schema/qrt_generated.h"
 #include "test_util.h"
 
-using namespace qrt::backend;
-using namespace qrt::backend::testing;
-using namespace qrt::frontend::testing;
-using qrt::frontend::Tensor;
+using namespace qrt::quantize;
+using namespace qrt::convert;
+using namespace qrt::testing;
+using qrt::graph::Tensor;
 namespace schema = qrt::schema;
 
 namespace {
@@ -97,16 +97,16 @@ TEST_CASE("float executor: the transform changes what consumers see, the observe
   b.node("Conv", {"x", "w"}, {"c"}, "conv");
   b.node("Conv", {"c", "w"}, {"y"}, "conv2");
   b.output("y");
-  const qrt::frontend::Graph g = b.import();
+  const qrt::graph::Graph g = b.import();
   std::map<std::string, Tensor> in = {{"x", Tensor({1, 1, 1, 2}, {1.0f, -3.0f})}};
-  qrt::frontend::FloatExecutor exec(g);
+  qrt::graph::FloatExecutor exec(g);
 
   // No transform: the plain float result.
   CHECK(exec.run(in).at("y").data == std::vector<float>{4.0f, -12.0f});
 
   std::map<std::string, std::vector<float>> seen;
-  const qrt::frontend::TensorObserver observer = [&](const std::string& n, const Tensor& t) { seen[n] = t.data; };
-  const qrt::frontend::TensorTransform transform = [](const std::string& n, Tensor& t) {
+  const qrt::graph::TensorObserver observer = [&](const std::string& n, const Tensor& t) { seen[n] = t.data; };
+  const qrt::graph::TensorTransform transform = [](const std::string& n, Tensor& t) {
     for (float& v : t.data) v = n == "x" ? -v : n == "c" ? std::max(v, 0.0f) : v + 100.0f;
   };
   const auto out = exec.run(in, observer, transform);
@@ -116,7 +116,7 @@ TEST_CASE("float executor: the transform changes what consumers see, the observe
   CHECK(seen.at("y") == std::vector<float>{0.0f, 12.0f});
   CHECK(out.at("y").data == std::vector<float>{100.0f, 112.0f});
 
-  const qrt::frontend::TensorTransform bad = [](const std::string&, Tensor& t) { t.data.push_back(0.0f); };
+  const qrt::graph::TensorTransform bad = [](const std::string&, Tensor& t) { t.data.push_back(0.0f); };
   try {
     exec.run(in, {}, bad);
     FAIL("a size-changing transform must throw");
@@ -149,10 +149,10 @@ TEST_CASE("simulation graph: weights fake-quantized per channel, int8 readers of
   b.node("Flatten", {"s"}, {"f"}, "flat");
   b.node("Gemm", {"f", "B"}, {"y"}, "fc");
   b.output("y");
-  const qrt::frontend::Graph g = b.import();
+  const qrt::graph::Graph g = b.import();
   LowerOptions lower;
   lower.weight_bits = 6;
-  const qrt::frontend::Graph sim = make_simulation_graph(g, lower, {"x", "c", "s"});
+  const qrt::graph::Graph sim = make_simulation_graph(g, lower, {"x", "c", "s"});
 
   const QuantizedWeights qw = quantize_weights_per_channel(w.data.data(), 3, 2, 6);
   for (size_t i = 0; i < w.data.size(); ++i) CHECK(sim.initializers.at("w").data[i] == float(qw.values[i]) * qw.scales[i / 2]);
@@ -170,10 +170,10 @@ TEST_CASE("simulation graph: weights fake-quantized per channel, int8 readers of
                                           "Conv:c/quantized->d", "Add:c->s", "Identity:s->s/quantized",
                                           "Flatten:s->f", "Gemm:f->y"});
   const Tensor x = random_tensor({1, 2, 2, 2}, 9);
-  CHECK(qrt::frontend::run_float(sim, {{"x", x}}).at("y").data.size() == 4);
+  CHECK(qrt::graph::run_float(sim, {{"x", x}}).at("y").data.size() == 4);
 
   lower.per_channel_weights = false;
-  const qrt::frontend::Graph per_tensor = make_simulation_graph(g, lower, {});
+  const qrt::graph::Graph per_tensor = make_simulation_graph(g, lower, {});
   const QuantizedWeights qt = quantize_weights_per_tensor(w.data.data(), 6, 6);
   for (size_t i = 0; i < w.data.size(); ++i) CHECK(per_tensor.initializers.at("w").data[i] == float(qt.values[i]) * qt.scales[0]);
   CHECK(per_tensor.nodes.size() == g.nodes.size());

@@ -9,8 +9,9 @@
 #include "graph/passes.h"
 #include "onnx_builder.h"
 
-using namespace qrt::frontend;
-using namespace qrt::frontend::testing;
+using namespace qrt::graph;
+using namespace qrt::import;
+using namespace qrt::testing;
 using Catch::Matchers::Contains;
 
 namespace {

@@ -16,7 +16,8 @@
 #include "graph/passes.h"
 #include "shared_data.h"
 
-using namespace qrt::frontend;
+using namespace qrt::graph;
+using namespace qrt::import;
 using qrt::testing::shared_file;
 
 namespace {

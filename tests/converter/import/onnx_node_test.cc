@@ -24,7 +24,8 @@
 #include "import/onnx_import.h"
 #include "graph/passes.h"
 
-using namespace qrt::frontend;
+using namespace qrt::graph;
+using namespace qrt::import;
 
 namespace {
 

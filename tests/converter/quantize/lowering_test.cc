@@ -9,10 +9,10 @@
 #include "onnx_builder.h"
 #include "test_util.h"
 
-using namespace qrt::backend;
-using namespace qrt::backend::testing;
-using qrt::frontend::Tensor;
-using namespace qrt::frontend::testing;
+using namespace qrt::quantize;
+using namespace qrt::convert;
+using namespace qrt::testing;
+using qrt::graph::Tensor;
 
 namespace {
 
@@ -20,10 +20,10 @@ namespace {
 // inputs: max |diff| <= tol * max|ref|. The calibration set (8 samples)
 // contains the 3 test inputs, so no value is clipped by a too-small range
 // and the difference is pure rounding error.
-void check_against_float(OnnxBuilder& b, const qrt::frontend::Shape& in_shape, float tol, int weight_bits = 8) {
+void check_against_float(OnnxBuilder& b, const qrt::graph::Shape& in_shape, float tol, int weight_bits = 8) {
   TempDir dir;
   write_bytes(dir.file("m.onnx"), b.serialize());
-  qrt::frontend::Shape batch = in_shape;
+  qrt::graph::Shape batch = in_shape;
   batch[0] = 8;
   std::vector<float> calib = random_tensor(batch, 11).data;
   for (unsigned seed = 1; seed <= 3; ++seed) {

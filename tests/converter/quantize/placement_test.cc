@@ -8,27 +8,28 @@
 #include "graph/passes.h"
 #include "onnx_builder.h"
 
-using namespace qrt::backend;
-using namespace qrt::frontend::testing;
+using namespace qrt::calib;
+using namespace qrt::quantize;
+using namespace qrt::testing;
 using qrt::schema::DType;
 using qrt::schema::OpType;
 
 namespace {
 
-qrt::frontend::Graph prepared(const OnnxBuilder& b) {
-  qrt::frontend::Graph g = b.import();
-  qrt::frontend::run_default_passes(g);
+qrt::graph::Graph prepared(const OnnxBuilder& b) {
+  qrt::graph::Graph g = b.import();
+  qrt::graph::run_default_passes(g);
   return g;
 }
 
-ActivationCalibration calibrate(const qrt::frontend::Graph& g) {
+ActivationCalibration calibrate(const qrt::graph::Graph& g) {
   CalibrationSettings minmax;
   minmax.method = "minmax";
   ActivationCalibration cal(minmax);
   for (unsigned seed = 1; seed <= 4; ++seed) {
-    std::map<std::string, qrt::frontend::Tensor> in;
+    std::map<std::string, qrt::graph::Tensor> in;
     in[g.inputs[0].name] = random_tensor(g.inputs[0].shape, seed);
-    qrt::frontend::run_float(g, in, [&](const std::string& n, const qrt::frontend::Tensor& t) { cal.observe(n, t); });
+    qrt::graph::run_float(g, in, [&](const std::string& n, const qrt::graph::Tensor& t) { cal.observe(n, t); });
   }
   return cal;
 }
@@ -41,7 +42,7 @@ std::vector<OpType> op_types(const LoweredModel& m) {
 
 const LTensor& out_of(const LoweredModel& m, size_t op) { return m.tensors[size_t(m.operators[op].outputs[0])]; }
 
-std::string error_of(const qrt::frontend::Graph& g) {
+std::string error_of(const qrt::graph::Graph& g) {
   try {
     lower_graph(g, calibrate(g), LowerOptions{});
   } catch (const qrt::ConvertError& e) {
@@ -65,7 +66,7 @@ TEST_CASE("residual block: adds stay float, convs feeding them dequantize, QUANT
   b.node("Relu", {"s0"}, {"s"}, "reluS");
   b.node("Conv", {"s", "wc"}, {"y"}, "convC");
   b.output("y");
-  const qrt::frontend::Graph g = prepared(b);
+  const qrt::graph::Graph g = prepared(b);
   const Placement p = decide_placement(g, PlacementOptions{});
   REQUIRE(p.at("a").storage == Storage::kFloat);  // read by the Add
   REQUIRE(p.at("a").non_negative);
@@ -99,7 +100,7 @@ TEST_CASE("int8 chain: maxpool and flatten keep the input scale; an int8 graph o
   b.node("GlobalAveragePool", {"p"}, {"g"}, "gap");
   b.node("Flatten", {"g"}, {"f"}, "flatten");
   b.output("f");
-  const qrt::frontend::Graph g = prepared(b);
+  const qrt::graph::Graph g = prepared(b);
   const LoweredModel m = lower_graph(g, calibrate(g), LowerOptions{});
   REQUIRE(op_types(m) == std::vector<OpType>{OpType::QUANTIZE, OpType::CONV_2D, OpType::MAX_POOL_2D,
                                              OpType::GLOBAL_AVERAGE_POOL, OpType::RESHAPE, OpType::DEQUANTIZE});
@@ -119,7 +120,7 @@ TEST_CASE("weights and bias tensors: OHWI, per-channel S8, S32 bias scale", "[pl
   b.input("x", {1, 2, 3, 3}).initializer("w", random_tensor({4, 2, 3, 1}, 5)).initializer("bias", random_tensor({4}, 6));
   b.node("Conv", {"x", "w", "bias"}, {"y"}, "conv");
   b.output("y");
-  const qrt::frontend::Graph g = prepared(b);
+  const qrt::graph::Graph g = prepared(b);
   LowerOptions o;
   o.weight_bits = 5;
   const LoweredModel m = lower_graph(g, calibrate(g), o);

@@ -8,7 +8,7 @@
 #include "quantize/quant_math.h"
 #include "graph/graph.h"
 
-using namespace qrt::backend;
+using namespace qrt::quantize;
 
 TEST_CASE("per-channel weight scales and round-half-to-even", "[quant]") {
   // Channel maxima 127, 0 and 254 give scales 1, 1 (all zero) and 2, so the
