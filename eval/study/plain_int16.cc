@@ -71,10 +71,10 @@ schema::Accumulator AccumulatorOf(const rt::Model& m, const OpPlan& op) {
 // Replaces the run function Prepare chose by `sat16` in every float-adds
 // storage that runs it (an F16 run of its own, the fp16 conv bands, stays).
 void Swap(OpPlan& op, rt::RunFn sat16) {
-  const rt::RunFn chosen = op.run;
-  if (chosen == sat16) return;  // already emulating
-  op.run = sat16;
-  if (op.run_f16 == chosen) op.run_f16 = sat16;
+  const rt::RunFn chosen = op.run[rt::kStorageF32].fn;
+  for (rt::OpRun& r : op.run) {
+    if (r.fn == chosen) r.fn = sat16;
+  }
 }
 
 }  // namespace

@@ -380,11 +380,14 @@ qrt_status PrepareOps(Model& m, qrt_error* error) {
       if (error == nullptr) return QRT_ERROR_INVALID_MODEL;
       return error->status;
     }
-    if (op.run == nullptr) {
+    if (op.run[kStorageF32].fn == nullptr) {
       return SetError(error, QRT_ERROR_INTERNAL,
                       "operator %d '%s': Prepare picked no kernel", op.index,
                       op.name);
     }
+    // F16 float-adds sessions run it the same way unless PrepareFloat16
+    // (ops/float16.h) gives the op an fp16 run of its own.
+    op.run[kStorageF16] = op.run[kStorageF32];
   }
   return QRT_OK;
 }

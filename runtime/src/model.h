@@ -61,24 +61,37 @@ struct OpParams {
   virtual ~OpParams() = default;
 };
 
+// How a session stores the float-adds activations (qrt_session_options.
+// float_adds resolved): as in the file (fp32), or fp16 (ops/float16.h).
+enum FloatStorage : int { kStorageF32 = 0, kStorageF16 = 1, kNumStorages = 2 };
+
 struct OpPlan;
 class ThreadPool;
 // Pointers to every tensor's storage, indexed by tensor index.
 struct RunContext {
   void* const* tensor_data;
-  // The op's scratch block at a 64-byte aligned address: OpPlan::scratch_bytes
+  // The op's scratch block at a 64-byte aligned address: OpRun::scratch_bytes
   // shared bytes, then one ThreadScratchStride() slice per pool thread.
   void* scratch;
   ThreadPool* pool;     // never null; size() 1 when single-threaded
   size_t num_threads;   // pool->size()
-  // qrt_session_options.float_adds resolved to F16: ops with a run_f16 run
-  // it (ops/float16.h), with their f16 scratch sizes.
-  bool float16 = false;
+  // The session's float-adds storage: every op runs OpPlan::run[storage].
+  FloatStorage storage = kStorageF32;
 
-  // Thread `thread`'s OpPlan::thread_scratch_bytes (64-byte aligned).
+  // Thread `thread`'s OpRun::thread_scratch_bytes (64-byte aligned).
   void* ThreadScratch(const OpPlan& op, size_t thread) const;
 };
 using RunFn = void (*)(const OpPlan& op, const RunContext& ctx);
+
+// How an op runs in one float-adds storage: the run function, the kernel it
+// reports (qrt_session_op_info; nullptr: the op's reference kernel, "ref")
+// and the scratch it needs.
+struct OpRun {
+  RunFn fn = nullptr;
+  const char* kernel_name = nullptr;
+  size_t scratch_bytes = 0;         // shared by all threads
+  size_t thread_scratch_bytes = 0;  // per thread (e.g. im2col rows)
+};
 
 // One thread's slice of an op's scratch: its bytes rounded up to 64.
 inline size_t ThreadScratchStride(size_t thread_scratch_bytes) {
@@ -91,29 +104,14 @@ struct OpPlan {
   const char* name = "";
   std::vector<int> inputs;   // -1 = absent optional input
   std::vector<int> outputs;
-  RunFn run = nullptr;
-  size_t scratch_bytes = 0;         // shared by all threads
-  size_t thread_scratch_bytes = 0;  // per thread (e.g. im2col rows)
-  // The kernel Prepare chose (qrt_session_op_info); nullptr: the op's
-  // reference kernel. How it sums, for INT16 layers: chunk used (0 = int32).
-  const char* kernel_name = nullptr;
+  // Per float-adds storage. Prepare fills run[kStorageF32] (the kernel it
+  // chose); the loader then copies it to run[kStorageF16], which
+  // ops/float16.h replaces for the ops that touch an fp16 tensor.
+  OpRun run[kNumStorages];
+  // How the chosen kernel sums, for INT16 layers: chunk used (0 = int32).
   size_t int16_chunk = 0;
   size_t packed_bytes = 0;          // weights packed at load for the kernel
   std::unique_ptr<OpParams> params;
-  // F16 float-adds sessions (ops/float16.h): the run function, kernel name
-  // and scratch sizes replacing the ones above; run_f16 nullptr: the op
-  // touches no fp16 tensor and runs as in F32 sessions.
-  RunFn run_f16 = nullptr;
-  const char* kernel_name_f16 = nullptr;
-  size_t scratch_bytes_f16 = 0;
-  size_t thread_scratch_bytes_f16 = 0;
-
-  size_t ScratchBytes(bool f16) const {
-    return f16 && run_f16 ? scratch_bytes_f16 : scratch_bytes;
-  }
-  size_t ThreadScratchBytes(bool f16) const {
-    return f16 && run_f16 ? thread_scratch_bytes_f16 : thread_scratch_bytes;
-  }
 
   template <typename T>
   const T& Params() const { return *static_cast<const T*>(params.get()); }
@@ -136,13 +134,14 @@ struct Model {
 };
 
 inline void* RunContext::ThreadScratch(const OpPlan& op, size_t thread) const {
-  return static_cast<uint8_t*>(scratch) +
-         ThreadScratchStride(op.ScratchBytes(float16)) +
-         thread * ThreadScratchStride(op.ThreadScratchBytes(float16));
+  const OpRun& r = op.run[storage];
+  return static_cast<uint8_t*>(scratch) + ThreadScratchStride(r.scratch_bytes) +
+         thread * ThreadScratchStride(r.thread_scratch_bytes);
 }
 
-// Fills `info` (this runtime's whole struct) from an operator (last_run_ns 0).
-void FillOpInfo(const OpPlan& op, qrt_op_info* info);
+// Fills `info` (this runtime's whole struct) from an operator as it runs in
+// `storage` (last_run_ns 0).
+void FillOpInfo(const OpPlan& op, FloatStorage storage, qrt_op_info* info);
 
 // Fills `info` (this runtime's whole struct) from a tensor (data stays as
 // TensorDesc::data).

@@ -156,11 +156,13 @@ extern "C" const char* qrt_model_label(const qrt_model* model, size_t index) {
   return model->fb->metadata()->labels()->Get((flatbuffers::uoffset_t)index)->c_str();
 }
 
-void qrt::rt::FillOpInfo(const OpPlan& op, qrt_op_info* info) {
+void qrt::rt::FillOpInfo(const OpPlan& op, FloatStorage storage,
+                         qrt_op_info* info) {
+  const char* kernel = op.run[storage].kernel_name;
   info->struct_size = sizeof(*info);
   info->type = schema::EnumNameOpType(op.type);
   info->name = op.name;
-  info->kernel = op.kernel_name != nullptr ? op.kernel_name : "ref";
+  info->kernel = kernel != nullptr ? kernel : "ref";
   info->int16_chunk = op.int16_chunk;
   info->packed_weight_bytes = op.packed_bytes;
   info->last_run_ns = 0;
@@ -173,7 +175,7 @@ extern "C" qrt_status qrt_model_op_info(const qrt_model* model, size_t index,
     return QRT_ERROR_INVALID_ARGUMENT;
   }
   qrt_op_info full;
-  qrt::rt::FillOpInfo(model->ops[index], &full);
+  qrt::rt::FillOpInfo(model->ops[index], qrt::rt::kStorageF32, &full);
   qrt::rt::CopyOutStruct(full, info);
   return QRT_OK;
 }

@@ -67,7 +67,7 @@ size_t PlaceBlocks(const std::vector<Block>& blocks, bool separate,
 }
 
 void PlanMemory(const Model& model, bool keep_all_tensors, MemoryPlan* plan,
-                size_t num_threads, bool float16) {
+                size_t num_threads, FloatStorage storage) {
   const int num_ops = (int)model.ops.size();
   const size_t num_tensors = model.tensors.size();
   // Blocks 0..num_tensors-1 are tensors, then one scratch block per op.
@@ -90,8 +90,8 @@ void PlanMemory(const Model& model, bool keep_all_tensors, MemoryPlan* plan,
       }
     }
     Block& scratch = blocks[num_tensors + (size_t)op.index];
-    const size_t shared = op.ScratchBytes(float16);
-    const size_t per_thread = op.ThreadScratchBytes(float16);
+    const size_t shared = op.run[storage].scratch_bytes;
+    const size_t per_thread = op.run[storage].thread_scratch_bytes;
     scratch.size = per_thread == 0
                        ? shared
                        : ThreadScratchStride(shared) +
@@ -101,7 +101,8 @@ void PlanMemory(const Model& model, bool keep_all_tensors, MemoryPlan* plan,
   for (int i : model.outputs) blocks[(size_t)i].last = num_ops;
   for (size_t i = 0; i < num_tensors; ++i) {
     if (used[i] && !model.tensors[i].is_constant) {
-      const bool half = float16 && i < model.f16.size() && model.f16[i];
+      const bool half =
+          storage == kStorageF16 && i < model.f16.size() && model.f16[i];
       blocks[i].size = half ? model.tensors[i].num_elements * 2 : model.tensors[i].bytes;
     }
   }

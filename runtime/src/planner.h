@@ -51,11 +51,11 @@ struct MemoryPlan {
 };
 
 // Builds the blocks of `model` and places them. An op's scratch block holds
-// its shared scratch_bytes and one thread_scratch_bytes slice per thread.
-// float16: an F16 float-adds session (fp16 tensors take 2 bytes per
-// element, ops use their f16 scratch sizes).
+// the shared scratch_bytes of its OpPlan::run[storage] and one
+// thread_scratch_bytes slice per thread. storage kStorageF16: an F16
+// float-adds session (fp16 tensors take 2 bytes per element).
 void PlanMemory(const Model& model, bool keep_all_tensors, MemoryPlan* plan,
-                size_t num_threads = 1, bool float16 = false);
+                size_t num_threads = 1, FloatStorage storage = kStorageF32);
 
 }  // namespace rt
 }  // namespace qrt

@@ -38,7 +38,8 @@ struct qrt_session {
   std::vector<bool> kept;
   qrt::rt::ThreadPool pool;
   bool profile = false;
-  bool float16 = false;  // options.float_adds resolved to F16
+  // options.float_adds resolved: every op runs its OpPlan::run[storage].
+  qrt::rt::FloatStorage storage = qrt::rt::kStorageF32;
   std::vector<uint64_t> op_ns;  // per op, filled by run when profiling
   char last_error[QRT_ERROR_MESSAGE_SIZE] = {};
 
@@ -93,10 +94,10 @@ qrt_status ReadOptions(const qrt_session_options* in, qrt_session_options* out,
 }
 
 // AUTO: F16 where the CPU has fp16 arithmetic (FEAT_FP16).
-bool UseFloat16(const qrt_session_options& o) {
-  if (o.float_adds == QRT_FLOAT_ADDS_F16) return true;
-  if (o.float_adds == QRT_FLOAT_ADDS_F32) return false;
-  return qrt_cpu_has_fp16_arith() != 0;
+qrt::rt::FloatStorage StorageOf(const qrt_session_options& o) {
+  const bool f16 = o.float_adds == QRT_FLOAT_ADDS_F16 ||
+                   (o.float_adds == QRT_FLOAT_ADDS_AUTO && qrt_cpu_has_fp16_arith() != 0);
+  return f16 ? qrt::rt::kStorageF16 : qrt::rt::kStorageF32;
 }
 
 uint64_t NowNs() {
@@ -132,7 +133,7 @@ extern "C" qrt_status qrt_model_arena_size(const qrt_model* model,
   if (s != QRT_OK) return s;
   qrt::rt::MemoryPlan plan;
   qrt::rt::PlanMemory(*model, o.keep_all_tensors != 0, &plan,
-                      (size_t)o.num_threads, UseFloat16(o));
+                      (size_t)o.num_threads, StorageOf(o));
   *out_bytes = plan.arena_bytes;
   return QRT_OK;
 }
@@ -151,8 +152,9 @@ extern "C" qrt_status qrt_session_create(const qrt_model* model,
   qrt_status s = ReadOptions(options, &o, error);
   if (s != QRT_OK) return s;
   qrt::rt::MemoryPlan plan;
+  const qrt::rt::FloatStorage storage = StorageOf(o);
   qrt::rt::PlanMemory(*model, o.keep_all_tensors != 0, &plan,
-                      (size_t)o.num_threads, UseFloat16(o));
+                      (size_t)o.num_threads, storage);
 
   qrt_session* session = new (std::nothrow) qrt_session();
   if (session == nullptr) {
@@ -198,7 +200,7 @@ extern "C" qrt_status qrt_session_create(const qrt_model* model,
   }
   session->kept = plan.kept;
   session->profile = o.profile != 0;
-  session->float16 = UseFloat16(o);
+  session->storage = storage;
   session->op_ns.assign(model->ops.size(), 0);
   if (!session->pool.Start((size_t)o.num_threads)) {
     const size_t started = session->pool.size();
@@ -261,10 +263,10 @@ extern "C" qrt_status qrt_session_run(qrt_session* session) {
   ctx.tensor_data = session->tensor_data.data();
   ctx.pool = &session->pool;
   ctx.num_threads = session->pool.size();
-  ctx.float16 = session->float16;
+  ctx.storage = session->storage;
   for (const qrt::rt::OpPlan& op : m.ops) {
     ctx.scratch = session->scratch[(size_t)op.index];
-    const qrt::rt::RunFn run = ctx.float16 && op.run_f16 ? op.run_f16 : op.run;
+    const qrt::rt::RunFn run = op.run[ctx.storage].fn;
     if (session->profile) {
       const uint64_t t0 = NowNs();
       run(op, ctx);
@@ -324,7 +326,7 @@ extern "C" qrt_status qrt_session_tensor_info(const qrt_session* session,
   if (!t.is_constant) {
     full.data = session->kept[tensor_index] ? session->tensor_data[tensor_index]
                                             : nullptr;
-    if (session->float16 && session->model->f16[tensor_index]) {
+    if (session->storage == qrt::rt::kStorageF16 && session->model->f16[tensor_index]) {
       full.dtype = QRT_DTYPE_F16;
       full.storage_bytes = t.num_elements * 2;
     }
@@ -335,7 +337,7 @@ extern "C" qrt_status qrt_session_tensor_info(const qrt_session* session,
 
 extern "C" qrt_float_adds qrt_session_float_adds(const qrt_session* session,
                                                  size_t* num_f16_tensors) {
-  const bool f16 = session != nullptr && session->float16;
+  const bool f16 = session != nullptr && session->storage == qrt::rt::kStorageF16;
   if (num_f16_tensors != nullptr) *num_f16_tensors = f16 ? session->model->num_f16 : 0;
   return f16 ? QRT_FLOAT_ADDS_F16 : QRT_FLOAT_ADDS_F32;
 }
@@ -348,10 +350,7 @@ extern "C" qrt_status qrt_session_op_info(const qrt_session* session,
   }
   const qrt::rt::OpPlan& op = session->model->ops[index];
   qrt_op_info full;
-  qrt::rt::FillOpInfo(op, &full);
-  if (session->float16 && op.run_f16 && op.kernel_name_f16) {
-    full.kernel = op.kernel_name_f16;
-  }
+  qrt::rt::FillOpInfo(op, session->storage, &full);
   full.last_run_ns = session->op_ns[index];
   qrt::rt::CopyOutStruct(full, info);
   return QRT_OK;

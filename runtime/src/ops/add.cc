@@ -45,7 +45,7 @@ bool PrepareAddS8(PrepareContext& ctx, schema::Activation act) {
   p->quant.b_zero_point = b.storage_zero_point;
   p->quant.output_zero_point = y.storage_zero_point;
   ActivationRangeS8(y, act, &p->quant.output_min, &p->quant.output_max);
-  ctx.op().run = RunAddS8;
+  ctx.run().fn = RunAddS8;
   ctx.op().params = std::move(p);
   return true;
 }
@@ -84,7 +84,7 @@ bool PrepareAdd(PrepareContext& ctx) {
   p->output = ctx.op().outputs[0];
   p->n = y.num_elements;
   ActivationRangeF32(act, &p->lo, &p->hi);
-  ctx.op().run = RunAddF32;
+  ctx.run().fn = RunAddF32;
   ctx.op().params = std::move(p);
   return true;
 }

@@ -45,10 +45,10 @@ bool PrepareAveragePool2D(PrepareContext& ctx) {
   const TensorDesc& x = ctx.In(0);
   if (x.quantized()) {
     FillAvgPoolQuant(x, ctx.Out(0), o->activation(), &p->quant);
-    ctx.op().run = RunAvgPoolS8;
+    ctx.run().fn = RunAvgPoolS8;
   } else {
     ActivationRangeF32(o->activation(), &p->lo, &p->hi);
-    ctx.op().run = RunAvgPoolF32;
+    ctx.run().fn = RunAvgPoolF32;
   }
   p->input = ctx.op().inputs[0];
   p->output = ctx.op().outputs[0];

@@ -107,8 +107,8 @@ bool PrepareConcat(PrepareContext& ctx) {
   p->output_zero_point = y.storage_zero_point;
   p->lo = (int8_t)y.storage_min;
   p->hi = (int8_t)y.storage_max;
-  ctx.op().scratch_bytes = n * sizeof(void*);
-  ctx.op().run = quant ? RunConcatS8 : RunConcatF32;
+  ctx.run().scratch_bytes = n * sizeof(void*);
+  ctx.run().fn = quant ? RunConcatS8 : RunConcatF32;
   ctx.op().params = std::move(p);
   return true;
 }

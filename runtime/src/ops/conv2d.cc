@@ -102,7 +102,7 @@ bool PrepareConv2D(PrepareContext& ctx) {
   p->weights = ctx.op().inputs[1];
   p->bias = ctx.HasInput(2) ? ctx.op().inputs[2] : -1;
   p->output = ctx.op().outputs[0];
-  ctx.op().run = p->float_output ? RunConv2DS8F32 : RunConv2DS8;
+  ctx.run().fn = p->float_output ? RunConv2DS8F32 : RunConv2DS8;
   SetKernelInfo(ctx.op(), p->float_output ? "qrt_conv2d_s8_f32__ref"
                                           : "qrt_conv2d_s8__ref", 0, 0);
   if (!PreparePackedConv2D(ctx, o->accumulator(), o->int16_chunk(), p.get())) {

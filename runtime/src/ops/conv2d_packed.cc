@@ -129,7 +129,7 @@ bool PreparePackedConv2D(PrepareContext& ctx, schema::Accumulator accumulator,
                      &p->gemm)) {
       return false;
     }
-    ctx.op().thread_scratch_bytes =
+    ctx.run().thread_scratch_bytes =
         qrt_conv2d_s8_gemm_scratch_size(&c, &p->gemm.kernel->ukernel);
   } else if (depthwise3x3) {
     if (!PrepareDwconv3x3(ctx, c.output_channels, *p, &p->dwconv)) return false;
@@ -137,7 +137,7 @@ bool PreparePackedConv2D(PrepareContext& ctx, schema::Accumulator accumulator,
     return true;  // grouped / other depthwise: the reference kernel
   }
   p->epilogue = MakeGemmEpilogue(*p);
-  ctx.op().run = RunPackedConv2D;
+  ctx.run().fn = RunPackedConv2D;
   return true;
 }
 

@@ -86,7 +86,7 @@ void ConvF16Task(const void* arg, size_t task, size_t thread) {
   uint8_t* slice = static_cast<uint8_t*>(ctx.ThreadScratch(*j.op, thread));
   int8_t* im2col = reinterpret_cast<int8_t*>(slice);
   float* buf = reinterpret_cast<float*>(
-      slice + ThreadScratchStride(j.op->thread_scratch_bytes));
+      slice + ThreadScratchStride(j.op->run[kStorageF32].thread_scratch_bytes));
   const int8_t* x = static_cast<const int8_t*>(ctx.tensor_data[p.input]) + in_off;
   const int8_t* w = static_cast<const int8_t*>(ctx.tensor_data[p.weights]);
   const int32_t* bias =
@@ -229,37 +229,35 @@ qrt_status PrepareFloat16(Model& m, qrt_error* error) {
         p.f32_band = p.gemm.kernel != nullptr     ? BandGemm
                      : p.dwconv.kernel != nullptr ? BandDwconv
                                                   : BandRef;
-        op.run_f16 = RunConv2DF16;
-        op.scratch_bytes_f16 = op.scratch_bytes;
-        op.thread_scratch_bytes_f16 =
-            ThreadScratchStride(op.thread_scratch_bytes) + p.f16_rows * row_bytes;
+        // The F32 kernel's name and scratch, plus an fp32 band per thread.
+        const OpRun& f32 = op.run[kStorageF32];
+        op.run[kStorageF16] = {RunConv2DF16, f32.kernel_name, f32.scratch_bytes,
+                               ThreadScratchStride(f32.thread_scratch_bytes) +
+                                   p.f16_rows * row_bytes};
         break;
       }
       case schema::OpType::DEQUANTIZE:
         if (!ok[(size_t)op.outputs[0]]) break;
         static_cast<ConvertParams*>(op.params.get())->dequantize_f16 =
             k->dequantize_s8_f16.fn;
-        op.run_f16 = RunDequantizeF16;
-        op.kernel_name_f16 = k->dequantize_s8_f16.name;
+        op.run[kStorageF16] = {RunDequantizeF16, k->dequantize_s8_f16.name, 0, 0};
         break;
       case schema::OpType::QUANTIZE:
         if (!ok[(size_t)op.inputs[0]]) break;
         static_cast<ConvertParams*>(op.params.get())->quantize_f16 =
             k->quantize_f16_s8.fn;
-        op.run_f16 = RunQuantizeF16;
-        op.kernel_name_f16 = k->quantize_f16_s8.name;
+        op.run[kStorageF16] = {RunQuantizeF16, k->quantize_f16_s8.name, 0, 0};
         break;
       case schema::OpType::ADD: {
         if (!IsFloatAdd(m, op) || !ok[(size_t)op.inputs[0]]) break;
         AddParams& p = *static_cast<AddParams*>(op.params.get());
         p.add_f16 = k->add_f16.fn;
         p.widen = k->convert_f16_f32.fn;
-        op.kernel_name_f16 = k->add_f16.name;
         if (ok[(size_t)op.outputs[0]]) {
-          op.run_f16 = RunAddF16;
-        } else {
-          op.run_f16 = RunAddF16ToF32;
-          op.scratch_bytes_f16 = p.n * sizeof(uint16_t);
+          op.run[kStorageF16] = {RunAddF16, k->add_f16.name, 0, 0};
+        } else {  // the fp16 sum in scratch, then widened
+          op.run[kStorageF16] = {RunAddF16ToF32, k->add_f16.name,
+                                 p.n * sizeof(uint16_t), 0};
         }
         break;
       }

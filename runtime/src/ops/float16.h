@@ -12,7 +12,9 @@
 // exactly). A conv qualifies when it can run in bands of output rows (every
 // band starts inside the input). FULLY_CONNECTED outputs stay fp32.
 //
-// Each such op gets OpPlan::run_f16 and its f16 scratch sizes:
+// Each op that reads or writes such a tensor gets an OpPlan::run[kStorageF16]
+// of its own (run function, kernel name, scratch; every other op's is a copy
+// of its F32 run):
 //   CONV_2D     bands of rows: the fp32 epilogue as in F32 sessions
 //               (Conv2DParams::f32_band) into a per-thread scratch band,
 //               then round16 (convert_f32_f16)
@@ -27,7 +29,7 @@
 namespace qrt {
 namespace rt {
 
-// Fills Model::f16 / num_f16 and the ops' f16 run functions and scratch.
+// Fills Model::f16 / num_f16 and the ops' run[kStorageF16].
 qrt_status PrepareFloat16(Model& m, qrt_error* error);
 
 }  // namespace rt

@@ -111,7 +111,7 @@ bool PrepareFullyConnected(PrepareContext& ctx) {
   p->weights = ctx.op().inputs[1];
   p->bias = ctx.HasInput(2) ? ctx.op().inputs[2] : -1;
   p->output = ctx.op().outputs[0];
-  ctx.op().run = p->float_output ? RunFullyConnectedS8F32 : RunFullyConnectedS8;
+  ctx.run().fn = p->float_output ? RunFullyConnectedS8F32 : RunFullyConnectedS8;
   SetKernelInfo(ctx.op(), p->float_output ? "qrt_fully_connected_s8_f32__ref"
                                           : "qrt_fully_connected_s8__ref", 0, 0);
   bool reference = false;
@@ -122,7 +122,7 @@ bool PrepareFullyConnected(PrepareContext& ctx) {
       return false;
     }
     p->epilogue = MakeGemmEpilogue(*p);
-    ctx.op().run = RunFullyConnectedGemm;
+    ctx.run().fn = RunFullyConnectedGemm;
   }
   ctx.op().params = std::move(p);
   return true;

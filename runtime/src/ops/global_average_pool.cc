@@ -64,10 +64,10 @@ bool PrepareGlobalAveragePool(PrepareContext& ctx) {
     const qrt_op_kernels* k = nullptr;
     if (!SelectOpKernels(ctx, &k)) return false;
     p->global_avgpool_s8 = k->global_avgpool_s8.fn;
-    ctx.op().kernel_name = k->global_avgpool_s8.name;
-    ctx.op().run = RunGlobalAvgPoolS8;
+    ctx.run().kernel_name = k->global_avgpool_s8.name;
+    ctx.run().fn = RunGlobalAvgPoolS8;
   } else if (x.dtype == schema::DType::F32 && y.dtype == schema::DType::F32) {
-    ctx.op().run = RunGlobalAvgPoolF32;
+    ctx.run().fn = RunGlobalAvgPoolF32;
   } else {
     return ctx.FailDtypes();
   }

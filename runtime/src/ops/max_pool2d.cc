@@ -51,11 +51,11 @@ bool PrepareMaxPool2D(PrepareContext& ctx) {
     const qrt_op_kernels* k = nullptr;
     if (!SelectOpKernels(ctx, &k)) return false;
     p->maxpool_s8 = k->maxpool2d_s8.fn;
-    ctx.op().kernel_name = k->maxpool2d_s8.name;
-    ctx.op().run = RunMaxPoolS8;
+    ctx.run().kernel_name = k->maxpool2d_s8.name;
+    ctx.run().fn = RunMaxPoolS8;
   } else {
     ActivationRangeF32(o->activation(), &p->lo, &p->hi);
-    ctx.op().run = RunMaxPoolF32;
+    ctx.run().fn = RunMaxPoolF32;
   }
   p->input = ctx.op().inputs[0];
   p->output = ctx.op().outputs[0];

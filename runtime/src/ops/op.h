@@ -31,6 +31,9 @@ class PrepareContext {
 
   const Model& model() const { return model_; }
   OpPlan& op() { return op_; }
+  // What Prepare fills: how the op runs as the file has it (fp32 float
+  // adds); ops/float16.h derives the F16 entry after every Prepare.
+  OpRun& run() { return op_.run[kStorageF32]; }
   const schema::Operator& fb() const {
     return *model_.fb->operators()->Get((flatbuffers::uoffset_t)op_.index);
   }

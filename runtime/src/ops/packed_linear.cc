@@ -114,7 +114,7 @@ bool PrepareDwconv3x3(PrepareContext& ctx, size_t channels,
 
 void SetKernelInfo(OpPlan& op, const char* name, size_t int16_chunk,
                    size_t packed_bytes) {
-  op.kernel_name = name;
+  op.run[kStorageF32].kernel_name = name;
   op.int16_chunk = int16_chunk;
   op.packed_bytes = packed_bytes;
 }

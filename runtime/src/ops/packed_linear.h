@@ -76,7 +76,7 @@ struct PackedDwconv {
 bool PrepareDwconv3x3(PrepareContext& ctx, size_t channels,
                       const LinearEpilogue& e, PackedDwconv* out);
 
-// Records the choice on the op (qrt_session_op_info).
+// Records the choice on the op (its F32 run's kernel name, qrt_session_op_info).
 void SetKernelInfo(OpPlan& op, const char* name, size_t int16_chunk,
                    size_t packed_bytes);
 

@@ -45,8 +45,8 @@ bool PrepareConvert(PrepareContext& ctx, bool quantize, RunFn run) {
   if (!SelectOpKernels(ctx, &k)) return false;
   p->quantize = k->quantize_f32_s8.fn;
   p->dequantize = k->dequantize_s8_f32.fn;
-  ctx.op().kernel_name = quantize ? k->quantize_f32_s8.name : k->dequantize_s8_f32.name;
-  ctx.op().run = run;
+  ctx.run().kernel_name = quantize ? k->quantize_f32_s8.name : k->dequantize_s8_f32.name;
+  ctx.run().fn = run;
   ctx.op().params = std::move(p);
   return true;
 }

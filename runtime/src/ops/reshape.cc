@@ -45,7 +45,7 @@ bool PrepareReshape(PrepareContext& ctx) {
   p->input = ctx.op().inputs[0];
   p->output = ctx.op().outputs[0];
   p->bytes = y.bytes;
-  ctx.op().run = RunReshape;
+  ctx.run().fn = RunReshape;
   ctx.op().params = std::move(p);
   return true;
 }

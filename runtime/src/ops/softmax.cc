@@ -41,7 +41,7 @@ bool PrepareSoftmax(PrepareContext& ctx) {
   p->output = ctx.op().outputs[0];
   p->cols = (size_t)x.shape[x.rank - 1];
   p->rows = x.num_elements / p->cols;
-  ctx.op().run = RunSoftmaxF32;
+  ctx.run().fn = RunSoftmaxF32;
   ctx.op().params = std::move(p);
   return true;
 }
