@@ -32,6 +32,24 @@ if [ "$which" != arm64 ]; then
     echo "runtime-only build looked up converter or test dependencies" >&2; exit 1
   fi
   lib=$(find build/runtime-only -name libqrt.a | head -1)
+  # libqrt.a carries only what a device runs: no accuracy-study code (the
+  # host-only qrt_study library, eval/study/). Each entry is an extended
+  # regex, matched case-insensitively against every symbol the archive
+  # defines; add a line to extend the list.
+  study_symbols=(
+    'sat16'    # plain saturating INT16 kernels (eval/study/conv_sat16.c)
+    'emulate'  # study switches (qrt_study_emulate_plain_int16)
+    'study'    # anything else of qrt_study (qrt_study_*, qrt::study::)
+  )
+  defined=$(nm --defined-only "$lib" | awk 'NF >= 3 { print $3 }')
+  [ -n "$defined" ] || { echo "runtime-only: nm lists no symbols in $lib" >&2; exit 1; }
+  for pattern in "${study_symbols[@]}"; do
+    if hits=$(grep -iE -- "$pattern" <<<"$defined"); then
+      printf 'runtime-only: %s defines study symbols (/%s/):\n%s\n' "$lib" "$pattern" "$hits" >&2
+      exit 1
+    fi
+  done
+  echo "runtime-only: libqrt.a defines no study symbol (${study_symbols[*]})"
   cc -std=c99 -O2 -Wall -Iruntime/include tests/runtime_only/smoke.c "$lib" -lstdc++ -lm -lpthread \
      -o build/runtime-only/smoke
   got=$(build/runtime-only/smoke tests/e2e/data/fashion_mnist_w8a8.qrt tests/e2e/data/fashion_mnist_t10k_first8.u8)
