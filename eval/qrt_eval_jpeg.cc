@@ -1,16 +1,12 @@
 #include "qrt_eval_jpeg.h"
 
+#include <csetjmp>
+#include <cstdio>  // before jpeglib.h, which uses FILE and size_t
+#include <jpeglib.h>
+
 #include "data/image_decode.h"
 
-#ifdef QRT_HAVE_LIBJPEG
-#include <csetjmp>
-#include <cstdio>
-#include <jpeglib.h>
-#endif
-
 namespace qrt::eval {
-
-#ifdef QRT_HAVE_LIBJPEG
 namespace {
 
 struct ErrorManager {
@@ -61,14 +57,6 @@ bool decode_libjpeg(const uint8_t* data, size_t size, int want_channels, data::I
 
 }  // namespace
 
-bool libjpeg_available() { return true; }
-bool install_libjpeg_decoder() {
-  data::set_memory_image_decoder(decode_libjpeg);
-  return true;
-}
-#else
-bool libjpeg_available() { return false; }
-bool install_libjpeg_decoder() { return false; }
-#endif
+void install_libjpeg_decoder() { data::set_memory_image_decoder(decode_libjpeg); }
 
 }  // namespace qrt::eval

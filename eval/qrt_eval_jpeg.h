@@ -1,5 +1,6 @@
-// JPEG decoding with libjpeg(-turbo) for archive datasets (dataset.h,
-// set_memory_image_decoder).
+// JPEG decoding with libjpeg(-turbo) for archive datasets
+// (converter/data/image_decode.h: set_memory_image_decoder). libjpeg is a
+// required dependency of qrt-eval (cmake/QrtDependencies.cmake).
 //
 // Why: accuracies published with a model are usually measured with PIL,
 // which decodes JPEG with libjpeg (integer "islow" IDCT, fancy upsampling).
@@ -11,10 +12,8 @@
 
 namespace qrt::eval {
 
-// True when qrt-eval was built with libjpeg (CMake found it).
-bool libjpeg_available();
-// Installs the libjpeg decoder process-wide; false (and nothing changes)
-// when libjpeg is not available.
-bool install_libjpeg_decoder();
+// Installs the libjpeg decoder process-wide (qrt-eval's default; --jpeg-decoder
+// stb keeps stb_image).
+void install_libjpeg_decoder();
 
 }  // namespace qrt::eval

@@ -85,7 +85,7 @@ std::vector<qrt::eval::ModelTally> models_tallies(const std::vector<std::unique_
 int run(int argc, char** argv) {
   CLI::App app{"qrt-eval: float vs int8 accuracy and int8 latency"};
   std::string onnx_path, fm_images, fm_labels, images_dir, cifar10, json_path, report_md;
-  std::string jpeg_decoder = qrt::eval::libjpeg_available() ? "libjpeg" : "stb";
+  std::string jpeg_decoder = "libjpeg";
   size_t limit = 0, worst_n = 5, stride = 1;
   std::vector<std::string> qrt_paths;
   std::string per_image_path;
@@ -139,10 +139,7 @@ int run(int argc, char** argv) {
     std::fprintf(stderr, "qrt-eval: error: --per-layer/--report-md need one --qrt and the float model\n");
     return 2;
   }
-  if (jpeg_decoder == "libjpeg" && !qrt::eval::install_libjpeg_decoder()) {
-    std::fprintf(stderr, "qrt-eval: error: --jpeg-decoder libjpeg: built without libjpeg\n");
-    return 2;
-  }
+  if (jpeg_decoder == "libjpeg") qrt::eval::install_libjpeg_decoder();
 
   // Int8 models and their preprocessing (every model must agree with the first).
   qrt_session_options options;
