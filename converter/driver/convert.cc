@@ -48,7 +48,7 @@ std::vector<uint8_t> convert_to_bytes(const ConvertOptions& options, ConvertSumm
     throw ConvertError(o.model_path + ": the model needs exactly one 4-D NCHW input");
   o.preprocess.finalize(int(graph.inputs[0].shape[1]));
 
-  std::unique_ptr<data::Dataset> data = open_calibration_dataset(o);
+  std::unique_ptr<data::Dataset> source = open_calibration_dataset(o);
   std::unique_ptr<calib::ActivationCalibration> owned =
       std::make_unique<calib::ActivationCalibration>(o.calibration);  // validates the settings before the long run
   std::vector<std::string> input_names;
@@ -57,12 +57,12 @@ std::vector<uint8_t> convert_to_bytes(const ConvertOptions& options, ConvertSumm
   calib::CalibrationStats stats;
   IterativeResult iterative;
   if (o.iterative) {
-    iterative = run_iterative_calibration(graph, *data, o.preprocess, o.num_images, o.calibration, input_names,
+    iterative = run_iterative_calibration(graph, *source, o.preprocess, o.num_images, o.calibration, input_names,
                                           o.lower, o.iterative_settings, o.show_progress, o.show_progress);
     owned = std::move(iterative.calibration);
     stats = iterative.stats;
   } else {
-    stats = calib::run_calibration(graph, *data, o.preprocess, o.num_images, *owned, o.show_progress);
+    stats = calib::run_calibration(graph, *source, o.preprocess, o.num_images, *owned, o.show_progress);
   }
   calib::ActivationCalibration& calibration = *owned;
 
