@@ -42,7 +42,7 @@ std::string error_of(const std::function<void()>& f) {
 
 }  // namespace
 
-TEST_CASE("read_tar: names, data, directories, long names, ustar prefix, gzip or plain", "[eval][tar]") {
+TEST_CASE("read_tar: names, data, directories, long names, ustar prefix, gzip or plain", "[data][tar]") {
   TempDir dir;
   const std::string long_name = "test/" + std::string(120, 'x') + "/file.bin";
   const std::vector<TarItem> items = {
@@ -76,7 +76,7 @@ TEST_CASE("read_tar: names, data, directories, long names, ustar prefix, gzip or
   }
 }
 
-TEST_CASE("read_tar: bad archives name the file and the offset", "[eval][tar]") {
+TEST_CASE("read_tar: bad archives name the file and the offset", "[data][tar]") {
   TempDir dir;
   std::vector<uint8_t> tar = make_tar({{"t/a.txt", bytes_of("abc")}, {"t/b.txt", bytes_of(std::string(1000, 'b'))}});
   const std::string path = dir.file("bad.tar.gz");
@@ -128,7 +128,7 @@ TEST_CASE("read_tar: bad archives name the file and the offset", "[eval][tar]") 
   }
 }
 
-TEST_CASE("Cifar10Dataset: class from the folder, sorted order, images decoded from memory", "[eval][cifar10]") {
+TEST_CASE("Cifar10Dataset: class from the folder, sorted order, images decoded from memory", "[data][cifar10]") {
   TempDir dir;
   // Written out of order, with a README, a directory entry and a JPEG.
   std::vector<TarItem> items = {
@@ -172,7 +172,7 @@ TEST_CASE("Cifar10Dataset: class from the folder, sorted order, images decoded f
   }
 }
 
-TEST_CASE("Cifar10Dataset: errors name the archive and the entry", "[eval][cifar10]") {
+TEST_CASE("Cifar10Dataset: errors name the archive and the entry", "[data][cifar10]") {
   TempDir dir;
   const std::string path = dir.file("c10.tar.gz");
   SECTION("unknown class folder") {

@@ -32,7 +32,7 @@ class CountingDataset : public qrt::data::Dataset {
 
 }  // namespace
 
-TEST_CASE("select_subset: random mode is seeded, distinct, sorted", "[eval][subset]") {
+TEST_CASE("select_subset: random mode is seeded, distinct, sorted", "[data][subset]") {
   const auto a = select_subset(50000, 200, 1);
   REQUIRE(a.size() == 200);
   CHECK(std::is_sorted(a.begin(), a.end()));
@@ -56,7 +56,7 @@ TEST_CASE("select_subset: random mode is seeded, distinct, sorted", "[eval][subs
   CHECK(select_subset(5, 99, 3).size() == 5);
 }
 
-TEST_CASE("select_subset: sequential mode from an offset", "[eval][subset]") {
+TEST_CASE("select_subset: sequential mode from an offset", "[data][subset]") {
   SubsetSpec spec;
   spec.count = 3;
   spec.offset = 4;
@@ -79,7 +79,7 @@ TEST_CASE("select_subset: sequential mode from an offset", "[eval][subset]") {
   CHECK(rnd.describe() == "200 random (seed 3)");
 }
 
-TEST_CASE("SubsetDataset / make_subset load the selected samples", "[eval][subset]") {
+TEST_CASE("SubsetDataset / make_subset load the selected samples", "[data][subset]") {
   SubsetSpec spec;
   spec.count = 4;
   spec.random = true;

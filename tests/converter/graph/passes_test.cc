@@ -43,7 +43,7 @@ OnnxBuilder conv_bn(int64_t c_in, int64_t c_out, int64_t group, bool bias, unsig
 
 }  // namespace
 
-TEST_CASE("fold_batch_norm: folded conv equals conv + BN", "[frontend][passes]") {
+TEST_CASE("fold_batch_norm: folded conv equals conv + BN", "[graph][passes]") {
   struct Case { int64_t cin, cout, group; bool bias; };
   for (const Case& c : {Case{3, 8, 1, false}, Case{4, 6, 2, true}, Case{8, 8, 8, false}, Case{8, 16, 8, true}}) {
     Graph raw = conv_bn(c.cin, c.cout, c.group, c.bias, 11 + unsigned(c.cout)).import();
@@ -78,7 +78,7 @@ TEST_CASE("fold_batch_norm: folded conv equals conv + BN", "[frontend][passes]")
   }
 }
 
-TEST_CASE("fold_batch_norm: not folded when the conv output has another reader", "[frontend][passes]") {
+TEST_CASE("fold_batch_norm: not folded when the conv output has another reader", "[graph][passes]") {
   OnnxBuilder b = conv_bn(3, 4, 1, false, 3);
   b.output("c");
   Graph g = b.import();
@@ -87,7 +87,7 @@ TEST_CASE("fold_batch_norm: not folded when the conv output has another reader",
   CHECK(count_op(g, "Conv") == 1);
 }
 
-TEST_CASE("fuse_activations: Relu and Clip(0,6) fuse; other clips and shared inputs do not", "[frontend][passes]") {
+TEST_CASE("fuse_activations: Relu and Clip(0,6) fuse; other clips and shared inputs do not", "[graph][passes]") {
   OnnxBuilder b(13);
   b.input("x", {1, 2, 3, 3}).initializer("w", random_tensor({2, 2, 1, 1}, 1, -3.f, 3.f)).output("y").output("z").output("q");
   b.node("Conv", {"x", "w"}, {"c1"}, "conv1");
@@ -123,7 +123,7 @@ TEST_CASE("fuse_activations: Relu and Clip(0,6) fuse; other clips and shared inp
   for (const char* o : {"y", "z", "q"}) CHECK(a.at(o).data == r.at(o).data);
 }
 
-TEST_CASE("remove_identities and remove_dead_nodes", "[frontend][passes]") {
+TEST_CASE("remove_identities and remove_dead_nodes", "[graph][passes]") {
   OnnxBuilder b(13);
   b.input("x", {1, 4}).initializer("unused_w", random_tensor({4}, 1)).output("out");
   b.node("Identity", {"x"}, {"x1"}, "id_in");
@@ -141,7 +141,7 @@ TEST_CASE("remove_identities and remove_dead_nodes", "[frontend][passes]") {
   CHECK(run_float(g, {{"x", x}}).at("out").data == std::vector<float>{0.f, 2.f, 0.f, 4.f});
 }
 
-TEST_CASE("fold_constants and the observer", "[frontend][passes]") {
+TEST_CASE("fold_constants and the observer", "[graph][passes]") {
   OnnxBuilder b(13);
   b.input("x", {1, 3}).output("y");
   attr_t(b.node("Constant", {}, {"k"}, "const"), "value", Tensor({1, 3}, {1.f, 2.f, 3.f}));

@@ -25,7 +25,7 @@ std::string error_of(const std::function<void()>& f) {
 }
 }  // namespace
 
-TEST_CASE("import: dynamic batch becomes 1, attributes and initializers", "[frontend][import]") {
+TEST_CASE("import: dynamic batch becomes 1, attributes and initializers", "[import]") {
   OnnxBuilder b(13);
   b.input("x", {-1, 2, 5, 5}).initializer("w", random_tensor({4, 1, 3, 3}, 1)).output("y");
   auto& n = b.node("Conv", {"x", "w"}, {"y"}, "dwconv");
@@ -47,7 +47,7 @@ TEST_CASE("import: dynamic batch becomes 1, attributes and initializers", "[fron
   CHECK(g.shape("y") == Shape{1, 4, 2, 2});  // floor((5 + 0 + 1 - 3) / 2) + 1 = 2
 }
 
-TEST_CASE("import: auto_pad SAME_UPPER resolves to explicit pads", "[frontend][import]") {
+TEST_CASE("import: auto_pad SAME_UPPER resolves to explicit pads", "[import]") {
   OnnxBuilder b(13);
   b.input("x", {1, 1, 6, 6}).initializer("w", random_tensor({1, 1, 3, 3}, 2)).output("y");
   auto& n = b.node("Conv", {"x", "w"}, {"y"}, "c");
@@ -61,7 +61,7 @@ TEST_CASE("import: auto_pad SAME_UPPER resolves to explicit pads", "[frontend][i
   CHECK(g.nodes[0].get_string("auto_pad") == "NOTSET");
 }
 
-TEST_CASE("import: double and int64 initializers; Reshape 0 and -1", "[frontend][import]") {
+TEST_CASE("import: double and int64 initializers; Reshape 0 and -1", "[import]") {
   OnnxBuilder b(13);
   b.input("x", {2, 3, 4}).double_initializer("d", {1}, {0.25}).int64_initializer("s", {0, -1}).output("y");
   b.node("Reshape", {"x", "s"}, {"r"}, "reshape");
@@ -77,7 +77,7 @@ TEST_CASE("import: double and int64 initializers; Reshape 0 and -1", "[frontend]
   for (size_t i = 0; i < x.data.size(); ++i) CHECK(y.data[i] == x.data[i] + 0.25f);
 }
 
-TEST_CASE("import: Clip as attributes (opset 6) and as Constant inputs (opset 13)", "[frontend][import]") {
+TEST_CASE("import: Clip as attributes (opset 6) and as Constant inputs (opset 13)", "[import]") {
   Tensor x({1, 5}, {-7.f, -1.f, 0.5f, 3.f, 9.f});
   for (int opset : {6, 13}) {
     OnnxBuilder b(opset);
@@ -102,7 +102,7 @@ TEST_CASE("import: Clip as attributes (opset 6) and as Constant inputs (opset 13
   }
 }
 
-TEST_CASE("import: Softmax before opset 13 flattens to 2-D at axis", "[frontend][import]") {
+TEST_CASE("import: Softmax before opset 13 flattens to 2-D at axis", "[import]") {
   Tensor x = random_tensor({2, 3, 4}, 4, -3.f, 3.f);
   auto run = [&](int opset) {
     OnnxBuilder b(opset);
@@ -129,7 +129,7 @@ TEST_CASE("import: Softmax before opset 13 flattens to 2-D at axis", "[frontend]
   CHECK(legacy.data != modern.data);
 }
 
-TEST_CASE("import: Gemm with transA, transB, alpha, beta and a row bias", "[frontend][import]") {
+TEST_CASE("import: Gemm with transA, transB, alpha, beta and a row bias", "[import]") {
   Tensor a = random_tensor({3, 2}, 5), bm = random_tensor({4, 3}, 6), c = random_tensor({4}, 7);
   OnnxBuilder b(13);
   b.input("a", {3, 2}).initializer("b", bm).initializer("c", c).output("y");
@@ -150,7 +150,7 @@ TEST_CASE("import: Gemm with transA, transB, alpha, beta and a row bias", "[fron
     }
 }
 
-TEST_CASE("import: Concat, Flatten, MaxPool ceil_mode, AveragePool count_include_pad", "[frontend][import]") {
+TEST_CASE("import: Concat, Flatten, MaxPool ceil_mode, AveragePool count_include_pad", "[import]") {
   OnnxBuilder b(13);
   b.input("x", {1, 1, 4, 4}).output("y");
   auto& mp = b.node("MaxPool", {"x"}, {"m"}, "mp");
@@ -178,7 +178,7 @@ TEST_CASE("import: Concat, Flatten, MaxPool ceil_mode, AveragePool count_include
   CHECK(y.data[4] == 10.0f / 9.0f);
 }
 
-TEST_CASE("errors: unsupported op names node, op type and the supported list", "[frontend][errors]") {
+TEST_CASE("errors: unsupported op names node, op type and the supported list", "[import][errors]") {
   OnnxBuilder b(13);
   b.input("x", {1, 4}).output("y");
   b.node("Relu", {"x"}, {"r"}, "relu1");
@@ -190,7 +190,7 @@ TEST_CASE("errors: unsupported op names node, op type and the supported list", "
   CHECK_THAT(e, Contains("Supported operators: Add, AveragePool"));
 }
 
-TEST_CASE("errors: missing initializer names the node and the tensor", "[frontend][errors]") {
+TEST_CASE("errors: missing initializer names the node and the tensor", "[import][errors]") {
   OnnxBuilder b(13);
   b.input("x", {1, 2, 4, 4}).output("y");
   b.node("Conv", {"x", "conv1.weight"}, {"y"}, "conv1");
@@ -199,7 +199,7 @@ TEST_CASE("errors: missing initializer names the node and the tensor", "[fronten
   CHECK_THAT(e, Contains("'conv1.weight'"));
 }
 
-TEST_CASE("errors: shape mismatch names the node", "[frontend][errors]") {
+TEST_CASE("errors: shape mismatch names the node", "[import][errors]") {
   OnnxBuilder b(13);
   b.input("x", {1, 3, 4, 4}).initializer("w", random_tensor({8, 2, 3, 3}, 1)).output("y");
   b.node("Conv", {"x", "w"}, {"y"}, "stem");
@@ -209,7 +209,7 @@ TEST_CASE("errors: shape mismatch names the node", "[frontend][errors]") {
   CHECK_THAT(e, Contains("channel mismatch"));
 }
 
-TEST_CASE("errors: Reshape with a computed shape and a missing attribute", "[frontend][errors]") {
+TEST_CASE("errors: Reshape with a computed shape and a missing attribute", "[import][errors]") {
   OnnxBuilder b(13);
   b.input("x", {2, 6}).input("s", {2}).output("y");
   b.node("Reshape", {"x", "s"}, {"y"}, "dyn_reshape");
@@ -221,7 +221,7 @@ TEST_CASE("errors: Reshape with a computed shape and a missing attribute", "[fro
   CHECK_THAT(error_of([&] { g.nodes[0].set_int("a", 1); g.nodes[0].get_float("a"); }), Contains("is int, expected float"));
 }
 
-TEST_CASE("errors: bad and missing files", "[frontend][errors]") {
+TEST_CASE("errors: bad and missing files", "[import][errors]") {
   const char garbage[] = "\xff\xff\xff\xff this is not a protobuf";
   CHECK_THAT(error_of([&] { import_onnx_from_memory(garbage, sizeof garbage, "junk.onnx"); }),
              Contains("junk.onnx: not a valid ONNX model"));
@@ -233,7 +233,7 @@ TEST_CASE("errors: bad and missing files", "[frontend][errors]") {
   std::remove(path.c_str());
 }
 
-TEST_CASE("graph helpers: producer, consumers, use_count, topological order", "[frontend][graph]") {
+TEST_CASE("graph helpers: producer, consumers, use_count, topological order", "[import][graph]") {
   OnnxBuilder b(13);
   b.input("x", {1, 4}).output("y");
   b.node("Relu", {"x"}, {"r"}, "relu");

@@ -77,15 +77,15 @@ void check_model(const std::string& path, int convs, int bns) {
 
 }  // namespace
 
-TEST_CASE("CIFAR-10 ResNet model imports, folds and runs", "[frontend][models]") {
+TEST_CASE("CIFAR-10 ResNet model imports, folds and runs", "[import][models]") {
   check_model(shared_file("models/cifar10/resnet_c10.onnx"), 22, 22);
 }
 
-TEST_CASE("CIFAR-10 MobileNetV2 model imports, folds and runs", "[frontend][models]") {
+TEST_CASE("CIFAR-10 MobileNetV2 model imports, folds and runs", "[import][models]") {
   check_model(shared_file("models/cifar10/mbv2_c10.onnx"), 40, 40);
 }
 
-TEST_CASE("ImageNet MobileNetV1 0.25 imports, folds and runs; asymmetric pads kept", "[frontend][models]") {
+TEST_CASE("ImageNet MobileNetV1 0.25 imports, folds and runs; asymmetric pads kept", "[import][models]") {
   const std::string path = shared_file("models/imagenet/mobilenet_v1_0.25_224.onnx");
   check_model(path, 28, 27);
   if (path.empty()) return;
@@ -109,7 +109,7 @@ TEST_CASE("ImageNet MobileNetV1 0.25 imports, folds and runs; asymmetric pads ke
 #include <fstream>
 #include <sstream>
 
-TEST_CASE("ImageNet MobileNetV1 0.25 float top-1 on the 1000 sample images", "[frontend][models][imagenet]") {
+TEST_CASE("ImageNet MobileNetV1 0.25 float top-1 on the 1000 sample images", "[import][models][imagenet]") {
   const std::string model = shared_file("models/imagenet/mobilenet_v1_0.25_224.onnx");
   const std::string labels_path = shared_file("data/imagenet-sample/labels.txt");
   if (model.empty() || labels_path.empty()) return;

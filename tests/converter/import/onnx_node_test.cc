@@ -3,7 +3,7 @@
 // expected outputs (|got - want| <= 1e-4 + 1e-4 * |want|).
 //
 // Selected: every case whose name starts with one of the supported op
-// families below. Cases using something the frontend does not support must
+// families below. Cases using something import does not support must
 // fail with a ConvertError; they are listed in kExpectedUnsupported with the
 // reason, so a newly failing or newly passing case is caught.
 #include <catch2/catch.hpp>
@@ -184,7 +184,7 @@ std::string run_case(const std::string& name, bool* convert_error) {
 
 }  // namespace
 
-TEST_CASE("ONNX backend node tests for the supported ops", "[frontend][onnx]") {
+TEST_CASE("ONNX backend node tests for the supported ops", "[import][onnx]") {
   if (!is_dir(kDataDir)) {
     WARN("skipped: " << kDataDir << " is absent (Debian package libonnx-testdata)");
     return;
