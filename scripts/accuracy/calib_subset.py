@@ -3,7 +3,7 @@
 
     calib_subset.py ARCHIVE OUTDIR --count 200 --seeds 1,2,3   ->  OUTDIR/seed1, OUTDIR/seed2, ...
 
-The draw is qrt's own (converter/data/dataset.cc select_subset): the image entries
+The draw is qrt's own (converter/data/subset.cc select_subset): the image entries
 of the archive sorted by path, a splitmix64 generator seeded with SEED and a
 partial Fisher-Yates shuffle, the chosen indices in ascending order. So the
 same seed gives the same images here, in qrt-convert and on any platform.
@@ -61,7 +61,7 @@ def main():
     a = ap.parse_args()
 
     # The pinned draw of tests/eval/subset_test.cc: this file and dataset.cc agree.
-    assert select_subset(1000, 5, 42) == [26, 182, 338, 413, 552], "splitmix64 draw differs from dataset.cc"
+    assert select_subset(1000, 5, 42) == [26, 182, 338, 413, 552], "splitmix64 draw differs from converter/data/subset.cc"
 
     seeds = [int(x) for x in a.seeds.split(",") if x]
     with tarfile.open(a.archive) as tar:  # one sequential pass, images kept in memory (~45 MB)
