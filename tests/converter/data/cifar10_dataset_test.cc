@@ -1,5 +1,5 @@
 // The tar(.gz) reader and the CIFAR-10 dataset (converter/data/dataset.h):
-// archives are built byte by byte in the test (eval_test_util.h), so every
+// archives are built byte by byte in the test (tests/support/files.h), so every
 // header field and every corruption is under control.
 #include <catch2/catch.hpp>
 
