@@ -1,4 +1,4 @@
-// The tar(.gz) reader and the CIFAR-10 dataset (converter/data/dataset.h):
+// The tar(.gz) reader and the CIFAR-10 dataset (converter/data/tar.h, cifar10.h):
 // archives are built byte by byte in the test (tests/support/files.h), so every
 // header field and every corruption is under control.
 #include <catch2/catch.hpp>
