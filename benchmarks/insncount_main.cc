@@ -1,7 +1,11 @@
 // One GEMM (M x N x K) or depthwise 3x3 (H x W x C, stride) through one named
 // kernel row, run once: a deterministic workload for counting instructions
 // under qemu (docs/performance.md). Prints the MAC count.
-//   qrt_kernels_insncount gemm KERNEL_NAME M N K [INT16_CHUNK (default 127)]
+//   qrt_kernels_insncount gemm KERNEL_NAME M N K [INT16_CHUNK (default 127) [REPS (default 1)]]
+//     REPS runs the same GEMM REPS times: the whole-process count of REPS = R + 1
+//     minus that of REPS = 1, divided by R, is everything one qrt_gemm_s8 call
+//     executes (driver, micro-kernel, any helper it calls), independent of
+//     which symbols the compiler kept.
 //   qrt_kernels_insncount dwconv KERNEL_NAME H W C STRIDE
 //   qrt_kernels_insncount op KERNEL_NAME H W C     elementwise / pooling op
 //     of an op table (qrt_select_op_kernels): quantize / dequantize / add on
@@ -56,7 +60,7 @@ static int run_op(const char* name, size_t h, size_t w, size_t c) {
 int main(int argc, char** argv) {
   if (argc < 6) {
     std::fprintf(stderr,
-                 "usage: %s gemm NAME M N K [CHUNK] | dwconv NAME H W C STRIDE | op NAME H W C\n",
+                 "usage: %s gemm NAME M N K [CHUNK [REPS]] | dwconv NAME H W C STRIDE | op NAME H W C\n",
                  argv[0]);
     return 2;
   }
@@ -84,8 +88,12 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "int16 chunk %zu out of [1, 127]\n", chunk);
         return 2;
       }
-      qrt_gemm_s8(&uk, a, b, c, x.data(), c, packed.data(), y.data(), b, &e, chunk);
-      std::printf("%s M=%zu N=%zu K=%zu chunk=%zu MACs=%zu\n", argv[2], a, b, c, chunk, a * b * c);
+      const size_t reps = argc >= 8 ? std::strtoul(argv[7], nullptr, 10) : 1;
+      for (size_t rep = 0; rep < reps; rep++) {
+        qrt_gemm_s8(&uk, a, b, c, x.data(), c, packed.data(), y.data(), b, &e, chunk);
+      }
+      std::printf("%s M=%zu N=%zu K=%zu chunk=%zu reps=%zu MACs=%zu\n", argv[2], a, b, c, chunk,
+                  reps, a * b * c);
       return 0;
     }
   } else if (argc >= 7) {
