@@ -138,10 +138,11 @@ class QrtModel:
         """u8 HWC pixels [count, elements] -> float input, as qrt_e2e does."""
         x = pixels.astype(np.float32) / np.float32(255.0)
         c = self.tensors[self.inputs[0]]["shape"][-1]
+        ch = np.arange(x.shape[-1]) % c   # HWC: element e is channel e % c
         if self.mean:
-            x = x - np.array([self.mean[j % len(self.mean)] for j in range(c)], np.float32)
+            x = x - np.array(self.mean, np.float32)[ch % len(self.mean)]
         if self.std:
-            x = x / np.array([self.std[j % len(self.std)] for j in range(c)], np.float32)
+            x = x / np.array(self.std, np.float32)[ch % len(self.std)]
         return x.astype(np.float32)
 
 
