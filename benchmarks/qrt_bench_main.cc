@@ -2,6 +2,12 @@
 //
 //   qrt-bench model.qrt [--iterations N] [--warmup N] [--threads T]
 //                       [--path ref|neon|neondot|i8mm] [--float-adds auto|f32|f16]
+//   qrt-bench model.qrt --baseline xnnpack [--threads T] [--iterations N] [--warmup N]
+//                       [--side both|qrt|xnnpack] [--only-op I] [--max-output-diff D]
+//
+// --baseline xnnpack: the same network built with XNNPACK, run on the same
+// input; outputs compared, total and per-layer medians of both
+// (benchmarks/xnnpack_baseline.cc, docs/benchmarks.md).
 //
 // Loads the model (QRT_KERNEL_PATH set from --path before loading, since
 // kernels are chosen at load), feeds a fixed pseudo-random input, runs
@@ -19,6 +25,7 @@
 #include <vector>
 
 #include "qrt/qrt.h"
+#include "xnnpack_baseline.h"
 
 namespace {
 
@@ -31,7 +38,10 @@ double NowMs() {
 int Usage(const char* argv0) {
   fprintf(stderr,
           "usage: %s model.qrt [--iterations N] [--warmup N] [--threads T] "
-          "[--path ref|neon|neondot|i8mm] [--float-adds auto|f32|f16]\n", argv0);
+          "[--path ref|neon|neondot|i8mm] [--float-adds auto|f32|f16]\n"
+          "       %s model.qrt --baseline xnnpack [--threads T] [--iterations N] [--warmup N]\n"
+          "                 [--path P] [--float-adds F] [--side both|qrt|xnnpack] [--only-op I]\n"
+          "                 [--max-output-diff D]\n", argv0, argv0);
   return 2;
 }
 
@@ -43,6 +53,8 @@ int main(int argc, char** argv) {
   int iterations = 50, warmup = 5, threads = 1;
   const char* path = nullptr;
   const char* float_adds = "auto";
+  const char* baseline = nullptr;
+  qrt_bench::BaselineConfig bc;
   for (int i = 2; i < argc; ++i) {
     const bool has_value = i + 1 < argc;
     if (!strcmp(argv[i], "--iterations") && has_value) iterations = atoi(argv[++i]);
@@ -50,15 +62,30 @@ int main(int argc, char** argv) {
     else if (!strcmp(argv[i], "--threads") && has_value) threads = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--path") && has_value) path = argv[++i];
     else if (!strcmp(argv[i], "--float-adds") && has_value) float_adds = argv[++i];
+    else if (!strcmp(argv[i], "--baseline") && has_value) baseline = argv[++i];
+    else if (!strcmp(argv[i], "--side") && has_value) bc.side = argv[++i];
+    else if (!strcmp(argv[i], "--only-op") && has_value) bc.only_op = atoi(argv[++i]);
+    else if (!strcmp(argv[i], "--max-output-diff") && has_value) bc.max_output_diff = atof(argv[++i]);
     else return Usage(argv[0]);
   }
-  if (iterations < 1 || warmup < 0 || threads < 1) return Usage(argv[0]);
+  if (iterations < (baseline ? 0 : 1) || warmup < 0 || threads < 1) return Usage(argv[0]);
   qrt_float_adds adds;
   if (!strcmp(float_adds, "auto")) adds = QRT_FLOAT_ADDS_AUTO;
   else if (!strcmp(float_adds, "f32")) adds = QRT_FLOAT_ADDS_F32;
   else if (!strcmp(float_adds, "f16")) adds = QRT_FLOAT_ADDS_F16;
   else return Usage(argv[0]);
   if (path != nullptr) setenv("QRT_KERNEL_PATH", path, 1);
+  if (baseline != nullptr) {
+    if (strcmp(baseline, "xnnpack") != 0) return Usage(argv[0]);
+    if (strcmp(bc.side, "both") && strcmp(bc.side, "qrt") && strcmp(bc.side, "xnnpack"))
+      return Usage(argv[0]);
+    bc.model_path = model_path;
+    bc.iterations = iterations;
+    bc.warmup = warmup;
+    bc.threads = threads;
+    bc.float_adds = adds;
+    return qrt_bench::RunXnnpackBaseline(bc);
+  }
 
   qrt_error err;
   qrt_model* model = nullptr;
@@ -80,12 +107,7 @@ int main(int argc, char** argv) {
   qrt_tensor_info in;
   qrt_tensor_info_init(&in);
   qrt_model_input_info(model, 0, &in);
-  std::vector<float> x(in.num_elements);
-  uint32_t s = 12345;
-  for (float& v : x) {
-    s = s * 1664525u + 1013904223u;
-    v = (float)(s >> 8) / (float)(1u << 24) * 2.0f - 1.0f;
-  }
+  const std::vector<float> x = qrt_bench::BenchInput(in.num_elements);
   qrt_session_set_input_f32(session, 0, x.data(), x.size());
 
   const size_t num_ops = qrt_model_num_operators(model);
