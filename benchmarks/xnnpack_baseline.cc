@@ -818,11 +818,17 @@ int RunXnnpackBaseline(const BaselineConfig& cfg) {
       const int yt = op->outputs()->Get(0);
       const Diff d = Compare(check, yt, net.buffer(yt));
       checks[(size_t)l.op] = DiffText(d, Quantized(fb->tensors()->Get((uint32_t)yt)));
-      // An fp16 output (qrt's fp16 residual path) is not XNNPACK's fp32.
-      qrt_tensor_info yi;
-      qrt_tensor_info_init(&yi);
-      qrt_session_tensor_info(check, (size_t)yt, &yi);
-      if (yi.dtype == QRT_DTYPE_F16) {
+      // An fp16 output or an ADD of fp16 inputs (qrt's fp16 residual path)
+      // is not XNNPACK's fp32 arithmetic.
+      bool f16_io = false;
+      for (size_t j = 0; j <= op->inputs()->size(); ++j) {
+        const int t = j < op->inputs()->size() ? op->inputs()->Get((uint32_t)j) : yt;
+        if (t < 0 || (j < op->inputs()->size() && l.type == "QUANTIZE")) continue;  // quantize widens exactly
+        qrt_tensor_info ti;
+        qrt_tensor_info_init(&ti);
+        if (qrt_session_tensor_info(check, (size_t)t, &ti) == QRT_OK && ti.dtype == QRT_DTYPE_F16) f16_io = true;
+      }
+      if (f16_io) {
         l.same_arithmetic = false;
         checks[(size_t)l.op] += " (qrt fp16)";
       }
