@@ -264,6 +264,8 @@ class TfliteWriter:
             dst = self.add_tensor(src_t.name + "/pad", out_shape, src_t.type, q.scale, q.zeroPoint)
         else:
             dst = self.add_tensor(src_t.name + "/pad", out_shape, src_t.type)
+        if value_is_min and q is not None and list(q.zeroPoint) == [-128]:
+            value_is_min = False  # PAD's value, the zero point, is the lowest code
         if value_is_min:  # max pool: pad with the lowest code, never the max
             lowest = -128 if q is not None else -3.0e38
             cv = self.add_tensor("pad_value", [], src_t.type, q.scale if q else None,

@@ -75,12 +75,14 @@ for entry in "${models[@]}"; do
     tee -a "$summary"
   "$P" benchmarks/litert/litert_run.py check "$W/$name.tflite" "$ref" --qrt "$qrt" 2>&1 |
     grep -v '^INFO' | tee -a "$summary"
+  n=$iters w=20   # big models (> 2 MB): a tenth of the runs
+  if [ "$(stat -c %s "$qrt")" -gt 2000000 ]; then n=$(( iters / 10 > 10 ? iters / 10 : 10 )) w=3; fi
   for r in $(seq "$rounds"); do
-    q=$("${rt[@]}" "$B/benchmarks/qrt-bench" "$qrt" --threads 1 --iterations "$iters" --warmup 20 |
+    q=$("${rt[@]}" "$B/benchmarks/qrt-bench" "$qrt" --threads 1 --iterations "$n" --warmup "$w" |
       sed -n 's/latency median \([0-9.]*\) ms.*/\1/p')
     l=$("${rt[@]}" "$P" benchmarks/litert/litert_run.py bench "$W/$name.tflite" \
-      --iterations "$iters" --warmup 20 2>/dev/null | sed -n 's/latency median \([0-9.]*\) ms.*/\1/p')
-    echo "round $r: qrt $q ms, litert-xnnpack $l ms" | tee -a "$summary"
+      --iterations "$n" --warmup "$w" 2>/dev/null | sed -n 's/latency median \([0-9.]*\) ms.*/\1/p')
+    echo "round $r ($n runs): qrt $q ms, litert-xnnpack $l ms" | tee -a "$summary"
   done
 done
 echo "summary: $summary"
