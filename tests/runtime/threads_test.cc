@@ -3,8 +3,10 @@
 // and every forced kernel path this CPU has, with 1, 2, 3 and 4 threads; the
 // reported kernel names say which path ran; the INT16 chunk from the file
 // is never trusted beyond what the weights allow; the pool runs every task
-// exactly once.
+// exactly once, its idle workers sleep after a bounded spin and wake for
+// the next job, and a caller waiting on a slow worker sleeps and is woken.
 #include <stdlib.h>
+#include <time.h>
 
 #include <atomic>
 
@@ -284,6 +286,79 @@ TEST_CASE("thread pool runs every task exactly once", "[runtime][threads]") {
       }
     }
   }
+}
+
+TEST_CASE("thread pool: idle workers sleep, a slow worker puts the caller to sleep", "[runtime][threads]") {
+  // Workers spin for at most ThreadPool::kSpinNs after a job, then sleep on
+  // the condition variable; a job must then wake them. The caller spins for
+  // the workers at most as long, then sleeps until the last one checks out.
+  using qrt::rt::ThreadPool;
+  auto wait_until = [](auto done) {  // up to 5 s, polling every millisecond
+    for (int ms = 0; ms < 5000 && !done(); ++ms) {
+      struct timespec t = {0, 1000000};
+      nanosleep(&t, nullptr);
+    }
+    return done();
+  };
+  struct Ctx {
+    std::atomic<int> runs{0};
+    std::atomic<bool> worker_ran{false};
+  };
+  auto count = [](const void* p, size_t, size_t) {
+    const_cast<Ctx*>(static_cast<const Ctx*>(p))->runs++;
+  };
+  ThreadPool pool;
+  REQUIRE(pool.Start(3));
+  Ctx ctx;
+  for (int round = 0; round < 3; ++round) {
+    // Idle: both workers go to sleep (they do not spin forever).
+    REQUIRE(wait_until([&] {
+      return pool.sleeping_workers() == 2 && pool.worker_sleeps() >= 2 * (uint64_t)round + 2;
+    }));
+    ctx.runs = 0;
+    pool.Parallelize(50, count, &ctx);  // wakes them
+    CHECK(ctx.runs == 50);
+  }
+  // A worker task that outlasts the caller's spin: the caller sleeps and is
+  // woken by the last worker out. The caller's task waits (bounded) until a
+  // worker holds the other one, which sleeps 20 ms.
+  const uint64_t caller_before = pool.caller_sleeps();
+  ctx.worker_ran = false;
+  pool.Parallelize(2, [](const void* p, size_t, size_t thread) {
+    Ctx* c = const_cast<Ctx*>(static_cast<const Ctx*>(p));
+    if (thread != 0) {
+      c->worker_ran = true;
+      struct timespec t = {0, 20 * 1000000};
+      nanosleep(&t, nullptr);
+    } else {
+      for (int ms = 0; ms < 5000 && !c->worker_ran; ++ms) {
+        struct timespec t = {0, 1000000};
+        nanosleep(&t, nullptr);
+      }
+    }
+  }, &ctx);
+  CHECK(ctx.worker_ran);
+  CHECK(pool.caller_sleeps() > caller_before);
+  // Back-to-back jobs (workers still spinning) and the pool's destruction
+  // right after one.
+  for (int rep = 0; rep < 1000; ++rep) {
+    ctx.runs = 0;
+    pool.Parallelize(3, count, &ctx);
+    REQUIRE(ctx.runs == 3);
+  }
+}
+
+TEST_CASE("thread pool with one thread runs inline and starts nothing", "[runtime][threads]") {
+  qrt::rt::ThreadPool pool;
+  REQUIRE(pool.Start(1));
+  CHECK(pool.size() == 1);
+  size_t sum = 0;
+  pool.Parallelize(10, [](const void* p, size_t i, size_t thread) {
+    *const_cast<size_t*>(static_cast<const size_t*>(p)) += i + 100 * thread;
+  }, &sum);
+  CHECK(sum == 45);  // all on thread 0, in order, on the caller
+  CHECK(pool.worker_sleeps() == 0);
+  CHECK(pool.caller_sleeps() == 0);
 }
 
 TEST_CASE("num_threads out of range is an error", "[runtime][threads]") {
