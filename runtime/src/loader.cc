@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <algorithm>
 #include <new>
 
 #include "error.h"
@@ -392,6 +393,30 @@ qrt_status PrepareOps(Model& m, qrt_error* error) {
   return QRT_OK;
 }
 
+// Model.input_quantize: an F32 model input read by exactly one operator
+// slot, a QUANTIZE (the converter always emits that), and not a model
+// output, can be quantized by set_input_f32 directly.
+void FindInputQuantizes(Model& m) {
+  m.input_quantize.assign(m.inputs.size(), -1);
+  for (size_t k = 0; k < m.inputs.size(); ++k) {
+    const int t = m.inputs[k];
+    if (m.tensors[(size_t)t].dtype != DType::F32) continue;
+    if (std::find(m.outputs.begin(), m.outputs.end(), t) != m.outputs.end()) continue;
+    int reader = -1, reads = 0;
+    for (const OpPlan& op : m.ops) {
+      for (int i : op.inputs) {
+        if (i == t) {
+          reader = op.index;
+          ++reads;
+        }
+      }
+    }
+    if (reads == 1 && m.ops[(size_t)reader].type == schema::OpType::QUANTIZE) {
+      m.input_quantize[k] = reader;
+    }
+  }
+}
+
 qrt_status LoadVerified(Model& m, qrt_error* error) {
   if (m.fb->format_version() != QRT_FORMAT_VERSION) {
     return SetError(error, QRT_ERROR_INVALID_MODEL,
@@ -403,6 +428,7 @@ qrt_status LoadVerified(Model& m, qrt_error* error) {
   if (s == QRT_OK) s = LoadGraph(m, error);
   if (s == QRT_OK) s = PrepareOps(m, error);
   if (s == QRT_OK) s = PrepareFloat16(m, error);
+  if (s == QRT_OK) FindInputQuantizes(m);
   return s;
 }
 

@@ -126,6 +126,13 @@ struct Model {
   std::vector<OpPlan> ops;
   std::vector<int> inputs;
   std::vector<int> outputs;
+  // Per model input: the index of the QUANTIZE op that is its only reader,
+  // when the input is F32 and no model output; else -1 (loader.cc). A
+  // session without keep_all_tensors folds that op into set_input_f32: the
+  // float tensor gets no arena memory, set_input_f32 quantizes straight
+  // into the QUANTIZE's output (QuantizeInto, ops/convert_common.h) and the
+  // op does nothing at run time.
+  std::vector<int> input_quantize;
   std::vector<std::unique_ptr<int8_t[]>> unpacked;  // storage behind constants
   // Per tensor: stored as fp16 (2 bytes per element) in F16 float-adds
   // sessions (ops/float16.h, decided once at load).

@@ -17,28 +17,15 @@ bool Overlap(const Block& a, const Block& b) {
 
 }  // namespace
 
-size_t PlaceBlocks(const std::vector<Block>& blocks, bool separate,
-                   std::vector<size_t>* offsets) {
+namespace {
+
+// Best fit in the given order: each block into the smallest gap between
+// already placed blocks whose lifetimes overlap its own, or after the last
+// of them. Returns the arena size.
+size_t PlaceInOrder(const std::vector<Block>& blocks, const std::vector<size_t>& order,
+                    std::vector<size_t>* offsets) {
   offsets->assign(blocks.size(), kNotPlanned);
   size_t total = 0;
-  if (separate) {
-    for (size_t i = 0; i < blocks.size(); ++i) {
-      if (blocks[i].size == 0) continue;
-      (*offsets)[i] = total;
-      total += AlignUp(blocks[i].size);
-    }
-    return total;
-  }
-  std::vector<size_t> order;
-  for (size_t i = 0; i < blocks.size(); ++i) {
-    if (blocks[i].size != 0) order.push_back(i);
-  }
-  // Largest first; ties by first use, then index, so plans are reproducible.
-  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    if (blocks[a].size != blocks[b].size) return blocks[a].size > blocks[b].size;
-    if (blocks[a].first != blocks[b].first) return blocks[a].first < blocks[b].first;
-    return a < b;
-  });
   std::vector<size_t> placed;     // indices already placed
   std::vector<size_t> neighbors;  // placed ones live at the same time
   for (size_t i : order) {
@@ -62,6 +49,77 @@ size_t PlaceBlocks(const std::vector<Block>& blocks, bool separate,
     (*offsets)[i] = best;
     total = std::max(total, best + size);
     placed.push_back(i);
+  }
+  return total;
+}
+
+}  // namespace
+
+size_t PlaceBlocks(const std::vector<Block>& blocks, bool separate,
+                   std::vector<size_t>* offsets) {
+  if (separate) {
+    offsets->assign(blocks.size(), kNotPlanned);
+    size_t total = 0;
+    for (size_t i = 0; i < blocks.size(); ++i) {
+      if (blocks[i].size == 0) continue;
+      (*offsets)[i] = total;
+      total += AlignUp(blocks[i].size);
+    }
+    return total;
+  }
+  std::vector<size_t> order;
+  for (size_t i = 0; i < blocks.size(); ++i) {
+    if (blocks[i].size != 0) order.push_back(i);
+  }
+  // 1. Largest first; ties by first use, then index, so plans are
+  //    reproducible.
+  auto by_size = [&](size_t a, size_t b) {
+    if (blocks[a].size != blocks[b].size) return blocks[a].size > blocks[b].size;
+    if (blocks[a].first != blocks[b].first) return blocks[a].first < blocks[b].first;
+    return a < b;
+  };
+  std::sort(order.begin(), order.end(), by_size);
+  size_t total = PlaceInOrder(blocks, order, offsets);
+  // 2. Outward from the peak: the blocks live at the op with the most live
+  //    bytes (largest first), then those at the ops next to it, alternating
+  //    one op earlier and one op later, and so on. On a chain whose largest
+  //    tensor comes after a smaller pair (MobileNetV1: input, conv 1,
+  //    depthwise, then the 2x wider pointwise output), largest-first puts
+  //    the early pair side by side under the big block's neighbour and ends
+  //    above the peak of live bytes; growing the plan from the peak reaches
+  //    it. The smaller of the two plans is kept (the first on a tie).
+  int lo = 0, hi = 0;
+  for (size_t n = 0; n < order.size(); ++n) {
+    const Block& blk = blocks[order[n]];
+    if (n == 0 || blk.first < lo) lo = blk.first;
+    if (n == 0 || blk.last > hi) hi = blk.last;
+  }
+  std::vector<size_t> live((size_t)(hi - lo + 1), 0);
+  for (size_t i : order) {
+    for (int t = blocks[i].first; t <= blocks[i].last; ++t) {
+      live[(size_t)(t - lo)] += AlignUp(blocks[i].size);
+    }
+  }
+  const int peak = lo + (int)(std::max_element(live.begin(), live.end()) - live.begin());
+  std::vector<size_t> by_peak;  // `order` is still largest first
+  std::vector<bool> taken(blocks.size(), false);
+  for (int d = 0; peak - d >= lo || peak + d <= hi; ++d) {
+    for (int side = 0; side < (d == 0 ? 1 : 2); ++side) {
+      const int t = side == 0 ? peak - d : peak + d;
+      if (t < lo || t > hi) continue;
+      for (size_t i : order) {
+        if (!taken[i] && blocks[i].first <= t && t <= blocks[i].last) {
+          taken[i] = true;
+          by_peak.push_back(i);
+        }
+      }
+    }
+  }
+  std::vector<size_t> other;
+  const size_t other_total = PlaceInOrder(blocks, by_peak, &other);
+  if (other_total < total) {
+    offsets->swap(other);
+    total = other_total;
   }
   return total;
 }
@@ -99,6 +157,14 @@ void PlanMemory(const Model& model, bool keep_all_tensors, MemoryPlan* plan,
     scratch.first = scratch.last = op.index;
   }
   for (int i : model.outputs) blocks[(size_t)i].last = num_ops;
+  if (!keep_all_tensors) {
+    for (size_t k = 0; k < model.input_quantize.size(); ++k) {
+      const int q = model.input_quantize[k];
+      if (q < 0) continue;
+      used[(size_t)model.inputs[k]] = false;  // set_input_f32 never stores it
+      blocks[(size_t)model.ops[(size_t)q].outputs[0]].first = 0;
+    }
+  }
   for (size_t i = 0; i < num_tensors; ++i) {
     if (used[i] && !model.tensors[i].is_constant) {
       const bool half =

@@ -4,7 +4,10 @@
 // one aligned_alloc), and resolves every tensor to a pointer once:
 // constants into the model, activations into the arena. After that,
 // set_input / run / get_output only read that table: nothing allocates,
-// nothing can fail except argument checks. With num_threads > 1 it also
+// nothing can fail except argument checks. An F32 model input whose only
+// reader is a QUANTIZE is quantized by set_input_f32 straight into that
+// op's int8 output (unless keep_all_tensors), so the float copy takes no
+// arena and the op is skipped by run. With num_threads > 1 it also
 // starts the thread pool (thread_pool.h) that conv / FC ops split work on,
 // and plans one scratch slice per thread.
 #include <stdarg.h>
@@ -20,6 +23,7 @@
 #include "planner.h"
 #include "qrt/kernels/dispatch.h"
 #include "qrt/kernels/ref.h"
+#include "ops/convert_common.h"
 #include "thread_pool.h"
 
 using qrt::rt::kArenaAlignment;
@@ -36,6 +40,11 @@ struct qrt_session {
   std::vector<void*> tensor_data;
   std::vector<void*> scratch;
   std::vector<bool> kept;
+  // Per model input: the QUANTIZE op folded into set_input_f32 (no
+  // keep_all_tensors, Model::input_quantize), or -1. Per op: true for those
+  // QUANTIZE ops, which run skips.
+  std::vector<int> folded_quantize;
+  std::vector<bool> skip_op;
   qrt::rt::ThreadPool pool;
   bool profile = false;
   // options.float_adds resolved: every op runs its OpPlan::run[storage].
@@ -199,6 +208,16 @@ extern "C" qrt_status qrt_session_create(const qrt_model* model,
     }
   }
   session->kept = plan.kept;
+  session->skip_op.assign(model->ops.size(), false);
+  session->folded_quantize.assign(model->inputs.size(), -1);
+  if (o.keep_all_tensors == 0) {
+    for (size_t k = 0; k < model->input_quantize.size(); ++k) {
+      const int q = model->input_quantize[k];
+      if (q < 0) continue;
+      session->folded_quantize[k] = q;
+      session->skip_op[(size_t)q] = true;
+    }
+  }
   session->profile = o.profile != 0;
   session->storage = storage;
   session->op_ns.assign(model->ops.size(), 0);
@@ -244,6 +263,11 @@ extern "C" qrt_status qrt_session_set_input_f32(qrt_session* session,
                          data ? "" : " at NULL", qrt::rt::ShapeText(t).text,
                          t.num_elements);
   }
+  const int folded = session->folded_quantize[index];
+  if (folded >= 0) {  // straight into the QUANTIZE's output, its kernel
+    qrt::rt::QuantizeInto(m.ops[(size_t)folded], data, session->tensor_data.data());
+    return QRT_OK;
+  }
   void* dst = session->tensor_data[(size_t)ti];
   if (t.dtype == qrt::schema::DType::F32) {
     memcpy(dst, data, count * sizeof(float));
@@ -265,6 +289,7 @@ extern "C" qrt_status qrt_session_run(qrt_session* session) {
   ctx.num_threads = session->pool.size();
   ctx.storage = session->storage;
   for (const qrt::rt::OpPlan& op : m.ops) {
+    if (session->skip_op[(size_t)op.index]) continue;  // done by set_input_f32
     ctx.scratch = session->scratch[(size_t)op.index];
     const qrt::rt::RunFn run = op.run[ctx.storage].fn;
     if (session->profile) {

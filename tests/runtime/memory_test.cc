@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include <algorithm>
+#include <cmath>
 #include <new>
 
 #include "planner.h"
@@ -94,6 +95,29 @@ std::vector<uint8_t> BranchyModel() {
   b.Add("residual", b1f, b2f, sum, Activation::RELU);
   b.Concat("cat", {stem, b1}, cat, 3);
   b.Inputs({x}).Outputs({sum, cat});
+  return b.Build();
+}
+
+// x (F32) -> QUANTIZE -> q (S8) -> conv -> y (S8): the converter's shape
+// of a model input. With `second_reader`, x is also read by a SOFTMAX
+// (a second output), so its QUANTIZE cannot be folded.
+std::vector<uint8_t> FloatInputModel(bool second_reader) {
+  ModelBuilder b;
+  int x = b.FloatActivation("x", {1, 16, 16, 3});
+  int q = b.Activation("q", DType::S8, {1, 16, 16, 3}, 0.02f, 3);
+  int y = b.Activation("y", DType::S8, {1, 16, 16, 8}, 0.05f);
+  int w = b.WeightsS8("w", {8, 3, 3, 3}, RandomS8(8 * 27, -127, 127, 5), {0.01f});
+  ConvOpts o;
+  o.pad = 1;
+  b.Simple(OpType::QUANTIZE, "quant", x, q);
+  b.Conv2D("conv", q, w, -1, y, o);
+  if (second_reader) {
+    int sm = b.FloatActivation("sm", {1, 16, 16, 3});
+    b.Op(OpType::SOFTMAX, "sm", {x}, {sm});
+    b.Inputs({x}).Outputs({y, sm});
+  } else {
+    b.Inputs({x}).Outputs({y});
+  }
   return b.Build();
 }
 
@@ -326,4 +350,69 @@ TEST_CASE("planner: best fit picks the smallest gap that fits", "[runtime][plann
   std::vector<size_t> off;
   CHECK(qrt::rt::PlaceBlocks(hand, false, &off) == 512);
   CHECK(off == std::vector<size_t>{0, 0, 0, 320, 448, 384});
+
+  // The head of MobileNetV1-0.25 once its input is int8 (input, conv 1,
+  // depthwise, pointwise twice as wide, strided depthwise; bytes, first op,
+  // last op). Largest first puts the pointwise output at 0, the input at 0,
+  // conv 1 above the input and the depthwise above both: 351232. The plan
+  // grown outward from the peak (op 3: depthwise + pointwise = 301056)
+  // reaches the peak: pointwise 0, depthwise above it, conv 1 at 0 under
+  // the depthwise, the input above conv 1, the strided depthwise above the
+  // pointwise.
+  std::vector<Block> mbv1 = {{150528, 0, 1}, {100352, 1, 2}, {100352, 2, 3},
+                             {200704, 3, 4}, {50176, 4, 5}};
+  CHECK(qrt::rt::PlaceBlocks(mbv1, false, &off) == 301056);
+  CHECK(off == std::vector<size_t>{100352, 0, 200704, 0, 200704});
+}
+
+TEST_CASE("a float input's QUANTIZE is folded into set_input_f32", "[runtime][memory]") {
+  // The F32 input gets no arena; set_input_f32 writes the int8 tensor with
+  // the QUANTIZE op's kernel, and run skips the op. keep_all_tensors keeps
+  // the float tensor and runs the op: the outputs are the same bits.
+  const std::vector<uint8_t> file = FloatInputModel(false);
+  const int threads = GENERATE(1, 3);
+  Runner fold(file, false, threads), keep(file, true, threads);
+  const qrt::rt::Model& m = *reinterpret_cast<const qrt::rt::Model*>(fold.model.get());
+  REQUIRE(m.input_quantize == std::vector<int>{0});
+  qrt::rt::MemoryPlan plan;
+  qrt::rt::PlanMemory(m, false, &plan);
+  CHECK(plan.tensor_offsets[0] == qrt::rt::kNotPlanned);  // x
+  CHECK(plan.tensor_offsets[1] != qrt::rt::kNotPlanned);  // q
+  // The session's plan lacks x's 3072 bytes that the keep_all plan holds.
+  CHECK(fold.session.arena_size() + 16 * 16 * 3 * 4 <= keep.session.arena_size());
+  qrt_tensor_info info;
+  REQUIRE(fold.session.tensor_info(0, &info) == QRT_OK);
+  CHECK(info.data == nullptr);
+  REQUIRE(keep.session.tensor_info(0, &info) == QRT_OK);
+  CHECK(info.data != nullptr);
+  for (uint32_t seed : {1u, 2u}) {
+    std::vector<float> x(16 * 16 * 3);
+    const std::vector<int> r = RandomInts(x.size(), -3000, 3000, seed);
+    for (size_t i = 0; i < x.size(); ++i) x[i] = (float)r[i] * 0.001f;  // some clamp
+    g_allocations = 0;
+    g_counting = true;
+    const qrt_status set = fold.session.SetInput(0, x.data(), x.size());
+    const qrt_status run = fold.session.Run();
+    g_counting = false;
+    CHECK(set == QRT_OK);
+    CHECK(run == QRT_OK);
+    CHECK(g_allocations == 0);
+    keep.SetInput(0, x);
+    keep.Run();
+    CHECK(fold.Output(0) == keep.Output(0));
+  }
+}
+
+TEST_CASE("a float input with a second reader keeps its arena copy", "[runtime][memory]") {
+  Runner r(FloatInputModel(true));
+  const qrt::rt::Model& m = *reinterpret_cast<const qrt::rt::Model*>(r.model.get());
+  CHECK(m.input_quantize == std::vector<int>{-1});
+  qrt::rt::MemoryPlan plan;
+  qrt::rt::PlanMemory(m, false, &plan);
+  CHECK(plan.tensor_offsets[0] != qrt::rt::kNotPlanned);
+  std::vector<float> x(16 * 16 * 3, 0.25f);
+  r.SetInput(0, x);
+  r.Run();
+  const std::vector<float> sm = r.Output(1);
+  CHECK(std::abs(sm[0] - 1.0f / 3.0f) < 1e-6f);  // softmax of 3 equal values: x was read
 }

@@ -260,7 +260,13 @@ qrt_float_adds qrt_session_float_adds(const qrt_session* session,
 
 /* Copies `count` floats (must equal the input's element count) into model
  * input `index`, quantizing if the input tensor is S8/U8
- * (docs/integer-semantics.md, Quantize). `data` is not kept. */
+ * (docs/integer-semantics.md, Quantize). `data` is not kept. An F32 input
+ * whose only reader is a QUANTIZE operator (what qrt-convert writes) is
+ * quantized here, with that operator's kernel, straight into its int8
+ * output: the float values are not stored (qrt_session_tensor_info gives
+ * the input NULL data, as for any intermediate) and the operator does
+ * nothing at run time; with keep_all_tensors the float input is stored and
+ * the operator runs, as in the file. The outputs are the same bits. */
 qrt_status qrt_session_set_input_f32(qrt_session* session, size_t index,
                                      const float* data, size_t count);
 

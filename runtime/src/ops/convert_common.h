@@ -25,6 +25,12 @@ struct ConvertParams : OpParams {
   qrt_dequantize_s8_f16_fn dequantize_f16 = nullptr;
 };
 
+// Quantizes `x` (as many floats as the QUANTIZE op `op`'s input has) into
+// the op's output with the op's own kernel and constants: the bits its run
+// gives. set_input_f32 of a model input folded into its QUANTIZE
+// (Model::input_quantize) calls it.
+void QuantizeInto(const OpPlan& op, const float* x, void* const* tensor_data);
+
 // Checks one input and one output of equal shape, the float side F32 and
 // the quantized side S8/U8 per-tensor; fills the params and sets `run`.
 bool PrepareConvert(PrepareContext& ctx, bool quantize, RunFn run);

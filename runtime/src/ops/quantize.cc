@@ -1,7 +1,9 @@
 // QUANTIZE: F32 -> S8/U8, q = clamp(round(x * (1.0f / s)) + zp).
 // 1.0f / s is computed once here. Kernel: the op table's quantize_f32_s8
 // (qrt_quantize_f32_s8__ref or its NEON twin, same bits).
-// (PrepareConvert, shared with DEQUANTIZE, lives here too.)
+// (PrepareConvert, shared with DEQUANTIZE, lives here too.) QuantizeInto
+// runs the same kernel from set_input_f32 when a session folds a model
+// input's QUANTIZE into it (Model::input_quantize).
 #include "convert_common.h"
 
 namespace qrt {
@@ -16,6 +18,12 @@ void RunQuantize(const OpPlan& op, const RunContext& ctx) {
 }
 
 }  // namespace
+
+void QuantizeInto(const OpPlan& op, const float* x, void* const* tensor_data) {
+  const ConvertParams& p = op.Params<ConvertParams>();
+  p.quantize(p.n, x, p.scale, p.zero_point, p.lo, p.hi,
+             static_cast<int8_t*>(tensor_data[p.output]));
+}
 
 bool PrepareConvert(PrepareContext& ctx, bool quantize, RunFn run) {
   if (!ctx.ExpectCounts(1, 1, 1)) return false;
