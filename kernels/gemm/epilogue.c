@@ -10,6 +10,8 @@ qrt_gemm_s8_epilogue qrt_gemm_s8_epilogue_s8(int32_t zero_point, int8_t lo,
   e.zero_point = zero_point;
   e.min = (float)((int32_t)lo - zero_point);
   e.max = (float)((int32_t)hi - zero_point);
+  e.lo = lo;
+  e.hi = hi;
   return e;
 }
 
@@ -19,6 +21,7 @@ qrt_gemm_s8_epilogue qrt_gemm_s8_epilogue_f32(float lo, float hi) {
   e.zero_point = 0;
   e.min = lo;
   e.max = hi;
+  e.lo = e.hi = 0;
   return e;
 }
 

@@ -1,11 +1,14 @@
-// NEON epilogue shared by the aarch64 kernels (private; static inline, so
-// each ISA translation unit gets its own copy and none clash).
-//
-// Bit-identical to qrt_requantize_fp32 / the f32 reference, step by step:
+// NEON epilogues shared by the aarch64 kernels (private; static inline, so
+// each ISA translation unit gets its own copy and none clash). The GEMM
+// micro-kernels end with one qrt_neon_store_tile4x{4,8,16} (below, with the
+// proof that it equals qrt_requantize_fp32); the depthwise kernel with
+// qrt_neon_store_row8, bit-identical to qrt_requantize_fp32 / the f32
+// reference step by step:
 //   SCVTF  (float)acc          round-to-nearest-even, like the C cast
 //   FMUL   * scale[c]          one rounding, no FMA (-ffp-contract=off)
 //   FMAX/FMIN clamp            to [lo - zy, hi - zy]; no NaN can occur for
-//                              finite positive scales
+//                              finite positive scales (f32 output: the
+//                              reference's compare + select, -0.0 kept)
 //   FCVTNS round-half-even     the magic-bias trick's result for |v| <= 255
 //   + zy, SQXTN narrow         the value is already in [lo, hi]
 #ifndef QRT_KERNELS_NEON_EPILOGUE_NEON_H_
@@ -16,6 +19,13 @@
 
 #include "qrt/kernels/gemm.h"
 
+// qrt_clamp_f32 on 4 lanes: NaN -> lo, -0.0 kept (not FMAX / FMIN).
+static inline __attribute__((always_inline)) float32x4_t qrt_neon_clamp_f32(
+    float32x4_t v, float32x4_t lo, float32x4_t hi) {
+  v = vbslq_f32(vcgeq_f32(v, lo), v, lo);
+  return vbslq_f32(vcgtq_f32(v, hi), hi, v);
+}
+
 // Stores channels 0..nc-1 (nc <= 8) of one output row: acc0 holds channels
 // 0-3, acc1 channels 4-7; scale points at 8 floats.
 static inline void qrt_neon_store_row8(int32x4_t acc0, int32x4_t acc1,
@@ -25,9 +35,9 @@ static inline void qrt_neon_store_row8(int32x4_t acc0, int32x4_t acc1,
   const float32x4_t vmin = vdupq_n_f32(e->min), vmax = vdupq_n_f32(e->max);
   float32x4_t v0 = vmulq_f32(vcvtq_f32_s32(acc0), vld1q_f32(scale));
   float32x4_t v1 = vmulq_f32(vcvtq_f32_s32(acc1), vld1q_f32(scale + 4));
-  v0 = vminq_f32(vmaxq_f32(v0, vmin), vmax);
-  v1 = vminq_f32(vmaxq_f32(v1, vmin), vmax);
   if (e->output == QRT_GEMM_OUTPUT_S8) {
+    v0 = vminq_f32(vmaxq_f32(v0, vmin), vmax);
+    v1 = vminq_f32(vmaxq_f32(v1, vmin), vmax);
     const int32x4_t zp = vdupq_n_s32(e->zero_point);
     const int32x4_t q0 = vaddq_s32(vcvtnq_s32_f32(v0), zp);
     const int32x4_t q1 = vaddq_s32(vcvtnq_s32_f32(v1), zp);
@@ -39,7 +49,11 @@ static inline void qrt_neon_store_row8(int32x4_t acc0, int32x4_t acc1,
       vst1_s8(tmp, y);
       memcpy(c, tmp, nc);
     }
-  } else if (nc == 8) {
+    return;
+  }
+  v0 = qrt_neon_clamp_f32(v0, vmin, vmax);  // f32: -0.0 kept, NaN -> lo
+  v1 = qrt_neon_clamp_f32(v1, vmin, vmax);
+  if (nc == 8) {
     vst1q_f32((float*)c, v0);
     vst1q_f32((float*)c + 4, v1);
   } else {
@@ -50,39 +64,9 @@ static inline void qrt_neon_store_row8(int32x4_t acc0, int32x4_t acc1,
   }
 }
 
-// Stores channels 0..nc-1 (nc <= 4) of one output row from acc (channels
-// 0-3); scale points at 4 floats. Same steps as qrt_neon_store_row8.
-static inline void qrt_neon_store_row4(int32x4_t acc, const float* scale,
-                                       const qrt_gemm_s8_epilogue* e, void* c,
-                                       size_t nc) {
-  float32x4_t v = vmulq_f32(vcvtq_f32_s32(acc), vld1q_f32(scale));
-  v = vminq_f32(vmaxq_f32(v, vdupq_n_f32(e->min)), vdupq_n_f32(e->max));
-  if (e->output == QRT_GEMM_OUTPUT_S8) {
-    const int32x4_t q = vaddq_s32(vcvtnq_s32_f32(v), vdupq_n_s32(e->zero_point));
-    const int16x4_t q16 = vqmovn_s32(q);
-    const int8x8_t y = vqmovn_s16(vcombine_s16(q16, q16));
-    if (nc == 4) {
-      const uint32_t word = vget_lane_u32(vreinterpret_u32_s8(y), 0);
-      memcpy(c, &word, 4);
-    } else {
-      int8_t* out = (int8_t*)c;
-      out[0] = vget_lane_s8(y, 0);
-      if (nc > 1) out[1] = vget_lane_s8(y, 1);
-      if (nc > 2) out[2] = vget_lane_s8(y, 2);
-    }
-  } else if (nc == 4) {
-    vst1q_f32((float*)c, v);
-  } else {
-    float* out = (float*)c;
-    out[0] = vgetq_lane_f32(v, 0);
-    if (nc > 1) out[1] = vgetq_lane_f32(v, 1);
-    if (nc > 2) out[2] = vgetq_lane_f32(v, 2);
-  }
-}
-
-// Address of output row i of a tile.
 // The A row pointers of an MR-row tile: rows past mr alias the last valid
-// row (computed, never stored), so a kernel always runs MR rows.
+// row, so a kernel always runs MR rows (their outputs alias the last valid
+// row's too: qrt_neon_out_rows4 below).
 static inline void qrt_neon_gemm_rows(size_t mr, const int8_t* a,
                                       size_t a_stride, size_t tile_mr,
                                       const int8_t** r) {
@@ -106,45 +90,291 @@ static inline qrt_neon_panel qrt_neon_unpack_panel(const void* w, size_t nr) {
   return p;
 }
 
-static inline void* qrt_neon_row(void* c, size_t i, size_t c_stride,
-                                 const qrt_gemm_s8_epilogue* e) {
-  const size_t esize = e->output == QRT_GEMM_OUTPUT_S8 ? 1 : sizeof(float);
-  return (char*)c + i * c_stride * esize;
+// ---------------------------------------------------------------------------
+// Tile epilogues of the GEMM micro-kernels: every output of a 4-row tile
+// vectorized, no per-row calls or branches on mr, constants loaded once.
+//
+// int8 output (XNNPACK's fp32 "fcvtns" order; bit-identical to
+// qrt_requantize_fp32, see below):
+//   SCVTF, FMUL by scale[c] (one fp32 rounding, no FMA), FCVTNS (round half
+//   to even, saturating to int32), SQXTN/SQXTN2 to int16, SQADD zy (int16),
+//   SQXTN/SQXTN2 to int8 (two rows or 16 channels per vector), SMAX lo,
+//   SMIN hi (int8 vectors), ST1.
+// Why this equals round(clamp(v, lo - zy, hi - zy)) + zy: round is monotone
+// and leaves the integer bounds lo - zy, hi - zy in place, so clamping
+// before or after it is the same; r + zy within [lo, hi] means |r| <= 255,
+// where no saturating step changes anything; below lo (above hi) every
+// saturating step keeps the value <= lo (>= hi), which the int8 clamp then
+// maps to lo (hi). Requires |zy| <= 32639 (an int8 tensor has zy in
+// [-128, 127]) and a scale that never makes v NaN (finite scales: a NaN v
+// only comes from scale NaN or inf * 0, where this gives zy clamped, the
+// reference lo).
+//
+// f32 output: SCVTF, FMUL, then qrt_clamp_f32's own steps (FCMGE + BSL:
+// NaN -> lo; FCMGT + BSL; -0.0 kept), ST1.
+//
+// Rows past mr: the kernels' A rows past mr alias the last valid row (same
+// sums), and the output row pointers below alias the last valid output row,
+// so a tile always converts and stores all MR rows; a row past mr rewrites
+// the last valid row with the same bytes. Channels past nc: partial stores
+// of 4 / 2 / 1 lanes (nc & 4, nc & 2, nc & 1), never past the row.
+
+// Output row pointers o0..o3 of a 4-row tile (named, not an array, which GCC
+// would keep in memory), rows past mr aliasing the last valid one; c_stride
+// in elements of the output type.
+#define QRT_NEON_OUT_ROWS4(c, mr, c_stride, e)                                   \
+  const size_t qrt_row_bytes_ =                                                  \
+      (e)->output == QRT_GEMM_OUTPUT_S8 ? (c_stride) : (c_stride) * sizeof(float); \
+  char* o0 = (char*)(c);                                                         \
+  char* o1 = (mr) < 2 ? o0 : o0 + qrt_row_bytes_;                                \
+  char* o2 = (mr) <= 2 ? o1 : o1 + qrt_row_bytes_;                               \
+  char* o3 = (mr) < 4 ? o2 : o2 + qrt_row_bytes_
+
+// 8 int32 sums (lanes of a0, then a1) with scales s0, s1 -> 8 int16 values
+// round(v) + zy (saturated; clamped later in int8).
+static inline __attribute__((always_inline)) int16x8_t qrt_neon_requant8(
+    int32x4_t a0, int32x4_t a1, float32x4_t s0, float32x4_t s1, int16x8_t zp) {
+  const int32x4_t q0 = vcvtnq_s32_f32(vmulq_f32(vcvtq_f32_s32(a0), s0));
+  const int32x4_t q1 = vcvtnq_s32_f32(vmulq_f32(vcvtq_f32_s32(a1), s1));
+  return vqaddq_s16(vqmovn_high_s32(vqmovn_s32(q0), q1), zp);
 }
 
-// Stores an MR x 4 tile (rows 0..mr-1, channels 0..nc-1; acc[i] holds row
-// i's channels 0-3) at rows c + i * c_stride (elements). A full int8 tile
-// converts all rows with the epilogue constants loaded once and narrows the
-// 16 values to one vector; anything else goes row by row.
-static inline void qrt_neon_store_tile4x4(const int32x4_t acc[4], size_t mr,
-                                          size_t nc, const float* scale,
-                                          const qrt_gemm_s8_epilogue* e,
-                                          void* c, size_t c_stride) {
-  if (mr == 4 && nc == 4 && e->output == QRT_GEMM_OUTPUT_S8) {
-    const float32x4_t s = vld1q_f32(scale);
-    const float32x4_t vmin = vdupq_n_f32(e->min), vmax = vdupq_n_f32(e->max);
-    const int32x4_t zp = vdupq_n_s32(e->zero_point);
-    int32x4_t q[4];
-    for (size_t i = 0; i < 4; i++) {
-      float32x4_t v = vmulq_f32(vcvtq_f32_s32(acc[i]), s);
-      v = vminq_f32(vmaxq_f32(v, vmin), vmax);
-      q[i] = vaddq_s32(vcvtnq_s32_f32(v), zp);
-    }
-    const int16x8_t q01 = vcombine_s16(vqmovn_s32(q[0]), vqmovn_s32(q[1]));
-    const int16x8_t q23 = vcombine_s16(vqmovn_s32(q[2]), vqmovn_s32(q[3]));
-    const uint32x4_t y = vreinterpretq_u32_s8(vcombine_s8(vqmovn_s16(q01), vqmovn_s16(q23)));
-    int8_t* out = (int8_t*)c;
-    const uint32_t w0 = vgetq_lane_u32(y, 0), w1 = vgetq_lane_u32(y, 1);
-    const uint32_t w2 = vgetq_lane_u32(y, 2), w3 = vgetq_lane_u32(y, 3);
-    memcpy(out, &w0, 4);
-    memcpy(out + c_stride, &w1, 4);
-    memcpy(out + 2 * c_stride, &w2, 4);
-    memcpy(out + 3 * c_stride, &w3, 4);
+// Two int16x8 -> one int8x16 (h0 in lanes 0-7), clamped to [lo, hi].
+static inline __attribute__((always_inline)) int8x16_t qrt_neon_narrow_clamp(
+    int16x8_t h0, int16x8_t h1, int8x16_t lo, int8x16_t hi) {
+  return vminq_s8(vmaxq_s8(vqmovn_high_s16(vqmovn_s16(h0), h1), lo), hi);
+}
+
+// Lanes 0..nc-1 of y to o0 and lanes 8..8+nc-1 to o1 (nc <= 8).
+static inline __attribute__((always_inline)) void qrt_neon_st2x8_s8(
+    int8x16_t y, char* o0, char* o1, size_t nc) {
+  if (nc == 8) {
+    vst1_s8((int8_t*)o0, vget_low_s8(y));
+    vst1_s8((int8_t*)o1, vget_high_s8(y));
     return;
   }
-  for (size_t i = 0; i < mr; i++) {
-    qrt_neon_store_row4(acc[i], scale, e, qrt_neon_row(c, i, c_stride, e), nc);
+  if (nc & 4) {
+    vst1q_lane_u32((uint32_t*)(void*)o0, vreinterpretq_u32_s8(y), 0);
+    vst1q_lane_u32((uint32_t*)(void*)o1, vreinterpretq_u32_s8(y), 2);
+    o0 += 4; o1 += 4;
+    y = vextq_s8(y, y, 4);
   }
+  if (nc & 2) {
+    vst1q_lane_u16((uint16_t*)(void*)o0, vreinterpretq_u16_s8(y), 0);
+    vst1q_lane_u16((uint16_t*)(void*)o1, vreinterpretq_u16_s8(y), 4);
+    o0 += 2; o1 += 2;
+    y = vextq_s8(y, y, 2);
+  }
+  if (nc & 1) {
+    vst1q_lane_s8((int8_t*)o0, y, 0);
+    vst1q_lane_s8((int8_t*)o1, y, 8);
+  }
+}
+
+// Lanes 0..nc-1 of y to o (nc <= 16).
+static inline __attribute__((always_inline)) void qrt_neon_st16_s8(
+    int8x16_t y, char* o, size_t nc) {
+  if (nc == 16) {
+    vst1q_s8((int8_t*)o, y);
+    return;
+  }
+  int8x8_t l = vget_low_s8(y);
+  if (nc & 8) {
+    vst1_s8((int8_t*)o, l);
+    o += 8;
+    l = vget_high_s8(y);
+  }
+  if (nc & 4) {
+    vst1_lane_u32((uint32_t*)(void*)o, vreinterpret_u32_s8(l), 0);
+    o += 4;
+    l = vext_s8(l, l, 4);
+  }
+  if (nc & 2) {
+    vst1_lane_u16((uint16_t*)(void*)o, vreinterpret_u16_s8(l), 0);
+    o += 2;
+    l = vext_s8(l, l, 2);
+  }
+  if (nc & 1) vst1_lane_s8((int8_t*)o, l, 0);
+}
+
+// Channels 0..nc-1 (nc <= 8) of v0 (0-3), v1 (4-7) to o as floats.
+static inline __attribute__((always_inline)) void qrt_neon_st8_f32(
+    float32x4_t v0, float32x4_t v1, char* o, size_t nc) {
+  float* p = (float*)(void*)o;
+  if (nc == 8) {
+    vst1q_f32(p, v0);
+    vst1q_f32(p + 4, v1);
+    return;
+  }
+  if (nc & 4) {
+    vst1q_f32(p, v0);
+    p += 4;
+    v0 = v1;
+  }
+  float32x2_t l = vget_low_f32(v0);
+  if (nc & 2) {
+    vst1_f32(p, l);
+    p += 2;
+    l = vget_high_f32(v0);
+  }
+  if (nc & 1) vst1_lane_f32(p, l, 0);
+}
+
+// f32 epilogue of one row of 8 channels.
+static inline __attribute__((always_inline)) void qrt_neon_row8_f32(
+    int32x4_t a0, int32x4_t a1, float32x4_t s0, float32x4_t s1,
+    float32x4_t lo, float32x4_t hi, char* o, size_t nc) {
+  const float32x4_t v0 = qrt_neon_clamp_f32(vmulq_f32(vcvtq_f32_s32(a0), s0), lo, hi);
+  const float32x4_t v1 = qrt_neon_clamp_f32(vmulq_f32(vcvtq_f32_s32(a1), s1), lo, hi);
+  qrt_neon_st8_f32(v0, v1, o, nc);
+}
+
+// A 4 x 8 tile: aI0 holds row I's channels 0-3, aI1 4-7 (by value: an
+// accumulator array passed by address would live in memory); scale points
+// at 8 floats. Rows 0..mr-1, channels 0..nc-1 are written.
+#define QRT_NEON_STORE_TILE4X8(acc, mr, nc, scale, e, c, c_stride)              \
+  qrt_neon_store_tile4x8(acc[0][0], acc[0][1], acc[1][0], acc[1][1], acc[2][0], \
+                         acc[2][1], acc[3][0], acc[3][1], mr, nc, scale, e, c,  \
+                         c_stride)
+static inline __attribute__((always_inline)) void qrt_neon_store_tile4x8(
+    int32x4_t a00, int32x4_t a01, int32x4_t a10, int32x4_t a11, int32x4_t a20,
+    int32x4_t a21, int32x4_t a30, int32x4_t a31, size_t mr, size_t nc,
+    const float* scale, const qrt_gemm_s8_epilogue* e, void* c, size_t c_stride) {
+  QRT_NEON_OUT_ROWS4(c, mr, c_stride, e);
+  const float32x4_t s0 = vld1q_f32(scale), s1 = vld1q_f32(scale + 4);
+  if (__builtin_expect(e->output == QRT_GEMM_OUTPUT_S8, 1)) {
+    const int16x8_t zp = vdupq_n_s16((int16_t)e->zero_point);
+    const int8x16_t lo = vld1q_dup_s8(&e->lo), hi = vld1q_dup_s8(&e->hi);
+    const int16x8_t h0 = qrt_neon_requant8(a00, a01, s0, s1, zp);
+    const int16x8_t h1 = qrt_neon_requant8(a10, a11, s0, s1, zp);
+    const int16x8_t h2 = qrt_neon_requant8(a20, a21, s0, s1, zp);
+    const int16x8_t h3 = qrt_neon_requant8(a30, a31, s0, s1, zp);
+    const int8x16_t y01 = qrt_neon_narrow_clamp(h0, h1, lo, hi);
+    const int8x16_t y23 = qrt_neon_narrow_clamp(h2, h3, lo, hi);
+    // Rows 3, 2 first: a row past mr aliases a lower one with equal bytes.
+    qrt_neon_st2x8_s8(y23, o2, o3, nc);
+    qrt_neon_st2x8_s8(y01, o0, o1, nc);
+    return;
+  }
+  const float32x4_t lo = vld1q_dup_f32(&e->min), hi = vld1q_dup_f32(&e->max);
+  qrt_neon_row8_f32(a30, a31, s0, s1, lo, hi, o3, nc);
+  qrt_neon_row8_f32(a20, a21, s0, s1, lo, hi, o2, nc);
+  qrt_neon_row8_f32(a10, a11, s0, s1, lo, hi, o1, nc);
+  qrt_neon_row8_f32(a00, a01, s0, s1, lo, hi, o0, nc);
+}
+
+// One row of 16 channels: a0..a3 hold channels 0-3 .. 12-15.
+static inline __attribute__((always_inline)) void qrt_neon_row16(
+    int32x4_t a0, int32x4_t a1, int32x4_t a2, int32x4_t a3, float32x4_t s0,
+    float32x4_t s1, float32x4_t s2, float32x4_t s3, int16x8_t zp,
+    int8x16_t lo, int8x16_t hi, char* o, size_t nc) {
+  const int16x8_t h0 = qrt_neon_requant8(a0, a1, s0, s1, zp);
+  const int16x8_t h1 = qrt_neon_requant8(a2, a3, s2, s3, zp);
+  qrt_neon_st16_s8(qrt_neon_narrow_clamp(h0, h1, lo, hi), o, nc);
+}
+
+// A 4 x 16 tile: acc[i][j] holds row i's channels 4j..4j+3; scale points at
+// 16 floats. The accumulators go by value (QRT_NEON_STORE_TILE4X16).
+#define QRT_NEON_STORE_TILE4X16(acc, mr, nc, scale, e, c, c_stride)             \
+  qrt_neon_store_tile4x16(                                                      \
+      acc[0][0], acc[0][1], acc[0][2], acc[0][3], acc[1][0], acc[1][1],         \
+      acc[1][2], acc[1][3], acc[2][0], acc[2][1], acc[2][2], acc[2][3],         \
+      acc[3][0], acc[3][1], acc[3][2], acc[3][3], mr, nc, scale, e, c, c_stride)
+static inline __attribute__((always_inline)) void qrt_neon_store_tile4x16(
+    int32x4_t a00, int32x4_t a01, int32x4_t a02, int32x4_t a03,
+    int32x4_t a10, int32x4_t a11, int32x4_t a12, int32x4_t a13,
+    int32x4_t a20, int32x4_t a21, int32x4_t a22, int32x4_t a23,
+    int32x4_t a30, int32x4_t a31, int32x4_t a32, int32x4_t a33, size_t mr,
+    size_t nc, const float* scale, const qrt_gemm_s8_epilogue* e, void* c,
+    size_t c_stride) {
+  QRT_NEON_OUT_ROWS4(c, mr, c_stride, e);
+  const float32x4_t s0 = vld1q_f32(scale), s1 = vld1q_f32(scale + 4);
+  const float32x4_t s2 = vld1q_f32(scale + 8), s3 = vld1q_f32(scale + 12);
+  if (__builtin_expect(e->output == QRT_GEMM_OUTPUT_S8, 1)) {
+    const int16x8_t zp = vdupq_n_s16((int16_t)e->zero_point);
+    const int8x16_t lo = vld1q_dup_s8(&e->lo), hi = vld1q_dup_s8(&e->hi);
+    qrt_neon_row16(a30, a31, a32, a33, s0, s1, s2, s3, zp, lo, hi, o3, nc);
+    qrt_neon_row16(a20, a21, a22, a23, s0, s1, s2, s3, zp, lo, hi, o2, nc);
+    qrt_neon_row16(a10, a11, a12, a13, s0, s1, s2, s3, zp, lo, hi, o1, nc);
+    qrt_neon_row16(a00, a01, a02, a03, s0, s1, s2, s3, zp, lo, hi, o0, nc);
+    return;
+  }
+  const float32x4_t lo = vld1q_dup_f32(&e->min), hi = vld1q_dup_f32(&e->max);
+  const size_t nc0 = nc < 8 ? nc : 8;
+  qrt_neon_row8_f32(a30, a31, s0, s1, lo, hi, o3, nc0);
+  qrt_neon_row8_f32(a20, a21, s0, s1, lo, hi, o2, nc0);
+  qrt_neon_row8_f32(a10, a11, s0, s1, lo, hi, o1, nc0);
+  qrt_neon_row8_f32(a00, a01, s0, s1, lo, hi, o0, nc0);
+  if (nc > 8) {
+    const size_t off = 8 * sizeof(float);
+    qrt_neon_row8_f32(a32, a33, s2, s3, lo, hi, o3 + off, nc - 8);
+    qrt_neon_row8_f32(a22, a23, s2, s3, lo, hi, o2 + off, nc - 8);
+    qrt_neon_row8_f32(a12, a13, s2, s3, lo, hi, o1 + off, nc - 8);
+    qrt_neon_row8_f32(a02, a03, s2, s3, lo, hi, o0 + off, nc - 8);
+  }
+}
+
+// f32 epilogue of one row of 4 channels.
+static inline __attribute__((always_inline)) void qrt_neon_row4_f32(
+    int32x4_t a, float32x4_t s, float32x4_t lo, float32x4_t hi, char* o,
+    size_t nc) {
+  const float32x4_t v = qrt_neon_clamp_f32(vmulq_f32(vcvtq_f32_s32(a), s), lo, hi);
+  float* p = (float*)(void*)o;
+  if (nc == 4) {
+    vst1q_f32(p, v);
+    return;
+  }
+  float32x2_t l = vget_low_f32(v);
+  if (nc & 2) {
+    vst1_f32(p, l);
+    p += 2;
+    l = vget_high_f32(v);
+  }
+  if (nc & 1) vst1_lane_f32(p, l, 0);
+}
+
+// A 4 x 4 tile: acc[i] holds row i's channels 0-3; scale points at 4 floats.
+// int8: the 16 outputs narrow into one vector, row i in lanes 4i..4i+3.
+static inline __attribute__((always_inline)) void qrt_neon_store_tile4x4(
+    int32x4_t a0, int32x4_t a1, int32x4_t a2, int32x4_t a3, size_t mr,
+    size_t nc, const float* scale, const qrt_gemm_s8_epilogue* e, void* c,
+    size_t c_stride) {
+  QRT_NEON_OUT_ROWS4(c, mr, c_stride, e);
+  const float32x4_t s = vld1q_f32(scale);
+  if (__builtin_expect(e->output == QRT_GEMM_OUTPUT_S8, 1)) {
+    const int16x8_t zp = vdupq_n_s16((int16_t)e->zero_point);
+    const int8x16_t lo = vld1q_dup_s8(&e->lo), hi = vld1q_dup_s8(&e->hi);
+    const int16x8_t h01 = qrt_neon_requant8(a0, a1, s, s, zp);
+    const int16x8_t h23 = qrt_neon_requant8(a2, a3, s, s, zp);
+    int8x16_t y = qrt_neon_narrow_clamp(h01, h23, lo, hi);
+    if (nc == 4) {
+      vst1q_lane_u32((uint32_t*)(void*)o3, vreinterpretq_u32_s8(y), 3);
+      vst1q_lane_u32((uint32_t*)(void*)o2, vreinterpretq_u32_s8(y), 2);
+      vst1q_lane_u32((uint32_t*)(void*)o1, vreinterpretq_u32_s8(y), 1);
+      vst1q_lane_u32((uint32_t*)(void*)o0, vreinterpretq_u32_s8(y), 0);
+      return;
+    }
+    if (nc & 2) {
+      vst1q_lane_u16((uint16_t*)(void*)o3, vreinterpretq_u16_s8(y), 6);
+      vst1q_lane_u16((uint16_t*)(void*)o2, vreinterpretq_u16_s8(y), 4);
+      vst1q_lane_u16((uint16_t*)(void*)o1, vreinterpretq_u16_s8(y), 2);
+      vst1q_lane_u16((uint16_t*)(void*)o0, vreinterpretq_u16_s8(y), 0);
+      o0 += 2; o1 += 2; o2 += 2; o3 += 2;
+      y = vextq_s8(y, y, 2);
+    }
+    if (nc & 1) {
+      vst1q_lane_s8((int8_t*)o3, y, 12);
+      vst1q_lane_s8((int8_t*)o2, y, 8);
+      vst1q_lane_s8((int8_t*)o1, y, 4);
+      vst1q_lane_s8((int8_t*)o0, y, 0);
+    }
+    return;
+  }
+  const float32x4_t lo = vld1q_dup_f32(&e->min), hi = vld1q_dup_f32(&e->max);
+  qrt_neon_row4_f32(a3, s, lo, hi, o3, nc);
+  qrt_neon_row4_f32(a2, s, lo, hi, o2, nc);
+  qrt_neon_row4_f32(a1, s, lo, hi, o1, nc);
+  qrt_neon_row4_f32(a0, s, lo, hi, o0, nc);
 }
 
 #endif  // QRT_KERNELS_NEON_EPILOGUE_NEON_H_

@@ -16,9 +16,10 @@
 //   per k. Exact for any int8 weights.
 //
 // Registers (acc16): 8 int16x8 sums + 16 int32x4 totals + 4 rows + 3
-// weight vectors = 31 of 32. Rows past mr alias the last valid row and are
-// not stored. A block's last k % 8 (chunk % 8 or the row's end) run as a
-// group of 4 (one 4-byte load per row) and single steps (MLA by a scalar).
+// weight vectors = 31 of 32. Rows past mr alias the last valid row (their
+// outputs are stored onto it, equal bytes). A block's last k % 8 (chunk % 8
+// or the row's end) run as a group of 4 (one 4-byte load per row) and single
+// steps (MLA by a scalar).
 #include <string.h>
 
 #include "epilogue_neon.h"
@@ -40,17 +41,6 @@ static const int8_t* begin(size_t mr, const int8_t* a, size_t a_stride,
   }
   *scale = panel.scale;
   return panel.weights;
-}
-
-static void store(size_t mr, size_t nc, int32x4_t acc[MR][4],
-                  const float* scale, void* c, size_t c_stride,
-                  const qrt_gemm_s8_epilogue* e) {
-  const size_t esize = e->output == QRT_GEMM_OUTPUT_S8 ? 1 : sizeof(float);
-  for (size_t i = 0; i < mr; i++) {
-    char* row = (char*)qrt_neon_row(c, i, c_stride, e);
-    qrt_neon_store_row8(acc[i][0], acc[i][1], scale, e, row, nc < 8 ? nc : 8);
-    if (nc > 8) qrt_neon_store_row8(acc[i][2], acc[i][3], scale + 8, e, row + 8 * esize, nc - 8);
-  }
 }
 
 // Activations k .. k+3 of a row in lanes 0-3, sign-extended (reads 4 bytes).
@@ -130,7 +120,7 @@ void qrt_gemm_s8_acc16_ukernel_4x16c1__neon(size_t mr, size_t nc, size_t k,
       acc[i][3] = vaddw_high_s16(acc[i][3], s[i][1]);
     }
   }
-  store(mr, nc, acc, scale, c, c_stride, e);
+  QRT_NEON_STORE_TILE4X16(acc, mr, nc, scale, e, c, c_stride);
 }
 
 void qrt_gemm_s8_acc32_ukernel_4x16c1__neon(size_t mr, size_t nc, size_t k,
@@ -168,5 +158,5 @@ void qrt_gemm_s8_acc32_ukernel_4x16c1__neon(size_t mr, size_t nc, size_t k,
       acc[i][3] = vmlal_high_n_s16(acc[i][3], w1, x);
     }
   }
-  store(mr, nc, acc, scale, c, c_stride, e);
+  QRT_NEON_STORE_TILE4X16(acc, mr, nc, scale, e, c, c_stride);
 }

@@ -40,7 +40,8 @@
 // values uses the low halves only.
 //
 // Registers (acc16): 16 int16x8 + 4 int32x4 rows + 4 A + 4 W = 28 of 32.
-// Rows past mr alias the last valid row and are not stored.
+// Rows past mr alias the last valid row (their outputs are stored onto it,
+// equal bytes).
 #include "epilogue_neon.h"
 #include "qrt/kernels/neon.h"
 
@@ -76,9 +77,11 @@ static inline int32x4_t reduce4(int32x4_t t0, int32x4_t t1, int32x4_t t2,
 }
 
 static inline __attribute__((always_inline)) void store(
-    size_t mr, size_t nc, const int32x4_t acc[MR], const float* scale,
-    void* c, size_t c_stride, const qrt_gemm_s8_epilogue* e) {
-  qrt_neon_store_tile4x4(acc, mr, nc, scale, e, c, c_stride);
+    size_t mr, size_t nc, int32x4_t b, int32x4_t r0, int32x4_t r1,
+    int32x4_t r2, int32x4_t r3, const float* scale, void* c, size_t c_stride,
+    const qrt_gemm_s8_epilogue* e) {
+  qrt_neon_store_tile4x4(vaddq_s32(b, r0), vaddq_s32(b, r1), vaddq_s32(b, r2),
+                         vaddq_s32(b, r3), mr, nc, scale, e, c, c_stride);
 }
 
 // The 16 accumulators are named variables, not an array: GCC keeps an
@@ -174,12 +177,9 @@ void qrt_gemm_s8_acc32_ukernel_4x4c16__neon(size_t mr, size_t nc, size_t k,
 #undef MAC1
 #undef MAC2
   const int32x4_t b = vld1q_s32(bias);
-  int32x4_t out[MR];
-  out[0] = vaddq_s32(b, reduce4(acc00, acc01, acc02, acc03));
-  out[1] = vaddq_s32(b, reduce4(acc10, acc11, acc12, acc13));
-  out[2] = vaddq_s32(b, reduce4(acc20, acc21, acc22, acc23));
-  out[3] = vaddq_s32(b, reduce4(acc30, acc31, acc32, acc33));
-  store(mr, nc, out, scale, c, c_stride, e);
+  store(mr, nc, b, reduce4(acc00, acc01, acc02, acc03),
+        reduce4(acc10, acc11, acc12, acc13), reduce4(acc20, acc21, acc22, acc23),
+        reduce4(acc30, acc31, acc32, acc33), scale, c, c_stride, e);
 }
 
 // acc16: s##i##j += a_i[0..7] * w_j[0..7] (SMLAL) and, for a full step,
@@ -275,6 +275,5 @@ void qrt_gemm_s8_acc16_ukernel_4x4c16__neon(size_t mr, size_t nc, size_t k,
       FLUSH16()
     }
   }
-  const int32x4_t out[MR] = {acc0, acc1, acc2, acc3};
-  store(mr, nc, out, scale, c, c_stride, e);
+  store(mr, nc, vdupq_n_s32(0), acc0, acc1, acc2, acc3, scale, c, c_stride, e);
 }

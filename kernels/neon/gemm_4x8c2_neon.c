@@ -14,7 +14,8 @@
 //   (docs/accumulation.md) and makes every int16 partial sum fit.
 //
 // Register use per row: 2 int32x4 accumulators (channels 0-3, 4-7), plus 2
-// int16x8 (acc16); rows past mr alias the last valid row and are not stored.
+// int16x8 (acc16); rows past mr alias the last valid row (their outputs are
+// stored onto it, equal bytes).
 // Main loops take 8 k at a time: LD1R of each 16-bit pair of a row gives the
 // 4 broadcast pairs; 4 weight vectors per step.
 #include <string.h>
@@ -44,15 +45,6 @@ static inline void dup4(const int8_t* a, int8x16_t x[4]) {
   x[1] = vreinterpretq_s8_s16(vld1q_dup_s16((const int16_t*)(const void*)(a + 2)));
   x[2] = vreinterpretq_s8_s16(vld1q_dup_s16((const int16_t*)(const void*)(a + 4)));
   x[3] = vreinterpretq_s8_s16(vld1q_dup_s16((const int16_t*)(const void*)(a + 6)));
-}
-
-static void store(size_t mr, size_t nc, int32x4_t acc[MR][2],
-                  const float* scale, void* c, size_t c_stride,
-                  const qrt_gemm_s8_epilogue* e) {
-  for (size_t i = 0; i < mr; i++) {
-    qrt_neon_store_row8(acc[i][0], acc[i][1], scale, e,
-                        qrt_neon_row(c, i, c_stride, e), nc);
-  }
 }
 
 void qrt_gemm_s8_acc32_ukernel_4x8c2__neon(size_t mr, size_t nc, size_t k,
@@ -100,7 +92,7 @@ void qrt_gemm_s8_acc32_ukernel_4x8c2__neon(size_t mr, size_t nc, size_t k,
       acc[i][1] = vpadalq_s16(acc[i][1], vmull_high_s8(x, wv));
     }
   }
-  store(mr, nc, acc, scale, c, c_stride, e);
+  QRT_NEON_STORE_TILE4X8(acc, mr, nc, scale, e, c, c_stride);
 }
 
 void qrt_gemm_s8_acc16_ukernel_4x8c2__neon(size_t mr, size_t nc, size_t k,
@@ -158,5 +150,5 @@ void qrt_gemm_s8_acc16_ukernel_4x8c2__neon(size_t mr, size_t nc, size_t k,
       acc[i][1] = vpadalq_s16(acc[i][1], acc16[i][1]);
     }
   }
-  store(mr, nc, acc, scale, c, c_stride, e);
+  QRT_NEON_STORE_TILE4X8(acc, mr, nc, scale, e, c, c_stride);
 }

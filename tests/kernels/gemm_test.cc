@@ -5,6 +5,9 @@
 // adversarial values, both epilogues. Exact equality.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <cmath>
+
 #include "gemm_tester.h"
 #include "kernel_rows.h"
 
@@ -60,6 +63,61 @@ TEST_CASE("gemm_s8_f32 dequantizing epilogue", "[gemm]") {
     INFO(row.name);
     for (size_t k : {1, 9, 65})
       GemmTester().m(5).n(11).k(k).input_zero_point(-3).f32_output(true).test(row.ukernel);
+  }
+}
+
+TEST_CASE("gemm_s8 every partial tile", "[gemm][epilogue]") {
+  // Every mr of the 4-row tiles (m = 1 .. 8: full tiles then 1..3 rows) and
+  // every nc up to two panels plus one, both epilogues, a clamp that bites.
+  for (const auto& row : qrt_test::runnable_gemm_rows()) {
+    INFO(row.name);
+    const size_t nr = row.ukernel.nr;
+    for (size_t m = 1; m <= 8; m++)
+      for (size_t n = 1; n <= 2 * nr + 1; n++)
+        for (size_t k : {1, 19}) {
+          const uint32_t seed = uint32_t(m * 1000 + n * 10 + k);
+          GemmTester().m(m).n(n).k(k).output_zero_point(-3).qmin(-100).qmax(90)
+              .target(120.0f).seed(seed).test(row.ukernel);
+          GemmTester().m(m).n(n).k(k).f32_output(true).f32_range(0.0f, 6.0f)
+              .target(10.0f).seed(seed).test(row.ukernel);
+        }
+  }
+}
+
+TEST_CASE("gemm_s8 saturation, ties and output zero points", "[gemm][epilogue]") {
+  for (const auto& row : qrt_test::runnable_gemm_rows()) {
+    INFO(row.name);
+    for (int32_t zy : {-128, -7, 0, 1, 127}) {
+      // RELU-style lower bound at zy, full range, and a narrow window.
+      const int32_t los[] = {-128, zy, std::max(-128, zy - 5)};
+      const int32_t his[] = {127, 127, std::min(127, zy + 5)};
+      for (size_t b = 0; b < 3; b++) {
+        INFO("zy " << zy << " lo " << los[b] << " hi " << his[b]);
+        for (float t : {60.0f, 1000.0f, 1e12f})  // |v| up to ~t: int8 and int32 saturation
+          GemmTester().m(5).n(19).k(33).output_zero_point(zy).qmin(los[b]).qmax(his[b])
+              .target(t).seed(uint32_t(zy + 300 + b)).test(row.ukernel);
+        for (float s : {0.5f, 0.25f, 1.5f})  // exact ties: round half to even
+          GemmTester().m(5).n(19).k(3).x_range(-20, 20).weight_bits(4).has_bias(false).output_zero_point(zy)
+              .qmin(los[b]).qmax(his[b]).fixed_scale(s).test(row.ukernel);
+      }
+    }
+  }
+}
+
+TEST_CASE("gemm_s8_f32 clamps, -0.0 and saturation", "[gemm][epilogue]") {
+  for (const auto& row : qrt_test::runnable_gemm_rows()) {
+    INFO(row.name);
+    const float inf = INFINITY;
+    const float ranges[][2] = {{-inf, inf}, {0.0f, inf}, {0.0f, 6.0f}, {-1.0f, 1.0f}, {-0.0f, 0.0f}};
+    for (const auto& r : ranges) {
+      INFO("range " << r[0] << " " << r[1]);
+      GemmTester().m(6).n(21).k(17).f32_output(true).f32_range(r[0], r[1]).test(row.ukernel);
+      // scale 0: (float)acc * 0 is -0.0 for negative sums, kept by the clamp.
+      GemmTester().m(6).n(21).k(17).f32_output(true).f32_range(r[0], r[1]).fixed_scale(0.0f)
+          .test(row.ukernel);
+      GemmTester().m(6).n(21).k(17).f32_output(true).f32_range(r[0], r[1]).target(3e38f)
+          .test(row.ukernel);
+    }
   }
 }
 

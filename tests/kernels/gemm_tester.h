@@ -12,6 +12,11 @@
 // value_mode: Random (uniform), Extremes (x at x_min/x_max, w at +-qmax),
 // Adversarial (all x = x_min, all w = +qmax then -qmax per channel
 // alternately: every partial sum grows in one direction).
+// Scales: per channel, aiming outputs at about +-target (60 by default; a
+// large target saturates the int8 output, 1e12 also FCVTNS's int32), or one
+// fixed scale for every channel (0.5 / 0.25: exact ties; 0: +-0.0). F32
+// output is clamped to f32_range (default +-inf) and compared bit for bit
+// with qrt_clamp_f32((float)acc * scale, lo, hi).
 #pragma once
 
 #include <catch2/catch.hpp>
@@ -23,6 +28,7 @@
 #include "naive.h"
 #include "qrt/kernels/accumulation.h"
 #include "qrt/kernels/gemm.h"
+#include "qrt/kernels/requantize.h"
 
 namespace qrt_test {
 
@@ -46,6 +52,9 @@ class GemmTester {
   GemmTester& has_bias(bool b) { has_bias_ = b; return *this; }
   GemmTester& int16_chunk(size_t c) { chunk_ = c; return *this; }
   GemmTester& f32_output(bool f) { f32_ = f; return *this; }
+  GemmTester& f32_range(float lo, float hi) { f32_lo_ = lo; f32_hi_ = hi; return *this; }
+  GemmTester& target(float t) { target_ = t; return *this; }
+  GemmTester& fixed_scale(float s) { fixed_scale_ = s; has_fixed_scale_ = true; return *this; }
   GemmTester& seed(uint32_t s) { seed_ = s; return *this; }
   GemmTester& iterations(size_t i) { iterations_ = i; return *this; }
 
@@ -78,7 +87,9 @@ class GemmTester {
           amax = std::max<int64_t>(amax, s < 0 ? -s : s);
         }
       std::vector<float> scale(n_);
-      for (auto& s : scale) s = rng.uniform_float(0.5f, 2.0f) * 60.0f / float(amax);
+      for (auto& s : scale) {
+        s = has_fixed_scale_ ? fixed_scale_ : rng.uniform_float(0.5f, 2.0f) * target_ / float(amax);
+      }
       std::vector<uint8_t> packed(qrt_gemm_s8_packed_size(n_, k_, uk.nr, uk.kr));
       qrt_gemm_s8_pack_weights(n_, k_, uk.nr, uk.kr, w.data(),
                                has_bias_ ? bias.data() : nullptr, scale.data(), zx_,
@@ -100,17 +111,20 @@ class GemmTester {
             REQUIRE(int(y[i]) == int(expected));
           }
       } else {
-        const qrt_gemm_s8_epilogue e = qrt_gemm_s8_epilogue_f32(-INFINITY, INFINITY);
+        const qrt_gemm_s8_epilogue e = qrt_gemm_s8_epilogue_f32(f32_lo_, f32_hi_);
         std::vector<float> y(rows + 1, -1234.5f);
         qrt_gemm_s8(&uk, m_, n_, k_, a.data(), as, packed.data(), y.data(), cs, &e, chunk);
         for (size_t r = 0; r < m_; r++)
           for (size_t c = 0; c < cs && r * cs + c < y.size(); c++) {
             const size_t i = r * cs + c;
             if (c >= n_) { REQUIRE(y[i] == -1234.5f); continue; }
-            const float expected = float(int32_t(acc[r * n_ + c])) * scale[c];
-            if (expect_mismatch) { mismatches += y[i] != expected; continue; }
-            INFO("row " << r << " channel " << c << " acc " << acc[r * n_ + c]);
-            REQUIRE(y[i] == expected);
+            const float expected =
+                qrt_clamp_f32(float(int32_t(acc[r * n_ + c])) * scale[c], f32_lo_, f32_hi_);
+            const bool same = std::memcmp(&y[i], &expected, sizeof(float)) == 0;
+            if (expect_mismatch) { mismatches += !same; continue; }
+            INFO("row " << r << " channel " << c << " acc " << acc[r * n_ + c] << " y " << y[i]
+                        << " expected " << expected);
+            REQUIRE(same);  // bits: -0.0 and +0.0 differ
           }
       }
     }
@@ -132,7 +146,8 @@ class GemmTester {
   int32_t x_min_ = -128, x_max_ = 127;
   int weight_bits_ = 8;
   Values values_ = Values::Random;
-  bool has_bias_ = true, f32_ = false;
+  bool has_bias_ = true, f32_ = false, has_fixed_scale_ = false;
+  float f32_lo_ = -INFINITY, f32_hi_ = INFINITY, target_ = 60.0f, fixed_scale_ = 0.0f;
   size_t chunk_ = 0;
   uint32_t seed_ = 42;
   size_t iterations_ = 1;

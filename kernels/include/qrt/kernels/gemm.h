@@ -57,7 +57,8 @@ typedef enum qrt_gemm_output {
 typedef struct qrt_gemm_s8_epilogue {
   qrt_gemm_output output;
   int32_t zero_point;  // S8 only
-  float min, max;
+  float min, max;      // S8: lo - zy, hi - zy; F32: the output bounds
+  int8_t lo, hi;       // S8 only: the int8 bounds themselves (SIMD epilogues)
 } qrt_gemm_s8_epilogue;
 
 // Epilogue of an int8 output with zero point zy, clamped to [lo, hi].
