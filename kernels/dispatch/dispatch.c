@@ -27,26 +27,39 @@
 #define ROW(name, isa, acc, mr, nr, kr, min_n, min_k, min_chunk) \
   {#name, isa, acc, {name, mr, nr, kr}, min_n, min_k, min_chunk}
 
-// Preference order: fewest instructions per MAC first (docs/performance.md).
-// The INT16 rows of an ISA come before its INT32 rows so INT16 layers pick
-// them; INT32 layers skip them. Plain NEON, measured under qemu:
-// - 4x4c16 from K = 64 (acc32) / 96 (acc16) on; below it 4x16c1
-//   (by-element, no K padding, 64 outputs per tile): at N = 144, K = 24
-//   acc16 0.27-0.31 and acc32 0.38 insns/MAC against 0.43 for 4x8c2 and
-//   0.60 for 4x4c16;
+// Preference order (docs/performance.md, "Dispatch"): every number below is
+// instructions per MAC of a whole qrt_gemm_s8 call (driver, micro-kernel and
+// epilogue: qrt_kernels_insncount's REPS count), qemu cortex-a53, M = 196,
+// N = 144 unless stated.
+// - SDOT ahead of SMMLA: fewer instructions at every measured shape (K = 24:
+//   0.258 vs 0.267 ... K = 576: 0.097 vs 0.106) and fewer cycles per MAC of
+//   the inner loop in llvm-mca's Cortex-A710 / Neoverse-N2 / Cortex-X2
+//   models (0.039 vs 0.048: SMMLA's loop is bound by the LDR d + INS that
+//   pair A rows).
+// - The INT16 rows of an ISA come before its INT32 rows so INT16 layers pick
+//   them; INT32 layers skip them.
+// - Plain NEON: 4x4c16 from K = 64 (acc32: 0.349 vs 0.389 for 4x16c1; at
+//   K = 48 c16 also wins, 0.382 vs 0.404, but not at K = 56, 0.415 vs 0.395)
+//   / 112 (acc16, chunk 8: 0.274 vs 0.285; at K = 96 and 104 4x16c1 still
+//   wins, 0.290 vs 0.293 and 0.288 vs 0.294); below it 4x16c1 (by-element,
+//   no K padding, 64 outputs per tile): K = 24 acc16 0.39 (chunk 8) and
+//   acc32 0.46 against 0.53 for 4x8c2 and 0.64 for 4x4c16;
 // - 4x8c2 for N <= 8, where half of a 16-channel tile would be padding
-//   (N = 8, K = 27: 0.45 against 0.80);
+//   (N = 8, K = 27, M = 784: 0.59 against 1.01; N = 9: 4x16c1 0.90 against
+//   1.01);
 // - acc16 widens its int16 lanes once per block of chunk products; it beats
-//   acc32 from chunk 6 (c16) / 8 (c1) / 32 (c2) on.
+//   acc32 from chunk 6 (c16: K = 144 0.267 vs 0.294) / 8 (c1: K = 24 0.393
+//   vs 0.464; chunk 7 0.539) / 24 (c2, N = 8: K = 27, 48, 96 0.585 / 0.447 /
+//   0.386 vs 0.594 / 0.468 / 0.406; chunk 16 loses at K = 48).
 static const qrt_gemm_s8_kernel kGemmRows[] = {
 #if QRT_KERNELS_HAVE_NEON
-    ROW(qrt_gemm_s8_acc32_ukernel_4x8c8__neoni8mm, QRT_ISA_I8MM, QRT_ACCUMULATOR_INT32, 4, 8, 8, 0, 0, 0),
     ROW(qrt_gemm_s8_acc32_ukernel_4x8c4__neondot, QRT_ISA_NEONDOT, QRT_ACCUMULATOR_INT32, 4, 8, 4, 0, 0, 0),
-    ROW(qrt_gemm_s8_acc16_ukernel_4x4c16__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT16, 4, 4, 16, 0, 96, 6),
+    ROW(qrt_gemm_s8_acc32_ukernel_4x8c8__neoni8mm, QRT_ISA_I8MM, QRT_ACCUMULATOR_INT32, 4, 8, 8, 0, 0, 0),
+    ROW(qrt_gemm_s8_acc16_ukernel_4x4c16__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT16, 4, 4, 16, 0, 112, 6),
     ROW(qrt_gemm_s8_acc16_ukernel_4x16c1__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT16, 4, 16, 1, 9, 0, 8),
     ROW(qrt_gemm_s8_acc32_ukernel_4x4c16__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT32, 4, 4, 16, 0, 64, 0),
     ROW(qrt_gemm_s8_acc32_ukernel_4x16c1__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT32, 4, 16, 1, 9, 0, 0),
-    ROW(qrt_gemm_s8_acc16_ukernel_4x8c2__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT16, 4, 8, 2, 0, 0, 32),
+    ROW(qrt_gemm_s8_acc16_ukernel_4x8c2__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT16, 4, 8, 2, 0, 0, 24),
     ROW(qrt_gemm_s8_acc32_ukernel_4x8c2__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT32, 4, 8, 2, 0, 0, 0),
 #endif
     ROW(qrt_gemm_s8_acc16_ukernel_4x8c2__portable, QRT_ISA_REF, QRT_ACCUMULATOR_INT16, 4, 8, 2, 0, 0, 0),

@@ -58,9 +58,12 @@ TEST_CASE("dispatch default selection", "[dispatch]") {
   REQUIRE(qrt_select_gemm_s8(QRT_ACCUMULATOR_INT32, &k32, error, sizeof error) == 0);
   REQUIRE(qrt_select_gemm_s8(QRT_ACCUMULATOR_INT16, &k16, error, sizeof error) == 0);
   CHECK(k32->accumulator == QRT_ACCUMULATOR_INT32);
+  // Preference: SDOT ahead of SMMLA (docs/performance.md: fewer
+  // instructions and, in llvm-mca's Cortex-A710 / Neoverse-N2 models, fewer
+  // cycles per MAC), then plain NEON, then portable.
   qrt_isa best = QRT_ISA_REF;
-  for (qrt_isa isa : {QRT_ISA_NEON, QRT_ISA_NEONDOT, QRT_ISA_I8MM})
-    if (qrt_isa_supported(isa)) best = isa;
+  if (qrt_isa_supported(QRT_ISA_NEON)) best = QRT_ISA_NEON;
+  if (qrt_isa_supported(QRT_ISA_NEONDOT)) best = QRT_ISA_NEONDOT;
   CHECK(k32->isa == best);
   // INT16 layers: the acc16 NEON kernel on a plain NEON CPU, else the best.
   CHECK(k16->isa == best);
@@ -140,9 +143,13 @@ TEST_CASE("dispatch per layer: K and int16_chunk break-even points", "[dispatch]
     CHECK(pick(QRT_ACCUMULATOR_INT32, 27, 0, 9) == "qrt_gemm_s8_acc32_ukernel_4x16c1__neon");
     CHECK(pick(QRT_ACCUMULATOR_INT16, 72, 8) == "qrt_gemm_s8_acc16_ukernel_4x16c1__neon");
     CHECK(pick(QRT_ACCUMULATOR_INT16, 72, 7) == "qrt_gemm_s8_acc32_ukernel_4x4c16__neon");
-    CHECK(pick(QRT_ACCUMULATOR_INT16, 96, 8) == "qrt_gemm_s8_acc16_ukernel_4x4c16__neon");
+    CHECK(pick(QRT_ACCUMULATOR_INT16, 96, 8) == "qrt_gemm_s8_acc16_ukernel_4x16c1__neon");
+    CHECK(pick(QRT_ACCUMULATOR_INT16, 111, 8) == "qrt_gemm_s8_acc16_ukernel_4x16c1__neon");
+    CHECK(pick(QRT_ACCUMULATOR_INT16, 112, 8) == "qrt_gemm_s8_acc16_ukernel_4x4c16__neon");
     CHECK(pick(QRT_ACCUMULATOR_INT16, 24, 8, 8) == "qrt_gemm_s8_acc32_ukernel_4x8c2__neon");
     CHECK(pick(QRT_ACCUMULATOR_INT16, 24, 32, 8) == "qrt_gemm_s8_acc16_ukernel_4x8c2__neon");
+    CHECK(pick(QRT_ACCUMULATOR_INT16, 24, 24, 8) == "qrt_gemm_s8_acc16_ukernel_4x8c2__neon");
+    CHECK(pick(QRT_ACCUMULATOR_INT16, 24, 23, 8) == "qrt_gemm_s8_acc32_ukernel_4x8c2__neon");
     CHECK(pick(QRT_ACCUMULATOR_INT16, 576, 127) == "qrt_gemm_s8_acc16_ukernel_4x4c16__neon");
     CHECK(pick(QRT_ACCUMULATOR_INT16, 576, 6) == "qrt_gemm_s8_acc16_ukernel_4x4c16__neon");
     CHECK(pick(QRT_ACCUMULATOR_INT16, 576, 5) == "qrt_gemm_s8_acc32_ukernel_4x4c16__neon");
