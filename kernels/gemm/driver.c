@@ -55,10 +55,22 @@ static void im2col_row(const qrt_conv2d_params* p, const int8_t* input,
   const size_t ow = p->output_width, oh = p->output_height;
   const size_t ic = p->input_channels;
   const size_t n = pixel / (oh * ow), oy = pixel / ow % oh, ox = pixel % ow;
+  const size_t kw = p->kernel_width;
+  const long ix0 = (long)(ox * p->stride_width) - (long)p->pad_left;
+  // The whole kernel row in bounds with dilation 1: its KW taps are KW * IC
+  // contiguous input bytes (NHWC), one copy instead of KW.
+  const int row_inside = p->dilation_width == 1 && ix0 >= 0 &&
+                         ix0 + (long)kw <= (long)p->input_width;
   for (size_t ky = 0; ky < p->kernel_height; ky++) {
     const long iy = (long)(oy * p->stride_height + ky * p->dilation_height) -
                     (long)p->pad_top;
-    for (size_t kx = 0; kx < p->kernel_width; kx++, row += ic) {
+    if (row_inside && iy >= 0 && iy < (long)p->input_height) {
+      memcpy(row, input + ((n * p->input_height + (size_t)iy) * p->input_width +
+                           (size_t)ix0) * ic, kw * ic);
+      row += kw * ic;
+      continue;
+    }
+    for (size_t kx = 0; kx < kw; kx++, row += ic) {
       const long ix = (long)(ox * p->stride_width + kx * p->dilation_width) -
                       (long)p->pad_left;
       if (iy < 0 || iy >= (long)p->input_height || ix < 0 ||
