@@ -144,17 +144,58 @@ def random_crop_flip_reflect(x, pad, generator):
     return out.gather(3, cols[:, None, None, :].expand(n, c, h, w))
 
 
-def run_onnx_numpy(model_proto, x):
-    """Float64 numpy executor for the CNN subset of ONNX that the project's
-    models use (Conv, BatchNormalization in inference mode, Relu, Clip, Add,
-    GlobalAveragePool, Flatten, Gemm, Identity, Constant): an independent
-    check of an exported graph and its weights against PyTorch. `x` is the
-    value of the single graph input; returns the first graph output."""
-    from onnx import helper, numpy_helper
+def _conv_numpy(x, w, b, a):
+    n, c, h, wd = x.shape
+    m, cg, kh, kw = w.shape
+    g = a.get("group", 1)
+    sh, sw = a.get("strides", [1, 1])
+    dh, dw = a.get("dilations", [1, 1])
+    pt, pl, pb, pr = a.get("pads", [0, 0, 0, 0])
+    xp = np.pad(x, ((0, 0), (0, 0), (pt, pb), (pl, pr)))
+    oh = (h + pt + pb - dh * (kh - 1) - 1) // sh + 1
+    ow = (wd + pl + pr - dw * (kw - 1) - 1) // sw + 1
+    out = np.zeros((n, m, oh, ow))
+    mg = m // g
+    for i in range(kh):
+        for j in range(kw):
+            patch = xp[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh, j * dw:j * dw + sw * (ow - 1) + 1:sw]
+            if g == c == m and cg == 1:  # depthwise
+                out += patch * w[None, :, 0, i, j, None, None]
+            else:
+                for gi in range(g):
+                    ps = patch[:, gi * cg:(gi + 1) * cg]
+                    out[:, gi * mg:(gi + 1) * mg] += np.tensordot(
+                        w[gi * mg:(gi + 1) * mg, :, i, j], ps, axes=([1], [1])).transpose(1, 0, 2, 3)
+    return out if b is None else out + b[None, :, None, None]
 
+
+def _maxpool_numpy(x, a):
+    kh, kw = a["kernel_shape"]
+    sh, sw = a.get("strides", [1, 1])
+    pt, pl, pb, pr = a.get("pads", [0, 0, 0, 0])
+    if a.get("ceil_mode", 0) or a.get("dilations", [1, 1]) != [1, 1]:
+        raise ValueError("numpy MaxPool: ceil_mode/dilations not supported")
+    n, c, h, w = x.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (pt, pb), (pl, pr)), constant_values=-np.inf)
+    oh = (h + pt + pb - kh) // sh + 1
+    ow = (w + pl + pr - kw) // sw + 1
+    out = np.full((n, c, oh, ow), -np.inf)
+    for i in range(kh):
+        for j in range(kw):
+            out = np.maximum(out, xp[:, :, i:i + sh * (oh - 1) + 1:sh, j:j + sw * (ow - 1) + 1:sw])
+    return out
+
+
+def run_onnx_numpy(model_proto, x):
+    """Float64 numpy run of the ops the project's exports use (Conv with
+    groups and dilations, BatchNormalization (inference), Relu, Clip, Add,
+    MaxPool, GlobalAveragePool, Flatten, Gemm, Identity, Constant): an
+    independent check of an exported graph and its weights against PyTorch.
+    `x` is the value of the single graph input; returns the first graph
+    output. Used by train_cifar10.py and benchmarks/models/make_models.py."""
+    from onnx import helper, numpy_helper
     env = {t.name: numpy_helper.to_array(t).astype(np.float64) for t in model_proto.graph.initializer}
-    init_names = set(env)
-    inputs = [i.name for i in model_proto.graph.input if i.name not in init_names]
+    inputs = [i.name for i in model_proto.graph.input if i.name not in env]
     env[inputs[0]] = np.asarray(x, dtype=np.float64)
     for node in model_proto.graph.node:
         a = {p.name: helper.get_attribute_value(p) for p in node.attribute}
@@ -168,16 +209,20 @@ def run_onnx_numpy(model_proto, x):
         elif op == "Relu":
             out = np.maximum(v[0], 0)
         elif op == "Clip":
-            out = np.clip(v[0], v[1], v[2])
+            lo = v[1] if len(v) > 1 and v[1] is not None else -np.inf
+            hi = v[2] if len(v) > 2 and v[2] is not None else np.inf
+            out = np.clip(v[0], lo, hi)
         elif op == "Add":
             out = v[0] + v[1]
+        elif op == "MaxPool":
+            out = _maxpool_numpy(v[0], a)
         elif op == "GlobalAveragePool":
             out = v[0].mean(axis=(2, 3), keepdims=True)
         elif op == "Flatten":
             out = v[0].reshape(v[0].shape[0], -1)
         elif op == "Gemm":
-            b = v[1].T if a.get("transB", 0) else v[1]
-            out = v[0] @ b + (v[2] if len(v) > 2 else 0)
+            bm = v[1].T if a.get("transB", 0) else v[1]
+            out = a.get("alpha", 1.0) * (v[0] @ bm) + a.get("beta", 1.0) * (v[2] if len(v) > 2 else 0)
         elif op == "Identity":
             out = v[0]
         elif op == "Constant":
@@ -186,25 +231,6 @@ def run_onnx_numpy(model_proto, x):
             raise ValueError(f"run_onnx_numpy: node '{node.name}' has unsupported op {op}")
         env[node.output[0]] = out
     return env[model_proto.graph.output[0].name]
-
-
-def _conv_numpy(x, w, b, a):
-    n, c, h, wd = x.shape
-    m, cg, kh, kw = w.shape
-    g = a.get("group", 1)
-    sh, sw = a.get("strides", [1, 1])
-    pt, pl, pb, pr = a.get("pads", [0, 0, 0, 0])
-    xp = np.pad(x, ((0, 0), (0, 0), (pt, pb), (pl, pr)))
-    oh = (h + pt + pb - kh) // sh + 1
-    ow = (wd + pl + pr - kw) // sw + 1
-    out = np.zeros((n, m, oh, ow))
-    mg = m // g
-    if g == c == m and cg == 1:  # depthwise: all channels at once
-        for i in range(kh):
-            for j in range(kw):
-                patch = xp[:, :, i:i + sh * oh:sh, j:j + sw * ow:sw]
-                out += patch * w[None, :, 0, i, j, None, None]
-        return out if b is None else out + b[None, :, None, None]
     for gi in range(g):
         xs = xp[:, gi * cg:(gi + 1) * cg]
         ws = w[gi * mg:(gi + 1) * mg]

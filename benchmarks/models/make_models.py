@@ -144,92 +144,6 @@ def reestimate_bn(model, images, batch):
 
 # ---- independent float64 numpy executor of the exported graph -------------
 
-def _conv(x, w, b, a):
-    n, c, h, wd = x.shape
-    m, cg, kh, kw = w.shape
-    g = a.get("group", 1)
-    sh, sw = a.get("strides", [1, 1])
-    dh, dw = a.get("dilations", [1, 1])
-    pt, pl, pb, pr = a.get("pads", [0, 0, 0, 0])
-    xp = np.pad(x, ((0, 0), (0, 0), (pt, pb), (pl, pr)))
-    oh = (h + pt + pb - dh * (kh - 1) - 1) // sh + 1
-    ow = (wd + pl + pr - dw * (kw - 1) - 1) // sw + 1
-    out = np.zeros((n, m, oh, ow))
-    mg = m // g
-    for i in range(kh):
-        for j in range(kw):
-            patch = xp[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh, j * dw:j * dw + sw * (ow - 1) + 1:sw]
-            if g == c == m and cg == 1:  # depthwise
-                out += patch * w[None, :, 0, i, j, None, None]
-            else:
-                for gi in range(g):
-                    ps = patch[:, gi * cg:(gi + 1) * cg]
-                    out[:, gi * mg:(gi + 1) * mg] += np.tensordot(
-                        w[gi * mg:(gi + 1) * mg, :, i, j], ps, axes=([1], [1])).transpose(1, 0, 2, 3)
-    return out if b is None else out + b[None, :, None, None]
-
-
-def _maxpool(x, a):
-    kh, kw = a["kernel_shape"]
-    sh, sw = a.get("strides", [1, 1])
-    pt, pl, pb, pr = a.get("pads", [0, 0, 0, 0])
-    if a.get("ceil_mode", 0) or a.get("dilations", [1, 1]) != [1, 1]:
-        raise ValueError("numpy MaxPool: ceil_mode/dilations not supported")
-    n, c, h, w = x.shape
-    xp = np.pad(x, ((0, 0), (0, 0), (pt, pb), (pl, pr)), constant_values=-np.inf)
-    oh = (h + pt + pb - kh) // sh + 1
-    ow = (w + pl + pr - kw) // sw + 1
-    out = np.full((n, c, oh, ow), -np.inf)
-    for i in range(kh):
-        for j in range(kw):
-            out = np.maximum(out, xp[:, :, i:i + sh * (oh - 1) + 1:sh, j:j + sw * (ow - 1) + 1:sw])
-    return out
-
-
-def run_onnx_numpy(model_proto, x):
-    """Float64 numpy run of the ops these exports use: Conv,
-    BatchNormalization (inference), Relu, Clip, Add, MaxPool,
-    GlobalAveragePool, Flatten, Gemm, Identity, Constant."""
-    from onnx import helper, numpy_helper
-    env = {t.name: numpy_helper.to_array(t).astype(np.float64) for t in model_proto.graph.initializer}
-    inputs = [i.name for i in model_proto.graph.input if i.name not in env]
-    env[inputs[0]] = np.asarray(x, dtype=np.float64)
-    for node in model_proto.graph.node:
-        a = {p.name: helper.get_attribute_value(p) for p in node.attribute}
-        v = [env[i] if i else None for i in node.input]
-        op = node.op_type
-        if op == "Conv":
-            out = _conv(v[0], v[1], v[2] if len(v) > 2 else None, a)
-        elif op == "BatchNormalization":
-            scale, bias, mean, var = (t[None, :, None, None] for t in v[1:5])
-            out = (v[0] - mean) / np.sqrt(var + a.get("epsilon", 1e-5)) * scale + bias
-        elif op == "Relu":
-            out = np.maximum(v[0], 0)
-        elif op == "Clip":
-            lo = v[1] if len(v) > 1 and v[1] is not None else -np.inf
-            hi = v[2] if len(v) > 2 and v[2] is not None else np.inf
-            out = np.clip(v[0], lo, hi)
-        elif op == "Add":
-            out = v[0] + v[1]
-        elif op == "MaxPool":
-            out = _maxpool(v[0], a)
-        elif op == "GlobalAveragePool":
-            out = v[0].mean(axis=(2, 3), keepdims=True)
-        elif op == "Flatten":
-            out = v[0].reshape(v[0].shape[0], -1)
-        elif op == "Gemm":
-            bm = v[1].T if a.get("transB", 0) else v[1]
-            out = a.get("alpha", 1.0) * (v[0] @ bm) + a.get("beta", 1.0) * (v[2] if len(v) > 2 else 0)
-        elif op == "Identity":
-            out = v[0]
-        elif op == "Constant":
-            out = numpy_helper.to_array(a["value"]).astype(np.float64)
-        else:
-            raise ValueError(f"numpy executor: node '{node.name}' has unsupported op {op}")
-        env[node.output[0]] = out
-    return env[model_proto.graph.output[0].name]
-
-
 def sha256(path):
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -275,7 +189,7 @@ def make_model(name, args, bn_images, check_images, check_files):
     t1 = time.time()
     worst = 0.0
     for k in range(len(check_files)):
-        out = run_onnx_numpy(proto, check_images[k:k + 1].numpy())
+        out = tc.run_onnx_numpy(proto, check_images[k:k + 1].numpy())
         worst = max(worst, float(np.abs(out - ref[k:k + 1]).max()))
     rel = worst / max(float(np.abs(ref).max()), 1e-30)
     note(f"numpy float64 executor vs torch on {len(check_files)} images: max|diff| {worst:.3g} "
