@@ -6,7 +6,8 @@
 //     minus that of REPS = 1, divided by R, is everything one qrt_gemm_s8 call
 //     executes (driver, micro-kernel, any helper it calls), independent of
 //     which symbols the compiler kept.
-//   qrt_kernels_insncount dwconv KERNEL_NAME H W C STRIDE
+//   qrt_kernels_insncount dwconv KERNEL_NAME H W C STRIDE [REPS (default 1)]
+//     padding 1 on every side; REPS as for gemm (whole call = count(2) - count(1))
 //   qrt_kernels_insncount op KERNEL_NAME H W C     elementwise / pooling op
 //     of an op table (qrt_select_op_kernels): quantize / dequantize / add on
 //     H*W*C elements, maxpool 3x3 stride 2 pad 1 on HxWxC, global avgpool
@@ -60,7 +61,7 @@ static int run_op(const char* name, size_t h, size_t w, size_t c) {
 int main(int argc, char** argv) {
   if (argc < 6) {
     std::fprintf(stderr,
-                 "usage: %s gemm NAME M N K [CHUNK [REPS]] | dwconv NAME H W C STRIDE | op NAME H W C\n",
+                 "usage: %s gemm NAME M N K [CHUNK [REPS]] | dwconv NAME H W C STRIDE [REPS] | op NAME H W C\n",
                  argv[0]);
     return 2;
   }
@@ -116,9 +117,10 @@ int main(int argc, char** argv) {
       std::vector<float> s(c, 0.01f);
       std::vector<uint8_t> packed(qrt_dwconv3x3_s8_packed_size(c));
       qrt_dwconv3x3_s8_pack_weights(c, w.data(), bias.data(), s.data(), 0, packed.data());
-      rows[i].fn(&p, x.data(), packed.data(), &e, y.data());
-      std::printf("%s H=%zu W=%zu C=%zu stride=%zu MACs=%zu\n", argv[2], a, b, c, stride,
-                  p.output_height * p.output_width * c * 9);
+      const size_t reps = argc >= 8 ? std::strtoul(argv[7], nullptr, 10) : 1;
+      for (size_t rep = 0; rep < reps; rep++) rows[i].fn(&p, x.data(), packed.data(), &e, y.data());
+      std::printf("%s H=%zu W=%zu C=%zu stride=%zu reps=%zu MACs=%zu\n", argv[2], a, b, c, stride,
+                  reps, p.output_height * p.output_width * c * 9);
       return 0;
     }
   }

@@ -3,6 +3,7 @@
 // conv formula with ConvTester: exact equality, s8 and f32 epilogues.
 #include <catch2/catch.hpp>
 
+#include <cstring>
 #include <vector>
 
 #include "conv_tester.h"
@@ -158,6 +159,79 @@ TEST_CASE("dwconv3x3_s8: extreme values against the reference", "[conv][dwconv]"
       CHECK(y == expected);
     }
   }
+}
+
+TEST_CASE("dwconv3x3_s8: edge sweep against qrt_conv2d_s8__ref", "[conv][dwconv]") {
+  // Channels 1..40 (16 / 8 blocks and 1-7 tails), widths 1..9, heights
+  // 1..4, stride 1 and 2, every top/left/bottom/right pad in {0, 1} (and
+  // 2 on some), zero points and clamps cycled, int8 and f32 outputs: every
+  // row must equal the reference byte for byte (f32: bit for bit).
+  qrt_test::Rng rng(29);
+  const int32_t zxs[] = {0, -128, 127, -17, 5};
+  const int32_t zys[] = {0, -128, 127, 3};
+  const int8_t clamps[][2] = {{-128, 127}, {-50, 100}, {0, 127}, {-128, -128}};
+  size_t iter = 0;
+  const auto rows = qrt_test::runnable_dwconv_rows();
+  for (size_t ch = 1; ch <= 40; ch++)
+    for (size_t iw = 1; iw <= 9; iw++)
+      for (size_t stride = 1; stride <= 2; stride++, iter++) {
+        qrt_conv2d_params p{};
+        p.batch = 1 + iter % 7 / 6;
+        p.input_height = 1 + iter % 4; p.input_width = iw;
+        p.input_channels = p.output_channels = p.groups = ch;
+        p.kernel_height = p.kernel_width = 3;
+        p.stride_height = p.stride_width = stride;
+        p.dilation_height = p.dilation_width = 1;
+        const size_t pads = iter % 16, big = iter % 11 == 0 ? 1 : 0;
+        p.pad_top = (pads & 1) + big; p.pad_left = (pads >> 1 & 1) + big;
+        p.pad_bottom = pads >> 2 & 1; p.pad_right = (pads >> 3 & 1) + big;
+        if (p.input_height + p.pad_top + p.pad_bottom < 3 ||
+            p.input_width + p.pad_left + p.pad_right < 3)
+          continue;
+        p.output_height = qrt_conv_output_size(p.input_height, 3, stride, 1, p.pad_top, p.pad_bottom);
+        p.output_width = qrt_conv_output_size(iw, 3, stride, 1, p.pad_left, p.pad_right);
+        p.input_zero_point = zxs[iter % 5];
+        const std::vector<int8_t> x =
+            rng.int8s(p.batch * p.input_height * iw * ch);
+        const std::vector<int8_t> wt = rng.int8s(ch * 9, -127, 127);
+        std::vector<int32_t> bias(ch);
+        for (auto& b : bias) b = rng.uniform_int(-40000, 40000);
+        std::vector<float> m(ch);
+        for (auto& v : m) v = rng.uniform_float(0.5f, 2.0f) / 3000.0f;
+        const size_t outs = p.batch * p.output_height * p.output_width * ch;
+        std::vector<uint8_t> packed(qrt_dwconv3x3_s8_packed_size(ch));
+        qrt_dwconv3x3_s8_pack_weights(ch, wt.data(), bias.data(), m.data(), p.input_zero_point,
+                                      packed.data());
+        INFO("channels " << ch << " width " << iw << " height " << p.input_height << " stride "
+             << stride << " pads " << p.pad_top << p.pad_left << p.pad_bottom << p.pad_right
+             << " zx " << p.input_zero_point);
+        if (iter % 3 != 2) {
+          const int8_t lo = clamps[iter % 4][0], hi = clamps[iter % 4][1];
+          const int32_t zy = zys[iter % 4];
+          const qrt_requant_s8_params rq{m.data(), zy, lo, hi};
+          std::vector<int8_t> expected(outs);
+          qrt_conv2d_s8__ref(&p, x.data(), wt.data(), bias.data(), &rq, expected.data());
+          const qrt_gemm_s8_epilogue e = qrt_gemm_s8_epilogue_s8(zy, lo, hi);
+          for (const auto& row : rows) {
+            INFO(row.name);
+            std::vector<int8_t> y(outs, 0x5A);
+            row.fn(&p, x.data(), packed.data(), &e, y.data());
+            REQUIRE(y == expected);
+          }
+        } else {
+          const float lo = iter % 2 ? 0.0f : -1e30f, hi = iter % 4 == 1 ? 6.0f : 1e30f;
+          const qrt_dequant_f32_params dq{m.data(), lo, hi};
+          std::vector<float> expected(outs);
+          qrt_conv2d_s8_f32__ref(&p, x.data(), wt.data(), bias.data(), &dq, expected.data());
+          const qrt_gemm_s8_epilogue e = qrt_gemm_s8_epilogue_f32(lo, hi);
+          for (const auto& row : rows) {
+            INFO(row.name);
+            std::vector<float> y(outs, -1234.5f);
+            row.fn(&p, x.data(), packed.data(), &e, y.data());
+            REQUIRE(std::memcmp(y.data(), expected.data(), outs * sizeof(float)) == 0);
+          }
+        }
+      }
 }
 
 TEST_CASE("fully_connected via qrt_gemm_s8 equals the reference", "[fc][gemm]") {
