@@ -31,6 +31,11 @@
 // instructions per MAC of a whole qrt_gemm_s8 call (driver, micro-kernel and
 // epilogue: qrt_kernels_insncount's REPS count), qemu cortex-a53, M = 196,
 // N = 144 unless stated.
+// - SDOT 4x16c4 ahead of 4x8c4 at every N and K (qemu max, whole call:
+//   M N K = 12544 96 16: 0.265 vs 0.340; 3136 144 24: 0.206 vs 0.258;
+//   784 24 16: 0.315 vs 0.365, its nc <= 8 tiles run 8 channels; 196 256
+//   576: 0.090 vs 0.097; N = 8: 784 8 16 0.430 both, 784 8 144 0.126 vs
+//   0.128). 4x8c4 stays in the table (tests, its own row).
 // - SDOT ahead of SMMLA: fewer instructions at every measured shape (K = 24:
 //   0.258 vs 0.267 ... K = 576: 0.097 vs 0.106) and fewer cycles per MAC of
 //   the inner loop in llvm-mca's Cortex-A710 / Neoverse-N2 / Cortex-X2
@@ -53,6 +58,7 @@
 //   0.386 vs 0.594 / 0.468 / 0.406; chunk 16 loses at K = 48).
 static const qrt_gemm_s8_kernel kGemmRows[] = {
 #if QRT_KERNELS_HAVE_NEON
+    ROW(qrt_gemm_s8_acc32_ukernel_4x16c4__neondot, QRT_ISA_NEONDOT, QRT_ACCUMULATOR_INT32, 4, 16, 4, 0, 0, 0),
     ROW(qrt_gemm_s8_acc32_ukernel_4x8c4__neondot, QRT_ISA_NEONDOT, QRT_ACCUMULATOR_INT32, 4, 8, 4, 0, 0, 0),
     ROW(qrt_gemm_s8_acc32_ukernel_4x8c8__neoni8mm, QRT_ISA_I8MM, QRT_ACCUMULATOR_INT32, 4, 8, 8, 0, 0, 0),
     ROW(qrt_gemm_s8_acc16_ukernel_4x4c16__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT16, 4, 4, 16, 0, 112, 6),

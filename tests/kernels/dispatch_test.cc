@@ -33,7 +33,7 @@ std::string suffix(qrt_isa isa) {
 TEST_CASE("dispatch rows match their names", "[dispatch]") {
   const qrt_gemm_s8_kernel* rows;
   const size_t count = qrt_gemm_s8_kernels(&rows);
-  REQUIRE(count == (QRT_KERNELS_HAVE_NEON ? 10u : 2u));
+  REQUIRE(count == (QRT_KERNELS_HAVE_NEON ? 11u : 2u));
   for (size_t i = 0; i < count; i++) {
     const std::string name = rows[i].name;
     INFO(name);
@@ -133,8 +133,13 @@ TEST_CASE("dispatch per layer: K and int16_chunk break-even points", "[dispatch]
   REQUIRE(qrt_select_gemm_s8(QRT_ACCUMULATOR_INT16, &big, error, sizeof error) == 0);
   CHECK(pick(QRT_ACCUMULATOR_INT16, size_t(-1), size_t(-1), size_t(-1)) == big->name);
   if (qrt_isa_supported(QRT_ISA_NEONDOT)) {
-    // SDOT / SMMLA rows have no break-even points.
+    // SDOT: 4x16c4 at every N and K (no break-even points; SMMLA none
+    // either).
     CHECK(pick(QRT_ACCUMULATOR_INT32, 24, 0) == pick(QRT_ACCUMULATOR_INT32, 576, 0));
+    for (size_t n : {1, 8, 9, 24, 144})
+      for (size_t k : {1, 16, 576})
+        CHECK(pick(QRT_ACCUMULATOR_INT32, k, 0, n) == "qrt_gemm_s8_acc32_ukernel_4x16c4__neondot");
+    CHECK(pick(QRT_ACCUMULATOR_INT16, 16, 8, 24) == "qrt_gemm_s8_acc32_ukernel_4x16c4__neondot");
   } else if (qrt_isa_supported(QRT_ISA_NEON)) {
     CHECK(pick(QRT_ACCUMULATOR_INT32, 24, 0) == "qrt_gemm_s8_acc32_ukernel_4x16c1__neon");
     CHECK(pick(QRT_ACCUMULATOR_INT32, 63, 0) == "qrt_gemm_s8_acc32_ukernel_4x16c1__neon");
