@@ -39,6 +39,8 @@ KERNELS = [
      ["-march=armv8-a"], 4 * 16 * 8),
     ("qrt_gemm_s8_acc32_ukernel_4x16c1__neon", "kernels/neon/gemm_4x16c1_neon.c",
      ["-march=armv8-a"], 4 * 16 * 8),
+    ("qrt_gemm_s8_acc32_ukernel_4x16c4__neondot", "kernels/neon/gemm_4x16c4_neondot.c",
+     ["-march=armv8.2-a+dotprod", "-fno-schedule-insns"], 4 * 16 * 16),
     ("qrt_gemm_s8_acc32_ukernel_4x8c4__neondot", "kernels/neon/gemm_4x8c4_neondot.c",
      ["-march=armv8.2-a+dotprod"], 4 * 8 * 16),
     ("qrt_gemm_s8_acc32_ukernel_4x8c8__neoni8mm", "kernels/neon/gemm_4x8c8_neoni8mm.c",

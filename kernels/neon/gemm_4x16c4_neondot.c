@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "epilogue_neon.h"
-#include "qrt/kernels/gemm.h"
+#include "qrt/kernels/neon.h"
 
 enum { MR = 4, NR = 16, KR = 4 };
 

@@ -125,16 +125,6 @@ void qrt_gemm_s8_acc16_ukernel_4x8c2__portable(size_t mr, size_t nc, size_t k,
     const int8_t* a, size_t a_stride, const void* w, void* c, size_t c_stride,
     const qrt_gemm_s8_epilogue* epilogue, size_t int16_chunk);
 
-#if defined(__aarch64__)
-// NEON micro-kernel declared here rather than in neon.h (beside the 4x8c4
-// one): KR = 4, NR = 16, SDOT (armv8.2-a+dotprod,
-// neon/gemm_4x16c4_neondot.c). Call it only where
-// qrt_isa_supported(QRT_ISA_NEONDOT).
-void qrt_gemm_s8_acc32_ukernel_4x16c4__neondot(size_t mr, size_t nc, size_t k,
-    const int8_t* a, size_t a_stride, const void* w, void* c, size_t c_stride,
-    const qrt_gemm_s8_epilogue* epilogue, size_t int16_chunk);
-#endif
-
 // Epilogue of one accumulator (shared by the portable kernels).
 void qrt_gemm_s8_store_scalar(int32_t acc, float scale,
                               const qrt_gemm_s8_epilogue* epilogue, void* c,

@@ -42,7 +42,8 @@ QRT_DECLARE_GEMM_UKERNEL(qrt_gemm_s8_acc32_ukernel_4x16c1__neon)
 QRT_DECLARE_GEMM_UKERNEL(qrt_gemm_s8_acc32_ukernel_4x8c2__neon)
 // KR = 2: SMLAL into int16 for int16_chunk products per lane, SADALP.
 QRT_DECLARE_GEMM_UKERNEL(qrt_gemm_s8_acc16_ukernel_4x8c2__neon)
-// KR = 4: SDOT (armv8.2-a+dotprod).
+// KR = 4: SDOT (armv8.2-a+dotprod); NR = 16 (the default) and NR = 8.
+QRT_DECLARE_GEMM_UKERNEL(qrt_gemm_s8_acc32_ukernel_4x16c4__neondot)
 QRT_DECLARE_GEMM_UKERNEL(qrt_gemm_s8_acc32_ukernel_4x8c4__neondot)
 // KR = 8: SMMLA (armv8.6-a+i8mm).
 QRT_DECLARE_GEMM_UKERNEL(qrt_gemm_s8_acc32_ukernel_4x8c8__neoni8mm)
