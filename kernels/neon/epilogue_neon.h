@@ -19,6 +19,24 @@ static inline __attribute__((always_inline)) float32x4_t qrt_neon_clamp_f32(
   return vbslq_f32(vcgtq_f32(v, hi), hi, v);
 }
 
+// SDOT operands (the c4 kernels): four consecutive int8 k of one A row,
+// broadcast to every 32-bit lane.
+static inline int8x16_t qrt_neon_dup_quad(const int8_t* a) {
+  int32_t v;
+  memcpy(&v, a, 4);
+  return vreinterpretq_s8_s32(vdupq_n_s32(v));
+}
+
+// The last n = 1..3 k of a row, zero above, broadcast: assembled in a
+// general register (a memcpy call would keep the accumulators in memory
+// for the whole kernel).
+static inline int8x16_t qrt_neon_dup_tail(const int8_t* a, size_t n) {
+  uint32_t v = (uint8_t)a[0];
+  if (n > 1) v |= (uint32_t)(uint8_t)a[1] << 8;
+  if (n > 2) v |= (uint32_t)(uint8_t)a[2] << 16;
+  return vreinterpretq_s8_u32(vdupq_n_u32(v));
+}
+
 // The A row pointers of an MR-row tile: rows past mr alias the last valid
 // row, so a kernel always runs MR rows (their outputs alias the last valid
 // row's too: qrt_neon_out_rows4 below).

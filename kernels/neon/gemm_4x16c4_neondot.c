@@ -15,27 +15,11 @@
 // tail. A tile with nc <= 8 (N's last panel, e.g. N = 24) runs the same
 // loops on channels 0-7 only (the first two vectors of each group) and the
 // 4x8 epilogue: no SDOT on padding channels.
-#include <string.h>
 
 #include "epilogue_neon.h"
 #include "qrt/kernels/neon.h"
 
 enum { MR = 4, NR = 16, KR = 4 };
-
-static inline int8x16_t dup_quad(const int8_t* a) {
-  int32_t v;
-  memcpy(&v, a, 4);
-  return vreinterpretq_s8_s32(vdupq_n_s32(v));
-}
-
-// The last n = 1..3 k of a row, zero above, broadcast (assembled in a
-// general register: a memcpy call would keep the accumulators in memory).
-static inline int8x16_t dup_tail(const int8_t* a, size_t n) {
-  uint32_t v = (uint8_t)a[0];
-  if (n > 1) v |= (uint32_t)(uint8_t)a[1] << 8;
-  if (n > 2) v |= (uint32_t)(uint8_t)a[2] << 16;
-  return vreinterpretq_s8_u32(vdupq_n_u32(v));
-}
 
 // Row i, channel quad j: acc<i><j> (named, not an array: GCC keeps an array
 // of vectors in memory between loops). NQ = 4 (16 channels) or 2 (8): a
@@ -124,7 +108,7 @@ static inline __attribute__((always_inline)) void tile(
 #define DOT4(i)                                                              \
   {                                                                          \
     const int8x16_t x =                                                      \
-        k0 + KR <= k ? dup_quad(r##i + k0) : dup_tail(r##i + k0, k - k0);    \
+        k0 + KR <= k ? qrt_neon_dup_quad(r##i + k0) : qrt_neon_dup_tail(r##i + k0, k - k0);    \
     GROUP_DUP(i, v, x)                                                       \
   }
     QRT_ROWS(DOT4)

@@ -8,28 +8,11 @@
 // Main loop: 16 k per step, one 16-byte load per row and SDOT by element
 // (lane g = that row's k group g), 8 weight vectors; then one step of 8 k
 // (8-byte loads, lanes 0-1), then groups of 4, then a zero-padded tail.
-#include <string.h>
 
 #include "epilogue_neon.h"
 #include "qrt/kernels/neon.h"
 
 enum { MR = 4, NR = 8, KR = 4 };
-
-static inline int8x16_t dup_quad(const int8_t* a) {
-  int32_t v;
-  memcpy(&v, a, 4);
-  return vreinterpretq_s8_s32(vdupq_n_s32(v));
-}
-
-// The last n = 1..3 k of a row, zero above, broadcast: assembled in a
-// general register (no memcpy call, which would keep the accumulators in
-// memory for the whole kernel).
-static inline int8x16_t dup_tail(const int8_t* a, size_t n) {
-  uint32_t v = (uint8_t)a[0];
-  if (n > 1) v |= (uint32_t)(uint8_t)a[1] << 8;
-  if (n > 2) v |= (uint32_t)(uint8_t)a[2] << 16;
-  return vreinterpretq_s8_u32(vdupq_n_u32(v));
-}
 
 // Row i's accumulators are named acc<i>0 (channels 0-3) and acc<i>1 (4-7),
 // not an array: GCC keeps an array of vectors in memory between loops.
@@ -91,7 +74,7 @@ void qrt_gemm_s8_acc32_ukernel_4x8c4__neondot(size_t mr, size_t nc, size_t k,
     // tail: zero the k past the row (its weights are zero too)
 #define DOT4(i)                                                                     \
   {                                                                                 \
-    const int8x16_t x = k0 + KR <= k ? dup_quad(r##i + k0) : dup_tail(r##i + k0, k - k0); \
+    const int8x16_t x = k0 + KR <= k ? qrt_neon_dup_quad(r##i + k0) : qrt_neon_dup_tail(r##i + k0, k - k0); \
     acc##i##0 = vdotq_s32(acc##i##0, w0, x);                                        \
     acc##i##1 = vdotq_s32(acc##i##1, w1, x);                                        \
   }
