@@ -81,8 +81,8 @@ int main(int argc, char** argv) {
       std::vector<int8_t> x(a * c, 3), w(b * c, -2), y(a * b);
       std::vector<int32_t> bias(b, 1);
       std::vector<float> s(b, 0.01f);
-      std::vector<uint8_t> packed(qrt_gemm_s8_packed_size(b, c, uk.nr, uk.kr));
-      qrt_gemm_s8_pack_weights(b, c, uk.nr, uk.kr, w.data(), bias.data(), s.data(), 0, packed.data());
+      std::vector<uint8_t> packed(qrt_gemm_s8_packed_size(&uk, b, c));
+      qrt_gemm_s8_pack_weights(&uk, b, c, w.data(), bias.data(), s.data(), 0, packed.data());
       // Weights are -2: any chunk up to 32767 / (128 * 2) = 127 is valid.
       const size_t chunk = argc >= 7 ? std::strtoul(argv[6], nullptr, 10) : 127;
       if (chunk < 1 || chunk > 127) {

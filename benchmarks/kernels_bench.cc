@@ -93,8 +93,8 @@ void bench_gemm(benchmark::State& state, const Shape& s, const qrt_gemm_s8_kerne
   Layer l(s);
   const qrt_gemm_s8_ukernel& uk = k->ukernel;
   const size_t kk = s.k * s.k * s.ic;
-  std::vector<uint8_t> packed(qrt_gemm_s8_packed_size(s.oc, kk, uk.nr, uk.kr));
-  qrt_gemm_s8_pack_weights(s.oc, kk, uk.nr, uk.kr, l.w.data(), l.bias.data(), l.m.data(),
+  std::vector<uint8_t> packed(qrt_gemm_s8_packed_size(&uk, s.oc, kk));
+  qrt_gemm_s8_pack_weights(&uk, s.oc, kk, l.w.data(), l.bias.data(), l.m.data(),
                            l.p.input_zero_point, packed.data());
   std::vector<int8_t> scratch(qrt_conv2d_s8_gemm_scratch_size(&l.p, &uk));
   const qrt_gemm_s8_epilogue e = qrt_gemm_s8_epilogue_s8(0, -128, 127);

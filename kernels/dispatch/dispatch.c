@@ -24,8 +24,8 @@
 #include <cpuinfo.h>
 #endif
 
-#define ROW(name, isa, acc, mr, nr, kr, min_n, min_k, min_chunk) \
-  {#name, isa, acc, {name, mr, nr, kr}, min_n, min_k, min_chunk}
+#define ROW(name, isa, acc, mr, nr, kr, wsize, min_n, min_k, min_chunk) \
+  {#name, isa, acc, {name, mr, nr, kr, wsize}, min_n, min_k, min_chunk}
 
 // Preference order (docs/performance.md, "Dispatch"): every number below is
 // instructions per MAC of a whole qrt_gemm_s8 call (driver, micro-kernel and
@@ -58,18 +58,18 @@
 //   0.386 vs 0.594 / 0.468 / 0.406; chunk 16 loses at K = 48).
 static const qrt_gemm_s8_kernel kGemmRows[] = {
 #if QRT_KERNELS_HAVE_NEON
-    ROW(qrt_gemm_s8_acc32_ukernel_4x16c4__neondot, QRT_ISA_NEONDOT, QRT_ACCUMULATOR_INT32, 4, 16, 4, 0, 0, 0),
-    ROW(qrt_gemm_s8_acc32_ukernel_4x8c4__neondot, QRT_ISA_NEONDOT, QRT_ACCUMULATOR_INT32, 4, 8, 4, 0, 0, 0),
-    ROW(qrt_gemm_s8_acc32_ukernel_4x8c8__neoni8mm, QRT_ISA_I8MM, QRT_ACCUMULATOR_INT32, 4, 8, 8, 0, 0, 0),
-    ROW(qrt_gemm_s8_acc16_ukernel_4x4c16__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT16, 4, 4, 16, 0, 112, 6),
-    ROW(qrt_gemm_s8_acc16_ukernel_4x16c1__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT16, 4, 16, 1, 9, 0, 8),
-    ROW(qrt_gemm_s8_acc32_ukernel_4x4c16__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT32, 4, 4, 16, 0, 64, 0),
-    ROW(qrt_gemm_s8_acc32_ukernel_4x16c1__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT32, 4, 16, 1, 9, 0, 0),
-    ROW(qrt_gemm_s8_acc16_ukernel_4x8c2__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT16, 4, 8, 2, 0, 0, 24),
-    ROW(qrt_gemm_s8_acc32_ukernel_4x8c2__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT32, 4, 8, 2, 0, 0, 0),
+    ROW(qrt_gemm_s8_acc32_ukernel_4x16c4__neondot, QRT_ISA_NEONDOT, QRT_ACCUMULATOR_INT32, 4, 16, 4, 1, 0, 0, 0),
+    ROW(qrt_gemm_s8_acc32_ukernel_4x8c4__neondot, QRT_ISA_NEONDOT, QRT_ACCUMULATOR_INT32, 4, 8, 4, 1, 0, 0, 0),
+    ROW(qrt_gemm_s8_acc32_ukernel_4x8c8__neoni8mm, QRT_ISA_I8MM, QRT_ACCUMULATOR_INT32, 4, 8, 8, 1, 0, 0, 0),
+    ROW(qrt_gemm_s8_acc16_ukernel_4x4c16__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT16, 4, 4, 16, 1, 0, 112, 6),
+    ROW(qrt_gemm_s8_acc16_ukernel_4x16c1__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT16, 4, 16, 1, 2, 9, 0, 8),
+    ROW(qrt_gemm_s8_acc32_ukernel_4x4c16__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT32, 4, 4, 16, 1, 0, 64, 0),
+    ROW(qrt_gemm_s8_acc32_ukernel_4x16c1__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT32, 4, 16, 1, 2, 9, 0, 0),
+    ROW(qrt_gemm_s8_acc16_ukernel_4x8c2__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT16, 4, 8, 2, 1, 0, 0, 24),
+    ROW(qrt_gemm_s8_acc32_ukernel_4x8c2__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT32, 4, 8, 2, 1, 0, 0, 0),
 #endif
-    ROW(qrt_gemm_s8_acc16_ukernel_4x8c2__portable, QRT_ISA_REF, QRT_ACCUMULATOR_INT16, 4, 8, 2, 0, 0, 0),
-    ROW(qrt_gemm_s8_acc32_ukernel_4x8c2__portable, QRT_ISA_REF, QRT_ACCUMULATOR_INT32, 4, 8, 2, 0, 0, 0),
+    ROW(qrt_gemm_s8_acc16_ukernel_4x8c2__portable, QRT_ISA_REF, QRT_ACCUMULATOR_INT16, 4, 8, 2, 1, 0, 0, 0),
+    ROW(qrt_gemm_s8_acc32_ukernel_4x8c2__portable, QRT_ISA_REF, QRT_ACCUMULATOR_INT32, 4, 8, 2, 1, 0, 0, 0),
 };
 
 #define DW(name, isa) {#name, isa, name}

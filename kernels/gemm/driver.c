@@ -13,7 +13,7 @@ static void gemm_rows(const qrt_gemm_s8_ukernel* uk, size_t mr, size_t n,
                       size_t k, const int8_t* a, size_t a_stride,
                       const void* packed, uint8_t* c, size_t c_stride,
                       const qrt_gemm_s8_epilogue* e, size_t int16_chunk) {
-  const size_t panel = qrt_gemm_s8_panel_size(k, uk->nr, uk->kr);
+  const size_t panel = qrt_gemm_s8_panel_size(uk, k);
   const size_t esize = out_size(e);
   const uint8_t* w = (const uint8_t*)packed;
   for (size_t n0 = 0; n0 < n; n0 += uk->nr, w += panel) {

@@ -1,22 +1,28 @@
 // 4x16c1 int8 GEMM micro-kernels for baseline ARMv8 NEON, by-element
 // multiply-accumulate: the narrow-K kernels (docs/performance.md).
 //
-// Packing KR = 1: each 16-byte weight vector holds one k of the 16
-// channels. The lanes of an accumulator are output channels, so nothing is
-// reduced across lanes at the end. A row's next 8 activations are loaded
-// once and sign-extended to int16 (one LD1 + SXTL per row per 8 k); every k
-// then multiplies the 16 widened weights by one activation lane:
+// Packing KR = 1, wsize 2: each k holds the 16 channels' weights already
+// sign-extended to int16 (32 bytes, one LDP of two vectors). The lanes of an
+// accumulator are output channels, so nothing is reduced across lanes at the
+// end. A row's next 8 activations are loaded once and sign-extended to
+// int16 (one LD1 + SXTL per row per 8 k); every k then multiplies the 16
+// weights by one activation lane:
 //
 // acc16: MLA (int16 x int16 -> int16, by element): 8 MACs per instruction,
 //   each lane one product per k, wrapping like SMLAL's lanes; after
 //   int16_chunk k (docs/accumulation.md: no partial sum can overflow) the
-//   lanes are widened into int32 with SADDW/SADDW2. 8 MLA per k for the 4x16
-//   tile: the per-k cost is half of any int32 kernel's.
+//   lanes are widened into int32 with SADDW/SADDW2. Per k: 8 MLA + 1 LDP for
+//   the 4x16 tile, half of any int32 kernel's multiplies.
 // acc32: SMLAL/SMLAL2 by element (int16 x int16 -> int32): 4 MACs each, 16
 //   per k. Exact for any int8 weights.
 //
-// Registers (acc16): 8 int16x8 sums + 16 int32x4 totals + 4 rows + 3
-// weight vectors = 31 of 32. Rows past mr alias the last valid row (their
+// Weights as int16 in the packing: widening them in the loop cost an LD1 and
+// SXTL + SXTL2 per k (the whole-call count at 196x144x64 acc16 chunk 8 was
+// 555,070; docs/performance.md has the new one); the price is twice the
+// packed bytes of these (narrow-K) layers.
+//
+// Registers (acc16): 8 int16x8 sums + 16 int32x4 totals + 4 rows + 2
+// weight vectors = 30 of 32. Rows past mr alias the last valid row (their
 // outputs are stored onto it, equal bytes). A block's last k % 8 (chunk % 8
 // or the row's end) run as a group of 4 (one 4-byte load per row) and single
 // steps (MLA by a scalar).
@@ -29,7 +35,7 @@ enum { MR = 4, NR = 16 };
 
 // The tile's start, shared by both kernels: the panel, the A rows, the
 // accumulators at the bias; returns the panel's weights.
-static const int8_t* begin(size_t mr, const int8_t* a, size_t a_stride,
+static const int16_t* begin(size_t mr, const int8_t* a, size_t a_stride,
                            const void* w, const int8_t* r[MR],
                            int32x4_t acc[MR][4], const float** scale) {
   const qrt_neon_panel panel = qrt_neon_unpack_panel(w, NR);
@@ -40,7 +46,7 @@ static const int8_t* begin(size_t mr, const int8_t* a, size_t a_stride,
     acc[i][0] = b0; acc[i][1] = b1; acc[i][2] = b2; acc[i][3] = b3;
   }
   *scale = panel.scale;
-  return panel.weights;
+  return (const int16_t*)(const void*)panel.weights;
 }
 
 // Activations k .. k+3 of a row in lanes 0-3, sign-extended (reads 4 bytes).
@@ -50,11 +56,10 @@ static inline int16x8_t load4(const int8_t* a) {
   return vmovl_s8(vreinterpret_s8_s32(vdup_n_s32(v)));
 }
 
-// The 16 weights of one k, sign-extended: channels 0-7 and 8-15.
-#define LOAD_W(p, w0, w1)                     \
-  const int8x16_t w8_ = vld1q_s8(p);          \
-  const int16x8_t w0 = vmovl_s8(vget_low_s8(w8_)); \
-  const int16x8_t w1 = vmovl_high_s8(w8_)
+// The 16 (int16) weights of one k: channels 0-7 and 8-15.
+#define LOAD_W(p, w0, w1)               \
+  const int16x8_t w0 = vld1q_s16(p);    \
+  const int16x8_t w1 = vld1q_s16((p) + 8)
 
 void qrt_gemm_s8_acc16_ukernel_4x16c1__neon(size_t mr, size_t nc, size_t k,
     const int8_t* a, size_t a_stride, const void* w, void* c, size_t c_stride,
@@ -62,7 +67,7 @@ void qrt_gemm_s8_acc16_ukernel_4x16c1__neon(size_t mr, size_t nc, size_t k,
   const int8_t* r[MR];
   int32x4_t acc[MR][4];
   const float* scale;
-  const int8_t* wk = begin(mr, a, a_stride, w, r, acc, &scale);
+  const int16_t* wk = begin(mr, a, a_stride, w, r, acc, &scale);
   const size_t chunk = int16_chunk == 0 ? 1 : int16_chunk;
   // Blocks of `chunk` k (one product per int16 lane each), then widening.
   for (size_t k0 = 0; k0 < k;) {
@@ -130,7 +135,7 @@ void qrt_gemm_s8_acc32_ukernel_4x16c1__neon(size_t mr, size_t nc, size_t k,
   const int8_t* r[MR];
   int32x4_t acc[MR][4];
   const float* scale;
-  const int8_t* wk = begin(mr, a, a_stride, w, r, acc, &scale);
+  const int16_t* wk = begin(mr, a, a_stride, w, r, acc, &scale);
   size_t k0 = 0;
   for (; k0 + 8 <= k; k0 += 8, wk += 8 * NR) {
     int16x8_t x[MR];

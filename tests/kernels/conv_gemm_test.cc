@@ -26,8 +26,8 @@ void gemm_conv(const qrt_conv2d_params* p, const int8_t* x, const int8_t* w,
                const qrt_gemm_s8_epilogue& e, Out* y) {
   const qrt_gemm_s8_ukernel& uk = g_gemm->ukernel;
   const size_t k = p->kernel_height * p->kernel_width * p->input_channels;
-  std::vector<uint8_t> packed(qrt_gemm_s8_packed_size(p->output_channels, k, uk.nr, uk.kr));
-  qrt_gemm_s8_pack_weights(p->output_channels, k, uk.nr, uk.kr, w, bias, scales,
+  std::vector<uint8_t> packed(qrt_gemm_s8_packed_size(&uk, p->output_channels, k));
+  qrt_gemm_s8_pack_weights(&uk, p->output_channels, k, w, bias, scales,
                            p->input_zero_point, packed.data());
   std::vector<int8_t> scratch(qrt_conv2d_s8_gemm_scratch_size(p, &uk));
   const size_t chunk = qrt_int16_chunk(w, p->output_channels, k, -128, 127);
@@ -250,8 +250,8 @@ TEST_CASE("fully_connected via qrt_gemm_s8 equals the reference", "[fc][gemm]") 
       std::vector<int8_t> expected(batch * oc), y(batch * oc);
       qrt_fully_connected_s8__ref(&p, x.data(), w.data(), bias.data(), &rq, expected.data());
       const qrt_gemm_s8_ukernel& uk = row.ukernel;
-      std::vector<uint8_t> packed(qrt_gemm_s8_packed_size(oc, ic, uk.nr, uk.kr));
-      qrt_gemm_s8_pack_weights(oc, ic, uk.nr, uk.kr, w.data(), bias.data(), m.data(),
+      std::vector<uint8_t> packed(qrt_gemm_s8_packed_size(&uk, oc, ic));
+      qrt_gemm_s8_pack_weights(&uk, oc, ic, w.data(), bias.data(), m.data(),
                                p.input_zero_point, packed.data());
       const size_t chunk = qrt_int16_chunk(w.data(), oc, ic, -128, 127);
       const qrt_gemm_s8_epilogue e = qrt_gemm_s8_epilogue_s8(-4, -120, 110);

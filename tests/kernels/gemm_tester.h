@@ -90,8 +90,8 @@ class GemmTester {
       for (auto& s : scale) {
         s = has_fixed_scale_ ? fixed_scale_ : rng.uniform_float(0.5f, 2.0f) * target_ / float(amax);
       }
-      std::vector<uint8_t> packed(qrt_gemm_s8_packed_size(n_, k_, uk.nr, uk.kr));
-      qrt_gemm_s8_pack_weights(n_, k_, uk.nr, uk.kr, w.data(),
+      std::vector<uint8_t> packed(qrt_gemm_s8_packed_size(&uk, n_, k_));
+      qrt_gemm_s8_pack_weights(&uk, n_, k_, w.data(),
                                has_bias_ ? bias.data() : nullptr, scale.data(), zx_,
                                packed.data());
       const size_t chunk = chunk_ ? chunk_ : qrt_int16_chunk(w.data(), n_, k_, x_min_, x_max_);

@@ -1,5 +1,6 @@
 // ADD: y = a + b, same shapes, then the fused activation.
-//   F32 a, b, y: fp32 sum, kernel qrt_add_f32__ref. The method's residual
+//   F32 a, b, y: fp32 sum, the op table's add_f32 (qrt_add_f32__neon on
+//     aarch64; the same bits as qrt_add_f32__ref). The method's residual
 //     adds are float: the converter ends each branch with a dequantizing
 //     conv epilogue.
 //   S8/U8 a, b, y (any mix, per-tensor): both inputs requantized to y's
@@ -52,9 +53,9 @@ bool PrepareAddS8(PrepareContext& ctx, schema::Activation act) {
 
 void RunAddF32(const OpPlan& op, const RunContext& ctx) {
   const AddParams& p = op.Params<AddParams>();
-  qrt_add_f32__ref(p.n, static_cast<const float*>(ctx.tensor_data[p.a]),
-                   static_cast<const float*>(ctx.tensor_data[p.b]), p.lo, p.hi,
-                   static_cast<float*>(ctx.tensor_data[p.output]));
+  p.add_f32(p.n, static_cast<const float*>(ctx.tensor_data[p.a]),
+            static_cast<const float*>(ctx.tensor_data[p.b]), p.lo, p.hi,
+            static_cast<float*>(ctx.tensor_data[p.output]));
 }
 
 }  // namespace
@@ -84,6 +85,10 @@ bool PrepareAdd(PrepareContext& ctx) {
   p->output = ctx.op().outputs[0];
   p->n = y.num_elements;
   ActivationRangeF32(act, &p->lo, &p->hi);
+  const qrt_op_kernels* k = nullptr;
+  if (!SelectOpKernels(ctx, &k)) return false;
+  p->add_f32 = k->add_f32.fn;
+  ctx.run().kernel_name = k->add_f32.name;
   ctx.run().fn = RunAddF32;
   ctx.op().params = std::move(p);
   return true;

@@ -32,7 +32,7 @@ void GemmTask(const void* arg, size_t g, size_t /*thread*/) {
   const size_t esize = p.float_output ? sizeof(float) : sizeof(int8_t);
   qrt_gemm_s8(&uk, p.fc.batch, n1 - n0, k, j.x, k,
               static_cast<const uint8_t*>(p.gemm.packed.data) +
-                  p0 * qrt_gemm_s8_panel_size(k, uk.nr, uk.kr),
+                  p0 * qrt_gemm_s8_panel_size(&uk, k),
               j.y + n0 * esize, n, &p.epilogue, p.gemm.int16_chunk);
 }
 

@@ -84,10 +84,10 @@ bool PrepareGemm(PrepareContext& ctx, schema::Accumulator accumulator,
   out->int16_chunk =
       out->kernel->accumulator == QRT_ACCUMULATOR_INT16 ? chunk : 0;
   const qrt_gemm_s8_ukernel& uk = out->kernel->ukernel;
-  if (!out->packed.Allocate(ctx, qrt_gemm_s8_packed_size(n, k, uk.nr, uk.kr))) {
+  if (!out->packed.Allocate(ctx, qrt_gemm_s8_packed_size(&uk, n, k))) {
     return false;
   }
-  qrt_gemm_s8_pack_weights(n, k, uk.nr, uk.kr, w, bias,
+  qrt_gemm_s8_pack_weights(&uk, n, k, w, bias,
                            e.channel_factors.data(), e.input_zero_point,
                            out->packed.data);
   SetKernelInfo(ctx.op(), out->kernel->name, out->int16_chunk,

@@ -15,6 +15,9 @@
 //     float scale[NR]        per-channel epilogue scale (m[c] or sx*sw[c])
 //     int8  w[Kp/KR][NR][KR] Kp = K rounded up to KR; zero padded
 //
+// (int16 instead of int8 for the kernels whose ukernel says wsize = 2: their
+// inner loop multiplies int16 lanes, and sign-extending the weights once at
+// packing saves the SXTL / SXTL2 pair per k the kernel would otherwise run.)
 // Channels past N and k past K are zero, so a kernel may run full tiles.
 //
 // Zero point: activations are int8 with zero point zx (U8 tensors shifted by
@@ -73,26 +76,29 @@ typedef void (*qrt_gemm_s8_ukernel_fn)(size_t mr, size_t nc, size_t k,
                                        const qrt_gemm_s8_epilogue* epilogue,
                                        size_t int16_chunk);
 
-// A micro-kernel and the tile / packing it needs.
+// A micro-kernel and the tile / packing it needs: MR x NR tiles, KR
+// consecutive k per packed group, wsize bytes per packed weight (1: int8,
+// 2: int16).
 typedef struct qrt_gemm_s8_ukernel {
   qrt_gemm_s8_ukernel_fn fn;
-  uint32_t mr, nr, kr;
+  uint32_t mr, nr, kr, wsize;
 } qrt_gemm_s8_ukernel;
 
 // ---------------------------------------------------------------------------
 // Packing (once, at load).
 
-// Bytes of one packed panel and of all ceil(n / nr) panels.
-size_t qrt_gemm_s8_panel_size(size_t k, size_t nr, size_t kr);
-size_t qrt_gemm_s8_packed_size(size_t n, size_t k, size_t nr, size_t kr);
+// Bytes of one packed panel and of all ceil(n / nr) panels for ukernel.
+size_t qrt_gemm_s8_panel_size(const qrt_gemm_s8_ukernel* ukernel, size_t k);
+size_t qrt_gemm_s8_packed_size(const qrt_gemm_s8_ukernel* ukernel, size_t n,
+                               size_t k);
 
 // weights [n][k] int8 (OHWI conv weights are [OC][KH*KW*IC]), bias [n] or
 // NULL, scales [n] (m[c] for S8 output, sx*sw[c] for F32). packed must hold
 // qrt_gemm_s8_packed_size bytes, aligned to 4.
-void qrt_gemm_s8_pack_weights(size_t n, size_t k, size_t nr, size_t kr,
-                              const int8_t* weights, const int32_t* bias,
-                              const float* scales, int32_t input_zero_point,
-                              void* packed);
+void qrt_gemm_s8_pack_weights(const qrt_gemm_s8_ukernel* ukernel, size_t n,
+                              size_t k, const int8_t* weights,
+                              const int32_t* bias, const float* scales,
+                              int32_t input_zero_point, void* packed);
 
 // ---------------------------------------------------------------------------
 // Drivers.
