@@ -35,3 +35,27 @@ size_t qrt_int16_chunk(const int8_t* weights, size_t channels, size_t k,
   }
   return chunk;
 }
+
+size_t qrt_int16_window(const int8_t* weights, size_t channels, size_t k,
+                        int32_t x_min, int32_t x_max) {
+  const int32_t ax = x_min < 0 ? -x_min : x_min;
+  const int32_t bx = x_max < 0 ? -x_max : x_max;
+  const int64_t max_x = ax > bx ? ax : bx;
+  size_t window = k;
+  for (size_t c = 0; c < channels && window > 0; c++) {
+    const int8_t* w = weights + c * k;
+    // For each end i, lo is the first start whose run [lo, i] fits; if the
+    // run from lo - 1 does not, no window longer than i - lo + 1 is safe.
+    size_t lo = 0;
+    int64_t sum = 0;
+    for (size_t i = 0; i < k; i++) {
+      sum += w[i] < 0 ? -(int64_t)w[i] : w[i];
+      while (lo <= i && sum * max_x > 32767) {
+        sum -= w[lo] < 0 ? -(int64_t)w[lo] : w[lo];
+        lo++;
+      }
+      if (lo > 0 && i + 1 - lo < window) window = i + 1 - lo;
+    }
+  }
+  return window;
+}

@@ -24,8 +24,14 @@
 #include <cpuinfo.h>
 #endif
 
-#define ROW(name, isa, acc, mr, nr, kr, wsize, min_n, min_k, min_chunk) \
-  {#name, isa, acc, {name, mr, nr, kr, wsize}, min_n, min_k, min_chunk}
+#define ROW(name, isa, acc, mr, nr, kr, wsize, runs, min_n, min_k, min_chunk) \
+  {#name, isa, acc, {name, mr, nr, kr, wsize, runs}, min_n, min_k, min_chunk, 0, 0, 0}
+// A row with a cost model: instructions per output, fixed + per k + per
+// int16 block (see qrt_gemm_s8_kernel_cost).
+#define ROWC(name, isa, acc, mr, nr, kr, wsize, runs, min_n, min_k, min_chunk, fixed, \
+             per_k, per_block)                                                          \
+  {#name, isa, acc, {name, mr, nr, kr, wsize, runs}, min_n, min_k, min_chunk,         \
+   fixed, per_k, per_block}
 
 // Preference order (docs/performance.md, "Dispatch"): every number below is
 // instructions per MAC of a whole qrt_gemm_s8 call (driver, micro-kernel and
@@ -56,20 +62,32 @@
 //   acc32 from chunk 6 (c16: K = 144 0.267 vs 0.294) / 8 (c1: K = 24 0.393
 //   vs 0.464; chunk 7 0.539) / 24 (c2, N = 8: K = 27, 48, 96 0.585 / 0.447 /
 //   0.386 vs 0.594 / 0.468 / 0.406; chunk 16 loses at K = 48).
+// - Plain NEON rows carry a cost model fitted to whole-call counts at
+//   M = 196, N = 144 (qemu cortex-a53; `qrt_kernels_insncount gemm NAME 196
+//   144 K CHUNK 2`), instructions per output:
+//     acc16 4x4c16: 7.45 + 0.155 K + 2.94 per block of 16 * floor(chunk / 2) k
+//       (K = 112 / 576 at chunk 8: 30.7 / 123.8 per output measured)
+//     acc16 4x16c1: 3.14 + 0.162 K + 0.581 per block of `window` k, rounded
+//       down to a multiple of 8 (its 4-k and 1-k steps cost what a block
+//       boundary saves; K = 112 / 576 at 8: 29.4 / 138.1, slope at 16: 0.198)
+//     acc32 4x4c16: 6.35 + 0.25 K;   acc32 4x16c1: 2.9 + 0.316 K
+//   times N rounded up to NR, so N = 24 (4x16c1 computes 32 channels) stays
+//   on 4x4c16 where 4x16c1 wins at N = 144 (N = 24, K = 960, window 16:
+//   4x16c1 1.28x 4x4c16's count; N = 32: 0.96x).
 static const qrt_gemm_s8_kernel kGemmRows[] = {
 #if QRT_KERNELS_HAVE_NEON
-    ROW(qrt_gemm_s8_acc32_ukernel_4x16c4__neondot, QRT_ISA_NEONDOT, QRT_ACCUMULATOR_INT32, 4, 16, 4, 1, 0, 0, 0),
-    ROW(qrt_gemm_s8_acc32_ukernel_4x8c4__neondot, QRT_ISA_NEONDOT, QRT_ACCUMULATOR_INT32, 4, 8, 4, 1, 0, 0, 0),
-    ROW(qrt_gemm_s8_acc32_ukernel_4x8c8__neoni8mm, QRT_ISA_I8MM, QRT_ACCUMULATOR_INT32, 4, 8, 8, 1, 0, 0, 0),
-    ROW(qrt_gemm_s8_acc16_ukernel_4x4c16__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT16, 4, 4, 16, 1, 0, 112, 6),
-    ROW(qrt_gemm_s8_acc16_ukernel_4x16c1__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT16, 4, 16, 1, 2, 9, 0, 8),
-    ROW(qrt_gemm_s8_acc32_ukernel_4x4c16__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT32, 4, 4, 16, 1, 0, 64, 0),
-    ROW(qrt_gemm_s8_acc32_ukernel_4x16c1__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT32, 4, 16, 1, 2, 9, 0, 0),
-    ROW(qrt_gemm_s8_acc16_ukernel_4x8c2__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT16, 4, 8, 2, 1, 0, 0, 24),
-    ROW(qrt_gemm_s8_acc32_ukernel_4x8c2__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT32, 4, 8, 2, 1, 0, 0, 0),
+    ROW(qrt_gemm_s8_acc32_ukernel_4x16c4__neondot, QRT_ISA_NEONDOT, QRT_ACCUMULATOR_INT32, 4, 16, 4, 1, 0, 0, 0, 0),
+    ROW(qrt_gemm_s8_acc32_ukernel_4x8c4__neondot, QRT_ISA_NEONDOT, QRT_ACCUMULATOR_INT32, 4, 8, 4, 1, 0, 0, 0, 0),
+    ROW(qrt_gemm_s8_acc32_ukernel_4x8c8__neoni8mm, QRT_ISA_I8MM, QRT_ACCUMULATOR_INT32, 4, 8, 8, 1, 0, 0, 0, 0),
+    ROWC(qrt_gemm_s8_acc16_ukernel_4x4c16__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT16, 4, 4, 16, 1, 0, 0, 112, 6, 7.45f, 0.155f, 2.94f),
+    ROWC(qrt_gemm_s8_acc16_ukernel_4x16c1__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT16, 4, 16, 1, 2, 1, 9, 0, 8, 3.14f, 0.162f, 0.581f),
+    ROWC(qrt_gemm_s8_acc32_ukernel_4x4c16__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT32, 4, 4, 16, 1, 0, 0, 64, 0, 6.35f, 0.25f, 0.0f),
+    ROWC(qrt_gemm_s8_acc32_ukernel_4x16c1__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT32, 4, 16, 1, 2, 0, 9, 0, 0, 2.9f, 0.316f, 0.0f),
+    ROW(qrt_gemm_s8_acc16_ukernel_4x8c2__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT16, 4, 8, 2, 1, 0, 0, 0, 24),
+    ROW(qrt_gemm_s8_acc32_ukernel_4x8c2__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT32, 4, 8, 2, 1, 0, 0, 0, 0),
 #endif
-    ROW(qrt_gemm_s8_acc16_ukernel_4x8c2__portable, QRT_ISA_REF, QRT_ACCUMULATOR_INT16, 4, 8, 2, 1, 0, 0, 0),
-    ROW(qrt_gemm_s8_acc32_ukernel_4x8c2__portable, QRT_ISA_REF, QRT_ACCUMULATOR_INT32, 4, 8, 2, 1, 0, 0, 0),
+    ROW(qrt_gemm_s8_acc16_ukernel_4x8c2__portable, QRT_ISA_REF, QRT_ACCUMULATOR_INT16, 4, 8, 2, 1, 0, 0, 0, 0),
+    ROW(qrt_gemm_s8_acc32_ukernel_4x8c2__portable, QRT_ISA_REF, QRT_ACCUMULATOR_INT32, 4, 8, 2, 1, 0, 0, 0, 0),
 };
 
 #define DW(name, isa) {#name, isa, name}
@@ -179,24 +197,74 @@ int qrt_select_gemm_s8(qrt_accumulator accumulator,
                        const qrt_gemm_s8_kernel** kernel, char* error,
                        size_t error_size) {
   return qrt_select_gemm_s8_for_layer(accumulator, (size_t)-1, (size_t)-1,
-                                      (size_t)-1, kernel, error, error_size);
+                                      (size_t)-1, (size_t)-1, kernel, error,
+                                      error_size);
+}
+
+static int has_model(const qrt_gemm_s8_kernel* r) {
+  return r->cost_fixed != 0.0f || r->cost_k != 0.0f;
+}
+
+float qrt_gemm_s8_kernel_cost(const qrt_gemm_s8_kernel* r, size_t n, size_t k,
+                              size_t int16_chunk, size_t int16_window) {
+  if (!has_model(r)) return 0.0f;
+  const size_t nr = r->ukernel.nr;
+  const float outputs = (float)((n + nr - 1) / nr * nr);
+  float blocks = 0.0f;
+  if (r->accumulator == QRT_ACCUMULATOR_INT16) {
+    size_t block;  // k per int16 block, as the kernel runs it
+    if (r->ukernel.int16_runs) {
+      block = int16_window >= 8 ? int16_window / 8 * 8 : int16_window;
+    } else if (r->ukernel.kr == 16) {
+      block = int16_chunk >= 2 ? 16 * (int16_chunk / 2) : 8;
+    } else {
+      block = r->ukernel.kr * int16_chunk;
+    }
+    if (block == 0) block = 1;
+    blocks = (float)((k + block - 1) / block);
+  }
+  return outputs * (r->cost_fixed + (float)k * r->cost_k + blocks * r->cost_block);
+}
+
+static int allowed(const qrt_gemm_s8_kernel* r, int forced, qrt_isa isa,
+                   qrt_accumulator accumulator, size_t n, size_t k,
+                   size_t int16_chunk, size_t int16_window) {
+  if (forced ? r->isa != isa : !qrt_isa_supported(r->isa)) return 0;
+  if (accumulator == QRT_ACCUMULATOR_INT32 && r->accumulator != QRT_ACCUMULATOR_INT32) return 0;
+  if (n < r->min_n || k < r->min_k) return 0;
+  if (r->accumulator == QRT_ACCUMULATOR_INT16 &&
+      qrt_gemm_s8_kernel_int16_chunk(r, int16_chunk, int16_window) < r->min_int16_chunk)
+    return 0;
+  return 1;
 }
 
 int qrt_select_gemm_s8_for_layer(qrt_accumulator accumulator, size_t n,
                                  size_t k, size_t int16_chunk,
+                                 size_t int16_window,
                                  const qrt_gemm_s8_kernel** kernel,
                                  char* error, size_t error_size) {
   *kernel = NULL;
   int forced;
   qrt_isa isa = QRT_ISA_REF;
   if (qrt_kernel_path_from_env(&forced, &isa, error, error_size)) return 1;
-  for (size_t i = 0; i < sizeof(kGemmRows) / sizeof(kGemmRows[0]); i++) {
+  const size_t rows = sizeof(kGemmRows) / sizeof(kGemmRows[0]);
+  for (size_t i = 0; i < rows; i++) {
     const qrt_gemm_s8_kernel* r = &kGemmRows[i];
-    if (forced ? r->isa != isa : !qrt_isa_supported(r->isa)) continue;
-    if (accumulator == QRT_ACCUMULATOR_INT32 && r->accumulator != QRT_ACCUMULATOR_INT32) continue;
-    if (n < r->min_n || k < r->min_k) continue;
-    if (r->accumulator == QRT_ACCUMULATOR_INT16 && int16_chunk < r->min_int16_chunk) continue;
+    if (!allowed(r, forced, isa, accumulator, n, k, int16_chunk, int16_window)) continue;
     *kernel = r;
+    if (!has_model(r)) return 0;
+    // The later modelled rows of this ISA the layer may take compete.
+    float best = qrt_gemm_s8_kernel_cost(r, n, k, int16_chunk, int16_window);
+    for (size_t j = i + 1; j < rows; j++) {
+      const qrt_gemm_s8_kernel* o = &kGemmRows[j];
+      if (o->isa != r->isa || !has_model(o)) continue;
+      if (!allowed(o, forced, isa, accumulator, n, k, int16_chunk, int16_window)) continue;
+      const float c = qrt_gemm_s8_kernel_cost(o, n, k, int16_chunk, int16_window);
+      if (c < best) {
+        best = c;
+        *kernel = o;
+      }
+    }
     return 0;
   }
   return fail(error, error_size, "no int8 GEMM kernel for path %s (%s)",

@@ -111,3 +111,68 @@ TEST_CASE("acc16 kernels exact with the smallest chunks", "[acc16][gemm]") {
       }
   }
 }
+
+TEST_CASE("int16_window hand-computed and against a brute force", "[acc16]") {
+  // Uniform weights: every run is as bad as any subset.
+  const std::vector<int8_t> w7(80, 7);
+  CHECK(qrt_int16_window(w7.data(), 1, 80, -120, 119) == qrt_int16_chunk(w7.data(), 1, 80, -120, 119));
+  // One large weight per 8: any 48 consecutive hold 6 of them (6*31 + 42 =
+  // 228 <= 255 = 32767 / 128), 49 may hold 7 (259); a subset may take 9 of
+  // the 12 large ones (279): chunk 8.
+  std::vector<int8_t> spread(96);
+  for (size_t i = 0; i < spread.size(); i++) spread[i] = i % 8 == 0 ? 31 : 1;
+  CHECK(qrt_int16_window(spread.data(), 1, 96, -128, 127) == 48);
+  CHECK(qrt_int16_chunk(spread.data(), 1, 96, -128, 127) == 8);
+  CHECK(qrt_int16_window(spread.data(), 1, 0, -128, 127) == 0);
+  CHECK(qrt_int16_window(spread.data(), 1, 5, -128, 127) == 5);  // the whole row fits
+  qrt_test::Rng rng(11);
+  for (int trial = 0; trial < 300; trial++) {
+    const size_t k = size_t(rng.uniform_int(1, 40)), channels = size_t(rng.uniform_int(1, 3));
+    const int32_t qw = rng.uniform_int(1, 127);
+    const std::vector<int8_t> w = rng.int8s(channels * k, -qw, qw);
+    const int32_t lo = rng.uniform_int(-128, 0), hi = rng.uniform_int(0, 127);
+    const int64_t max_x = std::max(-lo, hi);
+    size_t expected = k;  // the longest L whose every run fits
+    for (size_t len = 1; len <= k && expected == k; len++)
+      for (size_t c = 0; c < channels; c++)
+        for (size_t s = 0; s + len <= k; s++) {
+          int64_t sum = 0;
+          for (size_t i = s; i < s + len; i++) sum += std::abs(int(w[c * k + i]));
+          if (sum * max_x > 32767 && len - 1 < expected) expected = len - 1;
+        }
+    INFO("trial " << trial << " k " << k << " channels " << channels);
+    const size_t window = qrt_int16_window(w.data(), channels, k, lo, hi);
+    CHECK(window == expected);
+    CHECK(window >= qrt_int16_chunk(w.data(), channels, k, lo, hi));
+  }
+}
+
+TEST_CASE("acc16 run kernels exact at the window, wrong at window + 1", "[acc16][gemm]") {
+  // The spread weights above (window 48, chunk 8), every x = -128: a block
+  // of 48 consecutive k sums to at most 228 * 128 in magnitude, one of 49
+  // starting at a large weight to 259 * 128 = 33152 (wraps). Kernels whose
+  // lanes hold other selections of k (c2, c16) stay exact at the chunk.
+  const size_t n = 8, k = 200;
+  std::vector<int8_t> w(n * k);
+  for (size_t c = 0; c < n; c++)
+    for (size_t i = 0; i < k; i++) w[c * k + i] = int8_t((c % 2 ? -1 : 1) * (i % 8 == 0 ? 31 : 1));
+  const size_t window = qrt_int16_window(w.data(), n, k, -128, 127);
+  const size_t chunk = qrt_int16_chunk(w.data(), n, k, -128, 127);
+  REQUIRE(window == 48);
+  REQUIRE(chunk == 8);
+  size_t runs = 0;
+  for (const auto& row : qrt_test::runnable_gemm_rows()) {
+    if (row.accumulator != QRT_ACCUMULATOR_INT16) continue;
+    INFO(row.name);
+    GemmTester t;
+    t.m(4).n(n).k(k).weights(w).values(GemmTester::Values::Adversarial).has_bias(false);
+    if (!row.ukernel.int16_runs) {
+      t.int16_chunk(chunk).test(row.ukernel);
+      continue;
+    }
+    runs++;
+    t.int16_chunk(window).test(row.ukernel);
+    CHECK(t.int16_chunk(window + 1).test(row.ukernel, /*expect_mismatch=*/true) == 4 * n);
+  }
+  if (qrt_isa_supported(QRT_ISA_NEON)) CHECK(runs >= 1);
+}

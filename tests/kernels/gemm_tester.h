@@ -57,6 +57,8 @@ class GemmTester {
   GemmTester& fixed_scale(float s) { fixed_scale_ = s; has_fixed_scale_ = true; return *this; }
   GemmTester& seed(uint32_t s) { seed_ = s; return *this; }
   GemmTester& iterations(size_t i) { iterations_ = i; return *this; }
+  // Fixed weights [n][k] instead of drawn ones.
+  GemmTester& weights(std::vector<int8_t> w) { fixed_w_ = std::move(w); return *this; }
 
   // Runs and checks; returns the number of mismatching outputs instead of
   // failing when expect_mismatch is set (used to prove a bound is tight).
@@ -73,6 +75,10 @@ class GemmTester {
       for (size_t c = 0; c < n_; c++)
         for (size_t i = 0; i < k_; i++)
           w[c * k_ + i] = pick(rng, -qw, qw, c % 2 ? -qw : qw);
+      if (!fixed_w_.empty()) {
+        REQUIRE(fixed_w_.size() == w.size());
+        w = fixed_w_;
+      }
       std::vector<int32_t> bias(n_);
       for (auto& b : bias) b = rng.uniform_int(-20000, 20000);
       if (!has_bias_) std::fill(bias.begin(), bias.end(), 0);
@@ -151,6 +157,7 @@ class GemmTester {
   size_t chunk_ = 0;
   uint32_t seed_ = 42;
   size_t iterations_ = 1;
+  std::vector<int8_t> fixed_w_;
 };
 
 }  // namespace qrt_test

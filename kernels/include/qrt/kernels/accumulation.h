@@ -11,6 +11,18 @@
 // with max|x| = max(|x_min|, |x_max|) of the int8-stored activation (128 for
 // a full-range or U8-shifted input). The converter calls this per layer and
 // stores the result in Conv2DOptions.int16_chunk.
+//
+// Kernels whose int16 lane sums the products of *consecutive* k (lane =
+// output channel, one product per k: the c1 kernels) need less: only the runs
+// they actually sum must fit. The runtime computes, at load, from the same
+// weights and range,
+//
+//   int16_window = max L such that for every output channel c and start s
+//                  max|x| * sum(|w[c, s .. s+L-1]|) <= 32767
+//
+// and runs those kernels in blocks of int16_window k. Any L products of a run
+// are some L products of the channel, so int16_window >= int16_chunk always
+// (6-bit MobileNetV2 / ResNet50 layers: chunk 8-10, window 12-20).
 #ifndef QRT_KERNELS_ACCUMULATION_H_
 #define QRT_KERNELS_ACCUMULATION_H_
 
@@ -27,6 +39,10 @@ extern "C" {
 // for k > 0.
 size_t qrt_int16_chunk(const int8_t* weights, size_t channels, size_t k,
                        int32_t x_min, int32_t x_max);
+
+// The consecutive-run bound above; in [1, k] for k > 0 (0 if k == 0).
+size_t qrt_int16_window(const int8_t* weights, size_t channels, size_t k,
+                        int32_t x_min, int32_t x_max);
 
 #ifdef __cplusplus
 }  // extern "C"

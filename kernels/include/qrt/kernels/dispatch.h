@@ -46,9 +46,16 @@ typedef struct qrt_gemm_s8_kernel {
   qrt_gemm_s8_ukernel ukernel;
   // Measured break-even points (docs/performance.md): the row is chosen only
   // for layers with N >= min_n output channels, K >= min_k and, for an acc16
-  // row, int16_chunk >= min_int16_chunk; below them a later row executes
-  // fewer instructions.
+  // row, int16_chunk >= min_int16_chunk (the window for int16_runs
+  // kernels); below them a later row executes fewer instructions.
   uint32_t min_n, min_k, min_int16_chunk;
+  // Cost model (0, 0, 0: none): measured instructions per output of a whole
+  // call, cost_fixed + K * cost_k + (int16 blocks per output) * cost_block,
+  // times the output channels rounded up to NR. Where the first row a layer
+  // may take has a model, the later rows of the same ISA with a model that
+  // the layer may also take compete with it and the cheapest wins
+  // (qrt_gemm_s8_kernel_cost).
+  float cost_fixed, cost_k, cost_block;
 } qrt_gemm_s8_kernel;
 
 typedef struct qrt_dwconv3x3_s8_kernel {
@@ -73,17 +80,34 @@ int qrt_kernel_path_from_env(int* forced, qrt_isa* isa, char* error,
                              size_t error_size);
 
 // The kernel for a layer of depth k (= KH * KW * IC) summing with
-// `accumulator`; int16_chunk is the layer's INT16 bound (ignored for INT32).
+// `accumulator`; int16_chunk and int16_window are the layer's INT16 bounds
+// (qrt/kernels/accumulation.h; ignored for INT32): an acc16 row whose
+// ukernel sums consecutive runs (int16_runs) is measured against the window,
+// the others against the chunk (qrt_gemm_s8_kernel_int16_chunk).
 // Takes the first row the CPU (or QRT_KERNEL_PATH) allows whose accumulator
 // suits the layer and whose min_n / min_k / min_int16_chunk the layer meets
 // (N output channels, depth K): e.g. on plain NEON, N = 144, K = 24 gets a
 // 4x16c1 kernel, N = 8 a 4x8c2 one (a 16-channel tile would be half empty),
-// K = 576 with chunk 127 the 4x4c16 acc16 kernel, with chunk 4 the 4x4c16
-// acc32 one. 0 on success; on error *kernel is NULL and error says why.
+// an INT32 K = 576 the 4x4c16 acc32 one. 0 on success; on error *kernel is
+// NULL and error says why.
 int qrt_select_gemm_s8_for_layer(qrt_accumulator accumulator, size_t n,
                                  size_t k, size_t int16_chunk,
+                                 size_t int16_window,
                                  const qrt_gemm_s8_kernel** kernel,
                                  char* error, size_t error_size);
+// The int16_chunk argument `row`'s kernel runs with for a layer with these
+// bounds: the window for an int16_runs acc16 kernel, the chunk for another
+// acc16 kernel, 0 for an acc32 kernel.
+// Estimated instructions of `row` for an M x N x K layer with these INT16
+// bounds, per row of M (0 for a row without a model).
+float qrt_gemm_s8_kernel_cost(const qrt_gemm_s8_kernel* row, size_t n, size_t k,
+                              size_t int16_chunk, size_t int16_window);
+static inline size_t qrt_gemm_s8_kernel_int16_chunk(const qrt_gemm_s8_kernel* row,
+                                                    size_t int16_chunk,
+                                                    size_t int16_window) {
+  if (row->accumulator != QRT_ACCUMULATOR_INT16) return 0;
+  return row->ukernel.int16_runs ? int16_window : int16_chunk;
+}
 // The kernel for a large layer (N, K and chunk unbounded): the first suitable
 // row. Prefer qrt_select_gemm_s8_for_layer.
 int qrt_select_gemm_s8(qrt_accumulator accumulator,
