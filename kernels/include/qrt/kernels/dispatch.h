@@ -95,13 +95,13 @@ int qrt_select_gemm_s8_for_layer(qrt_accumulator accumulator, size_t n,
                                  size_t int16_window,
                                  const qrt_gemm_s8_kernel** kernel,
                                  char* error, size_t error_size);
-// The int16_chunk argument `row`'s kernel runs with for a layer with these
-// bounds: the window for an int16_runs acc16 kernel, the chunk for another
-// acc16 kernel, 0 for an acc32 kernel.
 // Estimated instructions of `row` for an M x N x K layer with these INT16
 // bounds, per row of M (0 for a row without a model).
 float qrt_gemm_s8_kernel_cost(const qrt_gemm_s8_kernel* row, size_t n, size_t k,
                               size_t int16_chunk, size_t int16_window);
+// The int16_chunk argument `row`'s kernel runs with for a layer with these
+// bounds: the window for an int16_runs acc16 kernel, the chunk for another
+// acc16 kernel, 0 for an acc32 kernel.
 static inline size_t qrt_gemm_s8_kernel_int16_chunk(const qrt_gemm_s8_kernel* row,
                                                     size_t int16_chunk,
                                                     size_t int16_window) {
