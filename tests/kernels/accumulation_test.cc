@@ -149,8 +149,8 @@ TEST_CASE("int16_window hand-computed and against a brute force", "[acc16]") {
 
 TEST_CASE("acc16 run kernels exact at the window, wrong at window + 1", "[acc16][gemm]") {
   // The spread weights above (window 48, chunk 8), every x = -128: a block
-  // of 48 consecutive k sums to at most 228 * 128 in magnitude, one of 49
-  // starting at a large weight to 259 * 128 = 33152 (wraps). Kernels whose
+  // of 48 consecutive k sums to at most 228 * 128 in magnitude, one of 49 or
+  // more starting at a large weight to 259 * 128 = 33152 (wraps). Kernels whose
   // lanes hold other selections of k (c2, c16) stay exact at the chunk.
   const size_t n = 8, k = 200;
   std::vector<int8_t> w(n * k);
@@ -172,7 +172,9 @@ TEST_CASE("acc16 run kernels exact at the window, wrong at window + 1", "[acc16]
     }
     runs++;
     t.int16_chunk(window).test(row.ukernel);
-    CHECK(t.int16_chunk(window + 1).test(row.ukernel, /*expect_mismatch=*/true) == 4 * n);
+    // 4x16c1 runs blocks of a multiple of 8 k (49 -> 48): 56 is the next
+    // block length it runs, and the first 56 k hold 7 large weights.
+    CHECK(t.int16_chunk(window + 8).test(row.ukernel, /*expect_mismatch=*/true) == 4 * n);
   }
   if (qrt_isa_supported(QRT_ISA_NEON)) CHECK(runs >= 1);
 }
