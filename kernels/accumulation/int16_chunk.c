@@ -37,25 +37,42 @@ size_t qrt_int16_chunk(const int8_t* weights, size_t channels, size_t k,
 }
 
 size_t qrt_int16_window(const int8_t* weights, size_t channels, size_t k,
-                        int32_t x_min, int32_t x_max) {
+                        size_t stride, int32_t x_min, int32_t x_max) {
   const int32_t ax = x_min < 0 ? -x_min : x_min;
   const int32_t bx = x_max < 0 ? -x_max : x_max;
   const int64_t max_x = ax > bx ? ax : bx;
-  size_t window = k;
+  if (stride == 0) stride = 1;
+  size_t window = k;  // every run fits: k, whatever the stride
   for (size_t c = 0; c < channels && window > 0; c++) {
-    const int8_t* w = weights + c * k;
-    // For each end i, lo is the first start whose run [lo, i] fits; if the
-    // run from lo - 1 does not, no window longer than i - lo + 1 is safe.
-    size_t lo = 0;
-    int64_t sum = 0;
-    for (size_t i = 0; i < k; i++) {
-      sum += w[i] < 0 ? -(int64_t)w[i] : w[i];
-      while (lo <= i && sum * max_x > 32767) {
-        sum -= w[lo] < 0 ? -(int64_t)w[lo] : w[lo];
-        lo++;
+    for (size_t r = 0; r < stride && r < k; r++) {
+      // The sequence w[c][r], w[c][r + stride], ...: for each end i, lo is
+      // the first start whose run [lo, i] fits; if the run from lo - 1 does
+      // not, no run longer than i - lo + 1 (elements) is safe.
+      const int8_t* w = weights + c * k + r;
+      const size_t len = (k - r + stride - 1) / stride;
+      size_t lo = 0;
+      int64_t sum = 0;
+      for (size_t i = 0; i < len; i++) {
+        const int8_t v = w[i * stride];
+        sum += v < 0 ? -(int64_t)v : v;
+        while (lo <= i && sum * max_x > 32767) {
+          const int8_t u = w[lo * stride];
+          sum -= u < 0 ? -(int64_t)u : u;
+          lo++;
+        }
+        if (lo > 0 && i + 1 - lo < window) window = i + 1 - lo;
       }
-      if (lo > 0 && i + 1 - lo < window) window = i + 1 - lo;
     }
   }
   return window;
+}
+
+qrt_int16_bounds qrt_int16_layer_bounds(const int8_t* weights, size_t channels,
+                                        size_t k, int32_t x_min, int32_t x_max,
+                                        size_t chunk) {
+  qrt_int16_bounds b;
+  b.chunk = chunk;
+  b.run1 = qrt_int16_window(weights, channels, k, 1, x_min, x_max);
+  b.run8 = qrt_int16_window(weights, channels, k, 8, x_min, x_max);
+  return b;
 }

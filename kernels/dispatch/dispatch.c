@@ -24,13 +24,13 @@
 #include <cpuinfo.h>
 #endif
 
-#define ROW(name, isa, acc, mr, nr, kr, wsize, runs, min_n, min_k, min_chunk) \
-  {#name, isa, acc, {name, mr, nr, kr, wsize, runs}, min_n, min_k, min_chunk, 0, 0, 0}
+#define ROW(name, isa, acc, mr, nr, kr, wsize, stride, min_n, min_k, min_chunk) \
+  {#name, isa, acc, {name, mr, nr, kr, wsize, stride}, min_n, min_k, min_chunk, 0, 0, 0}
 // A row with a cost model: instructions per output, fixed + per k + per
 // int16 block (see qrt_gemm_s8_kernel_cost).
-#define ROWC(name, isa, acc, mr, nr, kr, wsize, runs, min_n, min_k, min_chunk, fixed, \
+#define ROWC(name, isa, acc, mr, nr, kr, wsize, stride, min_n, min_k, min_chunk, fixed, \
              per_k, per_block)                                                          \
-  {#name, isa, acc, {name, mr, nr, kr, wsize, runs}, min_n, min_k, min_chunk,         \
+  {#name, isa, acc, {name, mr, nr, kr, wsize, stride}, min_n, min_k, min_chunk,       \
    fixed, per_k, per_block}
 
 // Preference order (docs/performance.md, "Dispatch"): every number below is
@@ -65,9 +65,9 @@
 // - Plain NEON rows carry a cost model fitted to whole-call counts at
 //   M = 196, N = 144 (qemu cortex-a53; `qrt_kernels_insncount gemm NAME 196
 //   144 K CHUNK 2`), instructions per output:
-//     acc16 4x4c16: 7.45 + 0.155 K + 2.94 per block of 16 * floor(chunk / 2) k
+//     acc16 4x4c16: 7.45 + 0.155 K + 2.94 per block of 16 * floor(run8 / 2) k
 //       (K = 112 / 576 at chunk 8: 30.7 / 123.8 per output measured)
-//     acc16 4x16c1: 3.14 + 0.162 K + 0.581 per block of `window` k, rounded
+//     acc16 4x16c1: 3.14 + 0.162 K + 0.581 per block of run1 k, rounded
 //       down to a multiple of 8 (its 4-k and 1-k steps cost what a block
 //       boundary saves; K = 112 / 576 at 8: 29.4 / 138.1, slope at 16: 0.198)
 //     acc32 4x4c16: 6.35 + 0.25 K;   acc32 4x16c1: 2.9 + 0.316 K
@@ -79,7 +79,7 @@ static const qrt_gemm_s8_kernel kGemmRows[] = {
     ROW(qrt_gemm_s8_acc32_ukernel_4x16c4__neondot, QRT_ISA_NEONDOT, QRT_ACCUMULATOR_INT32, 4, 16, 4, 1, 0, 0, 0, 0),
     ROW(qrt_gemm_s8_acc32_ukernel_4x8c4__neondot, QRT_ISA_NEONDOT, QRT_ACCUMULATOR_INT32, 4, 8, 4, 1, 0, 0, 0, 0),
     ROW(qrt_gemm_s8_acc32_ukernel_4x8c8__neoni8mm, QRT_ISA_I8MM, QRT_ACCUMULATOR_INT32, 4, 8, 8, 1, 0, 0, 0, 0),
-    ROWC(qrt_gemm_s8_acc16_ukernel_4x4c16__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT16, 4, 4, 16, 1, 0, 0, 112, 6, 7.45f, 0.155f, 2.94f),
+    ROWC(qrt_gemm_s8_acc16_ukernel_4x4c16__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT16, 4, 4, 16, 1, 8, 0, 112, 6, 7.45f, 0.155f, 2.94f),
     ROWC(qrt_gemm_s8_acc16_ukernel_4x16c1__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT16, 4, 16, 1, 2, 1, 9, 0, 8, 3.14f, 0.162f, 0.581f),
     ROWC(qrt_gemm_s8_acc32_ukernel_4x4c16__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT32, 4, 4, 16, 1, 0, 0, 64, 0, 6.35f, 0.25f, 0.0f),
     ROWC(qrt_gemm_s8_acc32_ukernel_4x16c1__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT32, 4, 16, 1, 2, 0, 9, 0, 0, 2.9f, 0.316f, 0.0f),
@@ -196,9 +196,9 @@ int qrt_kernel_path_from_env(int* forced, qrt_isa* isa, char* error,
 int qrt_select_gemm_s8(qrt_accumulator accumulator,
                        const qrt_gemm_s8_kernel** kernel, char* error,
                        size_t error_size) {
+  const qrt_int16_bounds unbounded = {(size_t)-1, (size_t)-1, (size_t)-1};
   return qrt_select_gemm_s8_for_layer(accumulator, (size_t)-1, (size_t)-1,
-                                      (size_t)-1, (size_t)-1, kernel, error,
-                                      error_size);
+                                      &unbounded, kernel, error, error_size);
 }
 
 static int has_model(const qrt_gemm_s8_kernel* r) {
@@ -206,19 +206,20 @@ static int has_model(const qrt_gemm_s8_kernel* r) {
 }
 
 float qrt_gemm_s8_kernel_cost(const qrt_gemm_s8_kernel* r, size_t n, size_t k,
-                              size_t int16_chunk, size_t int16_window) {
+                              const qrt_int16_bounds* int16) {
   if (!has_model(r)) return 0.0f;
   const size_t nr = r->ukernel.nr;
   const float outputs = (float)((n + nr - 1) / nr * nr);
   float blocks = 0.0f;
   if (r->accumulator == QRT_ACCUMULATOR_INT16) {
+    const size_t v = qrt_gemm_s8_kernel_int16_chunk(r, int16);
     size_t block;  // k per int16 block, as the kernel runs it
-    if (r->ukernel.int16_runs) {
-      block = int16_window >= 8 ? int16_window / 8 * 8 : int16_window;
+    if (r->ukernel.kr == 1) {
+      block = v >= 8 ? v / 8 * 8 : v;  // 4x16c1: whole 8-k groups
     } else if (r->ukernel.kr == 16) {
-      block = int16_chunk >= 2 ? 16 * (int16_chunk / 2) : 8;
+      block = v >= 2 ? 16 * (v / 2) : 8;  // 4x4c16: 2 products per lane per 16 k
     } else {
-      block = r->ukernel.kr * int16_chunk;
+      block = r->ukernel.kr * v;
     }
     if (block == 0) block = 1;
     blocks = (float)((k + block - 1) / block);
@@ -228,19 +229,18 @@ float qrt_gemm_s8_kernel_cost(const qrt_gemm_s8_kernel* r, size_t n, size_t k,
 
 static int allowed(const qrt_gemm_s8_kernel* r, int forced, qrt_isa isa,
                    qrt_accumulator accumulator, size_t n, size_t k,
-                   size_t int16_chunk, size_t int16_window) {
+                   const qrt_int16_bounds* int16) {
   if (forced ? r->isa != isa : !qrt_isa_supported(r->isa)) return 0;
   if (accumulator == QRT_ACCUMULATOR_INT32 && r->accumulator != QRT_ACCUMULATOR_INT32) return 0;
   if (n < r->min_n || k < r->min_k) return 0;
   if (r->accumulator == QRT_ACCUMULATOR_INT16 &&
-      qrt_gemm_s8_kernel_int16_chunk(r, int16_chunk, int16_window) < r->min_int16_chunk)
+      qrt_gemm_s8_kernel_int16_chunk(r, int16) < r->min_int16_chunk)
     return 0;
   return 1;
 }
 
 int qrt_select_gemm_s8_for_layer(qrt_accumulator accumulator, size_t n,
-                                 size_t k, size_t int16_chunk,
-                                 size_t int16_window,
+                                 size_t k, const qrt_int16_bounds* int16,
                                  const qrt_gemm_s8_kernel** kernel,
                                  char* error, size_t error_size) {
   *kernel = NULL;
@@ -250,16 +250,16 @@ int qrt_select_gemm_s8_for_layer(qrt_accumulator accumulator, size_t n,
   const size_t rows = sizeof(kGemmRows) / sizeof(kGemmRows[0]);
   for (size_t i = 0; i < rows; i++) {
     const qrt_gemm_s8_kernel* r = &kGemmRows[i];
-    if (!allowed(r, forced, isa, accumulator, n, k, int16_chunk, int16_window)) continue;
+    if (!allowed(r, forced, isa, accumulator, n, k, int16)) continue;
     *kernel = r;
     if (!has_model(r)) return 0;
     // The later modelled rows of this ISA the layer may take compete.
-    float best = qrt_gemm_s8_kernel_cost(r, n, k, int16_chunk, int16_window);
+    float best = qrt_gemm_s8_kernel_cost(r, n, k, int16);
     for (size_t j = i + 1; j < rows; j++) {
       const qrt_gemm_s8_kernel* o = &kGemmRows[j];
       if (o->isa != r->isa || !has_model(o)) continue;
-      if (!allowed(o, forced, isa, accumulator, n, k, int16_chunk, int16_window)) continue;
-      const float c = qrt_gemm_s8_kernel_cost(o, n, k, int16_chunk, int16_window);
+      if (!allowed(o, forced, isa, accumulator, n, k, int16)) continue;
+      const float c = qrt_gemm_s8_kernel_cost(o, n, k, int16);
       if (c < best) {
         best = c;
         *kernel = o;

@@ -11,9 +11,10 @@
 // acc16: MLA (int16 x int16 -> int16, by element): 8 MACs per instruction,
 //   each lane one product per k, wrapping like SMLAL's lanes; after a block
 //   of consecutive k (int16_chunk, from 8 on rounded down to a multiple of
-//   8; the runtime passes the layer's qrt_int16_window: ukernel int16_runs)
-//   the lanes are widened into int32 with SADDW/SADDW2. Per k: 8 MLA + 1 LDP for
-//   the 4x16 tile, half of any int32 kernel's multiplies.
+//   8; the runtime passes the layer's qrt_int16_window of stride 1: ukernel
+//   int16_stride 1) the lanes are widened into int32 with SADDW/SADDW2. Per
+//   k: 8 MLA + 1 LDP for the 4x16 tile, half of any int32 kernel's
+//   multiplies.
 // acc32: SMLAL/SMLAL2 by element (int16 x int16 -> int32): 4 MACs each, 16
 //   per k. Exact for any int8 weights.
 //

@@ -27,7 +27,11 @@
 // row with channels 0-3 in lanes 0-3, then the NEON epilogue.
 //
 // The INT16 bound (docs/accumulation.md): a lane may hold at most
-// int16_chunk products. One step adds 2 per lane, so a block is
+// int16_chunk products. Lane l only ever holds k = l, l + 8, l + 16, ... of
+// its channel (16t + l and 16t + 8 + l per step), consecutive members of one
+// residue class mod 8, so the runtime passes the layer's
+// qrt_int16_window of stride 8 (ukernel int16_stride 8; >= the any-subset
+// chunk, and a tail's zero lanes add nothing). One step adds 2 per lane, so a block is
 // floor(int16_chunk / 2) steps, after which the 16 int16 accumulators are
 // widened (SADDLP + ADDP chain) into the rows' int32 accumulators. With an
 // odd chunk a lane therefore holds chunk - 1 products at most; chunk = 1

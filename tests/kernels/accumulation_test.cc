@@ -115,66 +115,86 @@ TEST_CASE("acc16 kernels exact with the smallest chunks", "[acc16][gemm]") {
 TEST_CASE("int16_window hand-computed and against a brute force", "[acc16]") {
   // Uniform weights: every run is as bad as any subset.
   const std::vector<int8_t> w7(80, 7);
-  CHECK(qrt_int16_window(w7.data(), 1, 80, -120, 119) == qrt_int16_chunk(w7.data(), 1, 80, -120, 119));
+  CHECK(qrt_int16_window(w7.data(), 1, 80, 1, -120, 119) == 39);
+  CHECK(qrt_int16_window(w7.data(), 1, 80, 8, -120, 119) == 80);  // 10 per class: all fit
+  const std::vector<int8_t> w7long(400, 7);  // 50 per class: 39 fit
+  CHECK(qrt_int16_window(w7long.data(), 1, 400, 8, -120, 119) == 39);
   // One large weight per 8: any 48 consecutive hold 6 of them (6*31 + 42 =
   // 228 <= 255 = 32767 / 128), 49 may hold 7 (259); a subset may take 9 of
-  // the 12 large ones (279): chunk 8.
+  // the 12 large ones (279): chunk 8. With stride 8 residue 0 is all 31s
+  // (8 of them fit), the others all 1s.
   std::vector<int8_t> spread(96);
   for (size_t i = 0; i < spread.size(); i++) spread[i] = i % 8 == 0 ? 31 : 1;
-  CHECK(qrt_int16_window(spread.data(), 1, 96, -128, 127) == 48);
+  CHECK(qrt_int16_window(spread.data(), 1, 96, 1, -128, 127) == 48);
+  CHECK(qrt_int16_window(spread.data(), 1, 96, 8, -128, 127) == 8);
   CHECK(qrt_int16_chunk(spread.data(), 1, 96, -128, 127) == 8);
-  CHECK(qrt_int16_window(spread.data(), 1, 0, -128, 127) == 0);
-  CHECK(qrt_int16_window(spread.data(), 1, 5, -128, 127) == 5);  // the whole row fits
+  CHECK(qrt_int16_window(spread.data(), 1, 0, 1, -128, 127) == 0);
+  CHECK(qrt_int16_window(spread.data(), 1, 5, 1, -128, 127) == 5);  // the whole row fits
+  CHECK(qrt_int16_window(spread.data(), 1, 5, 0, -128, 127) == 5);  // stride 0 = 1
   qrt_test::Rng rng(11);
-  for (int trial = 0; trial < 300; trial++) {
-    const size_t k = size_t(rng.uniform_int(1, 40)), channels = size_t(rng.uniform_int(1, 3));
+  for (int trial = 0; trial < 400; trial++) {
+    const size_t k = size_t(rng.uniform_int(1, 60)), channels = size_t(rng.uniform_int(1, 3));
+    const size_t stride = size_t(rng.uniform_int(1, 9));
     const int32_t qw = rng.uniform_int(1, 127);
     const std::vector<int8_t> w = rng.int8s(channels * k, -qw, qw);
     const int32_t lo = rng.uniform_int(-128, 0), hi = rng.uniform_int(0, 127);
     const int64_t max_x = std::max(-lo, hi);
-    size_t expected = k;  // the longest L whose every run fits
-    for (size_t len = 1; len <= k && expected == k; len++)
-      for (size_t c = 0; c < channels; c++)
-        for (size_t s = 0; s + len <= k; s++) {
+    // The longest L whose every run of L members of every residue class fits.
+    size_t expected = k;
+    for (size_t c = 0; c < channels; c++)
+      for (size_t r = 0; r < stride && r < k; r++)
+        for (size_t s = r; s < k; s += stride) {
           int64_t sum = 0;
-          for (size_t i = s; i < s + len; i++) sum += std::abs(int(w[c * k + i]));
-          if (sum * max_x > 32767 && len - 1 < expected) expected = len - 1;
+          size_t len = 0;
+          for (size_t i = s; i < k; i += stride) {
+            sum += std::abs(int(w[c * k + i]));
+            len++;
+            if (sum * max_x > 32767) {
+              expected = std::min(expected, len - 1);
+              break;
+            }
+          }
         }
-    INFO("trial " << trial << " k " << k << " channels " << channels);
-    const size_t window = qrt_int16_window(w.data(), channels, k, lo, hi);
+    INFO("trial " << trial << " k " << k << " channels " << channels << " stride " << stride);
+    const size_t window = qrt_int16_window(w.data(), channels, k, stride, lo, hi);
     CHECK(window == expected);
     CHECK(window >= qrt_int16_chunk(w.data(), channels, k, lo, hi));
   }
 }
 
-TEST_CASE("acc16 run kernels exact at the window, wrong at window + 1", "[acc16][gemm]") {
-  // The spread weights above (window 48, chunk 8), every x = -128: a block
-  // of 48 consecutive k sums to at most 228 * 128 in magnitude, one of 49 or
-  // more starting at a large weight to 259 * 128 = 33152 (wraps). Kernels whose
-  // lanes hold other selections of k (c2, c16) stay exact at the chunk.
-  const size_t n = 8, k = 200;
-  std::vector<int8_t> w(n * k);
-  for (size_t c = 0; c < n; c++)
-    for (size_t i = 0; i < k; i++) w[c * k + i] = int8_t((c % 2 ? -1 : 1) * (i % 8 == 0 ? 31 : 1));
-  const size_t window = qrt_int16_window(w.data(), n, k, -128, 127);
-  const size_t chunk = qrt_int16_chunk(w.data(), n, k, -128, 127);
-  REQUIRE(window == 48);
-  REQUIRE(chunk == 8);
+TEST_CASE("acc16 run kernels exact at the window, wrong past it", "[acc16][gemm]") {
+  // Every x = -128 and per channel one sign; the weights are 1 except a 31
+  // at every k that is a multiple of `period`. With period 8 the runs of
+  // consecutive k hold one 31 per 8 (stride-1 window 48: 6 * 31 + 42 = 228
+  // <= 255 = 32767 / 128, while 49 from a 31 hold 7: 259); with period 64
+  // residue 0 of stride 8 is 31, 1 x 7, 31, ... (stride-8 window 48 the
+  // same way). A subset takes 9 of the 31s (279): chunk 8 in both.
+  const size_t n = 8, k = 1024;
   size_t runs = 0;
   for (const auto& row : qrt_test::runnable_gemm_rows()) {
     if (row.accumulator != QRT_ACCUMULATOR_INT16) continue;
     INFO(row.name);
+    const size_t stride = row.ukernel.int16_stride;
+    const size_t period = stride == 8 ? 64 : 8;
+    std::vector<int8_t> w(n * k);
+    for (size_t c = 0; c < n; c++)
+      for (size_t i = 0; i < k; i++) w[c * k + i] = int8_t((c % 2 ? -1 : 1) * (i % period == 0 ? 31 : 1));
+    const size_t chunk = qrt_int16_chunk(w.data(), n, k, -128, 127);
+    REQUIRE(chunk == 8);
     GemmTester t;
     t.m(4).n(n).k(k).weights(w).values(GemmTester::Values::Adversarial).has_bias(false);
-    if (!row.ukernel.int16_runs) {
+    if (stride == 0) {
       t.int16_chunk(chunk).test(row.ukernel);
       continue;
     }
     runs++;
+    const size_t window = qrt_int16_window(w.data(), n, k, stride, -128, 127);
+    REQUIRE(window == 48);
     t.int16_chunk(window).test(row.ukernel);
-    // 4x16c1 runs blocks of a multiple of 8 k (49 -> 48): 56 is the next
-    // block length it runs, and the first 56 k hold 7 large weights.
-    CHECK(t.int16_chunk(window + 8).test(row.ukernel, /*expect_mismatch=*/true) == 4 * n);
+    // The next block the kernel runs past the window (4x16c1: whole 8-k
+    // groups, 56; 4x4c16: 2 members per lane per 16-k step, 50) holds 7 31s.
+    const size_t past = row.ukernel.kr == 16 ? window + 2 : window + 8;
+    CHECK(t.int16_chunk(past).test(row.ukernel, /*expect_mismatch=*/true) == 4 * n);
   }
-  if (qrt_isa_supported(QRT_ISA_NEON)) CHECK(runs >= 1);
+  if (qrt_isa_supported(QRT_ISA_NEON)) CHECK(runs >= 2);
 }

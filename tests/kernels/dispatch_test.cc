@@ -119,18 +119,18 @@ TEST_CASE("QRT_KERNEL_PATH unknown value is an error naming it", "[dispatch]") {
 TEST_CASE("dispatch per layer: K and int16_chunk break-even points", "[dispatch]") {
   unsetenv("QRT_KERNEL_PATH");
   char error[256] = "";
-  // window: the layer's qrt_int16_window (>= chunk; 0 here means = chunk).
+  // run1, run8: the layer's run bounds (qrt_int16_window of strides 1 and 8;
+  // >= chunk; 0 here means = chunk).
   auto pick = [&](qrt_accumulator acc, size_t k, size_t chunk, size_t n = 144,
-                  size_t window = 0) {
-    if (window == 0) window = chunk;
+                  size_t run1 = 0, size_t run8 = 0) {
+    const qrt_int16_bounds b = {chunk, run1 ? run1 : chunk, run8 ? run8 : chunk};
     const qrt_gemm_s8_kernel* kernel = nullptr;
-    REQUIRE(qrt_select_gemm_s8_for_layer(acc, n, k, chunk, window, &kernel, error,
-                                         sizeof error) == 0);
+    REQUIRE(qrt_select_gemm_s8_for_layer(acc, n, k, &b, &kernel, error, sizeof error) == 0);
     REQUIRE(kernel != nullptr);
     CHECK(k >= kernel->min_k);
     CHECK(n >= kernel->min_n);
     if (kernel->accumulator == QRT_ACCUMULATOR_INT16)
-      CHECK(qrt_gemm_s8_kernel_int16_chunk(kernel, chunk, window) >= kernel->min_int16_chunk);
+      CHECK(qrt_gemm_s8_kernel_int16_chunk(kernel, &b) >= kernel->min_int16_chunk);
     return std::string(kernel->name);
   };
   // Large layers: the same row as qrt_select_gemm_s8.
@@ -156,15 +156,19 @@ TEST_CASE("dispatch per layer: K and int16_chunk break-even points", "[dispatch]
     CHECK(pick(QRT_ACCUMULATOR_INT16, 96, 8) == "qrt_gemm_s8_acc16_ukernel_4x16c1__neon");
     CHECK(pick(QRT_ACCUMULATOR_INT16, 111, 8) == "qrt_gemm_s8_acc16_ukernel_4x16c1__neon");
     // From K = 112 the cost model compares 4x4c16 and 4x16c1 (dispatch.c):
-    // at chunk = window = 8, 4x16c1 up to K = 112 (whole call, N = 144:
+    // at chunk = windows = 8, 4x16c1 up to K = 112 (whole call, N = 144:
     // 829,127 vs 865,289), 4x4c16 at K = 576 (3,493,649 vs 3,898,487); a
-    // window of 16 makes 4x16c1 the cheaper one at any K with N a multiple
-    // of 16 (K = 960: 0.96x), not at N = 24 (its tile computes 32: 1.28x).
+    // stride-1 window of 16 with the stride-8 one at 8 makes 4x16c1 the
+    // cheaper one at any K with N a multiple of 16 (K = 960: 0.96x), not at
+    // N = 24 (its tile computes 32: 1.28x); both windows at 16 halve
+    // 4x4c16's widening and it wins from K = 576 again.
     CHECK(pick(QRT_ACCUMULATOR_INT16, 112, 8) == "qrt_gemm_s8_acc16_ukernel_4x16c1__neon");
     CHECK(pick(QRT_ACCUMULATOR_INT16, 576, 8) == "qrt_gemm_s8_acc16_ukernel_4x4c16__neon");
-    CHECK(pick(QRT_ACCUMULATOR_INT16, 576, 8, 144, 16) == "qrt_gemm_s8_acc16_ukernel_4x16c1__neon");
-    CHECK(pick(QRT_ACCUMULATOR_INT16, 960, 8, 32, 16) == "qrt_gemm_s8_acc16_ukernel_4x16c1__neon");
-    CHECK(pick(QRT_ACCUMULATOR_INT16, 960, 8, 24, 16) == "qrt_gemm_s8_acc16_ukernel_4x4c16__neon");
+    CHECK(pick(QRT_ACCUMULATOR_INT16, 576, 8, 144, 16, 8) == "qrt_gemm_s8_acc16_ukernel_4x16c1__neon");
+    CHECK(pick(QRT_ACCUMULATOR_INT16, 960, 8, 32, 16, 8) == "qrt_gemm_s8_acc16_ukernel_4x16c1__neon");
+    CHECK(pick(QRT_ACCUMULATOR_INT16, 960, 8, 24, 16, 8) == "qrt_gemm_s8_acc16_ukernel_4x4c16__neon");
+    CHECK(pick(QRT_ACCUMULATOR_INT16, 576, 8, 144, 16, 16) == "qrt_gemm_s8_acc16_ukernel_4x4c16__neon");
+    CHECK(pick(QRT_ACCUMULATOR_INT16, 96, 8, 144, 16, 16) == "qrt_gemm_s8_acc16_ukernel_4x16c1__neon");
     // A window below 8 leaves 4x16c1 (its min_int16_chunk); the chunk rules 4x4c16.
     CHECK(pick(QRT_ACCUMULATOR_INT16, 96, 6, 144, 7) == "qrt_gemm_s8_acc32_ukernel_4x4c16__neon");
     CHECK(pick(QRT_ACCUMULATOR_INT16, 24, 8, 8) == "qrt_gemm_s8_acc32_ukernel_4x8c2__neon");
@@ -191,8 +195,9 @@ TEST_CASE("dispatch per layer: K and int16_chunk break-even points", "[dispatch]
       for (size_t chunk : {1, 8, 127}) {
         INFO("QRT_KERNEL_PATH=" << qrt_isa_name(isa) << " k " << k << " chunk " << chunk);
         const qrt_gemm_s8_kernel* kernel = nullptr;
-        REQUIRE(qrt_select_gemm_s8_for_layer(QRT_ACCUMULATOR_INT16, 8, k, chunk, chunk, &kernel,
-                                             error, sizeof error) == 0);
+        const qrt_int16_bounds b = {chunk, chunk, chunk};
+        REQUIRE(qrt_select_gemm_s8_for_layer(QRT_ACCUMULATOR_INT16, 8, k, &b, &kernel, error,
+                                             sizeof error) == 0);
         CHECK(kernel->isa == isa);
       }
   }

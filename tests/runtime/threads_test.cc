@@ -247,19 +247,22 @@ TEST_CASE("INT16 layers: the file's chunk is verified against the weights", "[ru
       INFO("kernel " << r.kernel << ", chunk " << r.int16_chunk << ", file " << chunk);
       if (r.kernel.find("_acc16_") != std::string::npos) {
         acc16_seen = true;
-        // A kernel whose lanes sum consecutive k runs with the window the
-        // runtime computes from the same weights (>= the file's chunk); the
-        // others with the file's chunk.
+        // A kernel whose lanes sum runs of k (int16_stride) runs with the
+        // window the runtime computes from the same weights (>= the file's
+        // chunk); the others with the file's chunk.
         const qrt_gemm_s8_kernel* rows = nullptr;
         const size_t n_rows = qrt_gemm_s8_kernels(&rows);
         const qrt_gemm_s8_kernel* row = nullptr;
         for (size_t i = 0; i < n_rows; ++i)
           if (r.kernel == rows[i].name) row = &rows[i];
         REQUIRE(row != nullptr);
-        const size_t window = qrt_int16_window(RandomS8(16 * k, -wmax, wmax, 7).data(), 16, k,
-                                               -128, 127);
-        CHECK(window >= bound);
-        CHECK(r.int16_chunk == (row->ukernel.int16_runs ? window : chunk));
+        const size_t stride = row->ukernel.int16_stride;
+        const size_t window =
+            stride == 0 ? chunk
+                        : qrt_int16_window(RandomS8(16 * k, -wmax, wmax, 7).data(), 16, k, stride,
+                                           -128, 127);
+        CHECK(window >= chunk);
+        CHECK(r.int16_chunk == window);
       } else {
         CHECK(r.kernel.find("_acc32_") != std::string::npos);
         CHECK(r.int16_chunk == 0);

@@ -69,22 +69,22 @@ bool PrepareGemm(PrepareContext& ctx, schema::Accumulator accumulator,
   const int32_t* bias =
       ctx.HasInput(2) ? static_cast<const int32_t*>(ctx.In(2).data) : nullptr;
   qrt_accumulator acc = QRT_ACCUMULATOR_INT32;
-  size_t chunk = 0, window = 0;
+  qrt_int16_bounds int16 = {0, 0, 0};
   if (accumulator == schema::Accumulator::INT16) {
     // The file's chunk, verified against the weights at load
-    // (VerifyAccumulator), and the consecutive-run bound of the same weights
-    // and input range (>= chunk), for the kernels whose lanes sum runs.
+    // (VerifyAccumulator), and the run bounds of the same weights and input
+    // range (each >= the chunk) for the kernels whose lanes sum runs.
     const TensorDesc& x = ctx.In(0);
-    chunk = (size_t)file_chunk;
-    window = qrt_int16_window(w, n, k, x.storage_min, x.storage_max);
+    int16 = qrt_int16_layer_bounds(w, n, k, x.storage_min, x.storage_max,
+                                   (size_t)file_chunk);
     acc = QRT_ACCUMULATOR_INT16;
   }
   char message[256];
-  if (qrt_select_gemm_s8_for_layer(acc, n, k, chunk, window, &out->kernel,
-                                   message, sizeof(message)) != 0) {
+  if (qrt_select_gemm_s8_for_layer(acc, n, k, &int16, &out->kernel, message,
+                                   sizeof(message)) != 0) {
     return ctx.Fail(QRT_ERROR_UNSUPPORTED, "%s", message);
   }
-  out->int16_chunk = qrt_gemm_s8_kernel_int16_chunk(out->kernel, chunk, window);
+  out->int16_chunk = qrt_gemm_s8_kernel_int16_chunk(out->kernel, &int16);
   const qrt_gemm_s8_ukernel& uk = out->kernel->ukernel;
   if (!out->packed.Allocate(ctx, qrt_gemm_s8_packed_size(&uk, n, k))) {
     return false;

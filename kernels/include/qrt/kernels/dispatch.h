@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "qrt/kernels/accumulation.h"
 #include "qrt/kernels/dwconv.h"
 #include "qrt/kernels/gemm.h"
 
@@ -46,8 +47,8 @@ typedef struct qrt_gemm_s8_kernel {
   qrt_gemm_s8_ukernel ukernel;
   // Measured break-even points (docs/performance.md): the row is chosen only
   // for layers with N >= min_n output channels, K >= min_k and, for an acc16
-  // row, int16_chunk >= min_int16_chunk (the window for int16_runs
-  // kernels); below them a later row executes fewer instructions.
+  // row, int16_chunk >= min_int16_chunk (the window of its int16_stride
+  // for run kernels); below them a later row executes fewer instructions.
   uint32_t min_n, min_k, min_int16_chunk;
   // Cost model (0, 0, 0: none): measured instructions per output of a whole
   // call, cost_fixed + K * cost_k + (int16 blocks per output) * cost_block,
@@ -80,10 +81,9 @@ int qrt_kernel_path_from_env(int* forced, qrt_isa* isa, char* error,
                              size_t error_size);
 
 // The kernel for a layer of depth k (= KH * KW * IC) summing with
-// `accumulator`; int16_chunk and int16_window are the layer's INT16 bounds
-// (qrt/kernels/accumulation.h; ignored for INT32): an acc16 row whose
-// ukernel sums consecutive runs (int16_runs) is measured against the window,
-// the others against the chunk (qrt_gemm_s8_kernel_int16_chunk).
+// `accumulator`; int16 is the layer's INT16 bounds (qrt_int16_layer_bounds;
+// ignored for INT32, may be NULL then): an acc16 row is measured against the
+// bound of its ukernel's int16_stride (qrt_gemm_s8_kernel_int16_chunk).
 // Takes the first row the CPU (or QRT_KERNEL_PATH) allows whose accumulator
 // suits the layer and whose min_n / min_k / min_int16_chunk the layer meets
 // (N output channels, depth K): e.g. on plain NEON, N = 144, K = 24 gets a
@@ -91,22 +91,25 @@ int qrt_kernel_path_from_env(int* forced, qrt_isa* isa, char* error,
 // an INT32 K = 576 the 4x4c16 acc32 one. 0 on success; on error *kernel is
 // NULL and error says why.
 int qrt_select_gemm_s8_for_layer(qrt_accumulator accumulator, size_t n,
-                                 size_t k, size_t int16_chunk,
-                                 size_t int16_window,
+                                 size_t k, const qrt_int16_bounds* int16,
                                  const qrt_gemm_s8_kernel** kernel,
                                  char* error, size_t error_size);
 // Estimated instructions of `row` for an M x N x K layer with these INT16
 // bounds, per row of M (0 for a row without a model).
 float qrt_gemm_s8_kernel_cost(const qrt_gemm_s8_kernel* row, size_t n, size_t k,
-                              size_t int16_chunk, size_t int16_window);
+                              const qrt_int16_bounds* int16);
 // The int16_chunk argument `row`'s kernel runs with for a layer with these
-// bounds: the window for an int16_runs acc16 kernel, the chunk for another
-// acc16 kernel, 0 for an acc32 kernel.
+// bounds: the window of its stride for a run kernel, the chunk for another
+// acc16 kernel, 0 for an acc32 kernel (or NULL bounds).
 static inline size_t qrt_gemm_s8_kernel_int16_chunk(const qrt_gemm_s8_kernel* row,
-                                                    size_t int16_chunk,
-                                                    size_t int16_window) {
-  if (row->accumulator != QRT_ACCUMULATOR_INT16) return 0;
-  return row->ukernel.int16_runs ? int16_window : int16_chunk;
+                                                    const qrt_int16_bounds* int16) {
+  if (row->accumulator != QRT_ACCUMULATOR_INT16 || int16 == NULL) return 0;
+  switch (row->ukernel.int16_stride) {
+    case 0: return int16->chunk;
+    case 1: return int16->run1;
+    case 8: return int16->run8;
+    default: return 0;  // no bound for this stride: never selected
+  }
 }
 // The kernel for a large layer (N, K and chunk unbounded): the first suitable
 // row. Prefer qrt_select_gemm_s8_for_layer.

@@ -38,7 +38,7 @@
 // rows at c + i*c_stride (in elements of the output type). int16_chunk is
 // used only by acc16 kernels: at most that many products are summed in one
 // int16 lane before it is widened into int32 (docs/accumulation.md); for a
-// kernel with int16_runs, at most that many consecutive k.
+// kernel with an int16_stride, a run of at most that many products.
 #ifndef QRT_KERNELS_GEMM_H_
 #define QRT_KERNELS_GEMM_H_
 
@@ -79,13 +79,14 @@ typedef void (*qrt_gemm_s8_ukernel_fn)(size_t mr, size_t nc, size_t k,
 
 // A micro-kernel and the tile / packing it needs: MR x NR tiles, KR
 // consecutive k per packed group, wsize bytes per packed weight (1: int8,
-// 2: int16). int16_runs (acc16 kernels): 1 if each int16 lane sums the
-// products of consecutive k only, so its int16_chunk argument may be the
-// layer's qrt_int16_window; 0 if lanes hold other selections of k (the c2
-// and c16 layouts), which need qrt_int16_chunk (qrt/kernels/accumulation.h).
+// 2: int16). int16_stride (acc16 kernels): s >= 1 if each int16 lane sums a
+// run of k = r, r + s, r + 2s, ... only (4x16c1: 1; 4x4c16: 8), so its
+// int16_chunk argument may be the layer's qrt_int16_window of that stride;
+// 0 if lanes hold other selections of k (the c2 layout), which need
+// qrt_int16_chunk (qrt/kernels/accumulation.h).
 typedef struct qrt_gemm_s8_ukernel {
   qrt_gemm_s8_ukernel_fn fn;
-  uint32_t mr, nr, kr, wsize, int16_runs;
+  uint32_t mr, nr, kr, wsize, int16_stride;
 } qrt_gemm_s8_ukernel;
 
 // ---------------------------------------------------------------------------
