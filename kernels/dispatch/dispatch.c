@@ -90,12 +90,17 @@ static const qrt_gemm_s8_kernel kGemmRows[] = {
     ROW(qrt_gemm_s8_acc32_ukernel_4x8c2__portable, QRT_ISA_REF, QRT_ACCUMULATOR_INT32, 4, 8, 2, 1, 0, 0, 0, 0),
 };
 
-#define DW(name, isa) {#name, isa, name}
+// Depthwise 3x3: the acc16 row of an ISA before its acc32 row, taken only by
+// INT16 layers whose int16_chunk covers all 9 taps (the kernel sums them in
+// int16 and widens once; 4 SADDW per 16 channels instead of 20).
+#define DW(name, isa, acc, min_chunk) {#name, isa, acc, name, min_chunk}
 static const qrt_dwconv3x3_s8_kernel kDwconvRows[] = {
 #if QRT_KERNELS_HAVE_NEON
-    DW(qrt_dwconv3x3_s8_acc32_ukernel_c16__neon, QRT_ISA_NEON),
+    DW(qrt_dwconv3x3_s8_acc16_ukernel_c16__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT16, 9),
+    DW(qrt_dwconv3x3_s8_acc32_ukernel_c16__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT32, 0),
 #endif
-    DW(qrt_dwconv3x3_s8_acc32_ukernel_c16__portable, QRT_ISA_REF),
+    DW(qrt_dwconv3x3_s8_acc16_ukernel_c16__portable, QRT_ISA_REF, QRT_ACCUMULATOR_INT16, 9),
+    DW(qrt_dwconv3x3_s8_acc32_ukernel_c16__portable, QRT_ISA_REF, QRT_ACCUMULATOR_INT32, 0),
 };
 #undef DW
 
@@ -272,8 +277,10 @@ int qrt_select_gemm_s8_for_layer(qrt_accumulator accumulator, size_t n,
               accumulator == QRT_ACCUMULATOR_INT16 ? "INT16" : "INT32");
 }
 
-int qrt_select_dwconv3x3_s8(const qrt_dwconv3x3_s8_kernel** kernel,
-                            char* error, size_t error_size) {
+int qrt_select_dwconv3x3_s8_for_layer(qrt_accumulator accumulator,
+                                      size_t int16_chunk,
+                                      const qrt_dwconv3x3_s8_kernel** kernel,
+                                      char* error, size_t error_size) {
   *kernel = NULL;
   int forced;
   qrt_isa isa = QRT_ISA_REF;
@@ -281,11 +288,20 @@ int qrt_select_dwconv3x3_s8(const qrt_dwconv3x3_s8_kernel** kernel,
   for (size_t i = 0; i < sizeof(kDwconvRows) / sizeof(kDwconvRows[0]); i++) {
     const qrt_dwconv3x3_s8_kernel* r = &kDwconvRows[i];
     if (forced ? r->isa > isa : !qrt_isa_supported(r->isa)) continue;
+    if (r->accumulator == QRT_ACCUMULATOR_INT16 &&
+        (accumulator != QRT_ACCUMULATOR_INT16 || int16_chunk < r->min_int16_chunk))
+      continue;
     *kernel = r;
     return 0;
   }
   return fail(error, error_size, "no depthwise 3x3 kernel for path %s%s",
               qrt_isa_name(isa), "");
+}
+
+int qrt_select_dwconv3x3_s8(const qrt_dwconv3x3_s8_kernel** kernel,
+                            char* error, size_t error_size) {
+  return qrt_select_dwconv3x3_s8_for_layer(QRT_ACCUMULATOR_INT32, 0, kernel,
+                                           error, error_size);
 }
 
 int qrt_select_op_kernels(const qrt_op_kernels** kernels, char* error,

@@ -14,9 +14,15 @@
 // vector per tap). The 1-7 channel tail is staged through small buffers so
 // no load passes a pixel's channels.
 //
-// Products: taps (0,1), (2,3), (4,5), (6,7) as SMULL + SMLAL pairs into
-// int16 (|w| <= 127, |x| <= 128: two products <= 32512), tap 8 alone, each
-// widened by SADDW into int32 (the first pair onto the bias registers).
+// Products, acc32 (qrt_dwconv3x3_s8_acc32_ukernel_c16__neon): taps (0,1),
+// (2,3), (4,5), (6,7) as SMULL + SMLAL pairs into int16 (|w| <= 127,
+// |x| <= 128: two products <= 32512), tap 8 alone, each widened by SADDW
+// into int32 (the first pair onto the bias registers): 20 SADDW per 16
+// channels. acc16 (qrt_dwconv3x3_s8_acc16_ukernel_c16__neon): SMULL of tap 0
+// then SMLAL of taps 1-8 into the same int16 lanes (low and high halves), one
+// SADDW per 4 channels onto the bias: exact when the layer's int16_chunk is
+// >= 9 (every sum of a channel's 9 products fits int16; dispatch checks it),
+// so only the final lane value matters even though SMLAL wraps.
 // Epilogue: the GEMM tile epilogue's (epilogue_neon.h, with its proof):
 // int8 output SCVTF, FMUL scale[c], FCVTNS, SQXTN(2), SQADD zy, SQXTN(2),
 // SMAX lo, SMIN hi; f32 output SCVTF, FMUL, qrt_clamp_f32's compare+select.
@@ -87,58 +93,102 @@ QRT_DW_INLINE int16x8_t smlal_lo(int16x8_t acc, int8x16_t a, int8x16_t b) {
   return acc;
 }
 
-// One pixel of 16 channels: x0..x8 are the taps' inputs; stores nc <= 16
-// channels at o.
-QRT_DW_INLINE void pixel16(const blk16* k, const epi* ep, int f32, int8x16_t x0,
-                           int8x16_t x1, int8x16_t x2, int8x16_t x3, int8x16_t x4,
-                           int8x16_t x5, int8x16_t x6, int8x16_t x7, int8x16_t x8,
-                           char* o, size_t nc) {
+// The int32 sums of 16 channels (bias included): a0 = channels 0-3, ...
+typedef struct {
+  int32x4_t a0, a1, a2, a3;
+} sums16;
+
+// acc32: SMULL + SMLAL tap pairs into int16, 5 groups of 4 SADDW.
+QRT_DW_INLINE sums16 sum16_acc32(const blk16* k, int8x16_t x0, int8x16_t x1,
+                                 int8x16_t x2, int8x16_t x3, int8x16_t x4,
+                                 int8x16_t x5, int8x16_t x6, int8x16_t x7,
+                                 int8x16_t x8) {
+  sums16 r;
   int16x8_t lo = smull_lo(x0, k->w0);
   int16x8_t hi = vmull_high_s8(x0, k->w0);
   lo = smlal_lo(lo, x1, k->w1);
   hi = vmlal_high_s8(hi, x1, k->w1);
-  int32x4_t a0 = vaddw_s16(k->b0, vget_low_s16(lo));
-  int32x4_t a1 = vaddw_high_s16(k->b1, lo);
-  int32x4_t a2 = vaddw_s16(k->b2, vget_low_s16(hi));
-  int32x4_t a3 = vaddw_high_s16(k->b3, hi);
+  r.a0 = vaddw_s16(k->b0, vget_low_s16(lo));
+  r.a1 = vaddw_high_s16(k->b1, lo);
+  r.a2 = vaddw_s16(k->b2, vget_low_s16(hi));
+  r.a3 = vaddw_high_s16(k->b3, hi);
 #define QRT_DW_PAIR(xa, wa, xb, wb)                          \
   lo = smull_lo(xa, wa);                                     \
   hi = vmull_high_s8(xa, wa);                                \
   lo = smlal_lo(lo, xb, wb);                                 \
   hi = vmlal_high_s8(hi, xb, wb);                            \
-  a0 = vaddw_s16(a0, vget_low_s16(lo));                      \
-  a1 = vaddw_high_s16(a1, lo);                               \
-  a2 = vaddw_s16(a2, vget_low_s16(hi));                      \
-  a3 = vaddw_high_s16(a3, hi)
+  r.a0 = vaddw_s16(r.a0, vget_low_s16(lo));                  \
+  r.a1 = vaddw_high_s16(r.a1, lo);                           \
+  r.a2 = vaddw_s16(r.a2, vget_low_s16(hi));                  \
+  r.a3 = vaddw_high_s16(r.a3, hi)
   QRT_DW_PAIR(x2, k->w2, x3, k->w3);
   QRT_DW_PAIR(x4, k->w4, x5, k->w5);
   QRT_DW_PAIR(x6, k->w6, x7, k->w7);
 #undef QRT_DW_PAIR
   lo = smull_lo(x8, k->w8);
   hi = vmull_high_s8(x8, k->w8);
-  a0 = vaddw_s16(a0, vget_low_s16(lo));
-  a1 = vaddw_high_s16(a1, lo);
-  a2 = vaddw_s16(a2, vget_low_s16(hi));
-  a3 = vaddw_high_s16(a3, hi);
+  r.a0 = vaddw_s16(r.a0, vget_low_s16(lo));
+  r.a1 = vaddw_high_s16(r.a1, lo);
+  r.a2 = vaddw_s16(r.a2, vget_low_s16(hi));
+  r.a3 = vaddw_high_s16(r.a3, hi);
+  return r;
+}
+
+// acc16 (int16_chunk >= 9): SMULL of tap 0, SMLAL of taps 1-8 into the same
+// int16 lanes, then 4 SADDW onto the bias.
+QRT_DW_INLINE sums16 sum16_acc16(const blk16* k, int8x16_t x0, int8x16_t x1,
+                                 int8x16_t x2, int8x16_t x3, int8x16_t x4,
+                                 int8x16_t x5, int8x16_t x6, int8x16_t x7,
+                                 int8x16_t x8) {
+  int16x8_t lo = smull_lo(x0, k->w0);
+  int16x8_t hi = vmull_high_s8(x0, k->w0);
+#define QRT_DW_TAP(xa, wa)   \
+  lo = smlal_lo(lo, xa, wa); \
+  hi = vmlal_high_s8(hi, xa, wa)
+  QRT_DW_TAP(x1, k->w1);
+  QRT_DW_TAP(x2, k->w2);
+  QRT_DW_TAP(x3, k->w3);
+  QRT_DW_TAP(x4, k->w4);
+  QRT_DW_TAP(x5, k->w5);
+  QRT_DW_TAP(x6, k->w6);
+  QRT_DW_TAP(x7, k->w7);
+  QRT_DW_TAP(x8, k->w8);
+#undef QRT_DW_TAP
+  sums16 r;
+  r.a0 = vaddw_s16(k->b0, vget_low_s16(lo));
+  r.a1 = vaddw_high_s16(k->b1, lo);
+  r.a2 = vaddw_s16(k->b2, vget_low_s16(hi));
+  r.a3 = vaddw_high_s16(k->b3, hi);
+  return r;
+}
+
+// One pixel of 16 channels: x0..x8 are the taps' inputs; stores nc <= 16
+// channels at o.
+QRT_DW_INLINE void pixel16(const blk16* k, const epi* ep, int f32, int acc16,
+                           int8x16_t x0, int8x16_t x1, int8x16_t x2, int8x16_t x3,
+                           int8x16_t x4, int8x16_t x5, int8x16_t x6, int8x16_t x7,
+                           int8x16_t x8, char* o, size_t nc) {
+  const sums16 a = acc16 ? sum16_acc16(k, x0, x1, x2, x3, x4, x5, x6, x7, x8)
+                         : sum16_acc32(k, x0, x1, x2, x3, x4, x5, x6, x7, x8);
   if (!f32) {
-    const int16x8_t h0 = qrt_neon_requant8(a0, a1, k->s0, k->s1, ep->zp);
-    const int16x8_t h1 = qrt_neon_requant8(a2, a3, k->s2, k->s3, ep->zp);
+    const int16x8_t h0 = qrt_neon_requant8(a.a0, a.a1, k->s0, k->s1, ep->zp);
+    const int16x8_t h1 = qrt_neon_requant8(a.a2, a.a3, k->s2, k->s3, ep->zp);
     qrt_neon_st16_s8(qrt_neon_narrow_clamp(h0, h1, ep->lo, ep->hi), o, nc);
   } else {
-    qrt_neon_row8_f32(a0, a1, k->s0, k->s1, ep->flo, ep->fhi, o, nc < 8 ? nc : 8);
+    qrt_neon_row8_f32(a.a0, a.a1, k->s0, k->s1, ep->flo, ep->fhi, o, nc < 8 ? nc : 8);
     if (nc > 8)
-      qrt_neon_row8_f32(a2, a3, k->s2, k->s3, ep->flo, ep->fhi, o + 8 * sizeof(float), nc - 8);
+      qrt_neon_row8_f32(a.a2, a.a3, k->s2, k->s3, ep->flo, ep->fhi, o + 8 * sizeof(float), nc - 8);
   }
 }
 
 // Interior pixels of one row: kernel row i reads ri, ri + csi, ri + 2 csi
 // and moves psi bytes per pixel.
-QRT_DW_INLINE void interior16(const blk16* k, const epi* ep, int f32, const int8_t* r0,
-                              const int8_t* r1, const int8_t* r2, size_t cs0, size_t cs1,
-                              size_t cs2, size_t ps0, size_t ps1, size_t ps2, char* o,
-                              size_t os, size_t count) {
+QRT_DW_INLINE void interior16(const blk16* k, const epi* ep, int f32, int acc16,
+                              const int8_t* r0, const int8_t* r1, const int8_t* r2,
+                              size_t cs0, size_t cs1, size_t cs2, size_t ps0, size_t ps1,
+                              size_t ps2, char* o, size_t os, size_t count) {
   for (; count != 0; count--, o += os) {
-    pixel16(k, ep, f32, vld1q_s8(r0), vld1q_s8(r0 + cs0), vld1q_s8(r0 + 2 * cs0),
+    pixel16(k, ep, f32, acc16, vld1q_s8(r0), vld1q_s8(r0 + cs0), vld1q_s8(r0 + 2 * cs0),
             vld1q_s8(r1), vld1q_s8(r1 + cs1), vld1q_s8(r1 + 2 * cs1),
             vld1q_s8(r2), vld1q_s8(r2 + cs2), vld1q_s8(r2 + 2 * cs2), o, C);
     r0 += ps0; r1 += ps1; r2 += ps2;
@@ -165,25 +215,40 @@ QRT_DW_INLINE blk8 load8(const uint8_t* blk, size_t off) {
   return k;
 }
 
-QRT_DW_INLINE void pixel8(const blk8* k, const epi* ep, int f32, int8x8_t x0,
+QRT_DW_INLINE void pixel8(const blk8* k, const epi* ep, int f32, int acc16, int8x8_t x0,
                           int8x8_t x1, int8x8_t x2, int8x8_t x3, int8x8_t x4,
                           int8x8_t x5, int8x8_t x6, int8x8_t x7, int8x8_t x8,
                           char* o, size_t nc) {
-  int16x8_t p = vmlal_s8(vmull_s8(x0, k->w0), x1, k->w1);
-  int32x4_t a0 = vaddw_s16(k->b0, vget_low_s16(p));
-  int32x4_t a1 = vaddw_high_s16(k->b1, p);
-  p = vmlal_s8(vmull_s8(x2, k->w2), x3, k->w3);
-  a0 = vaddw_s16(a0, vget_low_s16(p));
-  a1 = vaddw_high_s16(a1, p);
-  p = vmlal_s8(vmull_s8(x4, k->w4), x5, k->w5);
-  a0 = vaddw_s16(a0, vget_low_s16(p));
-  a1 = vaddw_high_s16(a1, p);
-  p = vmlal_s8(vmull_s8(x6, k->w6), x7, k->w7);
-  a0 = vaddw_s16(a0, vget_low_s16(p));
-  a1 = vaddw_high_s16(a1, p);
-  p = vmull_s8(x8, k->w8);
-  a0 = vaddw_s16(a0, vget_low_s16(p));
-  a1 = vaddw_high_s16(a1, p);
+  int32x4_t a0, a1;
+  if (acc16) {  // all 9 taps in int16, 2 SADDW
+    int16x8_t p = vmull_s8(x0, k->w0);
+    p = vmlal_s8(p, x1, k->w1);
+    p = vmlal_s8(p, x2, k->w2);
+    p = vmlal_s8(p, x3, k->w3);
+    p = vmlal_s8(p, x4, k->w4);
+    p = vmlal_s8(p, x5, k->w5);
+    p = vmlal_s8(p, x6, k->w6);
+    p = vmlal_s8(p, x7, k->w7);
+    p = vmlal_s8(p, x8, k->w8);
+    a0 = vaddw_s16(k->b0, vget_low_s16(p));
+    a1 = vaddw_high_s16(k->b1, p);
+  } else {  // tap pairs, 10 SADDW
+    int16x8_t p = vmlal_s8(vmull_s8(x0, k->w0), x1, k->w1);
+    a0 = vaddw_s16(k->b0, vget_low_s16(p));
+    a1 = vaddw_high_s16(k->b1, p);
+    p = vmlal_s8(vmull_s8(x2, k->w2), x3, k->w3);
+    a0 = vaddw_s16(a0, vget_low_s16(p));
+    a1 = vaddw_high_s16(a1, p);
+    p = vmlal_s8(vmull_s8(x4, k->w4), x5, k->w5);
+    a0 = vaddw_s16(a0, vget_low_s16(p));
+    a1 = vaddw_high_s16(a1, p);
+    p = vmlal_s8(vmull_s8(x6, k->w6), x7, k->w7);
+    a0 = vaddw_s16(a0, vget_low_s16(p));
+    a1 = vaddw_high_s16(a1, p);
+    p = vmull_s8(x8, k->w8);
+    a0 = vaddw_s16(a0, vget_low_s16(p));
+    a1 = vaddw_high_s16(a1, p);
+  }
   if (!f32) {
     const int16x8_t h = qrt_neon_requant8(a0, a1, k->s0, k->s1, ep->zp);
     const int8x8_t y =
@@ -216,7 +281,7 @@ QRT_DW_INLINE void taps_of(const qrt_conv2d_params* p, const rows3* R, size_t ox
 
 QRT_DW_INLINE void run(const qrt_conv2d_params* p, const int8_t* input,
                        const void* packed, const qrt_gemm_s8_epilogue* e,
-                       void* output, int f32) {
+                       void* output, int f32, int acc16) {
   const size_t ch = p->input_channels, ow = p->output_width;
   const size_t esize = f32 ? sizeof(float) : 1;
   int8_t zero[C];
@@ -253,7 +318,7 @@ QRT_DW_INLINE void run(const qrt_conv2d_params* p, const int8_t* input,
         const int8_t* t[TAPS];
         for (size_t ox = 0; ox < x0; ox++) {
           taps_of(p, &R, ox, c0, zero, t);
-          pixel16(&k, &ep, f32, vld1q_s8(t[0]), vld1q_s8(t[1]), vld1q_s8(t[2]),
+          pixel16(&k, &ep, f32, acc16, vld1q_s8(t[0]), vld1q_s8(t[1]), vld1q_s8(t[2]),
                   vld1q_s8(t[3]), vld1q_s8(t[4]), vld1q_s8(t[5]), vld1q_s8(t[6]),
                   vld1q_s8(t[7]), vld1q_s8(t[8]), out + (ox * ch + c0) * esize, C);
         }
@@ -262,15 +327,15 @@ QRT_DW_INLINE void run(const qrt_conv2d_params* p, const int8_t* input,
         const int8_t* r2 = R.r[2] + (R.ps[2] ? c0 : 0);
         char* o = out + (x0 * ch + c0) * esize;
         if (R.ps[0] != 0 && R.ps[1] != 0 && R.ps[2] != 0) {  // no row padded: shared steps
-          interior16(&k, &ep, f32, r0, r1, r2, R.cs[0], R.cs[0], R.cs[0], R.ps[0], R.ps[0],
+          interior16(&k, &ep, f32, acc16, r0, r1, r2, R.cs[0], R.cs[0], R.cs[0], R.ps[0], R.ps[0],
                      R.ps[0], o, ch * esize, x1 - x0);
         } else {
-          interior16(&k, &ep, f32, r0, r1, r2, R.cs[0], R.cs[1], R.cs[2], R.ps[0], R.ps[1],
+          interior16(&k, &ep, f32, acc16, r0, r1, r2, R.cs[0], R.cs[1], R.cs[2], R.ps[0], R.ps[1],
                      R.ps[2], o, ch * esize, x1 - x0);
         }
         for (size_t ox = x1; ox < ow; ox++) {
           taps_of(p, &R, ox, c0, zero, t);
-          pixel16(&k, &ep, f32, vld1q_s8(t[0]), vld1q_s8(t[1]), vld1q_s8(t[2]),
+          pixel16(&k, &ep, f32, acc16, vld1q_s8(t[0]), vld1q_s8(t[1]), vld1q_s8(t[2]),
                   vld1q_s8(t[3]), vld1q_s8(t[4]), vld1q_s8(t[5]), vld1q_s8(t[6]),
                   vld1q_s8(t[7]), vld1q_s8(t[8]), out + (ox * ch + c0) * esize, C);
         }
@@ -280,7 +345,7 @@ QRT_DW_INLINE void run(const qrt_conv2d_params* p, const int8_t* input,
         const int8_t* t[TAPS];
         for (size_t ox = 0; ox < x0; ox++) {
           taps_of(p, &R, ox, c0, zero, t);
-          pixel8(&k, &ep, f32, vld1_s8(t[0]), vld1_s8(t[1]), vld1_s8(t[2]), vld1_s8(t[3]),
+          pixel8(&k, &ep, f32, acc16, vld1_s8(t[0]), vld1_s8(t[1]), vld1_s8(t[2]), vld1_s8(t[3]),
                  vld1_s8(t[4]), vld1_s8(t[5]), vld1_s8(t[6]), vld1_s8(t[7]), vld1_s8(t[8]),
                  out + (ox * ch + c0) * esize, 8);
         }
@@ -292,14 +357,14 @@ QRT_DW_INLINE void run(const qrt_conv2d_params* p, const int8_t* input,
         char* o = out + (x0 * ch + c0) * esize;
         const size_t os = ch * esize;
         for (size_t ox = x0; ox < x1; ox++, o += os) {
-          pixel8(&k, &ep, f32, vld1_s8(r0), vld1_s8(r0 + cs0), vld1_s8(r0 + 2 * cs0),
+          pixel8(&k, &ep, f32, acc16, vld1_s8(r0), vld1_s8(r0 + cs0), vld1_s8(r0 + 2 * cs0),
                  vld1_s8(r1), vld1_s8(r1 + cs1), vld1_s8(r1 + 2 * cs1),
                  vld1_s8(r2), vld1_s8(r2 + cs2), vld1_s8(r2 + 2 * cs2), o, 8);
           r0 += ps0; r1 += ps1; r2 += ps2;
         }
         for (size_t ox = x1; ox < ow; ox++) {
           taps_of(p, &R, ox, c0, zero, t);
-          pixel8(&k, &ep, f32, vld1_s8(t[0]), vld1_s8(t[1]), vld1_s8(t[2]), vld1_s8(t[3]),
+          pixel8(&k, &ep, f32, acc16, vld1_s8(t[0]), vld1_s8(t[1]), vld1_s8(t[2]), vld1_s8(t[3]),
                  vld1_s8(t[4]), vld1_s8(t[5]), vld1_s8(t[6]), vld1_s8(t[7]), vld1_s8(t[8]),
                  out + (ox * ch + c0) * esize, 8);
         }
@@ -316,7 +381,7 @@ QRT_DW_INLINE void run(const qrt_conv2d_params* p, const int8_t* input,
             memset(tmp[i], 0, 8);
             memcpy(tmp[i], t[i], nc);
           }
-          pixel8(&k, &ep, f32, vld1_s8(tmp[0]), vld1_s8(tmp[1]), vld1_s8(tmp[2]),
+          pixel8(&k, &ep, f32, acc16, vld1_s8(tmp[0]), vld1_s8(tmp[1]), vld1_s8(tmp[2]),
                  vld1_s8(tmp[3]), vld1_s8(tmp[4]), vld1_s8(tmp[5]), vld1_s8(tmp[6]),
                  vld1_s8(tmp[7]), vld1_s8(tmp[8]), out + (ox * ch + c0) * esize, nc);
         }
@@ -331,8 +396,20 @@ void qrt_dwconv3x3_s8_acc32_ukernel_c16__neon(const qrt_conv2d_params* p,
                                               const qrt_gemm_s8_epilogue* e,
                                               void* output) {
   if (__builtin_expect(e->output == QRT_GEMM_OUTPUT_S8, 1)) {
-    run(p, input, packed, e, output, 0);
+    run(p, input, packed, e, output, 0, 0);
   } else {
-    run(p, input, packed, e, output, 1);
+    run(p, input, packed, e, output, 1, 0);
+  }
+}
+
+void qrt_dwconv3x3_s8_acc16_ukernel_c16__neon(const qrt_conv2d_params* p,
+                                              const int8_t* input,
+                                              const void* packed,
+                                              const qrt_gemm_s8_epilogue* e,
+                                              void* output) {
+  if (__builtin_expect(e->output == QRT_GEMM_OUTPUT_S8, 1)) {
+    run(p, input, packed, e, output, 0, 1);
+  } else {
+    run(p, input, packed, e, output, 1, 1);
   }
 }

@@ -73,6 +73,50 @@ TEST_CASE("dispatch default selection", "[dispatch]") {
   const qrt_dwconv3x3_s8_kernel* dw = nullptr;
   REQUIRE(qrt_select_dwconv3x3_s8(&dw, error, sizeof error) == 0);
   CHECK(dw->isa == (QRT_KERNELS_HAVE_NEON ? QRT_ISA_NEON : QRT_ISA_REF));
+  CHECK(dw->accumulator == QRT_ACCUMULATOR_INT32);
+}
+
+TEST_CASE("dispatch depthwise: acc16 only for INT16 layers with int16_chunk >= 9", "[dispatch]") {
+  unsetenv("QRT_KERNEL_PATH");
+  char error[256] = "";
+  auto pick = [&](qrt_accumulator acc, size_t chunk) {
+    const qrt_dwconv3x3_s8_kernel* k = nullptr;
+    REQUIRE(qrt_select_dwconv3x3_s8_for_layer(acc, chunk, &k, error, sizeof error) == 0);
+    REQUIRE(k != nullptr);
+    return std::string(k->name);
+  };
+  const std::string isa = QRT_KERNELS_HAVE_NEON ? "__neon" : "__portable";
+  const std::string acc16 = "qrt_dwconv3x3_s8_acc16_ukernel_c16" + isa;
+  const std::string acc32 = "qrt_dwconv3x3_s8_acc32_ukernel_c16" + isa;
+  // 6-bit MobileNet depthwise layers: chunk 9 = K, all 9 taps in int16.
+  CHECK(pick(QRT_ACCUMULATOR_INT16, 9) == acc16);
+  CHECK(pick(QRT_ACCUMULATOR_INT16, 127) == acc16);
+  // A chunk-8 layer (e.g. 9 weights of 29 at |x| = 128: 8 * 29 * 128 =
+  // 29696, 9 * 29 * 128 = 33408) would wrap in int16: acc32.
+  CHECK(pick(QRT_ACCUMULATOR_INT16, 8) == acc32);
+  CHECK(pick(QRT_ACCUMULATOR_INT16, 1) == acc32);
+  CHECK(pick(QRT_ACCUMULATOR_INT16, 0) == acc32);
+  // INT32 layers never get an acc16 row, whatever chunk is passed.
+  CHECK(pick(QRT_ACCUMULATOR_INT32, 9) == acc32);
+  CHECK(pick(QRT_ACCUMULATOR_INT32, 0) == acc32);
+  // Forced paths: the best rows at or below the ISA, same rule.
+  for (qrt_isa forced : {QRT_ISA_REF, QRT_ISA_NEON, QRT_ISA_NEONDOT, QRT_ISA_I8MM}) {
+    if (!qrt_isa_supported(forced)) continue;
+    ScopedPath path(qrt_isa_name(forced));
+    INFO("QRT_KERNEL_PATH=" << qrt_isa_name(forced));
+    const std::string s = forced == QRT_ISA_REF ? "__portable" : "__neon";
+    CHECK(pick(QRT_ACCUMULATOR_INT16, 9) == "qrt_dwconv3x3_s8_acc16_ukernel_c16" + s);
+    CHECK(pick(QRT_ACCUMULATOR_INT16, 8) == "qrt_dwconv3x3_s8_acc32_ukernel_c16" + s);
+    CHECK(pick(QRT_ACCUMULATOR_INT32, 9) == "qrt_dwconv3x3_s8_acc32_ukernel_c16" + s);
+  }
+  // Every acc16 row has its bound; the table has one acc16 row per ISA.
+  const qrt_dwconv3x3_s8_kernel* rows;
+  const size_t count = qrt_dwconv3x3_s8_kernels(&rows);
+  REQUIRE(count == (QRT_KERNELS_HAVE_NEON ? 4u : 2u));
+  for (size_t i = 0; i < count; i++) {
+    INFO(rows[i].name);
+    CHECK(rows[i].min_int16_chunk == (rows[i].accumulator == QRT_ACCUMULATOR_INT16 ? 9u : 0u));
+  }
 }
 
 TEST_CASE("QRT_KERNEL_PATH forces each available path, runs it exactly", "[dispatch]") {
@@ -100,6 +144,11 @@ TEST_CASE("QRT_KERNEL_PATH forces each available path, runs it exactly", "[dispa
     const qrt_dwconv3x3_s8_kernel* dw = nullptr;
     REQUIRE(qrt_select_dwconv3x3_s8(&dw, error, sizeof error) == 0);
     CHECK(dw->isa <= isa);
+    CHECK(dw->accumulator == QRT_ACCUMULATOR_INT32);
+    REQUIRE(qrt_select_dwconv3x3_s8_for_layer(QRT_ACCUMULATOR_INT16, 9, &dw, error,
+                                              sizeof error) == 0);
+    CHECK(dw->isa <= isa);
+    CHECK(dw->accumulator == QRT_ACCUMULATOR_INT16);
   }
 }
 
@@ -113,6 +162,9 @@ TEST_CASE("QRT_KERNEL_PATH unknown value is an error naming it", "[dispatch]") {
         "QRT_KERNEL_PATH=avx9000: unknown path (expected ref, neon, neondot or i8mm)");
   const qrt_dwconv3x3_s8_kernel* dw = nullptr;
   CHECK(qrt_select_dwconv3x3_s8(&dw, error, sizeof error) != 0);
+  CHECK(dw == nullptr);
+  CHECK(qrt_select_dwconv3x3_s8_for_layer(QRT_ACCUMULATOR_INT16, 9, &dw, error,
+                                          sizeof error) != 0);
   CHECK(dw == nullptr);
 }
 

@@ -94,7 +94,8 @@ TEST_CASE("kernel names: GEMM and depthwise rows follow the grammar", "[dispatch
     CHECK(p.op == "dwconv3x3");
     CHECK(p.in == "s8");
     CHECK(p.out.empty());
-    CHECK(p.acc == "acc32");
+    CHECK(p.acc == (dw[i].accumulator == QRT_ACCUMULATOR_INT16 ? "acc16" : "acc32"));
+    CHECK(dw[i].min_int16_chunk == (dw[i].accumulator == QRT_ACCUMULATOR_INT16 ? 9u : 0u));
     CHECK(p.tile == "c16");
     CHECK(p.isa == isa_suffix(dw[i].isa));
   }

@@ -38,4 +38,10 @@ inline std::vector<qrt_dwconv3x3_s8_kernel> runnable_dwconv_rows() {
   return out;
 }
 
+// True when depthwise row `row` is exact for a layer whose int16_chunk is
+// `chunk` (acc32 rows always; acc16 rows only from their min_int16_chunk).
+inline bool dwconv_row_exact(const qrt_dwconv3x3_s8_kernel& row, size_t chunk) {
+  return row.accumulator == QRT_ACCUMULATOR_INT32 || chunk >= row.min_int16_chunk;
+}
+
 }  // namespace qrt_test

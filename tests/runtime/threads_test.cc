@@ -180,6 +180,26 @@ TEST_CASE("depthwise 3x3 runs the dwconv kernel; other groups the reference", "[
     for (int& p : l.pads) p = 2;
     CHECK(CheckLayer(l).find("qrt_dwconv3x3_s8_acc32_ukernel_c16__") == 0);
   }
+  SECTION("depthwise 3x3 INT16, chunk 9: the acc16 kernel") {
+    // U8 input (max|x| = 128), |w| <= 28: 9 * 28 * 128 = 32256, chunk 9.
+    l.wmax = 28;
+    l.acc = qrt::schema::Accumulator::INT16;
+    l.int16_chunk = 9;
+    l.stride = GENERATE(1, 2);
+    l.f32_out = GENERATE(false, true);
+    const Result r = RunLayer(LayerModel(l), "", 1);
+    CHECK(r.int16_chunk == 9);
+    CHECK(CheckLayer(l).find("qrt_dwconv3x3_s8_acc16_ukernel_c16__") == 0);
+  }
+  SECTION("depthwise 3x3 INT16, chunk 8 or INT32: the acc32 kernel") {
+    l.wmax = 28;
+    const bool int16 = GENERATE(true, false);
+    l.acc = int16 ? qrt::schema::Accumulator::INT16 : qrt::schema::Accumulator::INT32;
+    l.int16_chunk = int16 ? 8 : 0;
+    const Result r = RunLayer(LayerModel(l), "", 1);
+    CHECK(r.int16_chunk == 0);
+    CHECK(CheckLayer(l).find("qrt_dwconv3x3_s8_acc32_ukernel_c16__") == 0);
+  }
   SECTION("grouped (2 groups)") {
     l.groups = 2;
     CHECK(CheckLayer(l) == "qrt_conv2d_s8__ref");

@@ -132,7 +132,10 @@ bool PreparePackedConv2D(PrepareContext& ctx, schema::Accumulator accumulator,
     ctx.run().thread_scratch_bytes =
         qrt_conv2d_s8_gemm_scratch_size(&c, &p->gemm.kernel->ukernel);
   } else if (depthwise3x3) {
-    if (!PrepareDwconv3x3(ctx, c.output_channels, *p, &p->dwconv)) return false;
+    if (!PrepareDwconv3x3(ctx, accumulator, int16_chunk, c.output_channels, *p,
+                          &p->dwconv)) {
+      return false;
+    }
   } else {
     return true;  // grouped / other depthwise: the reference kernel
   }

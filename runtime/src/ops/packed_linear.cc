@@ -97,10 +97,20 @@ bool PrepareGemm(PrepareContext& ctx, schema::Accumulator accumulator,
   return true;
 }
 
-bool PrepareDwconv3x3(PrepareContext& ctx, size_t channels,
-                      const LinearEpilogue& e, PackedDwconv* out) {
+bool PrepareDwconv3x3(PrepareContext& ctx, schema::Accumulator accumulator,
+                      int file_chunk, size_t channels, const LinearEpilogue& e,
+                      PackedDwconv* out) {
+  qrt_accumulator acc = QRT_ACCUMULATOR_INT32;
+  size_t chunk = 0;
+  if (accumulator == schema::Accumulator::INT16) {
+    // The file's chunk, verified against the weights at load
+    // (VerifyAccumulator).
+    chunk = (size_t)file_chunk;
+    acc = QRT_ACCUMULATOR_INT16;
+  }
   char message[256];
-  if (qrt_select_dwconv3x3_s8(&out->kernel, message, sizeof(message)) != 0) {
+  if (qrt_select_dwconv3x3_s8_for_layer(acc, chunk, &out->kernel, message,
+                                        sizeof(message)) != 0) {
     return ctx.Fail(QRT_ERROR_UNSUPPORTED, "%s", message);
   }
   if (!out->packed.Allocate(ctx, qrt_dwconv3x3_s8_packed_size(channels))) {
@@ -110,7 +120,9 @@ bool PrepareDwconv3x3(PrepareContext& ctx, size_t channels,
       channels, static_cast<const int8_t*>(ctx.In(1).data),
       ctx.HasInput(2) ? static_cast<const int32_t*>(ctx.In(2).data) : nullptr,
       e.channel_factors.data(), e.input_zero_point, out->packed.data);
-  SetKernelInfo(ctx.op(), out->kernel->name, 0, out->packed.bytes);
+  SetKernelInfo(ctx.op(), out->kernel->name,
+                out->kernel->accumulator == QRT_ACCUMULATOR_INT16 ? chunk : 0,
+                out->packed.bytes);
   return true;
 }
 

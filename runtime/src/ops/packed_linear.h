@@ -68,13 +68,16 @@ bool PrepareGemm(PrepareContext& ctx, schema::Accumulator accumulator,
                  int file_chunk, size_t n, size_t k, const LinearEpilogue& e,
                  PackedGemm* out);
 
-// Depthwise 3x3 kernel and its packed weights ([channels][3][3][1]).
+// Depthwise 3x3 kernel and its packed weights ([channels][3][3][1]). An
+// INT16 layer whose verified `file_chunk` covers all 9 taps
+// (qrt_select_dwconv3x3_s8_for_layer: >= 9) gets the acc16 kernel.
 struct PackedDwconv {
   const qrt_dwconv3x3_s8_kernel* kernel = nullptr;
   PackedBuffer packed;
 };
-bool PrepareDwconv3x3(PrepareContext& ctx, size_t channels,
-                      const LinearEpilogue& e, PackedDwconv* out);
+bool PrepareDwconv3x3(PrepareContext& ctx, schema::Accumulator accumulator,
+                      int file_chunk, size_t channels, const LinearEpilogue& e,
+                      PackedDwconv* out);
 
 // Records the choice on the op (its F32 run's kernel name, qrt_session_op_info).
 void SetKernelInfo(OpPlan& op, const char* name, size_t int16_chunk,

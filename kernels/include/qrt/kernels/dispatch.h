@@ -62,7 +62,11 @@ typedef struct qrt_gemm_s8_kernel {
 typedef struct qrt_dwconv3x3_s8_kernel {
   const char* name;
   qrt_isa isa;
+  qrt_accumulator accumulator;  // INT16: all 9 taps of a channel in int16
   qrt_dwconv3x3_s8_fn fn;
+  // An acc16 row is chosen only for an INT16 layer with int16_chunk >=
+  // min_int16_chunk (9: the kernel never widens before the 9th product).
+  uint32_t min_int16_chunk;
 } qrt_dwconv3x3_s8_kernel;
 
 // "ref", "neon", "neondot", "i8mm" (the QRT_KERNEL_PATH spellings).
@@ -116,6 +120,16 @@ static inline size_t qrt_gemm_s8_kernel_int16_chunk(const qrt_gemm_s8_kernel* ro
 int qrt_select_gemm_s8(qrt_accumulator accumulator,
                        const qrt_gemm_s8_kernel** kernel, char* error,
                        size_t error_size);
+// The depthwise 3x3 kernel for a layer summing with `accumulator` (an INT32
+// layer gets an acc32 row; an INT16 layer an acc16 row only when its
+// int16_chunk >= the row's min_int16_chunk, else the acc32 row of the same
+// ISA). QRT_KERNEL_PATH forces the best rows at or below its ISA. 0 on
+// success; on error *kernel is NULL and error says why.
+int qrt_select_dwconv3x3_s8_for_layer(qrt_accumulator accumulator,
+                                      size_t int16_chunk,
+                                      const qrt_dwconv3x3_s8_kernel** kernel,
+                                      char* error, size_t error_size);
+// The same for an INT32 layer.
 int qrt_select_dwconv3x3_s8(const qrt_dwconv3x3_s8_kernel** kernel,
                             char* error, size_t error_size);
 

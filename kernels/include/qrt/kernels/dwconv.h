@@ -7,7 +7,11 @@
 //   int8  w[9][16]   tap-major (ky*3+kx), 16 channels per tap
 // so one 16-byte load gives a tap's weights for 16 consecutive NHWC
 // channels. Weights must lie in [-127, 127] (the symmetric S8 range): the
-// NEON kernel sums two products in int16 (2 * 127 * 128 = 32512).
+// acc32 NEON kernel sums two products in int16 (2 * 127 * 128 = 32512).
+// The acc16 kernels sum all 9 products of a channel in int16 (wrapping) and
+// widen once: exact only for a layer whose int16_chunk
+// (qrt/kernels/accumulation.h) is >= 9, which dispatch checks
+// (qrt_select_dwconv3x3_s8_for_layer).
 // Padded taps read the zero point, which the folded bias cancels exactly, so
 // the result equals qrt_conv2d_s8__ref / qrt_conv2d_s8_f32__ref.
 #ifndef QRT_KERNELS_DWCONV_H_
@@ -38,9 +42,12 @@ typedef void (*qrt_dwconv3x3_s8_fn)(const qrt_conv2d_params* params,
                                     const qrt_gemm_s8_epilogue* epilogue,
                                     void* output);
 
-// The portable micro-kernel (dwconv/dwconv3x3_c16_portable.c); the NEON one
-// is in qrt/kernels/neon.h.
+// The portable micro-kernels (dwconv/dwconv3x3_c16_portable.c); the NEON
+// ones are in qrt/kernels/neon.h. acc16: int16_chunk >= 9 only.
 void qrt_dwconv3x3_s8_acc32_ukernel_c16__portable(
+    const qrt_conv2d_params* params, const int8_t* input, const void* packed,
+    const qrt_gemm_s8_epilogue* epilogue, void* output);
+void qrt_dwconv3x3_s8_acc16_ukernel_c16__portable(
     const qrt_conv2d_params* params, const int8_t* input, const void* packed,
     const qrt_gemm_s8_epilogue* epilogue, void* output);
 

@@ -56,6 +56,13 @@ void qrt_dwconv3x3_s8_acc32_ukernel_c16__neon(const qrt_conv2d_params* params,
                                              const void* packed,
                                              const qrt_gemm_s8_epilogue* epilogue,
                                              void* output);
+// The same loops with all 9 taps in int16 (SMULL, 8 SMLAL), one SADDW per
+// 4 channels: only for layers with int16_chunk >= 9.
+void qrt_dwconv3x3_s8_acc16_ukernel_c16__neon(const qrt_conv2d_params* params,
+                                             const int8_t* input,
+                                             const void* packed,
+                                             const qrt_gemm_s8_epilogue* epilogue,
+                                             void* output);
 
 // ---------------------------------------------------------------------------
 // Elementwise and pooling NEON kernels (neon/elementwise_neon.c,
