@@ -95,6 +95,15 @@ TEST_CASE("conv2d_s8 via GEMM: 1x1, KxK, strides, padding, dilation", "[conv][ge
         .output_zero_point(5).qmin(-100).qmax(90).test_s8(gemm_conv_s8);
     ConvTester().input_size(4, 4).kernel_size(3, 3).padding(1).group_input_channels(70)
         .group_output_channels(5).test_s8(gemm_conv_s8);
+    // im2col's inline copies (driver.c copy_bytes / fill_bytes): every
+    // length class of a kernel row (KW * IC) and of one tap (IC), padded.
+    ConvTester().input_size(11, 10).kernel_size(7, 7).stride(2).padding(3)
+        .group_input_channels(3).group_output_channels(16).input_zero_point(-7)
+        .test_s8(gemm_conv_s8);
+    for (size_t ic : {1, 2, 5, 7, 16, 17, 33})
+      ConvTester().input_size(6, 7).kernel_size(3, 3).stride(2).padding(1)
+          .group_input_channels(ic).group_output_channels(9).input_zero_point(11)
+          .test_s8(gemm_conv_s8);
     ConvTester().input_size(5, 5).kernel_size(3, 3).padding(1).group_input_channels(6)
         .group_output_channels(10).weight_bits(6).test_s8(gemm_conv_s8);
     ConvTester().input_size(5, 5).kernel_size(3, 3).padding(1).group_input_channels(6)
