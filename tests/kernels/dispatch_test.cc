@@ -207,20 +207,19 @@ TEST_CASE("dispatch per layer: K and int16_chunk break-even points", "[dispatch]
     CHECK(pick(QRT_ACCUMULATOR_INT16, 72, 7) == "qrt_gemm_s8_acc32_ukernel_4x4c16__neon");
     CHECK(pick(QRT_ACCUMULATOR_INT16, 96, 8) == "qrt_gemm_s8_acc16_ukernel_4x16c1__neon");
     CHECK(pick(QRT_ACCUMULATOR_INT16, 111, 8) == "qrt_gemm_s8_acc16_ukernel_4x16c1__neon");
-    // From K = 112 the cost model compares 4x4c16 and 4x16c1 (dispatch.c):
-    // at chunk = windows = 8, 4x16c1 up to K = 112 (whole call, N = 144:
-    // 829,127 vs 865,289), 4x4c16 at K = 576 (3,493,649 vs 3,898,487); a
-    // stride-1 window of 16 with the stride-8 one at 8 makes 4x16c1 the
-    // cheaper one at any K with N a multiple of 16 (K = 960: 0.96x), not at
-    // N = 24 (its tile computes 32: 1.28x); both windows at 16 halve
-    // 4x4c16's widening and it wins from K = 576 again.
+    // From K = 112 the cost model compares 4x4c16 and 4x16c1 (dispatch.c).
+    // Whole calls, M = 196 on cortex-a53: N = 144, K = 576, chunk = windows =
+    // 8: 4x16c1 3,277,559 vs 4x4c16 3,493,649; windows 16: 2,991,791 vs
+    // 3,190,241; N = 24 (4x16c1 computes 32 channels), K = 960, windows 16:
+    // 1,096,030 vs 861,173.
     CHECK(pick(QRT_ACCUMULATOR_INT16, 112, 8) == "qrt_gemm_s8_acc16_ukernel_4x16c1__neon");
-    CHECK(pick(QRT_ACCUMULATOR_INT16, 576, 8) == "qrt_gemm_s8_acc16_ukernel_4x4c16__neon");
-    CHECK(pick(QRT_ACCUMULATOR_INT16, 576, 8, 144, 16, 8) == "qrt_gemm_s8_acc16_ukernel_4x16c1__neon");
-    CHECK(pick(QRT_ACCUMULATOR_INT16, 960, 8, 32, 16, 8) == "qrt_gemm_s8_acc16_ukernel_4x16c1__neon");
+    CHECK(pick(QRT_ACCUMULATOR_INT16, 576, 8) == "qrt_gemm_s8_acc16_ukernel_4x16c1__neon");
+    CHECK(pick(QRT_ACCUMULATOR_INT16, 576, 8, 144, 16, 16) == "qrt_gemm_s8_acc16_ukernel_4x16c1__neon");
+    CHECK(pick(QRT_ACCUMULATOR_INT16, 960, 8, 24, 16, 16) == "qrt_gemm_s8_acc16_ukernel_4x4c16__neon");
     CHECK(pick(QRT_ACCUMULATOR_INT16, 960, 8, 24, 16, 8) == "qrt_gemm_s8_acc16_ukernel_4x4c16__neon");
-    CHECK(pick(QRT_ACCUMULATOR_INT16, 576, 8, 144, 16, 16) == "qrt_gemm_s8_acc16_ukernel_4x4c16__neon");
-    CHECK(pick(QRT_ACCUMULATOR_INT16, 96, 8, 144, 16, 16) == "qrt_gemm_s8_acc16_ukernel_4x16c1__neon");
+    // The stride-8 bound alone moves 4x4c16 (K = 576, N = 144, run1 8: 4x16c1
+    // at 8 against 4x4c16 at 64 -> 4 steps per widening).
+    CHECK(pick(QRT_ACCUMULATOR_INT16, 576, 8, 144, 8, 64) == "qrt_gemm_s8_acc16_ukernel_4x4c16__neon");
     // A window below 8 leaves 4x16c1 (its min_int16_chunk); the chunk rules 4x4c16.
     CHECK(pick(QRT_ACCUMULATOR_INT16, 96, 6, 144, 7) == "qrt_gemm_s8_acc32_ukernel_4x4c16__neon");
     CHECK(pick(QRT_ACCUMULATOR_INT16, 24, 8, 8) == "qrt_gemm_s8_acc32_ukernel_4x8c2__neon");
