@@ -67,10 +67,10 @@
 //   144 K CHUNK 2`), instructions per output:
 //     acc16 4x4c16: 7.45 + 0.155 K + 2.94 per block of 16 * floor(run8 / 2) k
 //       (K = 112 / 576 at chunk 8: 30.7 / 123.8 per output measured)
-//     acc16 4x16c1: 3.65 + 0.160 K + 0.281 per block of run1 k, rounded
+//     acc16 4x16c1: 3.62 + 0.164 K + 0.281 per block of run1 k, rounded
 //       down to a multiple of 8 (its 4-k and 1-k steps cost what a block
-//       boundary saves; K = 64 at 8: 455,159; K = 256 at 8 / 16: 1,513,559 /
-//       1,386,551; N = 144)
+//       boundary saves; K = 128 at 16: 758,126; K = 256 at 8 / 16: 1,541,342
+//       / 1,414,334; N = 144)
 //     acc32 4x4c16: 6.35 + 0.25 K;   acc32 4x16c1: 2.9 + 0.316 K
 //   times N rounded up to NR, so N = 24 (4x16c1 computes 32 channels) stays
 //   on 4x4c16 where 4x16c1 wins at N = 144 (N = 24, K = 960, window 16:
@@ -81,7 +81,7 @@ static const qrt_gemm_s8_kernel kGemmRows[] = {
     ROW(qrt_gemm_s8_acc32_ukernel_4x8c4__neondot, QRT_ISA_NEONDOT, QRT_ACCUMULATOR_INT32, 4, 8, 4, 1, 0, 0, 0, 0),
     ROW(qrt_gemm_s8_acc32_ukernel_4x8c8__neoni8mm, QRT_ISA_I8MM, QRT_ACCUMULATOR_INT32, 4, 8, 8, 1, 0, 0, 0, 0),
     ROWC(qrt_gemm_s8_acc16_ukernel_4x4c16__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT16, 4, 4, 16, 1, 8, 0, 112, 6, 7.45f, 0.155f, 2.94f),
-    ROWC(qrt_gemm_s8_acc16_ukernel_4x16c1__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT16, 4, 16, 1, 2, 1, 9, 0, 8, 3.65f, 0.160f, 0.281f),
+    ROWC(qrt_gemm_s8_acc16_ukernel_4x16c1__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT16, 4, 16, 1, 2, 1, 9, 0, 8, 3.62f, 0.164f, 0.281f),
     ROWC(qrt_gemm_s8_acc32_ukernel_4x4c16__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT32, 4, 4, 16, 1, 0, 0, 64, 0, 6.35f, 0.25f, 0.0f),
     ROWC(qrt_gemm_s8_acc32_ukernel_4x16c1__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT32, 4, 16, 1, 2, 0, 9, 0, 0, 2.9f, 0.316f, 0.0f),
     ROW(qrt_gemm_s8_acc16_ukernel_4x8c2__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT16, 4, 8, 2, 1, 0, 0, 0, 24),

@@ -84,12 +84,18 @@ void qrt_gemm_s8_acc16_ukernel_4x16c1__neon(size_t mr, size_t nc, size_t k,
   // the 16 int32 totals in v16-v31 (in and out through `acc`: an asm takes
   // at most 30 operands), rows in v0-v3 and weights in v4-v7. Per 8-k
   // group: 4 LDR d + 4 SXTL (rows), 8 LDP (weights), 64 MUL / MLA by
-  // element; per block 16 SADDW(2) and 4 loop instructions.
+  // element, 2 ADD; per block 16 SADDW(2) and 4 loop instructions. Each
+  // weight pair is loaded 8 MLA before its use (two register pairs in
+  // turn), and loads use offsets, not post-increment: LLVM's in-order
+  // models (A53 / A55) stall on a load used at once and on base writeback
+  // (llvm-mca, cycles per 8-k group, cortex-a55 / a53: 59 / 92 here, 59 /
+  // 90 for GCC's loop, 86 / 132 with post-increment loads).
   if (chunk >= 8 && k >= chunk) {
     size_t blocks = k / chunk;
     const size_t groups = chunk / 8;
     const int8_t *p0 = r[0], *p1 = r[1], *p2 = r[2], *p3 = r[3];
     const int16_t* pw = wk;
+    size_t ko = 0;  // k offset of the rows
     __asm__ volatile(
         "ld1 {v16.4s, v17.4s, v18.4s, v19.4s}, [%[acc]]\n"
         "add x16, %[acc], #64\n"
@@ -97,45 +103,47 @@ void qrt_gemm_s8_acc16_ukernel_4x16c1__neon(size_t mr, size_t nc, size_t k,
         "ld1 {v24.4s, v25.4s, v26.4s, v27.4s}, [x16], #64\n"
         "ld1 {v28.4s, v29.4s, v30.4s, v31.4s}, [x16]\n"
         "1:\n"
-        "ldr d0, [%[p0]], #8\n" "ldr d1, [%[p1]], #8\n" "ldr d2, [%[p2]], #8\n" "ldr d3, [%[p3]], #8\n"
+        "ldr d0, [%[p0], %[ko]]\n" "ldr d1, [%[p1], %[ko]]\n" "ldr d2, [%[p2], %[ko]]\n" "ldr d3, [%[p3], %[ko]]\n" "add %[ko], %[ko], #8\n"
+        "ldp q4, q5, [%[pw], #0]\n"
         "sxtl v0.8h, v0.8b\n" "sxtl v1.8h, v1.8b\n" "sxtl v2.8h, v2.8b\n" "sxtl v3.8h, v3.8b\n"
-        "ldp q4, q5, [%[pw]], #32\n"
+        "ldp q6, q7, [%[pw], #32]\n"
         "mul v8.8h, v4.8h, v0.h[0]\n" "mul v9.8h, v5.8h, v0.h[0]\n" "mul v10.8h, v4.8h, v1.h[0]\n" "mul v11.8h, v5.8h, v1.h[0]\n" "mul v12.8h, v4.8h, v2.h[0]\n" "mul v13.8h, v5.8h, v2.h[0]\n" "mul v14.8h, v4.8h, v3.h[0]\n" "mul v15.8h, v5.8h, v3.h[0]\n"
-        "ldp q6, q7, [%[pw]], #32\n"
+        "ldp q4, q5, [%[pw], #64]\n"
         "mla v8.8h, v6.8h, v0.h[1]\n" "mla v9.8h, v7.8h, v0.h[1]\n" "mla v10.8h, v6.8h, v1.h[1]\n" "mla v11.8h, v7.8h, v1.h[1]\n" "mla v12.8h, v6.8h, v2.h[1]\n" "mla v13.8h, v7.8h, v2.h[1]\n" "mla v14.8h, v6.8h, v3.h[1]\n" "mla v15.8h, v7.8h, v3.h[1]\n"
-        "ldp q4, q5, [%[pw]], #32\n"
+        "ldp q6, q7, [%[pw], #96]\n"
         "mla v8.8h, v4.8h, v0.h[2]\n" "mla v9.8h, v5.8h, v0.h[2]\n" "mla v10.8h, v4.8h, v1.h[2]\n" "mla v11.8h, v5.8h, v1.h[2]\n" "mla v12.8h, v4.8h, v2.h[2]\n" "mla v13.8h, v5.8h, v2.h[2]\n" "mla v14.8h, v4.8h, v3.h[2]\n" "mla v15.8h, v5.8h, v3.h[2]\n"
-        "ldp q6, q7, [%[pw]], #32\n"
+        "ldp q4, q5, [%[pw], #128]\n"
         "mla v8.8h, v6.8h, v0.h[3]\n" "mla v9.8h, v7.8h, v0.h[3]\n" "mla v10.8h, v6.8h, v1.h[3]\n" "mla v11.8h, v7.8h, v1.h[3]\n" "mla v12.8h, v6.8h, v2.h[3]\n" "mla v13.8h, v7.8h, v2.h[3]\n" "mla v14.8h, v6.8h, v3.h[3]\n" "mla v15.8h, v7.8h, v3.h[3]\n"
-        "ldp q4, q5, [%[pw]], #32\n"
+        "ldp q6, q7, [%[pw], #160]\n"
         "mla v8.8h, v4.8h, v0.h[4]\n" "mla v9.8h, v5.8h, v0.h[4]\n" "mla v10.8h, v4.8h, v1.h[4]\n" "mla v11.8h, v5.8h, v1.h[4]\n" "mla v12.8h, v4.8h, v2.h[4]\n" "mla v13.8h, v5.8h, v2.h[4]\n" "mla v14.8h, v4.8h, v3.h[4]\n" "mla v15.8h, v5.8h, v3.h[4]\n"
-        "ldp q6, q7, [%[pw]], #32\n"
+        "ldp q4, q5, [%[pw], #192]\n"
         "mla v8.8h, v6.8h, v0.h[5]\n" "mla v9.8h, v7.8h, v0.h[5]\n" "mla v10.8h, v6.8h, v1.h[5]\n" "mla v11.8h, v7.8h, v1.h[5]\n" "mla v12.8h, v6.8h, v2.h[5]\n" "mla v13.8h, v7.8h, v2.h[5]\n" "mla v14.8h, v6.8h, v3.h[5]\n" "mla v15.8h, v7.8h, v3.h[5]\n"
-        "ldp q4, q5, [%[pw]], #32\n"
+        "ldp q6, q7, [%[pw], #224]\n"
         "mla v8.8h, v4.8h, v0.h[6]\n" "mla v9.8h, v5.8h, v0.h[6]\n" "mla v10.8h, v4.8h, v1.h[6]\n" "mla v11.8h, v5.8h, v1.h[6]\n" "mla v12.8h, v4.8h, v2.h[6]\n" "mla v13.8h, v5.8h, v2.h[6]\n" "mla v14.8h, v4.8h, v3.h[6]\n" "mla v15.8h, v5.8h, v3.h[6]\n"
-        "ldp q6, q7, [%[pw]], #32\n"
         "mla v8.8h, v6.8h, v0.h[7]\n" "mla v9.8h, v7.8h, v0.h[7]\n" "mla v10.8h, v6.8h, v1.h[7]\n" "mla v11.8h, v7.8h, v1.h[7]\n" "mla v12.8h, v6.8h, v2.h[7]\n" "mla v13.8h, v7.8h, v2.h[7]\n" "mla v14.8h, v6.8h, v3.h[7]\n" "mla v15.8h, v7.8h, v3.h[7]\n"
+        "add %[pw], %[pw], #256\n"
         "subs x17, %[groups], #1\n"
         "b.eq 3f\n"
         "2:\n"
-        "ldr d0, [%[p0]], #8\n" "ldr d1, [%[p1]], #8\n" "ldr d2, [%[p2]], #8\n" "ldr d3, [%[p3]], #8\n"
+        "ldr d0, [%[p0], %[ko]]\n" "ldr d1, [%[p1], %[ko]]\n" "ldr d2, [%[p2], %[ko]]\n" "ldr d3, [%[p3], %[ko]]\n" "add %[ko], %[ko], #8\n"
+        "ldp q4, q5, [%[pw], #0]\n"
         "sxtl v0.8h, v0.8b\n" "sxtl v1.8h, v1.8b\n" "sxtl v2.8h, v2.8b\n" "sxtl v3.8h, v3.8b\n"
-        "ldp q4, q5, [%[pw]], #32\n"
+        "ldp q6, q7, [%[pw], #32]\n"
         "mla v8.8h, v4.8h, v0.h[0]\n" "mla v9.8h, v5.8h, v0.h[0]\n" "mla v10.8h, v4.8h, v1.h[0]\n" "mla v11.8h, v5.8h, v1.h[0]\n" "mla v12.8h, v4.8h, v2.h[0]\n" "mla v13.8h, v5.8h, v2.h[0]\n" "mla v14.8h, v4.8h, v3.h[0]\n" "mla v15.8h, v5.8h, v3.h[0]\n"
-        "ldp q6, q7, [%[pw]], #32\n"
+        "ldp q4, q5, [%[pw], #64]\n"
         "mla v8.8h, v6.8h, v0.h[1]\n" "mla v9.8h, v7.8h, v0.h[1]\n" "mla v10.8h, v6.8h, v1.h[1]\n" "mla v11.8h, v7.8h, v1.h[1]\n" "mla v12.8h, v6.8h, v2.h[1]\n" "mla v13.8h, v7.8h, v2.h[1]\n" "mla v14.8h, v6.8h, v3.h[1]\n" "mla v15.8h, v7.8h, v3.h[1]\n"
-        "ldp q4, q5, [%[pw]], #32\n"
+        "ldp q6, q7, [%[pw], #96]\n"
         "mla v8.8h, v4.8h, v0.h[2]\n" "mla v9.8h, v5.8h, v0.h[2]\n" "mla v10.8h, v4.8h, v1.h[2]\n" "mla v11.8h, v5.8h, v1.h[2]\n" "mla v12.8h, v4.8h, v2.h[2]\n" "mla v13.8h, v5.8h, v2.h[2]\n" "mla v14.8h, v4.8h, v3.h[2]\n" "mla v15.8h, v5.8h, v3.h[2]\n"
-        "ldp q6, q7, [%[pw]], #32\n"
+        "ldp q4, q5, [%[pw], #128]\n"
         "mla v8.8h, v6.8h, v0.h[3]\n" "mla v9.8h, v7.8h, v0.h[3]\n" "mla v10.8h, v6.8h, v1.h[3]\n" "mla v11.8h, v7.8h, v1.h[3]\n" "mla v12.8h, v6.8h, v2.h[3]\n" "mla v13.8h, v7.8h, v2.h[3]\n" "mla v14.8h, v6.8h, v3.h[3]\n" "mla v15.8h, v7.8h, v3.h[3]\n"
-        "ldp q4, q5, [%[pw]], #32\n"
+        "ldp q6, q7, [%[pw], #160]\n"
         "mla v8.8h, v4.8h, v0.h[4]\n" "mla v9.8h, v5.8h, v0.h[4]\n" "mla v10.8h, v4.8h, v1.h[4]\n" "mla v11.8h, v5.8h, v1.h[4]\n" "mla v12.8h, v4.8h, v2.h[4]\n" "mla v13.8h, v5.8h, v2.h[4]\n" "mla v14.8h, v4.8h, v3.h[4]\n" "mla v15.8h, v5.8h, v3.h[4]\n"
-        "ldp q6, q7, [%[pw]], #32\n"
+        "ldp q4, q5, [%[pw], #192]\n"
         "mla v8.8h, v6.8h, v0.h[5]\n" "mla v9.8h, v7.8h, v0.h[5]\n" "mla v10.8h, v6.8h, v1.h[5]\n" "mla v11.8h, v7.8h, v1.h[5]\n" "mla v12.8h, v6.8h, v2.h[5]\n" "mla v13.8h, v7.8h, v2.h[5]\n" "mla v14.8h, v6.8h, v3.h[5]\n" "mla v15.8h, v7.8h, v3.h[5]\n"
-        "ldp q4, q5, [%[pw]], #32\n"
+        "ldp q6, q7, [%[pw], #224]\n"
         "mla v8.8h, v4.8h, v0.h[6]\n" "mla v9.8h, v5.8h, v0.h[6]\n" "mla v10.8h, v4.8h, v1.h[6]\n" "mla v11.8h, v5.8h, v1.h[6]\n" "mla v12.8h, v4.8h, v2.h[6]\n" "mla v13.8h, v5.8h, v2.h[6]\n" "mla v14.8h, v4.8h, v3.h[6]\n" "mla v15.8h, v5.8h, v3.h[6]\n"
-        "ldp q6, q7, [%[pw]], #32\n"
         "mla v8.8h, v6.8h, v0.h[7]\n" "mla v9.8h, v7.8h, v0.h[7]\n" "mla v10.8h, v6.8h, v1.h[7]\n" "mla v11.8h, v7.8h, v1.h[7]\n" "mla v12.8h, v6.8h, v2.h[7]\n" "mla v13.8h, v7.8h, v2.h[7]\n" "mla v14.8h, v6.8h, v3.h[7]\n" "mla v15.8h, v7.8h, v3.h[7]\n"
+        "add %[pw], %[pw], #256\n"
         "subs x17, x17, #1\n"
         "b.ne 2b\n"
         "3:\n"
@@ -150,9 +158,9 @@ void qrt_gemm_s8_acc16_ukernel_4x16c1__neon(size_t mr, size_t nc, size_t k,
         "st1 {v20.4s, v21.4s, v22.4s, v23.4s}, [x16], #64\n"
         "st1 {v24.4s, v25.4s, v26.4s, v27.4s}, [x16], #64\n"
         "st1 {v28.4s, v29.4s, v30.4s, v31.4s}, [x16]\n"
-        : [p0] "+r"(p0), [p1] "+r"(p1), [p2] "+r"(p2), [p3] "+r"(p3), [pw] "+r"(pw),
-          [blocks] "+r"(blocks)
-        : [acc] "r"(&acc[0][0]), [groups] "r"(groups)
+        : [pw] "+r"(pw), [blocks] "+r"(blocks), [ko] "+r"(ko)
+        : [p0] "r"(p0), [p1] "r"(p1), [p2] "r"(p2), [p3] "r"(p3), [acc] "r"(&acc[0][0]),
+          [groups] "r"(groups)
         : "x16", "x17", "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9",
           "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v20",
           "v21", "v22", "v23", "v24", "v25", "v26", "v27", "v28", "v29", "v30", "v31",

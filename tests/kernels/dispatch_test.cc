@@ -209,9 +209,9 @@ TEST_CASE("dispatch per layer: K and int16_chunk break-even points", "[dispatch]
     CHECK(pick(QRT_ACCUMULATOR_INT16, 111, 8) == "qrt_gemm_s8_acc16_ukernel_4x16c1__neon");
     // From K = 112 the cost model compares 4x4c16 and 4x16c1 (dispatch.c).
     // Whole calls, M = 196 on cortex-a53: N = 144, K = 576, chunk = windows =
-    // 8: 4x16c1 3,277,559 vs 4x4c16 3,493,649; windows 16: 2,991,791 vs
+    // 8: 4x16c1 3,340,622 vs 4x4c16 3,493,649; windows 16: 3,054,854 vs
     // 3,190,241; N = 24 (4x16c1 computes 32 channels), K = 960, windows 16:
-    // 1,096,030 vs 861,173.
+    // 1,119,452 vs 861,173.
     CHECK(pick(QRT_ACCUMULATOR_INT16, 112, 8) == "qrt_gemm_s8_acc16_ukernel_4x16c1__neon");
     CHECK(pick(QRT_ACCUMULATOR_INT16, 576, 8) == "qrt_gemm_s8_acc16_ukernel_4x16c1__neon");
     CHECK(pick(QRT_ACCUMULATOR_INT16, 576, 8, 144, 16, 16) == "qrt_gemm_s8_acc16_ukernel_4x16c1__neon");
