@@ -47,6 +47,22 @@ static inline void qrt_neon_gemm_rows(size_t mr, const int8_t* a,
   for (size_t i = 1; i < tile_mr; i++) r[i] = i < mr ? r[i - 1] + a_stride : r[i - 1];
 }
 
+// Inline-assembly micro-kernel loops keep 16 int32x4 accumulators in
+// v16-v31 and move them in and out through 256 bytes of memory at PTR (an asm
+// statement takes at most 30 operands); x16 is clobbered.
+#define QRT_NEON_ASM_LOAD_V16_V31(PTR)                     \
+  "ld1 {v16.4s, v17.4s, v18.4s, v19.4s}, [" PTR "]\n"      \
+  "add x16, " PTR ", #64\n"                                \
+  "ld1 {v20.4s, v21.4s, v22.4s, v23.4s}, [x16], #64\n"     \
+  "ld1 {v24.4s, v25.4s, v26.4s, v27.4s}, [x16], #64\n"     \
+  "ld1 {v28.4s, v29.4s, v30.4s, v31.4s}, [x16]\n"
+#define QRT_NEON_ASM_STORE_V16_V31(PTR)                    \
+  "st1 {v16.4s, v17.4s, v18.4s, v19.4s}, [" PTR "]\n"      \
+  "add x16, " PTR ", #64\n"                                \
+  "st1 {v20.4s, v21.4s, v22.4s, v23.4s}, [x16], #64\n"     \
+  "st1 {v24.4s, v25.4s, v26.4s, v27.4s}, [x16], #64\n"     \
+  "st1 {v28.4s, v29.4s, v30.4s, v31.4s}, [x16]\n"
+
 // One packed panel of nr channels (qrt/kernels/gemm.h): nr int32 biases, nr
 // float scales, then the weights.
 typedef struct qrt_neon_panel {

@@ -63,6 +63,35 @@ static inline int16x8_t load4(const int8_t* a) {
   const int16x8_t w0 = vld1q_s16(p);    \
   const int16x8_t w1 = vld1q_s16((p) + 8)
 
+// One k of the tile: OP (mul / mla) of weights WA, WB (channels 0-7,
+// 8-15) by lane L of the 4 rows (v0-v3) into the int16 sums v8-v15.
+#define QRT_C1_K(OP, WA, WB, L)                                               \
+  OP " v8.8h, " WA ".8h, v0.h[" #L "]\n " OP " v9.8h, " WB ".8h, v0.h[" #L "]\n"   \
+  OP " v10.8h, " WA ".8h, v1.h[" #L "]\n " OP " v11.8h, " WB ".8h, v1.h[" #L "]\n" \
+  OP " v12.8h, " WA ".8h, v2.h[" #L "]\n " OP " v13.8h, " WB ".8h, v2.h[" #L "]\n" \
+  OP " v14.8h, " WA ".8h, v3.h[" #L "]\n " OP " v15.8h, " WB ".8h, v3.h[" #L "]\n"
+// One 8-k group: rows (LDR d + SXTL), the weights of k + 2 loaded while k's
+// MLA run (pairs v4/v5 and v6/v7 in turn), OP0 for the first k.
+#define QRT_C1_GROUP(OP0)                                                          \
+  "ldr d0, [%[p0], %[ko]]\n ldr d1, [%[p1], %[ko]]\n"                              \
+  "ldr d2, [%[p2], %[ko]]\n ldr d3, [%[p3], %[ko]]\n add %[ko], %[ko], #8\n"        \
+  "ldp q4, q5, [%[pw], #0]\n"                                                     \
+  "sxtl v0.8h, v0.8b\n sxtl v1.8h, v1.8b\n sxtl v2.8h, v2.8b\n sxtl v3.8h, v3.8b\n" \
+  "ldp q6, q7, [%[pw], #32]\n"                                                    \
+  QRT_C1_K(OP0, "v4", "v5", 0) "ldp q4, q5, [%[pw], #64]\n"                        \
+  QRT_C1_K("mla", "v6", "v7", 1) "ldp q6, q7, [%[pw], #96]\n"                      \
+  QRT_C1_K("mla", "v4", "v5", 2) "ldp q4, q5, [%[pw], #128]\n"                     \
+  QRT_C1_K("mla", "v6", "v7", 3) "ldp q6, q7, [%[pw], #160]\n"                     \
+  QRT_C1_K("mla", "v4", "v5", 4) "ldp q4, q5, [%[pw], #192]\n"                     \
+  QRT_C1_K("mla", "v6", "v7", 5) "ldp q6, q7, [%[pw], #224]\n"                     \
+  QRT_C1_K("mla", "v4", "v5", 6)                                                  \
+  QRT_C1_K("mla", "v6", "v7", 7)                                                  \
+  "add %[pw], %[pw], #256\n"
+// Widening of row R's sums (v8 + 2R, v9 + 2R) into its totals A0..A3.
+#define QRT_C1_WIDEN(S0, S1, A0, A1, A2, A3)                                        \
+  "saddw " A0 ".4s, " A0 ".4s, " S0 ".4h\n saddw2 " A1 ".4s, " A1 ".4s, " S0 ".8h\n"  \
+  "saddw " A2 ".4s, " A2 ".4s, " S1 ".4h\n saddw2 " A3 ".4s, " A3 ".4s, " S1 ".8h\n"
+
 void qrt_gemm_s8_acc16_ukernel_4x16c1__neon(size_t mr, size_t nc, size_t k,
     const int8_t* a, size_t a_stride, const void* w, void* c, size_t c_stride,
     const qrt_gemm_s8_epilogue* e, size_t int16_chunk) {
@@ -97,67 +126,23 @@ void qrt_gemm_s8_acc16_ukernel_4x16c1__neon(size_t mr, size_t nc, size_t k,
     const int16_t* pw = wk;
     size_t ko = 0;  // k offset of the rows
     __asm__ volatile(
-        "ld1 {v16.4s, v17.4s, v18.4s, v19.4s}, [%[acc]]\n"
-        "add x16, %[acc], #64\n"
-        "ld1 {v20.4s, v21.4s, v22.4s, v23.4s}, [x16], #64\n"
-        "ld1 {v24.4s, v25.4s, v26.4s, v27.4s}, [x16], #64\n"
-        "ld1 {v28.4s, v29.4s, v30.4s, v31.4s}, [x16]\n"
+        QRT_NEON_ASM_LOAD_V16_V31("%[acc]")
         "1:\n"
-        "ldr d0, [%[p0], %[ko]]\n" "ldr d1, [%[p1], %[ko]]\n" "ldr d2, [%[p2], %[ko]]\n" "ldr d3, [%[p3], %[ko]]\n" "add %[ko], %[ko], #8\n"
-        "ldp q4, q5, [%[pw], #0]\n"
-        "sxtl v0.8h, v0.8b\n" "sxtl v1.8h, v1.8b\n" "sxtl v2.8h, v2.8b\n" "sxtl v3.8h, v3.8b\n"
-        "ldp q6, q7, [%[pw], #32]\n"
-        "mul v8.8h, v4.8h, v0.h[0]\n" "mul v9.8h, v5.8h, v0.h[0]\n" "mul v10.8h, v4.8h, v1.h[0]\n" "mul v11.8h, v5.8h, v1.h[0]\n" "mul v12.8h, v4.8h, v2.h[0]\n" "mul v13.8h, v5.8h, v2.h[0]\n" "mul v14.8h, v4.8h, v3.h[0]\n" "mul v15.8h, v5.8h, v3.h[0]\n"
-        "ldp q4, q5, [%[pw], #64]\n"
-        "mla v8.8h, v6.8h, v0.h[1]\n" "mla v9.8h, v7.8h, v0.h[1]\n" "mla v10.8h, v6.8h, v1.h[1]\n" "mla v11.8h, v7.8h, v1.h[1]\n" "mla v12.8h, v6.8h, v2.h[1]\n" "mla v13.8h, v7.8h, v2.h[1]\n" "mla v14.8h, v6.8h, v3.h[1]\n" "mla v15.8h, v7.8h, v3.h[1]\n"
-        "ldp q6, q7, [%[pw], #96]\n"
-        "mla v8.8h, v4.8h, v0.h[2]\n" "mla v9.8h, v5.8h, v0.h[2]\n" "mla v10.8h, v4.8h, v1.h[2]\n" "mla v11.8h, v5.8h, v1.h[2]\n" "mla v12.8h, v4.8h, v2.h[2]\n" "mla v13.8h, v5.8h, v2.h[2]\n" "mla v14.8h, v4.8h, v3.h[2]\n" "mla v15.8h, v5.8h, v3.h[2]\n"
-        "ldp q4, q5, [%[pw], #128]\n"
-        "mla v8.8h, v6.8h, v0.h[3]\n" "mla v9.8h, v7.8h, v0.h[3]\n" "mla v10.8h, v6.8h, v1.h[3]\n" "mla v11.8h, v7.8h, v1.h[3]\n" "mla v12.8h, v6.8h, v2.h[3]\n" "mla v13.8h, v7.8h, v2.h[3]\n" "mla v14.8h, v6.8h, v3.h[3]\n" "mla v15.8h, v7.8h, v3.h[3]\n"
-        "ldp q6, q7, [%[pw], #160]\n"
-        "mla v8.8h, v4.8h, v0.h[4]\n" "mla v9.8h, v5.8h, v0.h[4]\n" "mla v10.8h, v4.8h, v1.h[4]\n" "mla v11.8h, v5.8h, v1.h[4]\n" "mla v12.8h, v4.8h, v2.h[4]\n" "mla v13.8h, v5.8h, v2.h[4]\n" "mla v14.8h, v4.8h, v3.h[4]\n" "mla v15.8h, v5.8h, v3.h[4]\n"
-        "ldp q4, q5, [%[pw], #192]\n"
-        "mla v8.8h, v6.8h, v0.h[5]\n" "mla v9.8h, v7.8h, v0.h[5]\n" "mla v10.8h, v6.8h, v1.h[5]\n" "mla v11.8h, v7.8h, v1.h[5]\n" "mla v12.8h, v6.8h, v2.h[5]\n" "mla v13.8h, v7.8h, v2.h[5]\n" "mla v14.8h, v6.8h, v3.h[5]\n" "mla v15.8h, v7.8h, v3.h[5]\n"
-        "ldp q6, q7, [%[pw], #224]\n"
-        "mla v8.8h, v4.8h, v0.h[6]\n" "mla v9.8h, v5.8h, v0.h[6]\n" "mla v10.8h, v4.8h, v1.h[6]\n" "mla v11.8h, v5.8h, v1.h[6]\n" "mla v12.8h, v4.8h, v2.h[6]\n" "mla v13.8h, v5.8h, v2.h[6]\n" "mla v14.8h, v4.8h, v3.h[6]\n" "mla v15.8h, v5.8h, v3.h[6]\n"
-        "mla v8.8h, v6.8h, v0.h[7]\n" "mla v9.8h, v7.8h, v0.h[7]\n" "mla v10.8h, v6.8h, v1.h[7]\n" "mla v11.8h, v7.8h, v1.h[7]\n" "mla v12.8h, v6.8h, v2.h[7]\n" "mla v13.8h, v7.8h, v2.h[7]\n" "mla v14.8h, v6.8h, v3.h[7]\n" "mla v15.8h, v7.8h, v3.h[7]\n"
-        "add %[pw], %[pw], #256\n"
+        QRT_C1_GROUP("mul")
         "subs x17, %[groups], #1\n"
         "b.eq 3f\n"
         "2:\n"
-        "ldr d0, [%[p0], %[ko]]\n" "ldr d1, [%[p1], %[ko]]\n" "ldr d2, [%[p2], %[ko]]\n" "ldr d3, [%[p3], %[ko]]\n" "add %[ko], %[ko], #8\n"
-        "ldp q4, q5, [%[pw], #0]\n"
-        "sxtl v0.8h, v0.8b\n" "sxtl v1.8h, v1.8b\n" "sxtl v2.8h, v2.8b\n" "sxtl v3.8h, v3.8b\n"
-        "ldp q6, q7, [%[pw], #32]\n"
-        "mla v8.8h, v4.8h, v0.h[0]\n" "mla v9.8h, v5.8h, v0.h[0]\n" "mla v10.8h, v4.8h, v1.h[0]\n" "mla v11.8h, v5.8h, v1.h[0]\n" "mla v12.8h, v4.8h, v2.h[0]\n" "mla v13.8h, v5.8h, v2.h[0]\n" "mla v14.8h, v4.8h, v3.h[0]\n" "mla v15.8h, v5.8h, v3.h[0]\n"
-        "ldp q4, q5, [%[pw], #64]\n"
-        "mla v8.8h, v6.8h, v0.h[1]\n" "mla v9.8h, v7.8h, v0.h[1]\n" "mla v10.8h, v6.8h, v1.h[1]\n" "mla v11.8h, v7.8h, v1.h[1]\n" "mla v12.8h, v6.8h, v2.h[1]\n" "mla v13.8h, v7.8h, v2.h[1]\n" "mla v14.8h, v6.8h, v3.h[1]\n" "mla v15.8h, v7.8h, v3.h[1]\n"
-        "ldp q6, q7, [%[pw], #96]\n"
-        "mla v8.8h, v4.8h, v0.h[2]\n" "mla v9.8h, v5.8h, v0.h[2]\n" "mla v10.8h, v4.8h, v1.h[2]\n" "mla v11.8h, v5.8h, v1.h[2]\n" "mla v12.8h, v4.8h, v2.h[2]\n" "mla v13.8h, v5.8h, v2.h[2]\n" "mla v14.8h, v4.8h, v3.h[2]\n" "mla v15.8h, v5.8h, v3.h[2]\n"
-        "ldp q4, q5, [%[pw], #128]\n"
-        "mla v8.8h, v6.8h, v0.h[3]\n" "mla v9.8h, v7.8h, v0.h[3]\n" "mla v10.8h, v6.8h, v1.h[3]\n" "mla v11.8h, v7.8h, v1.h[3]\n" "mla v12.8h, v6.8h, v2.h[3]\n" "mla v13.8h, v7.8h, v2.h[3]\n" "mla v14.8h, v6.8h, v3.h[3]\n" "mla v15.8h, v7.8h, v3.h[3]\n"
-        "ldp q6, q7, [%[pw], #160]\n"
-        "mla v8.8h, v4.8h, v0.h[4]\n" "mla v9.8h, v5.8h, v0.h[4]\n" "mla v10.8h, v4.8h, v1.h[4]\n" "mla v11.8h, v5.8h, v1.h[4]\n" "mla v12.8h, v4.8h, v2.h[4]\n" "mla v13.8h, v5.8h, v2.h[4]\n" "mla v14.8h, v4.8h, v3.h[4]\n" "mla v15.8h, v5.8h, v3.h[4]\n"
-        "ldp q4, q5, [%[pw], #192]\n"
-        "mla v8.8h, v6.8h, v0.h[5]\n" "mla v9.8h, v7.8h, v0.h[5]\n" "mla v10.8h, v6.8h, v1.h[5]\n" "mla v11.8h, v7.8h, v1.h[5]\n" "mla v12.8h, v6.8h, v2.h[5]\n" "mla v13.8h, v7.8h, v2.h[5]\n" "mla v14.8h, v6.8h, v3.h[5]\n" "mla v15.8h, v7.8h, v3.h[5]\n"
-        "ldp q6, q7, [%[pw], #224]\n"
-        "mla v8.8h, v4.8h, v0.h[6]\n" "mla v9.8h, v5.8h, v0.h[6]\n" "mla v10.8h, v4.8h, v1.h[6]\n" "mla v11.8h, v5.8h, v1.h[6]\n" "mla v12.8h, v4.8h, v2.h[6]\n" "mla v13.8h, v5.8h, v2.h[6]\n" "mla v14.8h, v4.8h, v3.h[6]\n" "mla v15.8h, v5.8h, v3.h[6]\n"
-        "mla v8.8h, v6.8h, v0.h[7]\n" "mla v9.8h, v7.8h, v0.h[7]\n" "mla v10.8h, v6.8h, v1.h[7]\n" "mla v11.8h, v7.8h, v1.h[7]\n" "mla v12.8h, v6.8h, v2.h[7]\n" "mla v13.8h, v7.8h, v2.h[7]\n" "mla v14.8h, v6.8h, v3.h[7]\n" "mla v15.8h, v7.8h, v3.h[7]\n"
-        "add %[pw], %[pw], #256\n"
+        QRT_C1_GROUP("mla")
         "subs x17, x17, #1\n"
         "b.ne 2b\n"
         "3:\n"
-        "saddw v16.4s, v16.4s, v8.4h\n" "saddw2 v17.4s, v17.4s, v8.8h\n" "saddw v18.4s, v18.4s, v9.4h\n" "saddw2 v19.4s, v19.4s, v9.8h\n"
-        "saddw v20.4s, v20.4s, v10.4h\n" "saddw2 v21.4s, v21.4s, v10.8h\n" "saddw v22.4s, v22.4s, v11.4h\n" "saddw2 v23.4s, v23.4s, v11.8h\n"
-        "saddw v24.4s, v24.4s, v12.4h\n" "saddw2 v25.4s, v25.4s, v12.8h\n" "saddw v26.4s, v26.4s, v13.4h\n" "saddw2 v27.4s, v27.4s, v13.8h\n"
-        "saddw v28.4s, v28.4s, v14.4h\n" "saddw2 v29.4s, v29.4s, v14.8h\n" "saddw v30.4s, v30.4s, v15.4h\n" "saddw2 v31.4s, v31.4s, v15.8h\n"
+        QRT_C1_WIDEN("v8", "v9", "v16", "v17", "v18", "v19")
+        QRT_C1_WIDEN("v10", "v11", "v20", "v21", "v22", "v23")
+        QRT_C1_WIDEN("v12", "v13", "v24", "v25", "v26", "v27")
+        QRT_C1_WIDEN("v14", "v15", "v28", "v29", "v30", "v31")
         "subs %[blocks], %[blocks], #1\n"
         "b.ne 1b\n"
-        "st1 {v16.4s, v17.4s, v18.4s, v19.4s}, [%[acc]]\n"
-        "add x16, %[acc], #64\n"
-        "st1 {v20.4s, v21.4s, v22.4s, v23.4s}, [x16], #64\n"
-        "st1 {v24.4s, v25.4s, v26.4s, v27.4s}, [x16], #64\n"
-        "st1 {v28.4s, v29.4s, v30.4s, v31.4s}, [x16]\n"
+        QRT_NEON_ASM_STORE_V16_V31("%[acc]")
         : [pw] "+r"(pw), [blocks] "+r"(blocks), [ko] "+r"(ko)
         : [p0] "r"(p0), [p1] "r"(p1), [p2] "r"(p2), [p3] "r"(p3), [acc] "r"(&acc[0][0]),
           [groups] "r"(groups)
@@ -168,6 +153,9 @@ void qrt_gemm_s8_acc16_ukernel_4x16c1__neon(size_t mr, size_t nc, size_t k,
     k0 = k / chunk * chunk;
     wk = pw;
   }
+#undef QRT_C1_K
+#undef QRT_C1_GROUP
+#undef QRT_C1_WIDEN
   while (k0 < k) {
     const size_t block_end = k - k0 < chunk ? k : k0 + chunk;
     int16x8_t s[MR][2];

@@ -101,11 +101,7 @@ static inline __attribute__((always_inline)) void tile(
     // base writeback (llvm-mca cycles per step, cortex-a55 / cortex-a76: 80 /
     // 33 here, 103 / 38 for GCC's loop, 84 / 32 with loads next to use).
     __asm__ volatile(
-        "ld1 {v16.4s, v17.4s, v18.4s, v19.4s}, [%[acc]]\n"
-        "add x16, %[acc], #64\n"
-        "ld1 {v20.4s, v21.4s, v22.4s, v23.4s}, [x16], #64\n"
-        "ld1 {v24.4s, v25.4s, v26.4s, v27.4s}, [x16], #64\n"
-        "ld1 {v28.4s, v29.4s, v30.4s, v31.4s}, [x16]\n"
+        QRT_NEON_ASM_LOAD_V16_V31("%[acc]")
         "1:\n"
         "ldr q0, [%[p0], %[ko]]\n"
         "ldr q1, [%[p1], %[ko]]\n"
@@ -122,11 +118,7 @@ static inline __attribute__((always_inline)) void tile(
         QRT_SDOT_GROUP("v8", "v9", "v10", "v11", 3)
         "subs %[steps], %[steps], #1\n"
         "b.ne 1b\n"
-        "st1 {v16.4s, v17.4s, v18.4s, v19.4s}, [%[acc]]\n"
-        "add x16, %[acc], #64\n"
-        "st1 {v20.4s, v21.4s, v22.4s, v23.4s}, [x16], #64\n"
-        "st1 {v24.4s, v25.4s, v26.4s, v27.4s}, [x16], #64\n"
-        "st1 {v28.4s, v29.4s, v30.4s, v31.4s}, [x16]\n"
+        QRT_NEON_ASM_STORE_V16_V31("%[acc]")
         : [pw] "+r"(pw), [steps] "+r"(steps), [ko] "+r"(ko)
         : [p0] "r"(p0), [p1] "r"(p1), [p2] "r"(p2), [p3] "r"(p3), [acc] "r"(acc)
         : "x16", "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11",
