@@ -105,6 +105,61 @@ __attribute__((target("avx2"))) void block_avx2(const double* pi, const double* 
 }
 #endif
 
+// ---- depthwise: 8 channels at a time, one per lane ----
+//
+// buf: [rows][K][8] (lane l = channel c0 + l), acc: [K (K + 1) / 2][8], the
+// pairs i <= j in row-major order. Each acc element sums its `rows`
+// products in row order from 0, as block_*() do.
+
+using DwFn = void (*)(const double* buf, int64_t rows, int64_t k, double* acc);
+
+void dw_portable(const double* buf, int64_t rows, int64_t k, double* acc) {
+  std::fill(acc, acc + k * (k + 1) / 2 * kPanel, 0.0);
+  for (int64_t r = 0; r < rows; ++r) {
+    const double* x = buf + r * k * kPanel;
+    double* a = acc;
+    for (int64_t i = 0; i < k; ++i)
+      for (int64_t j = i; j < k; ++j, a += kPanel)
+        for (int l = 0; l < kPanel; ++l) a[l] += x[i * kPanel + l] * x[j * kPanel + l];
+  }
+}
+
+#ifdef QRT_LSTATS_X86
+inline __attribute__((always_inline)) void dw_vector(const double* buf, int64_t rows, int64_t k, double* acc) {
+  std::fill(acc, acc + k * (k + 1) / 2 * kPanel, 0.0);
+  for (int64_t r = 0; r < rows; ++r) {
+    const double* x = buf + r * k * kPanel;
+    double* a = acc;
+    for (int64_t i = 0; i < k; ++i) {
+      v8d xi;
+      std::memcpy(&xi, x + i * kPanel, sizeof xi);
+      for (int64_t j = i; j < k; ++j, a += kPanel) {
+        v8d xj, av;
+        std::memcpy(&xj, x + j * kPanel, sizeof xj);
+        std::memcpy(&av, a, sizeof av);
+        av += xi * xj;
+        std::memcpy(a, &av, sizeof av);
+      }
+    }
+  }
+}
+__attribute__((target("avx512f"))) void dw_avx512(const double* buf, int64_t rows, int64_t k, double* acc) {
+  dw_vector(buf, rows, k, acc);
+}
+__attribute__((target("avx2"))) void dw_avx2(const double* buf, int64_t rows, int64_t k, double* acc) {
+  dw_vector(buf, rows, k, acc);
+}
+#endif
+
+DwFn dw_fn(int kernel) {
+#ifdef QRT_LSTATS_X86
+  if (kernel == 2) return dw_avx512;
+  if (kernel == 1) return dw_avx2;
+#endif
+  (void)kernel;
+  return dw_portable;
+}
+
 int detect_kernel(LayerStatsKernel k) {
   if (k == LayerStatsKernel::kPortable) return 0;
 #ifdef QRT_LSTATS_X86
@@ -252,8 +307,23 @@ std::vector<std::string> linear_layer_nodes(const graph::Graph& g) {
   return out;
 }
 
+namespace {
+// H's leading dimension while accumulating: K rounded up to 8 (panels),
+// exactly K for depthwise convs (channels in lanes).
+int64_t h_stride(const LayerGeometry& L) {
+  return L.kind == LayerStatsKind::kDepthwiseConv ? L.k : round_up8(L.k);
+}
+// Scratch doubles a layer needs.
+int64_t scratch_need(const LayerGeometry& L) {
+  if (!L.collects_h) return 0;
+  if (L.kind == LayerStatsKind::kDepthwiseConv)
+    return kLayerStatsChunkRows * L.k * kPanel + L.k * (L.k + 1) / 2 * kPanel;
+  return kLayerStatsChunkRows * round_up8(L.k);
+}
+}  // namespace
+
 size_t layer_stats_bytes(const LayerGeometry& L) {
-  const size_t kp = size_t(round_up8(L.k));
+  const size_t kp = size_t(h_stride(L));
   const size_t g = size_t(L.groups), k = size_t(L.k);
   return 8 * ((L.collects_h ? g * kp * kp : 0) + 2 * g * k);
 }
@@ -336,8 +406,7 @@ LayerStatsCollector::LayerStatsCollector(const graph::Graph& g, const std::vecto
     throw ConvertError("layer statistics: max_positions must be >= 1, got " + std::to_string(opt.max_positions));
   kernel_ = detect_kernel(opt.kernel);
   std::set<std::string> seen;
-  int64_t max_k = 0;
-  bool any_h = false;
+  int64_t scratch = 0;
   for (const std::string& name : nodes) {
     if (!seen.insert(name).second) throw ConvertError("layer statistics: node '" + name + "' is listed twice");
     auto L = std::make_unique<Layer>();
@@ -345,18 +414,17 @@ LayerStatsCollector::LayerStatsCollector(const graph::Graph& g, const std::vecto
     L->s.layer = layer_geometry(g, name, opt);
     const LayerGeometry& geo = L->s.layer;
     const size_t gk = size_t(geo.groups * geo.k);
-    L->kp = round_up8(geo.k);
+    L->kp = h_stride(geo);
     L->sum_all.assign(gk, 0.0);
     L->s.sampled_sum.assign(gk, 0.0);
     if (geo.collects_h) {
       L->s.h.assign(size_t(geo.groups * L->kp * L->kp), 0.0);
-      any_h = true;
     }
-    max_k = std::max(max_k, L->kp);
+    scratch = std::max(scratch, scratch_need(geo));
     by_tensor_[geo.input].push_back(L.get());
     layers_.push_back(std::move(L));
   }
-  scratch_.assign(size_t(any_h ? kLayerStatsChunkRows * max_k : 0), 0.0);
+  scratch_.assign(size_t(scratch), 0.0);
 }
 
 LayerStatsCollector::~LayerStatsCollector() = default;
@@ -415,6 +483,12 @@ void LayerStatsCollector::accumulate(Layer& layer, const graph::Tensor& value) {
 
   // Sampled rows: gathered into 8-column panels, then H += X^T X.
   const std::vector<int64_t> pos = sampled_positions(np, options_.max_positions, options_.seed, uint64_t(S.samples));
+  if (L.collects_h && L.kind == LayerStatsKind::kDepthwiseConv) {
+    accumulate_depthwise(layer, x, pos);
+    S.sampled += int64_t(pos.size());
+    S.samples += 1;
+    return;
+  }
   const int64_t nb = layer.kp / kPanel;
   const BlockFn block = block_fn(kernel_);
   for (int64_t g = 0; g < L.groups; ++g) {
@@ -453,6 +527,52 @@ void LayerStatsCollector::accumulate(Layer& layer, const graph::Tensor& value) {
   }
   S.sampled += int64_t(pos.size());
   S.samples += 1;
+}
+
+// Depthwise (IC / groups == 1, K = KH * KW): channels c0 .. c0 + 7 side by
+// side, padding lanes 0; sampled sums and H in the same per-element order
+// as the general path.
+void LayerStatsCollector::accumulate_depthwise(Layer& layer, const float* x, const std::vector<int64_t>& pos) {
+  LayerStats& S = layer.s;
+  const LayerGeometry& L = S.layer;
+  const int64_t K = L.k, hw = L.ih * L.iw;
+  const DwFn fn = dw_fn(kernel_);
+  double* buf = scratch_.data();
+  double* acc = buf + kLayerStatsChunkRows * K * kPanel;
+  for (int64_t c0 = 0; c0 < L.groups; c0 += kPanel) {
+    const int64_t nc = std::min<int64_t>(kPanel, L.groups - c0);
+    for (size_t q0 = 0; q0 < pos.size(); q0 += size_t(kLayerStatsChunkRows)) {
+      const int64_t rows = int64_t(std::min(pos.size() - q0, size_t(kLayerStatsChunkRows)));
+      for (int64_t r = 0; r < rows; ++r) {
+        const int64_t p = pos[q0 + size_t(r)];
+        const int64_t b = p / (L.oh * L.ow), rem = p % (L.oh * L.ow), oy = rem / L.ow, ox = rem % L.ow;
+        for (int64_t ky = 0; ky < L.kh; ++ky) {
+          const int64_t iy = oy * L.sh - L.pt + ky * L.dh;
+          for (int64_t kx = 0; kx < L.kw; ++kx) {
+            const int64_t ix = ox * L.sw - L.pl + kx * L.dw;
+            const bool inside = iy >= 0 && iy < L.ih && ix >= 0 && ix < L.iw;
+            const int64_t k = ky * L.kw + kx;
+            double* dst = buf + (r * K + k) * kPanel;
+            for (int64_t l = 0; l < kPanel; ++l) {
+              double v = 0.0;
+              if (l < nc) {
+                if (inside) v = double(x[(b * L.channels + c0 + l) * hw + iy * L.iw + ix]);
+                S.sampled_sum[size_t((c0 + l) * K + k)] += v;
+              }
+              dst[l] = v;
+            }
+          }
+        }
+      }
+      fn(buf, rows, K, acc);
+      for (int64_t l = 0; l < nc; ++l) {
+        double* h = S.h.data() + (c0 + l) * K * K;
+        const double* a = acc + l;
+        for (int64_t i = 0; i < K; ++i)
+          for (int64_t j = i; j < K; ++j, a += kPanel) h[i * K + j] += *a;
+      }
+    }
+  }
 }
 
 void LayerStatsCollector::finish() {

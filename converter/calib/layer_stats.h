@@ -60,14 +60,16 @@
 //
 // MEMORY (stated, bounded). Per layer, accumulators (layer_stats_bytes()):
 // groups * Kp * Kp doubles for H (Kp = K rounded up to a multiple of 8 while
-// accumulating; finish() shrinks H to groups * K * K; 0 without H) plus
+// accumulating, K for depthwise convs; finish() shrinks H to
+// groups * K * K; 0 without H) plus
 // 2 * groups * K doubles (means, sampled sums). Scratch, shared by all
 // layers of a collector: kLayerStatsChunkRows rows of the largest Kp
-// doubles (2.5 MiB for K = 1280, 9 MiB for K = 4608).
+// doubles (2.5 MiB for K = 1280, 9 MiB for K = 4608; depthwise: 8 channels
+// of K doubles per row).
 // LayerStatsCollector::memory_bytes() is the sum of both. Measured with the
 // models of benchmarks/models/make_models.py: MobileNetV2-1.0, 53 layers,
-// 63.7 MiB of accumulators (the 1280-input FC 12.5 MiB of it; the depthwise
-// 3x3 layers accumulate 16 x 16 per channel), 53.1 MiB of H after finish();
+// 54.2 MiB of accumulators (the 1280-input FC 12.5 MiB of it), 53.1 MiB
+// of H after finish();
 // ResNet50, 54 layers, 952 MiB, the largest 162 MiB (K = 4608; 4 passes at
 // a 256 MiB budget). plan_layer_stats_passes() splits the layers into
 // passes whose accumulator bytes fit a budget; a caller then runs the data
@@ -77,14 +79,17 @@
 // (KH * KW * IC * N * OH * OW adds, about the conv's MACs / OC); H costs
 // min(NP, P) * groups * Kp * (Kp + 8) / 2 multiply-adds, done as rank-1
 // updates in register blocks (8 x 8 tiles of H's upper triangle over packed
-// 8-column panels of up to kLayerStatsChunkRows gathered rows; AVX-512 /
-// AVX2 versions chosen at run time, the same bits as the portable one).
+// 8-column panels of up to kLayerStatsChunkRows gathered rows; depthwise
+// convs: 8 channels side by side, one per SIMD lane, K (K + 1) / 2 products
+// per row; AVX-512 / AVX2 versions chosen at run time, the same bits as the
+// portable ones).
 // Measured on MobileNetV2-1.0, 224x224, 200 ImageNet-sample images, P = 256,
 // all 53 layers, in the same pass as the activation calibration (x86-64,
-// AVX-512, one thread, 2 shared cores): calibration alone 20.5 s, with the
-// statistics 45.9 s (+25.4 s, 21.1 s of it inside the collector; P = 1
-// leaves about 0.02 s per image for the means and checks). The hidden
-// Catch2 case "[.bench]" of tests/converter/calib/layer_stats_test.cc
+// AVX-512, one thread, 2 cores shared with other jobs, so +-30%): 9.8 s
+// inside the collector (about 49 ms per image; P = 1 leaves about 20 ms
+// per image for the means and checks); the calibration pass alone took
+// 20-27 s. The hidden Catch2 case "[.bench]" of
+// tests/converter/calib/layer_stats_test.cc
 // reproduces it.
 //
 // DETERMINISM. Same graph, samples (in order) and options: the same bytes.
@@ -259,6 +264,7 @@ class LayerStatsCollector {
  private:
   struct Layer;
   void accumulate(Layer& layer, const graph::Tensor& value);
+  void accumulate_depthwise(Layer& layer, const float* x, const std::vector<int64_t>& pos);
   Layer& find(const std::string& node) const;
 
   LayerStatsOptions options_;

@@ -358,7 +358,7 @@ TEST_CASE("layer stats: the pass planner respects the budget and covers every la
   for (const auto& n : all) bytes[n] = layer_stats_bytes(layer_geometry(g, n));
   CHECK(bytes["c1"] == 8 * (72 * 72 + 2 * 72));
   CHECK(bytes["c3"] == 8 * (288 * 288 + 2 * 288));
-  CHECK(bytes["dw"] == 8 * (8 * 16 * 16 + 2 * 8 * 9));  // K rounded up to 8 while accumulating
+  CHECK(bytes["dw"] == 8 * (8 * 9 * 9 + 2 * 8 * 9));
   for (size_t budget : {bytes["c3"], bytes["c3"] + bytes["c1"], size_t(2) * bytes["c3"], size_t(1) << 30}) {
     const auto passes = plan_layer_stats_passes(g, all, budget);
     std::multiset<std::string> covered;
@@ -421,6 +421,18 @@ TEST_CASE("layer stats: deterministic, SIMD kernel = portable kernel bit for bit
   CHECK(std::memcmp(a.sampled_sum.data(), p.sampled_sum.data(), a.sampled_sum.size() * 8) == 0);
   const Naive r = naive(samples, G, [](size_t smp, int64_t np) { return documented_positions(np, 300, 3, smp); });
   check_stats(a, r, 1e-12);
+
+  // Depthwise, 11 channels (8 + 3 in the lanes), the same positions.
+  const graph::Graph gd = conv_graph(11, 20, 19, 11, 3, 1, 1, 1, 11);
+  const Geo D{1, 11, 20, 19, 3, 3, 1, 1, 1, 1, 1, 1, 11, 20, 19};
+  std::vector<std::vector<float>> ds = {uniform(4180, 63), uniform(4180, 64)};
+  const LayerStats dp = collect(gd, "conv", ds, opt);
+  opt.kernel = LayerStatsKernel::kAuto;
+  const LayerStats da = collect(gd, "conv", ds, opt);
+  REQUIRE(da.h.size() == 11 * 81);
+  CHECK(std::memcmp(da.h.data(), dp.h.data(), da.h.size() * 8) == 0);
+  CHECK(std::memcmp(da.sampled_sum.data(), dp.sampled_sum.data(), da.sampled_sum.size() * 8) == 0);
+  check_stats(da, naive(ds, D, [](size_t smp, int64_t np) { return documented_positions(np, 300, 3, smp); }), 1e-12);
 }
 
 TEST_CASE("layer stats: errors name the node and tensor", "[layer_stats]") {
@@ -460,6 +472,7 @@ TEST_CASE("layer stats: errors name the node and tensor", "[layer_stats]") {
 // Conv/Gemm/MatMul as well; prints both times, the time inside the
 // collector, its memory, and the pass plan for a 256 MiB budget.
 // QRT_LSTATS_P=N sets max_positions, QRT_LSTATS_PORTABLE=1 the portable kernel,
+// QRT_LSTATS_NO_DW=1 skips the depthwise matrices,
 // QRT_LSTATS_PLAN_ONLY=1 prints the memory and the plan only.
 TEST_CASE("layer stats: timing on a real model", "[.bench]") {
   const char* model = std::getenv("QRT_LSTATS_MODEL");
@@ -502,6 +515,7 @@ TEST_CASE("layer stats: timing on a real model", "[.bench]") {
   LayerStatsOptions opt;
   if (std::getenv("QRT_LSTATS_P")) opt.max_positions = std::atol(std::getenv("QRT_LSTATS_P"));
   if (std::getenv("QRT_LSTATS_PORTABLE")) opt.kernel = LayerStatsKernel::kPortable;
+  if (std::getenv("QRT_LSTATS_NO_DW")) opt.depthwise_second_moments = false;
   LayerStatsCollector stats(g, nodes, opt);
   double inside = 0;
   {
