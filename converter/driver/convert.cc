@@ -7,6 +7,8 @@
 #include "data/subset.h"
 #include "import/onnx_import.h"
 #include "emit/serialize.h"
+#include "calib/layer_stats.h"
+#include "quantize/weight_methods.h"
 
 #ifndef QRT_VERSION
 #define QRT_VERSION "unknown"
@@ -61,10 +63,36 @@ std::vector<uint8_t> convert_to_bytes(const ConvertOptions& options, ConvertSumm
                                           o.lower, o.iterative_settings, o.show_progress, o.show_progress);
     owned = std::move(iterative.calibration);
     stats = iterative.stats;
-  } else {
-    stats = calib::run_calibration(graph, *source, o.preprocess, o.num_images, *owned, o.show_progress);
   }
+  // Per-layer input statistics for the weight method / bias correction:
+  // the first group of layers in the calibration pass itself, the others
+  // (over the memory budget) in passes of their own.
+  std::map<std::string, calib::LayerStats> layer_stats;
+  const bool need_stats = o.lower.weight_method != "minmax" || o.lower.bias_correction;
+  if (need_stats) {
+    quantize::check_weight_method(o.lower.weight_method);
+    calib::LayerStatsOptions so;
+    so.second_moments = so.depthwise_second_moments = quantize::weight_method_needs_h(o.lower.weight_method);
+    const std::vector<std::vector<std::string>> passes = calib::plan_layer_stats_passes(
+        graph, calib::linear_layer_nodes(graph), o.layer_stats_budget_bytes, so);
+    for (size_t p = 0; p < passes.size(); ++p) {
+      calib::LayerStatsCollector collector(graph, passes[p], so);
+      const bool with_calibration = p == 0 && !o.iterative;
+      const std::string label =
+          passes.size() == 1 ? std::string(with_calibration ? "calibrating" : "layer statistics")
+                             : "layer statistics " + std::to_string(p + 1) + "/" + std::to_string(passes.size());
+      const calib::CalibrationStats run = calib::run_layer_stats_pass(
+          graph, *source, o.preprocess, o.num_images, collector, with_calibration ? owned.get() : nullptr,
+          o.show_progress, label);
+      if (with_calibration) stats = run;
+      collector.finish();
+      for (const std::string& node : passes[p]) layer_stats.emplace(node, collector.take(node));
+    }
+  }
+  if (!o.iterative && !need_stats)
+    stats = calib::run_calibration(graph, *source, o.preprocess, o.num_images, *owned, o.show_progress);
   calib::ActivationCalibration& calibration = *owned;
+  o.lower.layer_stats = &layer_stats;
 
   quantize::LoweredModel m = quantize::lower_graph(graph, calibration, o.lower);
   calibration.check_tolerance_names();
@@ -81,6 +109,8 @@ std::vector<uint8_t> convert_to_bytes(const ConvertOptions& options, ConvertSumm
   s.weight_bits = o.lower.weight_bits;
   s.activation_bits = o.lower.activation_bits;
   s.per_channel_weights = o.lower.per_channel_weights;
+  s.weight_method = o.lower.weight_method;
+  s.bias_correction = o.lower.bias_correction;
   s.unsigned_activations = o.lower.unsigned_activations;
   s.float_residual_adds = o.lower.placement.float_residual_adds;
   size_t int16_layers = 0, int32_layers = 0;

@@ -38,7 +38,11 @@ struct ConvertOptions {
   bool iterative = false;
   IterativeSettings iterative_settings;  // --max-iterations, epsilon 1e-3
   data::PreprocessConfig preprocess;      // finalized by convert_model()
-  quantize::LowerOptions lower;
+  quantize::LowerOptions lower;  // its layer_stats pointer is set by convert_to_bytes
+  // Memory for the per-layer input statistics of --weights gptq /
+  // --bias-correction (calib/layer_stats.h): layers whose accumulators do
+  // not fit run in further passes over the calibration data.
+  size_t layer_stats_budget_bytes = size_t(512) << 20;
   // Recorded in the metadata as given. qrt-convert passes its arguments
   // without the output path (-o), so the same inputs and flags give the
   // same bytes whatever the output file is called.

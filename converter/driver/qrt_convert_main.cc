@@ -100,6 +100,24 @@ int main(int argc, char** argv) {
   auto* abits = app.add_option("--activation-bits", o.lower.activation_bits, "activation bits, 4..8 (default: from --mode)")
                     ->check(CLI::Range(4, 8));
   app.add_flag("--per-tensor-weights", per_tensor_weights, "one scale per weight tensor (default: per output channel)");
+  app.add_option("--weights", o.lower.weight_method,
+                 "weight quantization: minmax (per-channel MinMax, round to nearest), mse (per-channel clip minimizing "
+                 "the weight MSE), gptq (mse scales, rounding that compensates the layer's output error on the "
+                 "calibration inputs); docs/calibration.md")
+      ->check(CLI::IsMember({"minmax", "mse", "gptq"}))
+      ->capture_default_str();
+  std::string bias_correction = o.lower.bias_correction ? "on" : "off";
+  app.add_option("--bias-correction", bias_correction,
+                 "fold the expected output shift of weight rounding, measured on the calibration inputs, into the "
+                 "biases")
+      ->check(CLI::IsMember({"on", "off"}))
+      ->capture_default_str();
+  size_t stats_mb = o.layer_stats_budget_bytes >> 20;
+  app.add_option("--layer-stats-memory", stats_mb,
+                 "MiB for the per-layer input statistics of --weights gptq / --bias-correction (layers over it take "
+                 "more passes over the calibration data)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   app.add_flag("--signed-activations", signed_activations,
                "S8 for every activation (default: U8 [0, 2^b-1] after ReLU/ReLU6)");
   app.add_flag("--quantize-adds", quantize_adds,
@@ -118,6 +136,8 @@ int main(int argc, char** argv) {
   if (wbits->count() == 0) o.lower.weight_bits = mode_weight_bits;
   if (abits->count() == 0) o.lower.activation_bits = 8;
   o.lower.per_channel_weights = !per_tensor_weights;
+  o.lower.bias_correction = bias_correction == "on";
+  o.layer_stats_budget_bytes = stats_mb << 20;
   o.lower.unsigned_activations = !signed_activations;
   o.lower.placement.float_residual_adds = !quantize_adds;
   o.lower.int16_accumulation = !no_int16;
@@ -133,8 +153,10 @@ int main(int argc, char** argv) {
     const qrt::convert::ConvertSummary s = qrt::convert::convert_model(o);
     for (const std::string& w : s.warnings) std::fprintf(stderr, "qrt-convert: warning: %s\n", w.c_str());
     if (!quiet) {
-      std::printf("W%dA%d, %s weights, %s activations, %s calibration, %s adds; accumulators: %zu INT16, %zu INT32\n",
+      std::printf("W%dA%d, %s %s weights%s, %s activations, %s calibration, %s adds; accumulators: %zu INT16, "
+                  "%zu INT32\n",
                   o.lower.weight_bits, o.lower.activation_bits, per_tensor_weights ? "per-tensor" : "per-channel",
+                  o.lower.weight_method.c_str(), o.lower.bias_correction ? " + bias correction" : "",
                   signed_activations ? "signed" : "unsigned-after-ReLU", o.calibration.method.c_str(),
                   quantize_adds ? "int8" : "float", s.int16_layers, s.int32_layers);
       std::printf("wrote %s: %zu bytes, %zu operators, %zu tensors, calibrated on %zu samples\n",

@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "quantize/lower_internal.h"
+#include "quantize/weight_methods.h"
 #include "qrt/kernels/accumulation.h"
 #include "quantize/quant_math.h"
 
@@ -30,15 +31,21 @@ std::vector<float> oihw_to_ohwi(const std::vector<float>& w, int64_t o, int64_t 
   return out;
 }
 
+std::vector<int64_t> chw_to_hwc_order(int64_t c, int64_t h, int64_t wdim) {
+  std::vector<int64_t> order(size_t(c * h * wdim));
+  for (int64_t ch = 0; ch < c; ++ch)
+    for (int64_t y = 0; y < h; ++y)
+      for (int64_t x = 0; x < wdim; ++x) order[size_t((y * wdim + x) * c + ch)] = (ch * h + y) * wdim + x;
+  return order;
+}
+
 std::vector<float> permute_fc_columns_chw_to_hwc(const std::vector<float>& w, int64_t out, int64_t c, int64_t h,
                                                  int64_t wdim) {
-  const int64_t k = c * h * wdim;
+  const std::vector<int64_t> order = chw_to_hwc_order(c, h, wdim);
+  const int64_t k = int64_t(order.size());
   std::vector<float> r(w.size());
   for (int64_t n = 0; n < out; ++n)
-    for (int64_t ch = 0; ch < c; ++ch)
-      for (int64_t y = 0; y < h; ++y)
-        for (int64_t x = 0; x < wdim; ++x)
-          r[size_t(n * k + (y * wdim + x) * c + ch)] = w[size_t(n * k + (ch * h + y) * wdim + x)];
+    for (int64_t i = 0; i < k; ++i) r[size_t(n * k + i)] = w[size_t(n * k + order[size_t(i)])];
   return r;
 }
 
@@ -175,14 +182,29 @@ int32_t Lowerer::input(const graph::Node& n, size_t index) {
   return placement_.at(name).storage == Storage::kQuantized ? as_quantized(name, n.name) : as_float(name, n.name);
 }
 
-int32_t Lowerer::add_weights(const graph::Node& n, const std::vector<float>& w, int64_t out_channels,
-                             std::vector<int32_t> shape, std::vector<float>* scales, std::vector<int8_t>* values) {
+const calib::LayerStats* Lowerer::layer_stats_for(const graph::Node& n) const {
+  if (opt_.weight_method == "minmax" && !opt_.bias_correction) return nullptr;
+  if (opt_.layer_stats == nullptr) throw ConvertError(n.describe() + ": no layer input statistics were collected");
+  auto it = opt_.layer_stats->find(n.name);
+  if (it == opt_.layer_stats->end()) throw ConvertError(n.describe() + ": no input statistics for this layer");
+  return &it->second;
+}
+
+int32_t Lowerer::add_weights(const graph::Node& n, const std::vector<float>& w, int64_t out_channels, int64_t groups,
+                             std::vector<int32_t> shape, const calib::LayerStats* stats, std::vector<float>* bias,
+                             std::vector<float>* scales, std::vector<int8_t>* values) {
   const std::string& name = n.input(1);
   const int bits = opt_.weight_bits_for(n.name);
   const int64_t per = int64_t(w.size()) / out_channels;
-  QuantizedWeights q = opt_.per_channel_weights
-                           ? quantize_weights_per_channel(w.data(), int(out_channels), per, bits)
-                           : quantize_weights_per_tensor(w.data(), int64_t(w.size()), bits);
+  QuantizedWeights q =
+      opt_.per_channel_weights
+          ? quantize_layer_weights(opt_.weight_method, w.data(), out_channels, per, groups, bits, stats,
+                                   n.describe())
+          : quantize_weights_per_tensor(w.data(), int64_t(w.size()), bits);
+  if (opt_.bias_correction) {
+    const std::vector<double> shift = rounding_shift(q, w.data(), out_channels, per, groups, *stats, n.describe());
+    for (int64_t c = 0; c < out_channels; ++c) (*bias)[size_t(c)] = float(double((*bias)[size_t(c)]) - shift[size_t(c)]);
+  }
   LTensor t;
   t.name = name;
   t.dtype = schema::DType::S8;
@@ -287,6 +309,9 @@ LoweredModel lower_graph(const graph::Graph& graph, const calib::RangeSource& ra
     throw ConvertError("--weight-bits must be 4..8, got " + std::to_string(options.weight_bits));
   if (options.activation_bits < 4 || options.activation_bits > 8)
     throw ConvertError("--activation-bits must be 4..8, got " + std::to_string(options.activation_bits));
+  check_weight_method(options.weight_method);
+  if (!options.per_channel_weights && (options.weight_method != "minmax" || options.bias_correction))
+    throw ConvertError("--per-tensor-weights works with --weights minmax and no --bias-correction only");
   for (const auto& [name, bits] : options.layer_weight_bits) {
     const graph::Node* n = nullptr;
     for (const graph::Node& m : graph.nodes)

@@ -29,6 +29,7 @@
 #include <string>
 
 #include "calib/calibration.h"
+#include "calib/layer_stats.h"
 #include "graph/graph.h"
 #include "quantize/lowered_model.h"
 #include "quantize/placement.h"
@@ -48,6 +49,15 @@ struct LowerOptions {
   int activation_bits = 8;   // 4..8
   bool unsigned_activations = true;  // U8 for non-negative tensors
   bool per_channel_weights = true;   // false: one scale per weight tensor
+  // How weights are quantized (weight_methods.h: "minmax", "mse", "gptq")
+  // and whether their rounding's expected output shift is folded into the
+  // bias (qrt-convert --weights / --bias-correction). gptq and bias
+  // correction read `layer_stats` (the calibration pass's per-layer input
+  // statistics, calib/layer_stats.h, by Conv/Gemm/MatMul node name); a layer
+  // missing from it is an error.
+  std::string weight_method = "minmax";
+  bool bias_correction = false;
+  const std::map<std::string, calib::LayerStats>* layer_stats = nullptr;
   // Plan INT16 accumulators where weight_bits + activation_bits <= 14
   // (false: always INT32, qrt-convert --no-int16).
   bool int16_accumulation = true;
@@ -79,6 +89,11 @@ std::vector<int32_t> to_nhwc_shape(const graph::Shape& shape, const std::string&
 
 // OIHW float weights -> OHWI float weights.
 std::vector<float> oihw_to_ohwi(const std::vector<float>& w, int64_t o, int64_t i, int64_t kh, int64_t kw);
+
+// The HWC order of C*H*W values stored in CHW order: element i of the HWC
+// order is element order[i] of the CHW one (the one owner of this
+// permutation: FC weight columns and the FC's input statistics use it).
+std::vector<int64_t> chw_to_hwc_order(int64_t c, int64_t h, int64_t wdim);
 
 // FC weights [out, C*H*W] with columns in CHW order -> columns in HWC order.
 std::vector<float> permute_fc_columns_chw_to_hwc(const std::vector<float>& w, int64_t out, int64_t c, int64_t h,

@@ -31,11 +31,19 @@ class Lowerer {
   LTensor activation_quant(const std::string& name, bool non_negative, const std::string& where) const;
   void add_op(schema::OpType type, const graph::Node& n, std::vector<int32_t> in, std::vector<int32_t> out,
               LOptions opts = {});
-  // Quantizes and stores weights [out_channels][k]; `scales` gets one scale
-  // per output channel (repeated when per-tensor), `values` the int8 codes.
-  // The bits come from the node (LowerOptions::weight_bits_for).
-  int32_t add_weights(const graph::Node& n, const std::vector<float>& w, int64_t out_channels,
-                      std::vector<int32_t> shape, std::vector<float>* scales, std::vector<int8_t>* values);
+  // Quantizes and stores weights [out_channels][k] (`groups` groups of
+  // rows, weight_methods.h) with LowerOptions::weight_method; `scales` gets
+  // one scale per output channel (repeated when per-tensor), `values` the
+  // int8 codes. The bits come from the node (LowerOptions::weight_bits_for).
+  // `stats`: the layer's input statistics in the weights' k order (null
+  // unless the method or the bias correction needs them). With bias
+  // correction, `bias` (one float per output channel) is corrected in place.
+  int32_t add_weights(const graph::Node& n, const std::vector<float>& w, int64_t out_channels, int64_t groups,
+                      std::vector<int32_t> shape, const calib::LayerStats* stats, std::vector<float>* bias,
+                      std::vector<float>* scales, std::vector<int8_t>* values);
+  // The node's statistics when the options need them (nullptr otherwise);
+  // ConvertError if they are needed and missing.
+  const calib::LayerStats* layer_stats_for(const graph::Node& n) const;
   // Sets opts->accumulator / int16_chunk for a conv/FC reading `x`.
   void plan_accumulator(const graph::Node& n, int32_t x, const std::vector<int8_t>& w, int64_t out_channels,
                         LOptions* opts);

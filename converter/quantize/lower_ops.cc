@@ -90,19 +90,25 @@ void Lowerer::lower_conv(const graph::Node& n) {
 
   const int32_t x = input(n, 0);
   const float sx = m_.tensors[size_t(x)].scale.at(0);
-  std::vector<float> sw;
-  std::vector<int8_t> wq;
-  const int32_t wt = add_weights(n, oihw_to_ohwi(W.data, o, ipg, kh, kw), o,
-                                 {int32_t(o), int32_t(kh), int32_t(kw), int32_t(ipg)}, &sw, &wq);
-  plan_accumulator(n, x, wq, o, &opts);
-  int32_t bias = -1;
+  std::vector<float> b(size_t(o), 0.0f);
   if (!n.input(2).empty()) {
     const graph::Tensor& B = g_.initializer(n.input(2), n);
     if (B.size() != o)
       throw ConvertError(n.describe() + ": bias '" + n.input(2) + "' has " + std::to_string(B.size()) +
                          " values for " + std::to_string(o) + " output channels");
-    bias = add_bias(n.input(2), B.data, sx, sw);
+    b = B.data;
   }
+  std::vector<float> sw;
+  std::vector<int8_t> wq;
+  const int32_t wt = add_weights(n, oihw_to_ohwi(W.data, o, ipg, kh, kw), o, groups,
+                                 {int32_t(o), int32_t(kh), int32_t(kw), int32_t(ipg)}, layer_stats_for(n), &b,
+                                 &sw, &wq);
+  plan_accumulator(n, x, wq, o, &opts);
+  // A bias the graph has, or one the bias correction made (named after the
+  // weights: the graph has no tensor for it).
+  int32_t bias = -1;
+  if (!n.input(2).empty()) bias = add_bias(n.input(2), b, sx, sw);
+  else if (opt_.bias_correction) bias = add_bias(n.input(1) + ".bias_correction", b, sx, sw);
   const int32_t y = define_output(n, n.outputs[0]);
   add_op(schema::OpType::CONV_2D, n, {x, wt, bias}, {y}, opts);
 }
@@ -134,21 +140,32 @@ void Lowerer::lower_fc(const graph::Node& n) {
   if (origin != flatten_origin_.end())
     w = permute_fc_columns_chw_to_hwc(w, out, origin->second.c, origin->second.h, origin->second.w);
 
+  // The statistics in the lowered column order (HWC after a Flatten).
+  const calib::LayerStats* stats = layer_stats_for(n);
+  calib::LayerStats permuted;
+  if (stats != nullptr && origin != flatten_origin_.end()) {
+    permuted = *stats;
+    calib::permute_layer_inputs(permuted, chw_to_hwc_order(origin->second.c, origin->second.h, origin->second.w));
+    stats = &permuted;
+  }
+
   const int32_t x = input(n, 0);
   const float sx = m_.tensors[size_t(x)].scale.at(0);
-  std::vector<float> sw;
-  std::vector<int8_t> wq;
-  const int32_t wt = add_weights(n, w, out, {int32_t(out), int32_t(k)}, &sw, &wq);
-  int32_t bias = -1;
-  if (gemm && !n.input(2).empty()) {
+  const bool has_bias = gemm && !n.input(2).empty();
+  std::vector<float> b(static_cast<size_t>(out), 0.0f);
+  if (has_bias) {
     const graph::Tensor& C = g_.initializer(n.input(2), n);
     if (C.size() != out && C.size() != 1)
       throw ConvertError(n.describe() + ": bias '" + n.input(2) + "' of shape " + graph::shape_to_string(C.shape) +
                          " is not broadcastable to [" + std::to_string(out) + "] per output");
-    std::vector<float> b(static_cast<size_t>(out));
     for (int64_t i = 0; i < out; ++i) b[size_t(i)] = beta * C.data[C.size() == 1 ? 0 : size_t(i)];
-    bias = add_bias(n.input(2), b, sx, sw);
   }
+  std::vector<float> sw;
+  std::vector<int8_t> wq;
+  const int32_t wt = add_weights(n, w, out, 1, {int32_t(out), int32_t(k)}, stats, &b, &sw, &wq);
+  int32_t bias = -1;
+  if (has_bias) bias = add_bias(n.input(2), b, sx, sw);
+  else if (opt_.bias_correction) bias = add_bias(n.input(1) + ".bias_correction", b, sx, sw);
   LOptions opts;
   opts.activation = activation(n);
   plan_accumulator(n, x, wq, out, &opts);

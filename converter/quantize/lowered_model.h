@@ -68,6 +68,8 @@ struct LSettings {
   int weight_bits = 8;
   int activation_bits = 8;
   bool per_channel_weights = true;
+  std::string weight_method = "minmax";  // qrt-convert --weights
+  bool bias_correction = false;          // qrt-convert --bias-correction
   bool unsigned_activations = true;
   bool float_residual_adds = true;
   bool int16_accumulation = false;  // some conv/FC accumulates in INT16

@@ -118,10 +118,21 @@ TEST_CASE("qrt-convert: --mode and the quantization flags reach the metadata", "
   CHECK(s->calibration()->str() == "percentile");
   CHECK(s->percentile() == 99.9f);
   CHECK(s->tolerance() == 0.0f);
+  s = settings("");
+  CHECK(s->weight_method()->str() == "minmax");
+  CHECK_FALSE(s->bias_correction());
+  s = settings("--weights gptq --bias-correction on --layer-stats-memory 1");
+  CHECK(s->weight_method()->str() == "gptq");
+  CHECK(s->bias_correction());
   // Bad values: the parser or the converter rejects them, naming the flag.
   const std::string err = " 2>" + dir.file("err.txt");
   CHECK(run_command(base + " --mode w4a4" + err) != 0);
   CHECK(run_command(base + " --calibration entropy" + err) != 0);
+  CHECK(run_command(base + " --weights best" + err) != 0);
+  CHECK_THAT(read_text(dir.file("err.txt")), Catch::Contains("--weights"));
+  CHECK(run_command(base + " --bias-correction yes" + err) != 0);
+  CHECK(run_command(base + " --weights mse --per-tensor-weights" + err) == 1);
+  CHECK_THAT(read_text(dir.file("err.txt")), Catch::Contains("--per-tensor-weights"));
   CHECK(run_command(base + " --tolerance 0.9" + err) == 1);
   CHECK_THAT(read_text(dir.file("err.txt")), Catch::Contains("--tolerance"));
   s = settings("--mode w6a8 --layer-weight-bits conv2=8");

@@ -1,0 +1,108 @@
+#!/bin/bash
+# Issue 10's table: weight quantization method x weight bits, per model.
+#
+#   scripts/accuracy/weights.sh [--build DIR] [--out DIR] [--bits "8 6 5 4"]
+#                               [--methods "minmax"] [--models "mbv1 resnet mbv2"]
+#                               [--cifar-stride K]
+#
+# For every model, method and bit width: qrt-convert with --weight-bits B
+# (activations 8 bits, KL 1.3, the defaults otherwise), --weights METHOD and,
+# for METHOD+bc, --bias-correction on; then one qrt-eval over all of a model's
+# files: top-1, float/int8 agreement, conversion seconds (OUT/<model>/*.time).
+#   mbv1: MobileNetV1 0.25 ($QRT_SHARED/models/imagenet) on the ImageNet
+#         sample, calibrated on the even-numbered half of labels.txt (500
+#         images) and evaluated on the odd half (500): disjoint.
+#   resnet, mbv2: the CIFAR-10 models (models/cifar10), calibrated on 200
+#         training images (the first 200 of the archive), evaluated on the
+#         10,000 test images (every --cifar-stride-th; default 1).
+# Output: OUT/<model>/results.json (qrt-eval --json) and OUT/table.md.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+SHARED=${QRT_SHARED:-$ROOT/../shared}
+BUILD=$ROOT/build/host
+OUT=
+BITS="8 6 5 4"
+METHODS="minmax"
+MODELS="mbv1 resnet mbv2"
+CSTRIDE=1
+while [ $# -gt 0 ]; do
+  case $1 in
+    --build) BUILD=$2; shift 2 ;;
+    --out) OUT=$2; shift 2 ;;
+    --bits) BITS=$2; shift 2 ;;
+    --methods) METHODS=$2; shift 2 ;;
+    --models) MODELS=$2; shift 2 ;;
+    --cifar-stride) CSTRIDE=$2; shift 2 ;;
+    *) echo "weights.sh: unknown option $1" >&2; exit 2 ;;
+  esac
+done
+OUT=${OUT:-$BUILD/weights}
+CONVERT=$BUILD/converter/driver/qrt-convert
+EVAL=$BUILD/eval/qrt-eval
+for t in "$CONVERT" "$EVAL"; do
+  [ -x "$t" ] || { echo "weights.sh: $t not built (cmake --build $BUILD --target qrt-convert qrt-eval)" >&2; exit 1; }
+done
+INET=$SHARED/data/imagenet-sample
+C10=$SHARED/data/cifar10
+for f in "$INET/labels.txt" "$C10/train_jpg.tar.gz" "$C10/test_jpg.tar.gz"; do
+  [ -f "$f" ] || { echo "weights.sh: $f missing (set QRT_SHARED to the shared folder)" >&2; exit 1; }
+done
+mkdir -p "$OUT"
+
+# The ImageNet sample split in two disjoint halves by position in labels.txt.
+half() {  # half DIR PARITY
+  local dir=$1 parity=$2
+  [ -f "$dir/labels.txt" ] && return 0
+  mkdir -p "$dir"
+  awk -v p="$parity" 'NF && (NR - 1) % 2 == p' "$INET/labels.txt" > "$dir/labels.txt.tmp"
+  while IFS=$'\t' read -r name cls; do ln -sf "$INET/$name" "$dir/$name"; done < "$dir/labels.txt.tmp"
+  mv "$dir/labels.txt.tmp" "$dir/labels.txt"
+}
+half "$OUT/inet_calib" 0
+half "$OUT/inet_eval" 1
+
+INET_PP="--resize-short 256 --crop 224x224 --mean 0.5,0.5,0.5 --std 0.5,0.5,0.5 --channel-order RGB"
+C10_PP="--mean 0.4914,0.4822,0.4465 --std 0.2470,0.2435,0.2616"
+for model in $MODELS; do
+  case $model in
+    mbv1) onnx=$SHARED/models/imagenet/mobilenet_v1_0.25_224.onnx
+          cal="--calib-images $OUT/inet_calib --num-images 0 $INET_PP"
+          ev="--images $OUT/inet_eval" ;;
+    resnet) onnx=$ROOT/models/cifar10/resnet_c10.onnx
+          cal="--calib-cifar10 $C10/train_jpg.tar.gz --num-images 200 $C10_PP"
+          ev="--cifar10 $C10/test_jpg.tar.gz --stride $CSTRIDE" ;;
+    mbv2) onnx=$ROOT/models/cifar10/mbv2_c10.onnx
+          cal="--calib-cifar10 $C10/train_jpg.tar.gz --num-images 200 $C10_PP"
+          ev="--cifar10 $C10/test_jpg.tar.gz --stride $CSTRIDE" ;;
+    *) echo "weights.sh: unknown model $model" >&2; exit 2 ;;
+  esac
+  dir=$OUT/$model; mkdir -p "$dir"
+  args=()
+  for m in $METHODS; do
+    for b in $BITS; do
+      # METHOD[+bc]: --weights METHOD, +bc adds --bias-correction on
+      name=${m/+/_}_w$b
+      wflag=(--weights "${m%+bc}")
+      [ "${m%+bc}" = "$m" ] || wflag+=(--bias-correction on)
+      start=$(date +%s.%N)
+      "$CONVERT" "$onnx" -o "$dir/$name.qrt" $cal --weight-bits "$b" "${wflag[@]}" -q
+      end=$(date +%s.%N)
+      python3 -c "print(f'{$end - $start:.1f}')" > "$dir/$name.time"
+      args+=(--qrt "$dir/$name.qrt")
+    done
+  done
+  "$EVAL" --onnx "$onnx" "${args[@]}" $ev -q --json "$dir/results.json" > "$dir/results.txt"
+done
+python3 - "$OUT" $MODELS <<'PY'
+import json, os, sys
+out, models = sys.argv[1], sys.argv[2:]
+lines = ["| model | file | top-1 | float top-1 | agreement | convert s |", "|---|---|---|---|---|---|"]
+for m in models:
+    r = json.load(open(os.path.join(out, m, "results.json")))
+    for q in r.get("models", r.get("qrt", [])):
+        name = os.path.basename(q.get("qrt", q.get("path", "?")))[:-4]
+        t = open(os.path.join(out, m, name + ".time")).read().strip()
+        lines.append(f"| {m} | {name} | {q.get('top1', q.get('int8_top1', '?'))} | {r.get('float_top1', '?')} | {q.get('agreement', '?')} | {t} |")
+open(os.path.join(out, "table.md"), "w").write("\n".join(lines) + "\n")
+print("\n".join(lines))
+PY
