@@ -192,16 +192,6 @@ void accumulate_chunk(BlockFn block, const double* packed, int64_t rows, int64_t
   }
 }
 
-// Output positions [lo, hi) whose tap at offset `off` reads inside [0, in).
-void valid_range(int64_t out, int64_t in, int64_t s, int64_t pad, int64_t off, int64_t& lo, int64_t& hi) {
-  const int64_t a = pad - off;
-  lo = a <= 0 ? 0 : (a + s - 1) / s;
-  const int64_t b = in - 1 + pad - off;
-  hi = b < 0 ? 0 : std::min(out, b / s + 1);
-  lo = std::min(lo, out);
-  if (hi < lo) hi = lo;
-}
-
 // Sum of n floats at stride s, four partial sums in a fixed pattern.
 double strided_sum(const float* x, int64_t n, int64_t s) {
   double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
@@ -462,10 +452,10 @@ void LayerStatsCollector::accumulate(Layer& layer, const graph::Tensor& value) {
   for (int64_t g = 0; g < L.groups; ++g)
     for (int64_t ky = 0; ky < L.kh; ++ky) {
       int64_t ylo, yhi;
-      valid_range(L.oh, L.ih, L.sh, L.pt, ky * L.dh, ylo, yhi);
+      graph::conv_valid_range(L.oh, L.ih, L.sh, L.pt, ky * L.dh, ylo, yhi);
       for (int64_t kx = 0; kx < L.kw; ++kx) {
         int64_t xlo, xhi;
-        valid_range(L.ow, L.iw, L.sw, L.pl, kx * L.dw, xlo, xhi);
+        graph::conv_valid_range(L.ow, L.iw, L.sw, L.pl, kx * L.dw, xlo, xhi);
         for (int64_t ci = 0; ci < ipg; ++ci) {
           double sum = 0.0;
           for (int64_t b = 0; b < L.batch; ++b) {

@@ -31,18 +31,6 @@ void gemm_rows(const float* w, const float* col, float* out, int64_t mg, int64_t
   }
 }
 
-// Output x range [lo, hi) for which ix = ox*s - pad + kx*d lies in [0, in).
-void valid_range(int64_t out, int64_t in, int64_t s, int64_t pad, int64_t off, int64_t& lo, int64_t& hi) {
-  // ix >= 0  <=>  ox >= ceil((pad - off) / s)
-  const int64_t a = pad - off;
-  lo = a <= 0 ? 0 : (a + s - 1) / s;
-  // ix <= in-1  <=>  ox <= floor((in - 1 + pad - off) / s)
-  const int64_t b = in - 1 + pad - off;
-  hi = b < 0 ? 0 : std::min(out, b / s + 1);
-  lo = std::min(lo, out);
-  if (hi < lo) hi = lo;
-}
-
 void conv_depthwise(const float* x, const float* w, float* out, int64_t mult, int64_t c_in, int64_t ih,
                     int64_t iw, const Window2d& win) {
   for (int64_t m = 0; m < c_in * mult; ++m) {
@@ -50,10 +38,10 @@ void conv_depthwise(const float* x, const float* w, float* out, int64_t mult, in
     float* o = out + m * win.oh * win.ow;
     for (int64_t ky = 0; ky < win.kh; ++ky) {
       int64_t ylo, yhi;
-      valid_range(win.oh, ih, win.sh, win.pt, ky * win.dh, ylo, yhi);
+      conv_valid_range(win.oh, ih, win.sh, win.pt, ky * win.dh, ylo, yhi);
       for (int64_t kx = 0; kx < win.kw; ++kx) {
         int64_t xlo, xhi;
-        valid_range(win.ow, iw, win.sw, win.pl, kx * win.dw, xlo, xhi);
+        conv_valid_range(win.ow, iw, win.sw, win.pl, kx * win.dw, xlo, xhi);
         const float wv = w[(m * win.kh + ky) * win.kw + kx];
         for (int64_t oy = ylo; oy < yhi; ++oy) {
           const float* xr = xc + (oy * win.sh - win.pt + ky * win.dh) * iw - win.pl + kx * win.dw;
@@ -98,8 +86,8 @@ Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor* bias, const Window
               float* row = col.data() + ((ci * win.kh + ky) * win.kw + kx) * np;
               std::fill(row, row + np, 0.0f);
               int64_t ylo, yhi, xlo, xhi;
-              valid_range(win.oh, ih, win.sh, win.pt, ky * win.dh, ylo, yhi);
-              valid_range(win.ow, iw, win.sw, win.pl, kx * win.dw, xlo, xhi);
+              conv_valid_range(win.oh, ih, win.sh, win.pt, ky * win.dh, ylo, yhi);
+              conv_valid_range(win.ow, iw, win.sw, win.pl, kx * win.dw, xlo, xhi);
               for (int64_t oy = ylo; oy < yhi; ++oy) {
                 const float* xr = xg + ci * ih * iw + (oy * win.sh - win.pt + ky * win.dh) * iw - win.pl + kx * win.dw;
                 float* r = row + oy * win.ow;

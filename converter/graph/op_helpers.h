@@ -29,6 +29,20 @@ struct Window2d {
 Window2d resolve_window2d(const Node& node, int64_t ih, int64_t iw, int64_t kh, int64_t kw,
                           bool ceil_mode);
 
+// The output positions [lo, hi) of one dimension (size `out`, input size
+// `in`, stride s, leading pad `pad`) whose tap at offset `off` (k * dilation)
+// reads inside [0, in): ix = ox*s - pad + off. The float executor's conv
+// and the calibration's layer statistics both skip padded taps with it.
+inline void conv_valid_range(int64_t out, int64_t in, int64_t s, int64_t pad, int64_t off, int64_t& lo,
+                             int64_t& hi) {
+  const int64_t a = pad - off;  // ix >= 0  <=>  ox >= ceil((pad - off) / s)
+  lo = a <= 0 ? 0 : (a + s - 1) / s;
+  const int64_t b = in - 1 + pad - off;  // ix <= in - 1  <=>  ox <= floor((in - 1 + pad - off) / s)
+  hi = b < 0 ? 0 : (out < b / s + 1 ? out : b / s + 1);
+  lo = lo < out ? lo : out;
+  if (hi < lo) hi = lo;
+}
+
 // Numpy broadcast of two shapes; throws naming `node` if incompatible.
 Shape broadcast_shapes(const Node& node, const Shape& a, const Shape& b);
 // ONNX Reshape: target shape from the `shape` tensor (0 = copy unless
