@@ -228,16 +228,17 @@ QRT_DW_INLINE void pixel8(const blk8* k, const epi* ep, int f32, int acc16, int8
                           int8x8_t x5, int8x8_t x6, int8x8_t x7, int8x8_t x8,
                           char* o, size_t nc) {
   int32x4_t a0, a1;
-  if (acc16) {  // all 9 taps in int16, 2 SADDW
+  if (acc16) {  // all 9 taps in int16 (two chains, as sum16_acc16), 2 SADDW
     int16x8_t p = vmull_s8(x0, k->w0);
-    p = vmlal_s8(p, x1, k->w1);
+    int16x8_t q = vmull_s8(x1, k->w1);
     p = vmlal_s8(p, x2, k->w2);
-    p = vmlal_s8(p, x3, k->w3);
+    q = vmlal_s8(q, x3, k->w3);
     p = vmlal_s8(p, x4, k->w4);
-    p = vmlal_s8(p, x5, k->w5);
+    q = vmlal_s8(q, x5, k->w5);
     p = vmlal_s8(p, x6, k->w6);
-    p = vmlal_s8(p, x7, k->w7);
+    q = vmlal_s8(q, x7, k->w7);
     p = vmlal_s8(p, x8, k->w8);
+    p = vaddq_s16(p, q);
     a0 = vaddw_s16(k->b0, vget_low_s16(p));
     a1 = vaddw_high_s16(k->b1, p);
   } else {  // tap pairs, 10 SADDW
