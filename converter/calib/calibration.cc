@@ -101,25 +101,22 @@ void Progress::finish() {
   enabled_ = false;
 }
 
-CalibrationStats run_calibration(const graph::Graph& graph, const data::Dataset& dataset,
-                                 const data::PreprocessConfig& preprocess, size_t num_images,
-                                 ActivationCalibration& calibration, bool show_progress,
-                                 const graph::TensorTransform& transform, const std::string& progress_label) {
+CalibrationStats run_samples(const graph::Graph& graph, const data::Dataset& dataset,
+                             const data::PreprocessConfig& preprocess, size_t num_images,
+                             const graph::TensorObserver& observer, const graph::TensorTransform& transform,
+                             bool show_progress, const std::string& progress_label, const std::string& what) {
   if (graph.inputs.size() != 1)
-    throw ConvertError("calibration: the model has " + std::to_string(graph.inputs.size()) +
+    throw ConvertError(what + ": the model has " + std::to_string(graph.inputs.size()) +
                        " inputs; exactly one image input is supported");
   const graph::ValueInfo& in = graph.inputs[0];
   if (in.shape.size() != 4 || in.shape[0] != 1)
-    throw ConvertError("calibration: input '" + in.name + "' has shape " + graph::shape_to_string(in.shape) +
+    throw ConvertError(what + ": input '" + in.name + "' has shape " + graph::shape_to_string(in.shape) +
                        "; expected [1, C, H, W]");
   const int c = int(in.shape[1]), h = int(in.shape[2]), w = int(in.shape[3]);
   size_t n = dataset.size();
   if (num_images > 0) n = std::min(n, num_images);
-  if (n == 0) throw ConvertError("calibration: " + dataset.describe() + " has no samples");
+  if (n == 0) throw ConvertError(what + ": " + dataset.describe() + " has no samples");
   graph::FloatExecutor exec(graph);
-  const graph::TensorObserver observer = [&](const std::string& name, const graph::Tensor& t) {
-    calibration.observe(name, t);
-  };
   Progress progress(progress_label, n, show_progress);
   for (size_t i = 0; i < n; ++i) {
     const data::Sample s = dataset.load(i, preprocess.decode_channels());
@@ -130,6 +127,17 @@ CalibrationStats run_calibration(const graph::Graph& graph, const data::Dataset&
   }
   progress.finish();
   return CalibrationStats{n, dataset.describe()};
+}
+
+CalibrationStats run_calibration(const graph::Graph& graph, const data::Dataset& dataset,
+                                 const data::PreprocessConfig& preprocess, size_t num_images,
+                                 ActivationCalibration& calibration, bool show_progress,
+                                 const graph::TensorTransform& transform, const std::string& progress_label) {
+  const graph::TensorObserver observer = [&](const std::string& name, const graph::Tensor& t) {
+    calibration.observe(name, t);
+  };
+  return run_samples(graph, dataset, preprocess, num_images, observer, transform, show_progress, progress_label,
+                     "calibration");
 }
 
 }  // namespace qrt::calib

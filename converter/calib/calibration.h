@@ -126,6 +126,16 @@ CalibrationStats run_calibration(const graph::Graph& graph, const data::Dataset&
                                  const graph::TensorTransform& transform = {},
                                  const std::string& progress_label = "calibrating");
 
+// The sample loop both run_calibration() and the layer statistics
+// (layer_stats.h run_layer_stats_pass) use: min(num_images, dataset.size())
+// samples (0: all) through the float executor with `observer` and the
+// optional `transform`, progress under `progress_label`. `what` starts the
+// error messages ("calibration", "layer statistics"). Throws ConvertError.
+CalibrationStats run_samples(const graph::Graph& graph, const data::Dataset& dataset,
+                             const data::PreprocessConfig& preprocess, size_t num_images,
+                             const graph::TensorObserver& observer, const graph::TensorTransform& transform,
+                             bool show_progress, const std::string& progress_label, const std::string& what);
+
 // Progress on stderr: "\r<what> 37/100 (37%)" when stderr is a terminal,
 // otherwise one line per 10%. finish() ends the line.
 class Progress {

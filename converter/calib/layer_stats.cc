@@ -621,32 +621,12 @@ CalibrationStats run_layer_stats_pass(const graph::Graph& graph, const data::Dat
                                       const data::PreprocessConfig& preprocess, size_t num_images,
                                       LayerStatsCollector& stats, ActivationCalibration* calibration,
                                       bool show_progress, const std::string& progress_label) {
-  if (graph.inputs.size() != 1)
-    throw ConvertError("layer statistics: the model has " + std::to_string(graph.inputs.size()) +
-                       " inputs; exactly one image input is supported");
-  const graph::ValueInfo& in = graph.inputs[0];
-  if (in.shape.size() != 4 || in.shape[0] != 1)
-    throw ConvertError("layer statistics: input '" + in.name + "' has shape " + graph::shape_to_string(in.shape) +
-                       "; expected [1, C, H, W]");
-  const int c = int(in.shape[1]), h = int(in.shape[2]), w = int(in.shape[3]);
-  size_t n = dataset.size();
-  if (num_images > 0) n = std::min(n, num_images);
-  if (n == 0) throw ConvertError("layer statistics: " + dataset.describe() + " has no samples");
-  graph::FloatExecutor exec(graph);
   const graph::TensorObserver observer = [&](const std::string& name, const graph::Tensor& t) {
     if (calibration) calibration->observe(name, t);
     stats.observe(name, t);
   };
-  Progress progress(progress_label, n, show_progress);
-  for (size_t i = 0; i < n; ++i) {
-    const data::Sample s = dataset.load(i, preprocess.decode_channels());
-    std::map<std::string, graph::Tensor> inputs;
-    inputs[in.name] = graph::Tensor(in.shape, data::sample_to_input(s, preprocess, c, h, w));
-    exec.run(inputs, observer);
-    progress.update(i + 1);
-  }
-  progress.finish();
-  return CalibrationStats{n, dataset.describe()};
+  return run_samples(graph, dataset, preprocess, num_images, observer, {}, show_progress, progress_label,
+                     "layer statistics");
 }
 
 }  // namespace qrt::calib

@@ -11,18 +11,16 @@ namespace qrt::quantize {
 int s8_qmax(int bits) { return (1 << (bits - 1)) - 1; }
 int u8_qmax(int bits) { return (1 << bits) - 1; }
 
-QuantizedWeights quantize_weights_per_channel(const float* w, int channels, int64_t per_channel, int bits) {
+QuantizedWeights quantize_weights_with_scales(const float* w, int channels, int64_t per_channel, int bits,
+                                              std::vector<float> scales) {
   if (bits < 4 || bits > 8) throw ConvertError("weight bits must be 4..8, got " + std::to_string(bits));
   const int qmax = s8_qmax(bits);
   QuantizedWeights out;
   out.values.resize(size_t(channels) * size_t(per_channel));
-  out.scales.resize(size_t(channels));
+  out.scales = std::move(scales);
   for (int c = 0; c < channels; ++c) {
     const float* wc = w + int64_t(c) * per_channel;
-    float amax = 0.0f;
-    for (int64_t i = 0; i < per_channel; ++i) amax = std::max(amax, std::fabs(wc[i]));
-    const float scale = amax > 0.0f ? amax / float(qmax) : 1.0f;
-    out.scales[size_t(c)] = scale;
+    const float scale = out.scales[size_t(c)];
     for (int64_t i = 0; i < per_channel; ++i) {
       double q = std::nearbyint(double(wc[i]) / double(scale));
       q = std::min(std::max(q, double(-qmax)), double(qmax));
@@ -30,6 +28,19 @@ QuantizedWeights quantize_weights_per_channel(const float* w, int channels, int6
     }
   }
   return out;
+}
+
+QuantizedWeights quantize_weights_per_channel(const float* w, int channels, int64_t per_channel, int bits) {
+  if (bits < 4 || bits > 8) throw ConvertError("weight bits must be 4..8, got " + std::to_string(bits));
+  const int qmax = s8_qmax(bits);
+  std::vector<float> scales(static_cast<size_t>(channels));
+  for (int c = 0; c < channels; ++c) {
+    const float* wc = w + int64_t(c) * per_channel;
+    float amax = 0.0f;
+    for (int64_t i = 0; i < per_channel; ++i) amax = std::max(amax, std::fabs(wc[i]));
+    scales[size_t(c)] = amax > 0.0f ? amax / float(qmax) : 1.0f;
+  }
+  return quantize_weights_with_scales(w, channels, per_channel, bits, std::move(scales));
 }
 
 QuantizedWeights quantize_weights_per_tensor(const float* w, int64_t n, int bits) {

@@ -36,6 +36,12 @@ struct QuantizedWeights {
 // `w` holds `channels` consecutive slices of `per_channel` values.
 QuantizedWeights quantize_weights_per_channel(const float* w, int channels, int64_t per_channel, int bits);
 
+// Round to nearest with the given per-channel scales (the formula above
+// with scale_c given): the one rounding every method that picks its own
+// scales uses.
+QuantizedWeights quantize_weights_with_scales(const float* w, int channels, int64_t per_channel, int bits,
+                                              std::vector<float> scales);
+
 // One scale for all `n` values of `w`.
 QuantizedWeights quantize_weights_per_tensor(const float* w, int64_t n, int bits);
 

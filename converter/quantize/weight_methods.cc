@@ -17,17 +17,6 @@ bool weight_method_needs_h(const std::string& method) { return method == "gptq";
 
 namespace {
 
-// Round to nearest with given per-channel scales (quant_math.h's rounding).
-void round_with_scales(const float* w, int64_t rows, int64_t k, int bits, const float* scales, int8_t* out) {
-  const int qmax = s8_qmax(bits);
-  for (int64_t c = 0; c < rows; ++c)
-    for (int64_t i = 0; i < k; ++i) {
-      double q = std::nearbyint(double(w[c * k + i]) / double(scales[c]));
-      q = std::min(std::max(q, double(-qmax)), double(qmax));
-      out[c * k + i] = static_cast<int8_t>(q);
-    }
-}
-
 void check_stats(const calib::LayerStats* stats, int64_t k, int64_t groups, bool need_h, const std::string& where) {
   if (stats == nullptr) throw ConvertError(where + ": no input statistics for this layer");
   if (stats->k() != k || stats->groups() != groups)
@@ -47,15 +36,11 @@ QuantizedWeights quantize_layer_weights(const std::string& method, const float* 
     throw ConvertError(where + ": " + std::to_string(out) + " output channels in " + std::to_string(groups) +
                        " groups");
   if (method == "minmax") return quantize_weights_per_channel(w, int(out), k, bits);
-  QuantizedWeights q;
-  if (method == "mse") {
-    q.scales = mse_channel_scales(w, int(out), k, bits);
-    q.values.resize(size_t(out * k));
-    round_with_scales(w, out, k, bits, q.scales.data(), q.values.data());
-    return q;
-  }
+  if (method == "mse")
+    return quantize_weights_with_scales(w, int(out), k, bits, mse_channel_scales(w, int(out), k, bits));
   check_stats(stats, k, groups, true, where);
   const int64_t per = out / groups;
+  QuantizedWeights q;
   q.values.resize(size_t(out * k));
   q.scales.resize(size_t(out));
   for (int64_t g = 0; g < groups; ++g) {
