@@ -24,7 +24,8 @@
 //
 // and runs those kernels with blocks of L members per lane. L products of a
 // run are some L products of the channel, so int16_window >= int16_chunk
-// always (6-bit MobileNetV2 / ResNet50 layers: chunk 8-10, window 11-20).
+// always (6-bit MobileNetV2 / ResNet50 conv and FC layers: chunk 8-12,
+// window 9-20).
 #ifndef QRT_KERNELS_ACCUMULATION_H_
 #define QRT_KERNELS_ACCUMULATION_H_
 
