@@ -117,7 +117,7 @@ void qrt_gemm_s8_acc16_ukernel_4x16c1__neon(size_t mr, size_t nc, size_t k,
   // weight pair is loaded 8 MLA before its use (two register pairs in
   // turn), and loads use offsets, not post-increment: LLVM's in-order
   // models (A53 / A55) stall on a load used at once and on base writeback
-  // (llvm-mca, cycles per 8-k group, cortex-a55 / a53: 59 / 92 here, 59 /
+  // (llvm-mca, cycles per 8-k group, cortex-a55 / a53: 58 / 91 here, 59 /
   // 90 for GCC's loop, 86 / 132 with post-increment loads).
   if (chunk >= 8 && k >= chunk) {
     size_t blocks = k / chunk;

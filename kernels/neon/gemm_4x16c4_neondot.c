@@ -98,8 +98,9 @@ static inline __attribute__((always_inline)) void tile(
     // Weight groups alternate between v4-v7 and v8-v11 and are loaded one
     // group (16 SDOT) ahead of use, rows at an offset (one ADD, no
     // post-increment): in-order cores stall on a load used at once and on
-    // base writeback (llvm-mca cycles per step, cortex-a55 / cortex-a76: 80 /
-    // 33 here, 103 / 38 for GCC's loop, 84 / 32 with loads next to use).
+    // base writeback (llvm-mca cycles per step, cortex-a55 / cortex-a76:
+    // 79 / 34 here, 103 / 38 for GCC's loop, 84 / 32 with the loads next to
+    // their use).
     __asm__ volatile(
         QRT_NEON_ASM_LOAD_V16_V31("%[acc]")
         "1:\n"
