@@ -17,55 +17,16 @@ crop 224 of the 256-short-side images, (x/255 - 0.5) / 0.5, RGB (MobileNetV1
 (Debian's lacks onnx.reference); docs/calibration.md has the commands.
 """
 import argparse
-import io
 import os
 import sys
-import tarfile
 import tempfile
 
 import numpy as np
-from PIL import Image
 
 import onnxruntime as ort
 from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
 
-C10_MEAN = np.array([0.4914, 0.4822, 0.4465], np.float32).reshape(3, 1, 1)
-C10_STD = np.array([0.2470, 0.2435, 0.2616], np.float32).reshape(3, 1, 1)
-
-
-def cifar(tar_path, limit=None, stride=1):
-    classes = None
-    out, labels = [], []
-    with tarfile.open(tar_path) as tf:
-        members = [m for m in tf.getmembers() if m.isfile() and m.name.endswith(".jpg")]
-        if classes is None:
-            classes = sorted({m.name.split("/")[-2] for m in members})
-        for i, m in enumerate(members):
-            if i % stride:
-                continue
-            im = Image.open(io.BytesIO(tf.extractfile(m).read())).convert("RGB")
-            x = np.asarray(im, np.float32).transpose(2, 0, 1) / 255.0
-            out.append((x - C10_MEAN) / C10_STD)
-            labels.append(classes.index(m.name.split("/")[-2]))
-            if limit and len(out) >= limit:
-                break
-    return np.stack(out).astype(np.float32), np.array(labels)
-
-
-def image_dir(folder):
-    rows = [l.rstrip("\n").split("\t") for l in open(os.path.join(folder, "labels.txt")) if l.strip()]
-    out = []
-    for name, _ in rows:
-        im = Image.open(os.path.join(folder, name)).convert("RGB")
-        w, h = im.size
-        s = 256 / min(w, h)
-        if s != 1:
-            im = im.resize((round(w * s), round(h * s)), Image.BILINEAR)
-        w, h = im.size
-        left, top = (w - 224) // 2, (h - 224) // 2
-        im = im.crop((left, top, left + 224, top + 224))
-        out.append(((np.asarray(im, np.float32) / 255 - 0.5) / 0.5).transpose(2, 0, 1))
-    return np.stack(out).astype(np.float32), np.array([int(c) for _, c in rows])
+from peer_data import cifar, image_dir  # the loaders, shared with mnn_peer.py
 
 
 class Reader(CalibrationDataReader):
