@@ -102,6 +102,10 @@ echo "model mbv2_c10: ${MBV2#"$ROOT"/}" >> "$NOTES"
 nice -n 5 /usr/bin/python3 "$ROOT/scripts/accuracy/calib_subset.py" "$TRAIN" "$OUT/calib" --count 200 \
   --seeds 1,2,3,4,5,6,7,8
 C10_PP="--mean 0.4914,0.4822,0.4465 --std 0.2470,0.2435,0.2616"
+# The guideline's tables use the paper's weight rule (per-channel MinMax,
+# round to nearest), not qrt-convert's default (gptq + bias correction:
+# scripts/accuracy/weights.sh has those tables).
+PAPER_W="--weights minmax --bias-correction off"
 
 # ---- job pools: conversions (1 at a time) and evaluations (at most $JOBS)
 CONV_PIDS=()
@@ -162,13 +166,13 @@ evaluate() {
 
 # ---- conversions (CIFAR-10): table rows by name; the bar first
 cifar_bar_conversions() {
-  local key=$1 onnx=$2 cal="--calib-images $OUT/calib/seed1 --num-images 200 $C10_PP"
+  local key=$1 onnx=$2 cal="--calib-images $OUT/calib/seed1 --num-images 200 $C10_PP $PAPER_W"
   convert "$key" "$onnx" kl13 $cal --calibration kl --tolerance 1.3             # guideline W8A8
   convert "$key" "$onnx" w6a8 $cal --mode w6a8                                   # planned INT16
   convert "$key" "$onnx" w6a8_i32 $cal --mode w6a8 --no-int16                    # INT32
 }
 cifar_other_conversions() {
-  local key=$1 onnx=$2 cal="--calib-images $OUT/calib/seed1 --num-images 200 $C10_PP"
+  local key=$1 onnx=$2 cal="--calib-images $OUT/calib/seed1 --num-images 200 $C10_PP $PAPER_W"
   for t in 1.0 1.1 1.2 1.5 2.0; do
     convert "$key" "$onnx" kl${t/./} $cal --calibration kl --tolerance $t       # table 1
   done
@@ -181,7 +185,7 @@ cifar_other_conversions() {
   convert "$key" "$onnx" qadds $cal --quantize-adds                              # table 4
   [ $SEEDS_ON = 1 ] || return 0
   for s in 2 3 4 5 6 7 8; do                                                     # table 6 (seed 1 above)
-    local cs="--calib-images $OUT/calib/seed$s --num-images 200 $C10_PP"
+    local cs="--calib-images $OUT/calib/seed$s --num-images 200 $C10_PP $PAPER_W"
     convert "$key" "$onnx" kl13_s$s $cs --calibration kl --tolerance 1.3
     convert "$key" "$onnx" kl10_s$s $cs --calibration kl --tolerance 1.0
     convert "$key" "$onnx" minmax_s$s $cs --calibration minmax
@@ -218,7 +222,7 @@ open(os.path.join(dst, "labels.txt"), "w").write("".join(f"{n}\t{c}\n" for n, c 
 EOF
   fi
   INET_PP="--resize-short 256 --crop 224x224 --mean 0.5,0.5,0.5 --std 0.5,0.5,0.5 --channel-order RGB"
-  cal="--calib-images $INET_CAL --num-images 200 $INET_PP"
+  cal="--calib-images $INET_CAL --num-images 200 $INET_PP $PAPER_W"
   convert mbv1 "$MBV1" kl13 $cal --calibration kl --tolerance 1.3
   convert mbv1 "$MBV1" w6a8 $cal --mode w6a8
   convert mbv1 "$MBV1" w6a8_i32 $cal --mode w6a8 --no-int16

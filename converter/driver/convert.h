@@ -17,6 +17,14 @@
 
 namespace qrt::convert {
 
+// LowerOptions with the converter's defaults (see ConvertOptions::lower).
+inline quantize::LowerOptions default_lower_options() {
+  quantize::LowerOptions o;
+  o.weight_method = "gptq";
+  o.bias_correction = true;
+  return o;
+}
+
 struct ConvertOptions {
   std::string model_path;
   std::string output_path;
@@ -38,7 +46,12 @@ struct ConvertOptions {
   bool iterative = false;
   IterativeSettings iterative_settings;  // --max-iterations, epsilon 1e-3
   data::PreprocessConfig preprocess;      // finalized by convert_model()
-  quantize::LowerOptions lower;  // its layer_stats pointer is set by convert_to_bytes
+  // Lowering. The converter's weight quantization default is set here, not
+  // in LowerOptions (whose own default, minmax without bias correction,
+  // needs no calibration statistics): gptq + bias correction, the best on
+  // every model and bit width measured (docs/calibration.md "Weights").
+  // Its layer_stats pointer is set by convert_to_bytes.
+  quantize::LowerOptions lower = default_lower_options();
   // Memory for the per-layer input statistics of --weights gptq /
   // --bias-correction (calib/layer_stats.h): layers whose accumulators do
   // not fit run in further passes over the calibration data.

@@ -126,7 +126,12 @@ IterativeResult run_iterative_calibration(const graph::Graph& graph, const data:
                                  "calibrating (iteration 1)");
   // Lowering decides which tensors are int8 and how (S8/U8, bits); it asks
   // the calibration for exactly those, so chosen() is the list.
-  (void)quantize::lower_graph(graph, *result.calibration, lower);
+  // The simulation's weights are MinMax-rounded whatever the final method
+  // (fake_quantize_weights); this lowering needs no layer statistics.
+  quantize::LowerOptions discover = lower;
+  discover.weight_method = "minmax";
+  discover.bias_correction = false;
+  (void)quantize::lower_graph(graph, *result.calibration, discover);
   const std::map<std::string, calib::ChosenThreshold> storage = result.calibration->chosen();
   IterationRecord first;
   for (const auto& [name, c] : storage) first.thresholds[name] = c.threshold.threshold;

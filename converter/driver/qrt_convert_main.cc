@@ -100,16 +100,17 @@ int main(int argc, char** argv) {
   auto* abits = app.add_option("--activation-bits", o.lower.activation_bits, "activation bits, 4..8 (default: from --mode)")
                     ->check(CLI::Range(4, 8));
   app.add_flag("--per-tensor-weights", per_tensor_weights, "one scale per weight tensor (default: per output channel)");
-  app.add_option("--weights", o.lower.weight_method,
-                 "weight quantization: minmax (per-channel MinMax, round to nearest), mse (per-channel clip minimizing "
-                 "the weight MSE), gptq (mse scales, rounding that compensates the layer's output error on the "
-                 "calibration inputs); docs/calibration.md")
+  auto* weights = app.add_option("--weights", o.lower.weight_method,
+                 "weight quantization: minmax (per-channel MinMax, round to nearest: the paper's rule), mse "
+                 "(per-channel clip minimizing the weight MSE), gptq (mse scales, rounding that compensates the "
+                 "layer's output error on the calibration inputs); docs/calibration.md. With --per-tensor-weights "
+                 "the default is minmax")
       ->check(CLI::IsMember({"minmax", "mse", "gptq"}))
       ->capture_default_str();
   std::string bias_correction = o.lower.bias_correction ? "on" : "off";
-  app.add_option("--bias-correction", bias_correction,
+  auto* bias_corr = app.add_option("--bias-correction", bias_correction,
                  "fold the expected output shift of weight rounding, measured on the calibration inputs, into the "
-                 "biases")
+                 "biases. With --per-tensor-weights the default is off")
       ->check(CLI::IsMember({"on", "off"}))
       ->capture_default_str();
   size_t stats_mb = o.layer_stats_budget_bytes >> 20;
@@ -136,6 +137,10 @@ int main(int argc, char** argv) {
   if (wbits->count() == 0) o.lower.weight_bits = mode_weight_bits;
   if (abits->count() == 0) o.lower.activation_bits = 8;
   o.lower.per_channel_weights = !per_tensor_weights;
+  // One scale per tensor is the paper's ablation: MinMax, round to nearest,
+  // unless the flags say otherwise (lower_graph refuses the other methods).
+  if (per_tensor_weights && weights->count() == 0) o.lower.weight_method = "minmax";
+  if (per_tensor_weights && bias_corr->count() == 0) bias_correction = "off";
   o.lower.bias_correction = bias_correction == "on";
   o.layer_stats_budget_bytes = stats_mb << 20;
   o.lower.unsigned_activations = !signed_activations;

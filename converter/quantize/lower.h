@@ -54,7 +54,9 @@ struct LowerOptions {
   // bias (qrt-convert --weights / --bias-correction). gptq and bias
   // correction read `layer_stats` (the calibration pass's per-layer input
   // statistics, calib/layer_stats.h, by Conv/Gemm/MatMul node name); a layer
-  // missing from it is an error.
+  // missing from it is an error. These defaults are lower_graph's (no
+  // statistics needed); qrt-convert's are gptq + bias correction
+  // (convert.h default_lower_options).
   std::string weight_method = "minmax";
   bool bias_correction = false;
   const std::map<std::string, calib::LayerStats>* layer_stats = nullptr;

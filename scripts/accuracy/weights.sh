@@ -2,7 +2,7 @@
 # Issue 10's table: weight quantization method x weight bits, per model.
 #
 #   scripts/accuracy/weights.sh [--build DIR] [--out DIR] [--bits "8 6 5 4"]
-#                               [--methods "minmax"] [--models "mbv1 resnet mbv2"]
+#                               [--methods "minmax"] [--models "mbv1 resnet mbv2 fmnist"]
 #                               [--cifar-stride K]
 #
 # For every model, method and bit width: qrt-convert with --weight-bits B
@@ -12,6 +12,9 @@
 #   mbv1: MobileNetV1 0.25 ($QRT_SHARED/models/imagenet) on the ImageNet
 #         sample, calibrated on the even-numbered half of labels.txt (500
 #         images) and evaluated on the odd half (500): disjoint.
+#   fmnist: the bundled Fashion-MNIST model (examples/fashion_mnist), calibrated
+#         on the first 200 training images, evaluated on the 10,000 test
+#         images (Debian's dataset-fashion-mnist).
 #   resnet, mbv2: the CIFAR-10 models (models/cifar10), calibrated on 200
 #         training images (the first 200 of the archive), evaluated on the
 #         10,000 test images (every --cifar-stride-th; default 1).
@@ -44,6 +47,7 @@ for t in "$CONVERT" "$EVAL"; do
 done
 INET=$SHARED/data/imagenet-sample
 C10=$SHARED/data/cifar10
+FMNIST=${QRT_FASHION_MNIST:-/usr/share/datasets/fashion-mnist}  # Debian's dataset-fashion-mnist
 for f in "$INET/labels.txt" "$C10/train_jpg.tar.gz" "$C10/test_jpg.tar.gz"; do
   [ -f "$f" ] || { echo "weights.sh: $f missing (set QRT_SHARED to the shared folder)" >&2; exit 1; }
 done
@@ -71,6 +75,11 @@ for model in $MODELS; do
     resnet) onnx=$ROOT/models/cifar10/resnet_c10.onnx
           cal="--calib-cifar10 $C10/train_jpg.tar.gz --num-images 200 $C10_PP"
           ev="--cifar10 $C10/test_jpg.tar.gz --stride $CSTRIDE" ;;
+    fmnist) onnx=$ROOT/examples/fashion_mnist/model.onnx
+          [ -f "$FMNIST/train-images-idx3-ubyte.gz" ] ||
+            { echo "weights.sh: $FMNIST missing (apt install dataset-fashion-mnist)" >&2; exit 1; }
+          cal="--calib-fashion-mnist $FMNIST/train-images-idx3-ubyte.gz --num-images 200 --mean 0.2860 --std 0.3530 --channel-order GRAY"
+          ev="--fashion-mnist-images $FMNIST/t10k-images-idx3-ubyte.gz --fashion-mnist-labels $FMNIST/t10k-labels-idx1-ubyte.gz" ;;
     mbv2) onnx=$ROOT/models/cifar10/mbv2_c10.onnx
           cal="--calib-cifar10 $C10/train_jpg.tar.gz --num-images 200 $C10_PP"
           ev="--cifar10 $C10/test_jpg.tar.gz --stride $CSTRIDE" ;;
@@ -80,10 +89,10 @@ for model in $MODELS; do
   args=()
   for m in $METHODS; do
     for b in $BITS; do
-      # METHOD[+bc]: --weights METHOD, +bc adds --bias-correction on
+      # METHOD[+bc]: --weights METHOD --bias-correction off, +bc: on
       name=${m/+/_}_w$b
-      wflag=(--weights "${m%+bc}")
-      [ "${m%+bc}" = "$m" ] || wflag+=(--bias-correction on)
+      wflag=(--weights "${m%+bc}" --bias-correction off)
+      [ "${m%+bc}" = "$m" ] || wflag=(--weights "${m%+bc}" --bias-correction on)
       start=$(date +%s.%N)
       "$CONVERT" "$onnx" -o "$dir/$name.qrt" $cal --weight-bits "$b" "${wflag[@]}" -q
       end=$(date +%s.%N)

@@ -53,6 +53,8 @@ TEST_CASE("per-tensor vs per-channel weights", "[guideline][weights]") {
   const qrt::graph::Tensor x = random_tensor({1, 4, 6, 6}, 6);
   const std::vector<float> ref = run_onnx_float(o.model_path, x);
 
+  o.lower.weight_method = "minmax";  // the paper's rule, the only one per-tensor weights take
+  o.lower.bias_correction = false;
   const std::vector<uint8_t> pc = convert_to_bytes(o, nullptr);
   o.lower.per_channel_weights = false;
   const std::vector<uint8_t> pt = convert_to_bytes(o, nullptr);

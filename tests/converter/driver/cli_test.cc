@@ -118,12 +118,18 @@ TEST_CASE("qrt-convert: --mode and the quantization flags reach the metadata", "
   CHECK(s->calibration()->str() == "percentile");
   CHECK(s->percentile() == 99.9f);
   CHECK(s->tolerance() == 0.0f);
-  s = settings("");
-  CHECK(s->weight_method()->str() == "minmax");
+  CHECK(s->weight_method()->str() == "minmax");  // per-tensor: the paper's rule unless asked otherwise
   CHECK_FALSE(s->bias_correction());
-  s = settings("--weights gptq --bias-correction on --layer-stats-memory 1");
+  s = settings("");  // the default: gptq + bias correction
   CHECK(s->weight_method()->str() == "gptq");
   CHECK(s->bias_correction());
+  s = settings("--weights minmax --bias-correction off");
+  CHECK(s->weight_method()->str() == "minmax");
+  CHECK_FALSE(s->bias_correction());
+  s = settings("--weights mse --layer-stats-memory 1");
+  CHECK(s->weight_method()->str() == "mse");
+  CHECK(s->bias_correction());
+  CHECK(run_command(base + " --per-tensor-weights --weights gptq 2>" + dir.file("pt.txt")) != 0);
   // Bad values: the parser or the converter rejects them, naming the flag.
   const std::string err = " 2>" + dir.file("err.txt");
   CHECK(run_command(base + " --mode w4a4" + err) != 0);

@@ -60,6 +60,8 @@ TEST_CASE("bias correction: bias minus the rounding's shift on the calibration m
   ConvertOptions o = npy_options(dir.file("m.onnx"), dir.file("calib.npy"));
   o.lower.weight_bits = 4;
   o.lower.int16_accumulation = false;
+  o.lower.weight_method = "minmax";  // the converter's default is gptq + bias correction
+  o.lower.bias_correction = false;
   const std::vector<uint8_t> plain = convert_to_bytes(o, nullptr);
   o.lower.bias_correction = true;
   const std::vector<uint8_t> corrected = convert_to_bytes(o, nullptr);
@@ -148,6 +150,8 @@ TEST_CASE("gptq: lower output error than minmax on correlated inputs; metadata; 
   write_npy(dir.file("calib.npy"), {samples, ic, hw, hw}, calib.data);
   ConvertOptions o = npy_options(dir.file("m.onnx"), dir.file("calib.npy"));
   o.lower.weight_bits = 4;
+  o.lower.weight_method = "minmax";
+  o.lower.bias_correction = false;
   const std::vector<uint8_t> minmax = convert_to_bytes(o, nullptr);
   o.lower.weight_method = "gptq";
   const std::vector<uint8_t> gptq = convert_to_bytes(o, nullptr);
