@@ -272,6 +272,33 @@ QuantizedWeights quantize_weights_gptq(const float* w, int channels, int64_t k, 
   }
   if (n == 0) return out;
 
+  if (options.act_order) {
+    // Inputs in order of decreasing h[i][i] (ties: index order), so the
+    // inputs carrying the most signal are rounded first, while the most
+    // inputs remain to take their error; dead inputs (h 0) last.
+    std::vector<int64_t> perm(static_cast<size_t>(k));
+    for (int64_t i = 0; i < k; ++i) perm[size_t(i)] = i;
+    std::stable_sort(perm.begin(), perm.end(),
+                     [&](int64_t x, int64_t y) { return h[x * k + x] > h[y * k + y]; });
+    std::vector<double> hp(size_t(k) * size_t(k));
+    for (int64_t i = 0; i < k; ++i)
+      for (int64_t j = i; j < k; ++j) {
+        const int64_t a0 = std::min(perm[size_t(i)], perm[size_t(j)]), a1 = std::max(perm[size_t(i)], perm[size_t(j)]);
+        hp[size_t(i * k + j)] = h[a0 * k + a1];
+      }
+    std::vector<float> wp(n);
+    for (int c = 0; c < channels; ++c)
+      for (int64_t i = 0; i < k; ++i) wp[size_t(int64_t(c) * k + i)] = w[int64_t(c) * k + perm[size_t(i)]];
+    GptqOptions inner = options;
+    inner.act_order = false;
+    QuantizedWeights qp = quantize_weights_gptq(wp.data(), channels, k, hp.data(), bits, inner, report);
+    for (int c = 0; c < channels; ++c)
+      for (int64_t i = 0; i < k; ++i)
+        out.values[size_t(int64_t(c) * k + perm[size_t(i)])] = qp.values[size_t(int64_t(c) * k + i)];
+    out.scales = qp.scales;
+    return out;
+  }
+
   std::vector<double> a(size_t(k) * size_t(k));
   bool factored = false;
   double damp = options.damp;

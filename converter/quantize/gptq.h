@@ -7,8 +7,10 @@
 // = X^T X, the output error of quantized weights W_q, channel by channel, is
 //     || (W_c - W_q,c) X^T ||^2  =  (W_c - W_q,c) H (W_c - W_q,c)^T.
 // Round-to-nearest (quant_math.h) minimizes each weight's own error and
-// ignores H. GPTQ quantizes the k inputs of every channel one at a time, in
-// index order, and after each one moves the weights not yet quantized so that
+// ignores H. GPTQ quantizes the k inputs of every channel one at a time (in
+// order of decreasing h[i][i], "act order": the inputs with the most energy
+// first, while the most inputs remain to absorb their error; index order
+// with act_order = false), and after each one moves the weights not yet quantized so that
 // they cancel, to first order in H, the error just made (the OBS update):
 // with U the upper Cholesky factor of H^-1 (H^-1 = U^T U),
 //     q_j    = clamp(round(w_j / s_c), -qmax, qmax)
@@ -74,6 +76,7 @@ struct GptqOptions {
   double damp = 0.01;       // H's diagonal += damp * mean(diag H); > 0
   int block = 128;          // columns per lazy-update block; >= 1 (any value gives the same method, rounding aside)
   bool clip_search = true;  // scales from mse_channel_scales (true) or MinMax (false)
+  bool act_order = true;    // inputs in order of decreasing h[i][i] (false: index order)
 };
 
 // What happened inside one call, for the converter's log.

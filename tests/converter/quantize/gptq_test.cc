@@ -206,6 +206,7 @@ TEST_CASE("gptq matches a textbook implementation (several panels and tiles, par
   const Layer l = make_layer(8, 300, 600, 21, true, 0.99);
   GptqOptions options;
   options.clip_search = false;
+  options.act_order = false;  // the textbook's index order
   options.block = 48;
   const QuantizedWeights g = quantize_weights_gptq(l.w.data(), l.channels, l.k, l.h.data(), bits, options);
   const QuantizedWeights t = textbook_gptq(l, bits, options.damp);
@@ -295,6 +296,34 @@ TEST_CASE("gptq: block size changes rounding only; k = 1 and empty shapes", "[gp
   const QuantizedWeights none = quantize_weights_gptq(w1, 2, 0, h1, 4);
   REQUIRE(none.values.empty());
   REQUIRE(none.scales == std::vector<float>{1.0f, 1.0f});
+}
+
+TEST_CASE("gptq act order: index-order gptq on the inputs sorted by decreasing h[i][i]", "[gptq]") {
+  const int bits = GENERATE(4, 6);
+  const Layer l = make_layer(6, 70, 200, 17, true, 0.95);  // input variances spread: a real reordering
+  std::vector<int64_t> perm(size_t(l.k));
+  for (int64_t i = 0; i < l.k; ++i) perm[size_t(i)] = i;
+  std::stable_sort(perm.begin(), perm.end(), [&](int64_t a, int64_t b) {
+    return l.h[size_t(a * l.k + a)] > l.h[size_t(b * l.k + b)];
+  });
+  bool moved = false;
+  for (int64_t i = 0; i < l.k; ++i) moved |= perm[size_t(i)] != i;
+  REQUIRE(moved);
+  Layer p = l;
+  for (int64_t i = 0; i < l.k; ++i) {
+    for (int64_t j = 0; j < l.k; ++j) p.h[size_t(i * l.k + j)] = l.h[size_t(perm[size_t(i)] * l.k + perm[size_t(j)])];
+    for (int c = 0; c < l.channels; ++c) p.w[size_t(c * l.k + i)] = l.w[size_t(c * l.k + perm[size_t(i)])];
+  }
+  GptqOptions index_order;
+  index_order.act_order = false;
+  const QuantizedWeights sorted = quantize_weights_gptq(p.w.data(), p.channels, p.k, p.h.data(), bits, index_order);
+  const QuantizedWeights act = quantize_weights_gptq(l.w.data(), l.channels, l.k, l.h.data(), bits);  // the default
+  const QuantizedWeights plain = quantize_weights_gptq(l.w.data(), l.channels, l.k, l.h.data(), bits, index_order);
+  REQUIRE(act.scales == sorted.scales);
+  for (int c = 0; c < l.channels; ++c)
+    for (int64_t i = 0; i < l.k; ++i)
+      REQUIRE(act.values[size_t(c * l.k + perm[size_t(i)])] == sorted.values[size_t(c * l.k + i)]);
+  CHECK(act.values != plain.values);
 }
 
 TEST_CASE("gptq is deterministic: two runs give the same bytes", "[gptq]") {
