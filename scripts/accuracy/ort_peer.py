@@ -6,13 +6,16 @@ float and int8 top-1 and float/int8 agreement with ONNX Runtime itself.
 
   scripts/accuracy/ort_peer.py MODEL.onnx --cifar10 DIR [--calib N] [--stride K]
   scripts/accuracy/ort_peer.py MODEL.onnx --images CALIB_DIR EVAL_DIR
+  scripts/accuracy/ort_peer.py MODEL.onnx --fashion-mnist DIR [--calib N] [--stride K]
 
 CIFAR-10: calibration on the first N (200) images of DIR/train_jpg.tar.gz in
 archive order, evaluation on DIR/test_jpg.tar.gz (every K-th), normalized as
 qrt-convert's CIFAR-10 flags (mean 0.4914,0.4822,0.4465, std
 0.2470,0.2435,0.2616). Image folders (labels.txt: name<TAB>class): centre
 crop 224 of the 256-short-side images, (x/255 - 0.5) / 0.5, RGB (MobileNetV1
-0.25). Needs onnxruntime from pip in a venv made with
+0.25). Fashion-MNIST (Debian's dataset-fashion-mnist DIR): the first N training
+images calibrate, the 10,000 test images evaluate, (x/255 - 0.2860) / 0.3530.
+Needs onnxruntime from pip in a venv made with
 --system-site-packages (Debian's PIL), plus ml_dtypes and a pip onnx
 (Debian's lacks onnx.reference); docs/calibration.md has the commands.
 """
@@ -26,7 +29,7 @@ import numpy as np
 import onnxruntime as ort
 from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
 
-from peer_data import cifar, image_dir  # the loaders, shared with mnn_peer.py
+from peer_data import cifar, fashion_mnist_normalize, fashion_mnist_pixels, image_dir  # shared with mnn_peer.py
 
 
 class Reader(CalibrationDataReader):
@@ -47,6 +50,7 @@ def main():
     ap.add_argument("model")
     ap.add_argument("--cifar10")
     ap.add_argument("--images", nargs=2, metavar=("CALIB_DIR", "EVAL_DIR"))
+    ap.add_argument("--fashion-mnist", metavar="DIR")
     ap.add_argument("--calib", type=int, default=200)
     ap.add_argument("--stride", type=int, default=1)
     a = ap.parse_args()
@@ -56,8 +60,13 @@ def main():
     elif a.images:
         xc, _ = image_dir(a.images[0])
         xe, ye = image_dir(a.images[1])
+    elif a.fashion_mnist:
+        pc, _ = fashion_mnist_pixels(os.path.join(a.fashion_mnist, "train-images-idx3-ubyte.gz"), limit=a.calib)
+        pe, ye = fashion_mnist_pixels(os.path.join(a.fashion_mnist, "t10k-images-idx3-ubyte.gz"),
+                                      os.path.join(a.fashion_mnist, "t10k-labels-idx1-ubyte.gz"))
+        xc, xe, ye = fashion_mnist_normalize(pc), fashion_mnist_normalize(pe[::a.stride]), ye[::a.stride]
     else:
-        sys.exit("ort_peer.py: give --cifar10 DIR or --images CALIB_DIR EVAL_DIR")
+        sys.exit("ort_peer.py: give --cifar10 DIR, --images CALIB_DIR EVAL_DIR or --fashion-mnist DIR")
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = 1
     fsess = ort.InferenceSession(a.model, opts, providers=["CPUExecutionProvider"])
