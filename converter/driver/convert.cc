@@ -93,6 +93,7 @@ std::vector<uint8_t> convert_to_bytes(const ConvertOptions& options, ConvertSumm
     stats = calib::run_calibration(graph, *source, o.preprocess, o.num_images, *owned, o.show_progress);
   calib::ActivationCalibration& calibration = *owned;
   o.lower.layer_stats = &layer_stats;
+  o.lower.show_progress = o.show_progress;
 
   quantize::LoweredModel m = quantize::lower_graph(graph, calibration, o.lower);
   calibration.check_tolerance_names();

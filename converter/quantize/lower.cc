@@ -201,6 +201,7 @@ int32_t Lowerer::add_weights(const graph::Node& n, const std::vector<float>& w, 
           ? quantize_layer_weights(opt_.weight_method, w.data(), out_channels, per, groups, bits, stats,
                                    n.describe())
           : quantize_weights_per_tensor(w.data(), int64_t(w.size()), bits);
+  if (weight_progress_) weight_progress_->update(++weights_done_);
   if (opt_.bias_correction) {
     const std::vector<double> shift = rounding_shift(q, w.data(), out_channels, per, groups, *stats, n.describe());
     for (int64_t c = 0; c < out_channels; ++c) (*bias)[size_t(c)] = float(double((*bias)[size_t(c)]) - shift[size_t(c)]);
@@ -269,6 +270,12 @@ int32_t Lowerer::add_bias(const std::string& name, const std::vector<float>& b, 
 
 LoweredModel Lowerer::run() {
   placement_ = decide_placement(g_, opt_.placement);
+  if (opt_.show_progress && opt_.weight_method != "minmax") {
+    size_t layers = 0;
+    for (const graph::Node& n : g_.nodes) layers += n.op_type == "Conv" || n.op_type == "Gemm" || n.op_type == "MatMul";
+    weight_progress_ =
+        std::make_unique<calib::Progress>("quantizing weights (" + opt_.weight_method + ")", layers, true);
+  }
   for (const graph::ValueInfo& in : g_.inputs) {
     LTensor t;
     t.name = in.name;
@@ -296,6 +303,7 @@ LoweredModel Lowerer::run() {
     const graph::Node* p = g_.producer(out);
     m_.outputs.push_back(as_float(out, p ? p->name : out));
   }
+  if (weight_progress_) weight_progress_->finish();
   return std::move(m_);
 }
 

@@ -64,6 +64,9 @@ struct LowerOptions {
   // (false: always INT32, qrt-convert --no-int16).
   bool int16_accumulation = true;
   PlacementOptions placement;
+  // Progress on stderr while weights are quantized with a method other
+  // than minmax (one step per Conv/Gemm/MatMul; calib::Progress).
+  bool show_progress = false;
 };
 
 // True when a layer with `weight_bits` may accumulate in INT16

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <string>
 
 #include "quantize/lower.h"
@@ -68,6 +69,10 @@ class Lowerer {
   LoweredModel m_;
   std::map<std::string, int32_t> float_id_, quant_id_;
   std::map<std::string, FlattenOrigin> flatten_origin_;
+  // "quantizing weights (gptq) 12/53" per layer when the method is not
+  // minmax (LowerOptions::show_progress).
+  std::unique_ptr<calib::Progress> weight_progress_;
+  size_t weights_done_ = 0;
 };
 
 }  // namespace qrt::quantize

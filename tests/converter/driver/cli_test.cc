@@ -130,6 +130,13 @@ TEST_CASE("qrt-convert: --mode and the quantization flags reach the metadata", "
   CHECK(s->weight_method()->str() == "mse");
   CHECK(s->bias_correction());
   CHECK(run_command(base + " --per-tensor-weights --weights gptq 2>" + dir.file("pt.txt")) != 0);
+  // Progress of the weight quantization (without -q; the base command has -q last, so build another).
+  const std::string loud = std::string(QRT_CONVERT_EXE) + " " + dir.file("m.onnx") + " -o " + dir.file("o.qrt") +
+                           " --calib-npy " + dir.file("calib.npy") + " 2>" + dir.file("progress.txt");
+  REQUIRE(run_command(loud) == 0);
+  CHECK_THAT(read_text(dir.file("progress.txt")), Catch::Contains("quantizing weights (gptq) 2/2 (100%)"));
+  REQUIRE(run_command(loud + " --weights minmax") == 0);
+  CHECK_THAT(read_text(dir.file("progress.txt")), !Catch::Contains("quantizing weights"));
   // Bad values: the parser or the converter rejects them, naming the flag.
   const std::string err = " 2>" + dir.file("err.txt");
   CHECK(run_command(base + " --mode w4a4" + err) != 0);
