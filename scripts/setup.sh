@@ -2,7 +2,8 @@
 # Installs everything qrt needs on Debian 12 (bookworm), as root:
 #   host build + converter deps, the aarch64 cross toolchain and qemu,
 #   and the arm64 device libraries (unpacked into a sysroot, see below).
-# Usage: scripts/setup.sh [--with-python]   (--with-python adds PyTorch for training)
+# Usage: scripts/setup.sh [--with-python]   (--with-python adds PyTorch for training;
+#   CI=true adds it too: the qrt_train tests, tests/training, need it)
 # Idempotent: packages already present are skipped by apt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,10 +30,10 @@ host_pkgs=(
   dataset-fashion-mnist
   g++-aarch64-linux-gnu qemu-user llvm
 )
-py_pkgs=(python3 python3-numpy python3-onnx python3-pil python3-torch python3-torchvision)
+py_pkgs=(python3 python3-numpy python3-onnx python3-pil python3-torch python3-torchvision python3-flatbuffers)
 
 pkgs=("${host_pkgs[@]}" libbenchmark-dev:arm64)
-[ "$with_python" = 1 ] && pkgs+=("${py_pkgs[@]}")
+{ [ "$with_python" = 1 ] || [ "${CI:-}" = true ]; } && pkgs+=("${py_pkgs[@]}")
 if dpkg-query -W -f='${Status}\n' "${pkgs[@]}" 2>/dev/null | grep -qv '^install ok installed$' \
    || [ "$(dpkg-query -W -f='${Status}\n' "${pkgs[@]}" 2>/dev/null | wc -l)" -ne "${#pkgs[@]}" ]; then
   echo "== qrt setup: apt-get update"

@@ -1,0 +1,77 @@
+"""qrt_train command line: /usr/bin/python3 -m qrt_train {qat,eval,inspect} ...
+(run from training/, or with training/ on PYTHONPATH). training/README.md."""
+
+import argparse
+import sys
+
+from . import data as D
+
+
+def common(p, need_onnx=True):
+    p.add_argument("--qrt", required=True, help="the PTQ model from qrt-convert (fixed scales, starting point)")
+    p.add_argument("--onnx", required=need_onnx, help="the float ONNX model the .qrt was converted from")
+    p.add_argument("--dataset", choices=D.DATASETS, default="cifar10")
+    p.add_argument("--data", default=None, help="dataset folder (default: ../shared/data/cifar10, "
+                   "/usr/share/datasets/fashion-mnist)")
+    p.add_argument("--cache", default=None, help="decoded-image cache folder (default build/qrt_train-cache)")
+    p.add_argument("--init", choices=("qrt", "onnx"), default="qrt",
+                   help="start from the .qrt's weights and biases (default) or the ONNX float weights")
+    p.add_argument("--test-images", type=int, default=0, help="first N test images only (0 = all)")
+    p.add_argument("--threads", type=int, default=0, help="torch threads (default: every core)")
+    p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda, cuda:1 ...")
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(prog="qrt_train", description="quantization-aware training for qrt")
+    sub = p.add_subparsers(dest="cmd", required=True)
+
+    q = sub.add_parser("qat", help="QAT from a .qrt (PTQ) and its ONNX model")
+    common(q)
+    q.add_argument("--out", required=True, help="output folder (checkpoint, ONNX, scales, log)")
+    q.add_argument("--epochs", type=int, default=20)
+    q.add_argument("--batch", type=int, default=128)
+    q.add_argument("--lr", type=float, default=5e-4)
+    q.add_argument("--lr-drop", type=float, default=0.2, help="lr factor at --lr-drop-epoch (paper: 1/5)")
+    q.add_argument("--lr-drop-epoch", type=int, default=None, help="default: epochs / 2 (paper: 10 of 20)")
+    q.add_argument("--optimizer", choices=("sgd", "adam"), default="sgd")
+    q.add_argument("--momentum", type=float, default=0.9)
+    q.add_argument("--weight-decay", type=float, default=0.0)
+    q.add_argument("--no-augment", dest="augment", action="store_false", help="no random crop / flip")
+    q.add_argument("--train-images", type=int, default=0, help="random N training images per epoch (0 = all)")
+    q.add_argument("--exact-images", type=int, default=500,
+                   help="at the end, evaluate the first N test images with the runtime's integers too")
+    q.add_argument("--log-every", type=int, default=50, help="progress line every N steps (0: per epoch only)")
+    q.add_argument("--seed", type=int, default=1)
+    q.add_argument("--resume", action="store_true", help="continue from OUT/qat.ckpt")
+
+    e = sub.add_parser("eval", help="top-1 of a .qrt's QatNet (exact = the runtime's integers)")
+    common(e)
+    e.add_argument("--mode", choices=("exact", "fake", "float"), default="exact")
+    e.add_argument("--checkpoint", default=None, help="a qat.ckpt to load the trained parameters from")
+
+    i = sub.add_parser("inspect", help="print a .qrt's activation and weight quantization by ONNX name")
+    i.add_argument("qrt")
+
+    args = p.parse_args(argv)
+    if args.cmd == "inspect":
+        from .qrt_file import read_qrt
+        qm = read_qrt(args.qrt)
+        print(f"# {args.qrt}: settings {qm.settings}")
+        print("# activations: ONNX tensor, dtype, bits, scale")
+        for name, a in qm.activation_quant().items():
+            print(f"{name}\t{a['dtype']}\t{a['bits']}\t{a['scale']:.9g}")
+        print("# weights: ONNX initializer, node, bits, BN folded, per-channel scales (first 4)")
+        for name, w in qm.weight_quant().items():
+            print(f"{name}\t{w['node']}\t{w['bits']}\t{w['bn_folded']}\t"
+                  + " ".join(f"{s:.6g}" for s in w["scales"][:4]))
+        return 0
+    from . import train
+    if args.cmd == "qat":
+        train.qat(args)
+    else:
+        train.evaluate_cmd(args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,173 @@
+"""The QAT loop (method.md): start from the PTQ model, fixed weight
+scales, weak augmentation, lr 5e-4 dropped to 1/5 halfway, 20 epochs.
+
+Progress: a line every --log-every steps and one per epoch (loss, train and
+test top-1 of the fake-quant model, time). Every epoch writes OUT/qat.ckpt
+(model, optimizer, scheduler, epoch, random state) atomically; --resume
+continues from it. At the end: OUT/qat_folded.onnx, OUT/qat_scales.json,
+OUT/qat.txt (the command, numbers and timings).
+"""
+
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+from . import data as D
+from .export import export_folded_onnx, export_scales
+from .network import QatNet
+from .qrt_file import read_qrt
+
+
+def fmt_s(s):
+    return f"{int(s) // 60}m{int(s) % 60:02d}s"
+
+
+def pick_device(name):
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+@torch.no_grad()
+def evaluate(net, images, labels, preprocess, device, mode="fake", batch=500):
+    """(correct, total, predictions) of top-1 over `images` in `mode`."""
+    net.eval()
+    preds = []
+    for i in range(0, len(images), batch):
+        x = D.to_input(images[i:i + batch], preprocess).to(device)
+        preds.append(net(x, mode=mode).argmax(1).cpu())
+    p = torch.cat(preds).numpy() if preds else np.zeros(0, np.int64)
+    return int((p == labels[:len(p)]).sum()), len(p), p
+
+
+def build(args, device):
+    import onnx
+    qm = read_qrt(args.qrt)
+    net = QatNet(qm, onnx.load(args.onnx), init=args.init).to(device)
+    return qm, net
+
+
+def qat(args):
+    torch.manual_seed(args.seed)
+    torch.set_num_threads(args.threads or os.cpu_count() or 1)
+    device = pick_device(args.device)
+    os.makedirs(args.out, exist_ok=True)
+    log_lines = ["command: /usr/bin/python3 -m qrt_train " + " ".join(sys.argv[1:])]
+
+    def log(line):
+        print(line, flush=True)
+        log_lines.append(line)
+
+    t_start = time.time()
+    qm, net = build(args, device)
+    pre = qm.preprocess
+    train_x, train_y = D.load_split(args.dataset, "train", args.data, args.cache)
+    test_x, test_y = D.load_split(args.dataset, "test", args.data, args.cache)
+    if args.test_images:
+        test_x, test_y = test_x[:args.test_images], test_y[:args.test_images]
+    n_img = args.train_images or len(train_x)
+    steps = (n_img + args.batch - 1) // args.batch
+    log(f"{qm.path}: {len(net.layers)} conv/FC layers, W{qm.settings.get('weight_bits')}"
+        f"A{qm.settings.get('activation_bits')} ({qm.settings.get('weight_method')}"
+        f"{' + bias correction' if qm.settings.get('bias_correction') else ''}); "
+        f"{n_img} train images/epoch, {len(test_x)} test images; device {device}, "
+        f"{torch.get_num_threads()} threads")
+
+    params = list(net.parameters())
+    if args.optimizer == "sgd":
+        opt = torch.optim.SGD(params, lr=args.lr, momentum=args.momentum, nesterov=args.momentum > 0,
+                              weight_decay=args.weight_decay)
+    else:
+        opt = torch.optim.Adam(params, lr=args.lr, weight_decay=args.weight_decay)
+    drop_at = args.lr_drop_epoch if args.lr_drop_epoch is not None else args.epochs // 2
+    sched = torch.optim.lr_scheduler.MultiStepLR(opt, milestones=[drop_at] if drop_at > 0 else [],
+                                                 gamma=args.lr_drop)
+    gen = torch.Generator().manual_seed(args.seed)
+    ckpt = os.path.join(args.out, "qat.ckpt")
+    first_epoch = 0
+    if args.resume:
+        state = torch.load(ckpt, map_location=device)
+        for key in ("qrt", "onnx", "init"):
+            if state["args"][key] != getattr(args, key):
+                raise ValueError(f"{ckpt}: was made with --{key} {state['args'][key]}, not {getattr(args, key)}")
+        net.load_state_dict(state["model"])
+        opt.load_state_dict(state["optimizer"])
+        sched.load_state_dict(state["scheduler"])
+        gen.set_state(state["generator"])
+        first_epoch = state["epoch"]
+        log_lines = state["log"] + [f"resumed after epoch {first_epoch} from {ckpt}"]
+        print(log_lines[-1], flush=True)
+    else:
+        c, n, _ = evaluate(net, test_x, test_y, pre, device)
+        log(f"before QAT (the PTQ model as deployed): test top-1 {100 * c / n:.2f}% ({c}/{n})")
+
+    loss_fn = nn.CrossEntropyLoss()
+    t_train = time.time()
+    for epoch in range(first_epoch, args.epochs):
+        net.train()
+        net.mode = "fake"
+        t0 = time.time()
+        perm = torch.randperm(len(train_x), generator=gen)[:n_img].numpy()
+        loss_sum, correct, seen = 0.0, 0, 0
+        for s in range(steps):
+            idx = np.sort(perm[s * args.batch:(s + 1) * args.batch])
+            xb = D.to_input(train_x[idx], pre)
+            if args.augment:
+                xb = D.augment(xb, args.dataset, gen)
+            xb, yb = xb.to(device), torch.from_numpy(train_y[idx]).to(device)
+            out = net(xb)
+            loss = loss_fn(out, yb)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            loss_sum += float(loss) * len(idx)
+            correct += int((out.argmax(1) == yb).sum())
+            seen += len(idx)
+            if args.log_every and ((s + 1) % args.log_every == 0 or s + 1 == steps):
+                el = time.time() - t0
+                print(f"  epoch {epoch + 1}/{args.epochs} step {s + 1}/{steps} loss {loss_sum / seen:.4f} "
+                      f"lr {sched.get_last_lr()[0]:.2e} {fmt_s(el)} (epoch ETA {fmt_s(el / (s + 1) * (steps - s - 1))})",
+                      flush=True)
+        sched.step()
+        c, n, _ = evaluate(net, test_x, test_y, pre, device)
+        log(f"epoch {epoch + 1}/{args.epochs}: loss {loss_sum / seen:.4f} train {100 * correct / seen:.2f}% "
+            f"test {100 * c / n:.2f}% ({c}/{n}) ({fmt_s(time.time() - t0)})")
+        state = {"model": net.state_dict(), "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
+                 "generator": gen.get_state(), "epoch": epoch + 1, "log": log_lines,
+                 "args": {"qrt": args.qrt, "onnx": args.onnx, "init": args.init}}
+        torch.save(state, ckpt + ".tmp")
+        os.replace(ckpt + ".tmp", ckpt)
+    train_s = time.time() - t_train
+
+    net.eval()
+    if args.exact_images:
+        k = min(args.exact_images, len(test_x))
+        c_e, n_e, p_e = evaluate(net, test_x[:k], test_y[:k], pre, device, mode="exact")
+        _, _, p_f = evaluate(net, test_x[:k], test_y[:k], pre, device, mode="fake")
+        log(f"exact (runtime integers) on the first {k} test images: top-1 {100 * c_e / n_e:.2f}%, "
+            f"fake-quant top-1 agrees on {int((p_e == p_f).sum())}/{k}")
+    onnx_path = os.path.join(args.out, "qat_folded.onnx")
+    export_folded_onnx(net, __import__("onnx").load(args.onnx), onnx_path)
+    export_scales(net, os.path.join(args.out, "qat_scales.json"))
+    log(f"wrote {onnx_path} and qat_scales.json; training {fmt_s(train_s)}, total {fmt_s(time.time() - t_start)}, "
+        f"torch {torch.__version__}")
+    with open(os.path.join(args.out, "qat.txt"), "w") as f:
+        f.write("\n".join(log_lines) + "\n")
+
+
+def evaluate_cmd(args):
+    torch.set_num_threads(args.threads or os.cpu_count() or 1)
+    device = pick_device(args.device)
+    qm, net = build(args, device)
+    if args.checkpoint:
+        net.load_state_dict(torch.load(args.checkpoint, map_location=device)["model"])
+    x, y = D.load_split(args.dataset, "test", args.data, args.cache)
+    if args.test_images:
+        x, y = x[:args.test_images], y[:args.test_images]
+    t0 = time.time()
+    c, n, _ = evaluate(net, x, y, qm.preprocess, device, mode=args.mode)
+    print(f"{args.mode}: test top-1 {100 * c / n:.2f}% ({c}/{n}) in {fmt_s(time.time() - t0)}")
