@@ -27,6 +27,9 @@ ActivationCalibration::ActivationCalibration(const CalibrationSettings& settings
   }
   if (!(settings.percentile > 0.0 && settings.percentile <= 100.0))
     throw ConvertError("--percentile must be in (0, 100], got " + std::to_string(settings.percentile));
+  if (!(settings.kl_guard_db >= 0.0))
+    throw ConvertError("--kl-guard must be a margin in dB >= 0 (or inf: off), got " +
+                       std::to_string(settings.kl_guard_db));
 }
 
 void ActivationCalibration::observe(const std::string& tensor, const graph::Tensor& value) {
@@ -52,6 +55,7 @@ Range ActivationCalibration::range(const std::string& tensor, bool is_unsigned, 
         std::find(minmax_tensors_.begin(), minmax_tensors_.end(), tensor) != minmax_tensors_.end();
     if (forced_minmax) s.method = qrt::calib::Method::kMinMax;
     s.tolerance = tolerance_.for_tensor(tensor);
+    s.guard_db = settings_.kl_guard_db;
     s.percentile = settings_.percentile;
     ChosenThreshold c;
     c.is_unsigned = is_unsigned;

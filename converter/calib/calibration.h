@@ -12,7 +12,9 @@
 //      int8, passing the storage it chose. ActivationCalibration answers with
 //      the threshold t of the configured method (KL with tolerance T by
 //      default, MinMax, percentile): [-t, t] for S8, [0, t] for U8. KL
-//      leaves exact zeros out; graph inputs use MinMax (use_minmax_for).
+//      leaves exact zeros out; graph inputs use MinMax (use_minmax_for);
+//      a KL threshold whose estimated SQNR is more than the guard's margin
+//      below MinMax's becomes the max (the error guard, calib/methods.h).
 //
 // FixedRanges is a RangeSource over known [lo, hi] ranges (tests, tools).
 // Calibration errors (qrt::calib::CalibError) surface as ConvertError.
@@ -57,10 +59,11 @@ class FixedRanges : public RangeSource {
   std::map<std::string, Range> ranges_;
 };
 
-// How thresholds are chosen (qrt-convert --calibration/--tolerance/--percentile).
+// How thresholds are chosen (qrt-convert --calibration/--tolerance/--kl-guard/--percentile).
 struct CalibrationSettings {
   std::string method = "kl";      // "kl", "minmax" or "percentile"
   std::string tolerance = "1.3";  // KL tolerance T: global and/or NAME=T (qrt::calib::parse_tolerance_spec)
+  double kl_guard_db = qrt::calib::kKlGuardDb;  // KL error guard margin, dB >= 0; +inf: off (methods.h)
   double percentile = 99.99;      // in (0, 100]
 };
 

@@ -100,6 +100,7 @@ std::map<std::string, Threshold> Calibrator::finalize(const std::map<std::string
     s.bits = kv.second.bits;
     s.method = options.method;
     s.tolerance = options.tolerance.for_tensor(kv.first);
+    s.guard_db = options.guard_db;
     s.percentile = options.percentile;
     out[kv.first] = threshold(kv.first, s);
   }

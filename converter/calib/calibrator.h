@@ -48,6 +48,7 @@ struct TensorFormat {
 struct CalibrationOptions {
   Method method = Method::kKl;
   ToleranceSpec tolerance;    // kl
+  double guard_db = kKlGuardDb;  // kl: the error guard's margin (methods.h), +inf: off
   double percentile = 99.99;  // percentile
 };
 

@@ -5,6 +5,7 @@
 
 #include "calib/error.h"
 #include "calib/kl.h"
+#include "calib/sqnr.h"
 
 namespace qrt::calib {
 
@@ -60,6 +61,21 @@ Threshold kl_threshold(const Histogram& hist, int levels, double tolerance) {
   return t;
 }
 
+Threshold kl_threshold_guarded(const Histogram& hist, int levels, double tolerance, double guard_db) {
+  if (!(guard_db >= 0.0))
+    throw CalibError("calibration: KL guard = " + std::to_string(guard_db) + " dB (must be >= 0, or inf: off)");
+  Threshold t = kl_threshold(hist, levels, tolerance);
+  t.kl_rule_threshold = t.threshold;
+  if (!(t.threshold > 0.0f && t.threshold < t.max)) return t;  // the max (or zeros only): nothing clipped
+  t.kl_rule_sqnr_db = quant_error(hist, t.threshold, levels).sqnr_db();
+  t.max_sqnr_db = quant_error(hist, t.max, levels).sqnr_db();
+  if (t.kl_rule_sqnr_db < t.max_sqnr_db - guard_db) {  // false for guard_db = +inf
+    t.threshold = t.max;
+    t.guarded = true;
+  }
+  return t;
+}
+
 Threshold compute_threshold(const TensorHistogram& t, const TensorSettings& s) {
   const std::string where = "calibration of tensor '" + t.name() + "': ";
   try {
@@ -73,7 +89,7 @@ Threshold compute_threshold(const TensorHistogram& t, const TensorSettings& s) {
         r.threshold = percentile_threshold(s.is_unsigned ? t.non_negative() : t.magnitude(), s.percentile);
         break;
       case Method::kKl:
-        r = kl_threshold(s.is_unsigned ? t.non_negative() : t.magnitude(), levels, s.tolerance);
+        r = kl_threshold_guarded(s.is_unsigned ? t.non_negative() : t.magnitude(), levels, s.tolerance, s.guard_db);
         break;
     }
     r.method = s.method;

@@ -75,7 +75,14 @@ struct KlModel {
     data = laplace_with_outliers(16 * 1024);
     write_npy(dir.file("calib.npy"), {16, 1, 32, 32}, data);
   }
-  ConvertOptions options() const { return npy_options(dir.file("m.onnx"), dir.file("calib.npy")); }
+  // The KL error guard off: these tests follow the tolerance rule's own
+  // choice (the outliers carry 13% of r's energy, so the guard would keep
+  // them: "the KL error guard" below).
+  ConvertOptions options() const {
+    ConvertOptions o = npy_options(dir.file("m.onnx"), dir.file("calib.npy"));
+    o.calibration.kl_guard_db = std::numeric_limits<double>::infinity();
+    return o;
+  }
 };
 
 // qrt_calib's own choice on the same values.
@@ -87,6 +94,7 @@ float calib_choice(const std::vector<float>& values, bool is_unsigned, double to
   s.is_unsigned = is_unsigned;
   s.method = method;
   s.tolerance = tolerance;
+  s.guard_db = std::numeric_limits<double>::infinity();
   return cal.threshold("t", s).threshold;
 }
 
@@ -183,6 +191,26 @@ TEST_CASE("KL with tolerance: the stored scales are qrt_calib's thresholds", "[g
     o.calibration.tolerance = "0.5";
     REQUIRE_THROWS_WITH(convert_to_bytes(o, nullptr), Catch::Contains("--tolerance"));
   }
+}
+
+TEST_CASE("the KL error guard: a KL clip that costs more than 6 dB of SQNR becomes the max", "[guideline][kl]") {
+  // r's two outliers (30 and 40 among 8,352 ReLU values of Laplace(1), the
+  // rest below 9.2) carry 13% of its energy: KL (T = 1.3) clips at 9.1, at
+  // 11.5 dB SQNR against 30.6 dB for MinMax, so the guard (default 6 dB)
+  // stores the max.
+  KlModel km;
+  const float t13 = calib_choice(relu_nonzero(km.data), true, 1.3);
+  ConvertOptions o = km.options();
+  o.calibration.kl_guard_db = qrt::calib::kKlGuardDb;  // the default
+  ConvertSummary s;
+  const std::vector<uint8_t> bytes = convert_to_bytes(o, &s);
+  CHECK(scale_of(model_of(bytes), "r") == 40.0f / 255.0f);
+  const qrt::calib::Threshold& t = s.thresholds.at("r").threshold;
+  CHECK(t.guarded);
+  CHECK(t.kl_rule_threshold == t13);
+  CHECK(t.kl_rule_sqnr_db < t.max_sqnr_db - 6.0);
+  CHECK_FALSE(s.thresholds.at("x").threshold.guarded);  // the graph input: MinMax, not KL
+  CHECK(ConvertOptions().calibration.kl_guard_db == qrt::calib::kKlGuardDb);
 }
 
 TEST_CASE("signed activations: the ReLU output becomes S8 with the S8 threshold", "[guideline][signed]") {
