@@ -75,6 +75,10 @@ int main(int argc, char** argv) {
   app.add_option("--tolerance", o.calibration.tolerance,
                  "KL tolerance T >= 1 (or inf): global and/or per tensor, e.g. 1.3,conv1_out=2")
       ->capture_default_str();
+  app.add_option("--kl-guard", o.calibration.kl_guard_db,
+                 "KL error guard: a tensor whose KL threshold's estimated SQNR is more than this many dB below "
+                 "MinMax's gets MinMax (inf: off); docs/calibration.md")
+      ->capture_default_str();
   app.add_option("--percentile", o.calibration.percentile, "percentile calibration: p in (0, 100]")->capture_default_str();
   auto* max_iterations =
       app.add_option("--max-iterations", o.iterative_settings.max_iterations,
@@ -167,6 +171,11 @@ int main(int argc, char** argv) {
       std::printf("wrote %s: %zu bytes, %zu operators, %zu tensors, calibrated on %zu samples\n",
                   o.output_path.c_str(), s.file_bytes, s.operators, s.tensors, s.calibration_images);
       for (const auto& [op, count] : s.op_counts) std::printf("  %-20s %zu\n", op.c_str(), count);
+      for (const auto& [tensor, c] : s.thresholds)
+        if (c.threshold.guarded)
+          std::printf("KL guard: %s: KL threshold %.6g (%.1f dB) -> max %.6g (%.1f dB)\n", tensor.c_str(),
+                      c.threshold.kl_rule_threshold, c.threshold.kl_rule_sqnr_db, c.threshold.threshold,
+                      c.threshold.max_sqnr_db);
       if (o.iterative) {
         std::printf("iterative calibration: %zu iterations (%s); largest relative threshold change:",
                     s.iterations.size(), s.iterations_converged ? "converged" : "stopped at --max-iterations");

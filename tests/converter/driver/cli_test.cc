@@ -1,6 +1,8 @@
 // qrt-convert as a program: exit status, error text, no output on failure.
 #include <catch2/catch.hpp>
 
+#include <cmath>
+
 #include "onnx_builder.h"
 #include "qrt/schema/qrt_generated.h"
 #include "test_util.h"
@@ -200,4 +202,42 @@ TEST_CASE("qrt-convert: --calib-seed and --calib-offset pick reproducible calibr
                     " --num-images 0 --calib-seed 1 -q -o " + dir.file("x.qrt") + " 2>/dev/null") != 0);
   CHECK(run_command(base + "--calib-seed 1 --calib-offset 2 -o " + dir.file("x.qrt") + " 2>/dev/null") != 0);
   CHECK_FALSE(file_exists(dir.file("x.qrt")));
+}
+
+TEST_CASE("qrt-convert: --kl-guard, and the tensors the guard changed on stdout unless -q", "[cli][guard]") {
+  // r = relu(x): the data of guideline_test's KL model, Laplace(1) values
+  // with outliers (30, 40 after the ReLU) that carry 13% of r's energy: KL
+  // clips them, the guard (6 dB) keeps the max.
+  TempDir dir;
+  std::vector<float> v(16 * 1024);
+  uint32_t s = 7;
+  for (float& x : v) {
+    s = s * 1664525u + 1013904223u;
+    const double u = (double(s >> 8) + 0.5) / double(1 << 24) - 0.5;
+    x = float(-std::copysign(1.0, u) * std::log(1.0 - 2.0 * std::fabs(u)));
+  }
+  v[v.size() / 3] = 30.0f;
+  v[v.size() / 2] = -35.0f;
+  v[v.size() - 1] = 40.0f;
+  write_npy(dir.file("calib.npy"), {16, 1, 32, 32}, v);
+  OnnxBuilder b;
+  b.input("x", {1, 1, 32, 32}).initializer("w", qrt::graph::Tensor({1, 1, 1, 1}, {1.0f}));
+  b.node("Conv", {"x", "w"}, {"c"}, "conv");
+  b.node("Relu", {"c"}, {"r"}, "relu");
+  b.node("Conv", {"r", "w"}, {"y"}, "conv2");  // r is stored U8 for it
+  b.output("y");
+  write_bytes(dir.file("m.onnx"), b.serialize());
+  const std::string base = std::string(QRT_CONVERT_EXE) + " " + dir.file("m.onnx") + " --calib-npy " +
+                           dir.file("calib.npy") + " -o " + dir.file("m.qrt") + " ";
+  const std::string out = " >" + dir.file("out.txt") + " 2>" + dir.file("err.txt");
+  REQUIRE(run_command(base + out) == 0);
+  CHECK_THAT(read_text(dir.file("out.txt")), Catch::Contains("KL guard: r: KL threshold") && Catch::Contains("-> max 40 "));
+  REQUIRE(run_command(base + "-q" + out) == 0);
+  CHECK(read_text(dir.file("out.txt")).empty());
+  REQUIRE(run_command(base + "--kl-guard inf" + out) == 0);
+  CHECK_THAT(read_text(dir.file("out.txt")), !Catch::Contains("KL guard"));
+  REQUIRE(run_command(base + "--kl-guard 30" + out) == 0);  // the clip costs less than 30 dB
+  CHECK_THAT(read_text(dir.file("out.txt")), !Catch::Contains("KL guard"));
+  CHECK(run_command(base + "--kl-guard -1 -q" + out) != 0);
+  CHECK_THAT(read_text(dir.file("err.txt")), Catch::Contains("--kl-guard"));
 }
