@@ -16,7 +16,7 @@ def common(p, need_onnx=True):
     p.add_argument("--cache", default=None, help="decoded-image cache folder (default build/qrt_train-cache)")
     p.add_argument("--init", choices=("qrt", "onnx"), default="qrt",
                    help="start from the .qrt's weights and biases (default) or the ONNX float weights")
-    p.add_argument("--test-images", type=int, default=0, help="first N test images only (0 = all)")
+    p.add_argument("--test-images", type=int, default=0, help="N test images, every (10000 / N)-th (0 = all)")
     p.add_argument("--threads", type=int, default=0, help="torch threads (default: every core)")
     p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda, cuda:1 ...")
 

@@ -44,6 +44,15 @@ def evaluate(net, images, labels, preprocess, device, mode="fake", batch=500):
     return int((p == labels[:len(p)]).sum()), len(p), p
 
 
+def test_subset(x, y, n):
+    """Every (len / n)-th test image, n of them (0: all). The archives are
+    sorted by class, so the first n would be one or two classes."""
+    if not n or n >= len(x):
+        return x, y
+    step = len(x) // n
+    return x[::step][:n], y[::step][:n]
+
+
 def build(args, device):
     import onnx
     qm = read_qrt(args.qrt)
@@ -67,8 +76,7 @@ def qat(args):
     pre = qm.preprocess
     train_x, train_y = D.load_split(args.dataset, "train", args.data, args.cache)
     test_x, test_y = D.load_split(args.dataset, "test", args.data, args.cache)
-    if args.test_images:
-        test_x, test_y = test_x[:args.test_images], test_y[:args.test_images]
+    test_x, test_y = test_subset(test_x, test_y, args.test_images)
     n_img = args.train_images or len(train_x)
     steps = (n_img + args.batch - 1) // args.batch
     log(f"{qm.path}: {len(net.layers)} conv/FC layers, W{qm.settings.get('weight_bits')}"
@@ -148,7 +156,7 @@ def qat(args):
         k = min(args.exact_images, len(test_x))
         c_e, n_e, p_e = evaluate(net, test_x[:k], test_y[:k], pre, device, mode="exact")
         _, _, p_f = evaluate(net, test_x[:k], test_y[:k], pre, device, mode="fake")
-        log(f"exact (runtime integers) on the first {k} test images: top-1 {100 * c_e / n_e:.2f}%, "
+        log(f"exact (runtime integers) on the first {k} of those test images: top-1 {100 * c_e / n_e:.2f}%, "
             f"fake-quant top-1 agrees on {int((p_e == p_f).sum())}/{k}")
     onnx_path = os.path.join(args.out, "qat_folded.onnx")
     export_folded_onnx(net, __import__("onnx").load(args.onnx), onnx_path)
@@ -166,8 +174,7 @@ def evaluate_cmd(args):
     if args.checkpoint:
         net.load_state_dict(torch.load(args.checkpoint, map_location=device)["model"])
     x, y = D.load_split(args.dataset, "test", args.data, args.cache)
-    if args.test_images:
-        x, y = x[:args.test_images], y[:args.test_images]
+    x, y = test_subset(x, y, args.test_images)
     t0 = time.time()
     c, n, _ = evaluate(net, x, y, qm.preprocess, device, mode=args.mode)
     print(f"{args.mode}: test top-1 {100 * c / n:.2f}% ({c}/{n}) in {fmt_s(time.time() - t0)}")
