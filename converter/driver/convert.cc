@@ -48,6 +48,7 @@ std::vector<uint8_t> convert_to_bytes(const ConvertOptions& options, ConvertSumm
   const graph::Graph graph = import::load_onnx_model(o.model_path);
   if (graph.inputs.size() != 1 || graph.inputs[0].shape.size() != 4)
     throw ConvertError(o.model_path + ": the model needs exactly one 4-D NCHW input");
+  if (o.accuracy_budget > 0) check_classifier_output(graph);  // before the long passes
   o.preprocess.finalize(int(graph.inputs[0].shape[1]));
 
   std::unique_ptr<data::Dataset> source = open_calibration_dataset(o);
@@ -94,6 +95,19 @@ std::vector<uint8_t> convert_to_bytes(const ConvertOptions& options, ConvertSumm
   calib::ActivationCalibration& calibration = *owned;
   o.lower.layer_stats = &layer_stats;
   o.lower.show_progress = o.show_progress;
+  const bool budget = o.accuracy_budget > 0;
+  BudgetReport budget_report;
+  if (budget) {
+    const ModelBuilder build = [&](const std::map<std::string, int>& bits) {
+      quantize::LowerOptions lo = o.lower;
+      lo.layer_weight_bits = bits;
+      lo.show_progress = false;
+      return emit::serialize_model(quantize::lower_graph(graph, calibration, lo));
+    };
+    o.lower.layer_weight_bits = choose_layer_weight_bits(o.accuracy_budget, graph, *source, o.preprocess,
+                                                         o.num_images, o.lower, layer_stats, build,
+                                                         o.show_progress, &budget_report);
+  }
 
   quantize::LoweredModel m = quantize::lower_graph(graph, calibration, o.lower);
   calibration.check_tolerance_names();
@@ -112,6 +126,8 @@ std::vector<uint8_t> convert_to_bytes(const ConvertOptions& options, ConvertSumm
   s.per_channel_weights = o.lower.per_channel_weights;
   s.weight_method = o.lower.weight_method;
   s.bias_correction = o.lower.bias_correction;
+  s.layer_weight_bits = format_layer_weight_bits(o.lower.layer_weight_bits);
+  if (budget) s.calibration_agreement = float(budget_report.agreement);
   s.unsigned_activations = o.lower.unsigned_activations;
   s.float_residual_adds = o.lower.placement.float_residual_adds;
   size_t int16_layers = 0, int32_layers = 0;
@@ -139,6 +155,7 @@ std::vector<uint8_t> convert_to_bytes(const ConvertOptions& options, ConvertSumm
     summary->warnings = m.warnings;
     summary->iterations = iterative.iterations;
     summary->iterations_converged = iterative.converged;
+    summary->budget = std::move(budget_report);
   }
   return bytes;
 }

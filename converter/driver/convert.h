@@ -11,6 +11,7 @@
 
 #include "calib/calibration.h"
 #include "data/dataset.h"
+#include "driver/accuracy_budget.h"
 #include "driver/iterative_calibration.h"
 #include "quantize/lower.h"
 #include "data/preprocess.h"
@@ -56,6 +57,10 @@ struct ConvertOptions {
   // --bias-correction (calib/layer_stats.h): layers whose accumulators do
   // not fit run in further passes over the calibration data.
   size_t layer_stats_budget_bytes = size_t(512) << 20;
+  // --accuracy-budget: the least float/int8 top-1 agreement on the
+  // calibration samples, in [0, 1]; layers go to 8-bit weights until it is
+  // met (accuracy_budget.h). 0: no budget, nothing measured.
+  double accuracy_budget = 0;
   // Recorded in the metadata as given. qrt-convert passes its arguments
   // without the output path (-o), so the same inputs and flags give the
   // same bytes whatever the output file is called.
@@ -75,6 +80,7 @@ struct ConvertSummary {
   // --iterative only: one record per calibration pass (empty otherwise).
   std::vector<IterationRecord> iterations;
   bool iterations_converged = false;
+  BudgetReport budget;  // --accuracy-budget only (budget 0 otherwise)
   std::vector<std::string> warnings;
 };
 

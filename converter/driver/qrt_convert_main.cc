@@ -8,6 +8,7 @@
 // the output path (-o), so the output file's name never changes its bytes.
 #include <CLI/CLI.hpp>
 
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -50,6 +51,25 @@ std::vector<std::string> read_labels(const std::string& path) {
     if (!line.empty()) labels.push_back(line);
   }
   return labels;
+}
+
+double sqnr_db(double relative_error) { return relative_error > 0 ? -10.0 * std::log10(relative_error) : INFINITY; }
+
+// --accuracy-budget's choice: the agreement per step, then the ranking.
+void print_budget(const qrt::convert::BudgetReport& r) {
+  std::printf("accuracy budget %.4f: agreement %.4f on %zu calibration samples with %zu of %zu layers at 8-bit "
+              "weights (%zu evaluation passes; layers at 8 bits: agreement",
+              r.budget, r.agreement, r.samples, r.chosen, r.ranking.size(), r.steps.size());
+  for (const qrt::convert::BudgetStep& s : r.steps) std::printf(" %zu: %.4f", s.eight_bit_layers, s.agreement);
+  std::printf(")\n  ranked by the float model's logit SQNR with only that layer quantized (%zu samples):\n"
+              "  rank  %-40s %-5s %12s %12s\n",
+              r.ranking_samples, "layer (worst first)", "bits", "logit SQNR", "weight SQNR");
+  for (size_t i = 0; i < r.ranking.size(); ++i) {
+    const qrt::convert::LayerSensitivity& l = r.ranking[i];
+    const std::string bits = std::to_string(l.bits) + (i < r.chosen ? "->8" : "");
+    std::printf("  %4zu  %-40s %-5s %9.1f dB %9.1f dB\n", i + 1, l.node.c_str(), bits.c_str(),
+                sqnr_db(l.logit_error), sqnr_db(l.weight_error));
+  }
 }
 
 }  // namespace
@@ -101,6 +121,11 @@ int main(int argc, char** argv) {
   app.add_option("--layer-weight-bits", layer_weight_bits,
                  "per-layer weight bits by ONNX node name, NODE=BITS[,NODE=BITS...] (mixed precision: "
                  "e.g. keep the first conv at 8 bits in W6A8; such a layer accumulates in INT32)");
+  std::string accuracy_budget;
+  app.add_option("--accuracy-budget", accuracy_budget,
+                 "mixed precision by measurement: the least float/int8 top-1 agreement on the calibration samples, "
+                 "0.99 or 99%; the layers whose quantized weights hurt the output most go to 8 bits until it is "
+                 "met (a classifier only; docs/calibration.md)");
   auto* abits = app.add_option("--activation-bits", o.lower.activation_bits, "activation bits, 4..8 (default: from --mode)")
                     ->check(CLI::Range(4, 8));
   app.add_flag("--per-tensor-weights", per_tensor_weights, "one scale per weight tensor (default: per output channel)");
@@ -159,6 +184,7 @@ int main(int argc, char** argv) {
     if (!labels_path.empty()) o.labels = read_labels(labels_path);
     if (!layer_weight_bits.empty())
       o.lower.layer_weight_bits = qrt::quantize::parse_layer_weight_bits(layer_weight_bits);
+    if (!accuracy_budget.empty()) o.accuracy_budget = qrt::convert::parse_accuracy_budget(accuracy_budget);
     const qrt::convert::ConvertSummary s = qrt::convert::convert_model(o);
     for (const std::string& w : s.warnings) std::fprintf(stderr, "qrt-convert: warning: %s\n", w.c_str());
     if (!quiet) {
@@ -182,6 +208,7 @@ int main(int argc, char** argv) {
         for (size_t i = 1; i < s.iterations.size(); ++i) std::printf(" %.3g", s.iterations[i].max_relative_change);
         std::printf("\n");
       }
+      if (o.accuracy_budget > 0) print_budget(s.budget);
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "qrt-convert: error: %s\n", e.what());

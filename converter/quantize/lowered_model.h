@@ -70,6 +70,10 @@ struct LSettings {
   bool per_channel_weights = true;
   std::string weight_method = "minmax";  // qrt-convert --weights
   bool bias_correction = false;          // qrt-convert --bias-correction
+  // Per-layer weight bits overriding weight_bits (--layer-weight-bits, and
+  // --accuracy-budget's choice), "NODE=BITS,..."; "" for none.
+  std::string layer_weight_bits;
+  float calibration_agreement = -1.0f;   // --accuracy-budget: measured agreement; -1: not measured
   bool unsigned_activations = true;
   bool float_residual_adds = true;
   bool int16_accumulation = false;  // some conv/FC accumulates in INT16
