@@ -35,7 +35,10 @@
 // kBudgetRankingSamples float passes (MobileNetV1 0.25: 28 * 32, about 7 s
 // here). Also reported: the data-free relative weight error
 // ||w - q s||^2 / ||w||^2. MatMul layers get no bias in the float model,
-// so their bias correction is left out of their e.
+// so their bias correction is left out of their e. An FC layer after a
+// Flatten of an NCHW map is quantized here in the graph's CHW column order,
+// by lowering in HWC order: the same result except where GPTQ's act order
+// meets equal h[i][i].
 //
 // THE MEASUREMENT. The model must be a classifier: one output with one
 // dimension > 1 (e.g. [1, C] or [1, C, 1, 1], C >= 2); agreement = the
