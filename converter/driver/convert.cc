@@ -119,6 +119,7 @@ std::vector<uint8_t> convert_to_bytes(const ConvertOptions& options, ConvertSumm
   s.calibration = calibration.method();
   s.tolerance = calibration.method() == "kl" ? float(calibration.global_tolerance()) : 0.0f;
   s.percentile = calibration.method() == "percentile" ? float(calibration.percentile()) : 0.0f;
+  s.kl_guard_db = calibration.method() == "kl" ? float(o.calibration.kl_guard_db) : -1.0f;
   s.calibration_images = int(stats.images);
   s.calibration_source = stats.source;
   s.weight_bits = o.lower.weight_bits;

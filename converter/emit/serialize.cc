@@ -71,7 +71,7 @@ std::vector<uint8_t> serialize_model(const quantize::LoweredModel& m) {
       s.calibration_source.c_str(), s.weight_bits, s.activation_bits, s.per_channel_weights,
       s.unsigned_activations, s.float_residual_adds, s.int16_accumulation, s.iterations, s.weight_method.c_str(),
       s.bias_correction, s.layer_weight_bits.empty() ? nullptr : s.layer_weight_bits.c_str(),
-      s.calibration_agreement);
+      s.calibration_agreement, s.kl_guard_db);
   const quantize::LPreprocess& p = md.preprocess;
   auto preprocess = schema::CreatePreprocessDirect(b, p.resize_short, p.crop_height, p.crop_width, &p.mean,
                                                    &p.std, p.channel_order.c_str());

@@ -74,6 +74,7 @@ struct LSettings {
   // --accuracy-budget's choice), "NODE=BITS,..."; "" for none.
   std::string layer_weight_bits;
   float calibration_agreement = -1.0f;   // --accuracy-budget: measured agreement; -1: not measured
+  float kl_guard_db = -1.0f;             // --kl-guard margin (kl only; inf: off); -1 otherwise
   bool unsigned_activations = true;
   bool float_residual_adds = true;
   bool int16_accumulation = false;  // some conv/FC accumulates in INT16

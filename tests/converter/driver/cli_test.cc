@@ -234,10 +234,19 @@ TEST_CASE("qrt-convert: --kl-guard, and the tensors the guard changed on stdout 
   CHECK_THAT(read_text(dir.file("out.txt")), Catch::Contains("KL guard: r: KL threshold") && Catch::Contains("-> max 40 "));
   REQUIRE(run_command(base + "-q" + out) == 0);
   CHECK(read_text(dir.file("out.txt")).empty());
+  auto guard_db = [&] {  // the margin recorded in the metadata
+    const std::vector<uint8_t> bytes = read_bytes(dir.file("m.qrt"));
+    return qrt::schema::GetModel(bytes.data())->metadata()->settings()->kl_guard_db();
+  };
+  CHECK(guard_db() == 6.0f);  // the default margin
   REQUIRE(run_command(base + "--kl-guard inf" + out) == 0);
   CHECK_THAT(read_text(dir.file("out.txt")), !Catch::Contains("KL guard"));
+  CHECK(std::isinf(guard_db()));
   REQUIRE(run_command(base + "--kl-guard 30" + out) == 0);  // the clip costs less than 30 dB
   CHECK_THAT(read_text(dir.file("out.txt")), !Catch::Contains("KL guard"));
+  CHECK(guard_db() == 30.0f);
+  REQUIRE(run_command(base + "--calibration minmax -q" + out) == 0);
+  CHECK(guard_db() == -1.0f);  // not KL
   CHECK(run_command(base + "--kl-guard -1 -q" + out) != 0);
   CHECK_THAT(read_text(dir.file("err.txt")), Catch::Contains("--kl-guard"));
 }
