@@ -33,30 +33,14 @@ while [ $# -gt 0 ]; do
   esac
 done
 OUT=${OUT:-$BUILD/budget}
-CONVERT=$BUILD/converter/driver/qrt-convert
-EVAL=$BUILD/eval/qrt-eval
-for t in "$CONVERT" "$EVAL"; do
-  [ -x "$t" ] || { echo "budget.sh: $t not built (cmake --build $BUILD --target qrt-convert qrt-eval)" >&2; exit 1; }
-done
-INET=$SHARED/data/imagenet-sample
-C10=$SHARED/data/cifar10
+. "$ROOT/scripts/accuracy/lib.sh"
+accuracy_tools budget.sh
 mkdir -p "$OUT"
 
-half() {  # half DIR PARITY: the ImageNet sample's even (0) or odd (1) half, as weights.sh
-  local dir=$1 parity=$2
-  [ -f "$dir/labels.txt" ] && return 0
-  mkdir -p "$dir"
-  awk -v p="$parity" 'NF && (NR - 1) % 2 == p' "$INET/labels.txt" > "$dir/labels.txt.tmp"
-  while IFS=$'\t' read -r name cls; do ln -sf "$INET/$name" "$dir/$name"; done < "$dir/labels.txt.tmp"
-  mv "$dir/labels.txt.tmp" "$dir/labels.txt"
-}
-
-INET_PP="--resize-short 256 --crop 224x224 --mean 0.5,0.5,0.5 --std 0.5,0.5,0.5 --channel-order RGB"
-C10_PP="--mean 0.4914,0.4822,0.4465 --std 0.2470,0.2435,0.2616"
 for model in $MODELS; do
   case $model in
-    mbv1) half "$OUT/inet_calib" 0
-          half "$OUT/inet_eval" 1
+    mbv1) imagenet_half "$OUT/inet_calib" 0
+          imagenet_half "$OUT/inet_eval" 1
           onnx=$SHARED/models/imagenet/mobilenet_v1_0.25_224.onnx
           cal="--calib-images $OUT/inet_calib --num-images 0 $INET_PP"
           ev="--images $OUT/inet_eval"

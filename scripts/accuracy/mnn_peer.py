@@ -56,7 +56,6 @@ dies with std::length_error). Setup (Debian's python3: numpy, PIL):
   build/venv-mnn/bin/python scripts/accuracy/mnn_peer.py examples/fashion_mnist/model.onnx \
     --fashion-mnist /usr/share/datasets/fashion-mnist   # Debian's dataset-fashion-mnist
 """
-import argparse
 import json
 import os
 import shutil
@@ -71,28 +70,6 @@ import MNN
 import _tools  # MNN's converter / quantizer bindings (the wheel's top-level module)
 
 import peer_data as pd  # the loaders, shared with ort_peer.py
-
-
-def load(a):
-    """Calibration uint8 pixels NHWC, (mean, std) per channel, the normalization
-    (pixels -> floats NCHW), eval floats NCHW, eval labels."""
-    if a.cifar10:
-        pc, _ = pd.cifar_pixels(os.path.join(a.cifar10, "train_jpg.tar.gz"), limit=a.calib)
-        xe, ye = pd.cifar(os.path.join(a.cifar10, "test_jpg.tar.gz"), stride=a.stride)
-        return pc, (pd.C10_MEAN.ravel(), pd.C10_STD.ravel()), pd.cifar_normalize, xe, ye
-    if a.images:
-        pc, _ = pd.image_dir_pixels(a.images[0])
-        xe, ye = pd.image_dir(a.images[1])
-        return pc, ([pd.INET_MEAN] * 3, [pd.INET_STD] * 3), pd.image_dir_normalize, xe, ye
-    if a.fashion_mnist:
-        d = a.fashion_mnist
-        pc, _ = pd.fashion_mnist_pixels(os.path.join(d, "train-images-idx3-ubyte.gz"), limit=a.calib)
-        pe, ye = pd.fashion_mnist_pixels(os.path.join(d, "t10k-images-idx3-ubyte.gz"),
-                                         os.path.join(d, "t10k-labels-idx1-ubyte.gz"))
-        pe, ye = pe[::a.stride], ye[::a.stride]
-        norm = pd.fashion_mnist_normalize
-        return pc, ([pd.FMNIST_MEAN], [pd.FMNIST_STD]), norm, norm(pe), ye
-    sys.exit("mnn_peer.py: give --cifar10 DIR, --images CALIB_DIR EVAL_DIR or --fashion-mnist DIR")
 
 
 def write_calibration(d, pixels, mean, std):
@@ -161,16 +138,10 @@ class Runner:
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("model")
-    ap.add_argument("--cifar10")
-    ap.add_argument("--images", nargs=2, metavar=("CALIB_DIR", "EVAL_DIR"))
-    ap.add_argument("--fashion-mnist", metavar="DIR")
-    ap.add_argument("--calib", type=int, default=200)
-    ap.add_argument("--stride", type=int, default=1)
+    ap = pd.argument_parser(__doc__)
     ap.add_argument("--keep", metavar="DIR", help="copy the .mnn files, config and PNGs here")
     a = ap.parse_args()
-    pc, (mean, std), normalize, xe, ye = load(a)
+    pc, (mean, std), normalize, xe, ye = pd.load(a, "mnn_peer.py")
     with tempfile.TemporaryDirectory() as d:
         fmnn, qmnn = os.path.join(d, "float.mnn"), os.path.join(d, "int8.mnn")
         cfg_path, cfg = write_calibration(d, pc, mean, std)

@@ -19,9 +19,7 @@ Needs onnxruntime from pip in a venv made with
 --system-site-packages (Debian's PIL), plus ml_dtypes and a pip onnx
 (Debian's lacks onnx.reference); docs/calibration.md has the commands.
 """
-import argparse
 import os
-import sys
 import tempfile
 
 import numpy as np
@@ -29,7 +27,7 @@ import numpy as np
 import onnxruntime as ort
 from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
 
-from peer_data import cifar, fashion_mnist_normalize, fashion_mnist_pixels, image_dir  # shared with mnn_peer.py
+import peer_data as pd  # the loaders and the command line, shared with mnn_peer.py
 
 
 class Reader(CalibrationDataReader):
@@ -46,27 +44,9 @@ def top1(sess, x):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("model")
-    ap.add_argument("--cifar10")
-    ap.add_argument("--images", nargs=2, metavar=("CALIB_DIR", "EVAL_DIR"))
-    ap.add_argument("--fashion-mnist", metavar="DIR")
-    ap.add_argument("--calib", type=int, default=200)
-    ap.add_argument("--stride", type=int, default=1)
-    a = ap.parse_args()
-    if a.cifar10:
-        xc, _ = cifar(os.path.join(a.cifar10, "train_jpg.tar.gz"), limit=a.calib)
-        xe, ye = cifar(os.path.join(a.cifar10, "test_jpg.tar.gz"), stride=a.stride)
-    elif a.images:
-        xc, _ = image_dir(a.images[0])
-        xe, ye = image_dir(a.images[1])
-    elif a.fashion_mnist:
-        pc, _ = fashion_mnist_pixels(os.path.join(a.fashion_mnist, "train-images-idx3-ubyte.gz"), limit=a.calib)
-        pe, ye = fashion_mnist_pixels(os.path.join(a.fashion_mnist, "t10k-images-idx3-ubyte.gz"),
-                                      os.path.join(a.fashion_mnist, "t10k-labels-idx1-ubyte.gz"))
-        xc, xe, ye = fashion_mnist_normalize(pc), fashion_mnist_normalize(pe[::a.stride]), ye[::a.stride]
-    else:
-        sys.exit("ort_peer.py: give --cifar10 DIR, --images CALIB_DIR EVAL_DIR or --fashion-mnist DIR")
+    a = pd.argument_parser(__doc__).parse_args()
+    pc, _, normalize, xe, ye = pd.load(a, "ort_peer.py")
+    xc = normalize(pc)
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = 1
     fsess = ort.InferenceSession(a.model, opts, providers=["CPUExecutionProvider"])

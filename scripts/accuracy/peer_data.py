@@ -11,9 +11,11 @@ loader (N x C x H x W float32, normalized, and the labels):
          resized to 256 (PIL bilinear), centre crop 224; (x/255 - 0.5)/0.5.
   fashion_mnist: IDX images (+ labels) .gz, first limit; (x/255 - 0.2860)/0.3530.
 """
+import argparse
 import gzip
 import io
 import os
+import sys
 import tarfile
 
 import numpy as np
@@ -94,3 +96,37 @@ def fashion_mnist_pixels(images_path, labels_path=None, limit=None):
 def fashion_mnist_normalize(pixels):
     out = [((np.asarray(p, np.float32) / 255 - FMNIST_MEAN) / FMNIST_STD).transpose(2, 0, 1) for p in pixels]
     return np.stack(out).astype(np.float32)
+
+
+def argument_parser(doc):
+    """The peers' common command line: MODEL and one data source."""
+    ap = argparse.ArgumentParser(description=doc.split("\n")[0])
+    ap.add_argument("model")
+    ap.add_argument("--cifar10")
+    ap.add_argument("--images", nargs=2, metavar=("CALIB_DIR", "EVAL_DIR"))
+    ap.add_argument("--fashion-mnist", metavar="DIR")
+    ap.add_argument("--calib", type=int, default=200)
+    ap.add_argument("--stride", type=int, default=1)
+    return ap
+
+
+def load(a, prog):
+    """For argument_parser's arguments: calibration uint8 pixels NHWC, (mean,
+    std) per channel, the normalization (pixels -> floats NCHW), eval floats
+    NCHW, eval labels."""
+    if a.cifar10:
+        pc, _ = cifar_pixels(os.path.join(a.cifar10, "train_jpg.tar.gz"), limit=a.calib)
+        xe, ye = cifar(os.path.join(a.cifar10, "test_jpg.tar.gz"), stride=a.stride)
+        return pc, (C10_MEAN.ravel(), C10_STD.ravel()), cifar_normalize, xe, ye
+    if a.images:
+        pc, _ = image_dir_pixels(a.images[0])
+        xe, ye = image_dir(a.images[1])
+        return pc, ([INET_MEAN] * 3, [INET_STD] * 3), image_dir_normalize, xe, ye
+    if a.fashion_mnist:
+        d = a.fashion_mnist
+        pc, _ = fashion_mnist_pixels(os.path.join(d, "train-images-idx3-ubyte.gz"), limit=a.calib)
+        pe, ye = fashion_mnist_pixels(os.path.join(d, "t10k-images-idx3-ubyte.gz"),
+                                      os.path.join(d, "t10k-labels-idx1-ubyte.gz"))
+        pe, ye = pe[::a.stride], ye[::a.stride]
+        return pc, ([FMNIST_MEAN], [FMNIST_STD]), fashion_mnist_normalize, fashion_mnist_normalize(pe), ye
+    sys.exit(prog + ": give --cifar10 DIR, --images CALIB_DIR EVAL_DIR or --fashion-mnist DIR")

@@ -40,13 +40,8 @@ while [ $# -gt 0 ]; do
   esac
 done
 OUT=${OUT:-$BUILD/weights}
-CONVERT=$BUILD/converter/driver/qrt-convert
-EVAL=$BUILD/eval/qrt-eval
-for t in "$CONVERT" "$EVAL"; do
-  [ -x "$t" ] || { echo "weights.sh: $t not built (cmake --build $BUILD --target qrt-convert qrt-eval)" >&2; exit 1; }
-done
-INET=$SHARED/data/imagenet-sample
-C10=$SHARED/data/cifar10
+. "$ROOT/scripts/accuracy/lib.sh"
+accuracy_tools weights.sh
 FMNIST=${QRT_FASHION_MNIST:-/usr/share/datasets/fashion-mnist}  # Debian's dataset-fashion-mnist
 for f in "$INET/labels.txt" "$C10/train_jpg.tar.gz" "$C10/test_jpg.tar.gz"; do
   [ -f "$f" ] || { echo "weights.sh: $f missing (set QRT_SHARED to the shared folder)" >&2; exit 1; }
@@ -54,19 +49,9 @@ done
 mkdir -p "$OUT"
 
 # The ImageNet sample split in two disjoint halves by position in labels.txt.
-half() {  # half DIR PARITY
-  local dir=$1 parity=$2
-  [ -f "$dir/labels.txt" ] && return 0
-  mkdir -p "$dir"
-  awk -v p="$parity" 'NF && (NR - 1) % 2 == p' "$INET/labels.txt" > "$dir/labels.txt.tmp"
-  while IFS=$'\t' read -r name cls; do ln -sf "$INET/$name" "$dir/$name"; done < "$dir/labels.txt.tmp"
-  mv "$dir/labels.txt.tmp" "$dir/labels.txt"
-}
-half "$OUT/inet_calib" 0
-half "$OUT/inet_eval" 1
+imagenet_half "$OUT/inet_calib" 0
+imagenet_half "$OUT/inet_eval" 1
 
-INET_PP="--resize-short 256 --crop 224x224 --mean 0.5,0.5,0.5 --std 0.5,0.5,0.5 --channel-order RGB"
-C10_PP="--mean 0.4914,0.4822,0.4465 --std 0.2470,0.2435,0.2616"
 for model in $MODELS; do
   case $model in
     mbv1) onnx=$SHARED/models/imagenet/mobilenet_v1_0.25_224.onnx
@@ -101,6 +86,7 @@ for model in $MODELS; do
     done
   done
   "$EVAL" --onnx "$onnx" "${args[@]}" $ev -q --json "$dir/results.json" > "$dir/results.txt"
+  printf '%s\n' "${args[@]}" | grep -v '^--qrt$' > "$dir/files.txt"  # what results.json is about
 done
 python3 - "$OUT" $MODELS <<'PY'
 import json, os, sys
@@ -108,10 +94,12 @@ out, models = sys.argv[1], sys.argv[2:]
 lines = ["| model | file | top-1 | float top-1 | agreement | convert s |", "|---|---|---|---|---|---|"]
 for m in models:
     r = json.load(open(os.path.join(out, m, "results.json")))
-    for q in r.get("models", r.get("qrt", [])):
-        name = os.path.basename(q.get("qrt", q.get("path", "?")))[:-4]
+    files = open(os.path.join(out, m, "files.txt")).read().split()
+    # qrt-eval writes one entry per file under "models", or a flat form for one file.
+    for q in r.get("models") or [dict(r, qrt=files[0])]:
+        name = os.path.basename(q["qrt"])[:-4]
         t = open(os.path.join(out, m, name + ".time")).read().strip()
-        lines.append(f"| {m} | {name} | {q.get('top1', q.get('int8_top1', '?'))} | {r.get('float_top1', '?')} | {q.get('agreement', '?')} | {t} |")
+        lines.append(f"| {m} | {name} | {q['int8_top1']} | {r['float_top1']} | {q['agreement']} | {t} |")
 open(os.path.join(out, "table.md"), "w").write("\n".join(lines) + "\n")
 print("\n".join(lines))
 PY
