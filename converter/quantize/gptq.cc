@@ -170,8 +170,10 @@ void invert_upper(double* a, int64_t k) {
 }
 
 // GPTQ proper on the double weights `wd` (channels x k) with U in `u`.
+// `zero` marks weights that were exactly 0 (pruned): they stay 0 whatever
+// the updates moved them to, and push no error on.
 void gptq_columns(double* wd, int channels, int64_t k, const double* u, const std::vector<float>& scales, int qmax,
-                  int64_t block, int8_t* out) {
+                  int64_t block, const std::vector<bool>& zero, int8_t* out) {
   const double qm = double(qmax);
   std::vector<double> err(size_t(channels) * size_t(block));
   for (int64_t b0 = 0; b0 < k; b0 += block) {
@@ -183,6 +185,7 @@ void gptq_columns(double* wd, int channels, int64_t k, const double* u, const st
       int8_t* qc = out + int64_t(c) * k;
       const double s = double(scales[size_t(c)]);
       for (int64_t j = b0; j < b1; ++j) {
+        if (zero[size_t(int64_t(c) * k + j)]) wc[j] = 0.0;
         const double q = round_clamp(wc[j] / s, qm);
         qc[j] = static_cast<int8_t>(q);
         const double* uj = u + j * k;
@@ -322,9 +325,11 @@ QuantizedWeights quantize_weights_gptq(const float* w, int channels, int64_t k, 
   }
   invert_upper(a.data(), k);
 
+  std::vector<bool> zero(n);
+  for (size_t i = 0; i < n; ++i) zero[i] = w[i] == 0.0f;
   std::vector<double> wd(live.begin(), live.end());
   live = {};
-  gptq_columns(wd.data(), channels, k, a.data(), out.scales, qmax, int64_t(options.block), out.values.data());
+  gptq_columns(wd.data(), channels, k, a.data(), out.scales, qmax, int64_t(options.block), zero, out.values.data());
   return out;
 }
 

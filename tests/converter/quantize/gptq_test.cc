@@ -326,6 +326,35 @@ TEST_CASE("gptq act order: index-order gptq on the inputs sorted by decreasing h
   CHECK(act.values != plain.values);
 }
 
+TEST_CASE("gptq keeps exactly-zero (pruned) weights at code 0", "[gptq][prune]") {
+  const int bits = GENERATE(4, 8);
+  const bool act_order = GENERATE(false, true);
+  Layer l = make_layer(8, 90, 300, 23, true, 0.97);  // correlated inputs: GPTQ moves later weights
+  Rng rng{99};
+  size_t zeros = 0;
+  for (float& v : l.w)
+    if (rng.uniform() < 0.4) {  // 40 % unstructured sparsity
+      v = 0.0f;
+      ++zeros;
+    }
+  REQUIRE(zeros > 100);
+  GptqOptions options;
+  options.act_order = act_order;
+  const QuantizedWeights g = quantize_weights_gptq(l.w.data(), l.channels, l.k, l.h.data(), bits, options);
+  for (size_t i = 0; i < l.w.size(); ++i)
+    if (l.w[i] == 0.0f) REQUIRE(int(g.values[i]) == 0);
+  // GPTQ is active on the others: not round-to-nearest everywhere, and a lower output error.
+  QuantizedWeights rtn = g;
+  for (int c = 0; c < l.channels; ++c)
+    for (int64_t i = 0; i < l.k; ++i) {
+      const double q = std::nearbyint(double(l.w[size_t(c * l.k + i)]) / double(g.scales[size_t(c)]));
+      const double qmax = double(s8_qmax(bits));
+      rtn.values[size_t(c * l.k + i)] = int8_t(std::min(std::max(q, -qmax), qmax));
+    }
+  CHECK(rtn.values != g.values);
+  CHECK(output_error(l, g) < output_error(l, rtn));
+}
+
 TEST_CASE("gptq is deterministic: two runs give the same bytes", "[gptq]") {
   const Layer l = make_layer(12, 130, 300, 5, true);
   const QuantizedWeights a = quantize_weights_gptq(l.w.data(), l.channels, l.k, l.h.data(), 4);
