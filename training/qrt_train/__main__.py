@@ -1,4 +1,4 @@
-"""qrt_train command line: /usr/bin/python3 -m qrt_train {qat,eval,inspect} ...
+"""qrt_train command line: /usr/bin/python3 -m qrt_train {qat,eval,inspect,prune} ...
 (run from training/, or with training/ on PYTHONPATH). training/README.md."""
 
 import argparse
@@ -43,16 +43,35 @@ def main(argv=None):
     q.add_argument("--log-every", type=int, default=50, help="progress line every N steps (0: per epoch only)")
     q.add_argument("--seed", type=int, default=1)
     q.add_argument("--resume", action="store_true", help="continue from OUT/qat.ckpt")
+    q.add_argument("--mask", default=None,
+                   help="a mask .npz from `prune` (ONNX initializer name -> kept): the pruned weights "
+                        "get zero gradients and are set to 0 after every optimizer step")
+    q.add_argument("--train-mode", choices=("fake", "float"), default="fake",
+                   help="fake: QAT (default); float: full-precision fine-tune (the .qrt gives only the "
+                        "graph; use --init onnx), also writes OUT/finetuned.onnx with BN kept")
 
     e = sub.add_parser("eval", help="top-1 of a .qrt's QatNet (exact = the runtime's integers)")
     common(e)
     e.add_argument("--mode", choices=("exact", "fake", "float"), default="exact")
     e.add_argument("--checkpoint", default=None, help="a qat.ckpt to load the trained parameters from")
 
+    r = sub.add_parser("prune", help="unstructured magnitude pruning of a float ONNX model's Conv/Gemm weights")
+    r.add_argument("onnx", help="the float ONNX model")
+    r.add_argument("--sparsity", type=float, required=True, help="fraction of weights set to 0, 0 <= s < 1")
+    r.add_argument("--scope", choices=("layer", "global"), default="layer",
+                   help="layer: every weight tensor gets the sparsity (default); global: one |w| "
+                        "threshold over all of them")
+    r.add_argument("-o", "--out", required=True, help="the pruned ONNX model")
+    r.add_argument("--mask", default=None, help="mask .npz (default: OUT without .onnx + _mask.npz)")
+
     i = sub.add_parser("inspect", help="print a .qrt's activation and weight quantization by ONNX name")
     i.add_argument("qrt")
 
     args = p.parse_args(argv)
+    if args.cmd == "prune":
+        from .prune import prune_cmd
+        prune_cmd(args)
+        return 0
     if args.cmd == "inspect":
         from .qrt_file import read_qrt
         qm = read_qrt(args.qrt)

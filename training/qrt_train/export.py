@@ -6,6 +6,10 @@
   Gemm(transB=1) with its trained bias. Tensor names follow qrt-convert's:
   a folded weight is `<weight>_bnfold`, its bias `<conv node>_bias_bnfold`,
   so converting the exported file gives the .qrt's names again.
+- `export_onnx`: the ONNX model with the trained parameters written back
+  into its own initializers (BN kept, the same names; Gemm/MatMul weights
+  in their original layout), e.g. after a float fine-tune of a pruned model,
+  for qrt-convert (PTQ) and the mask file keyed by those names.
 - `export_scales`: the fixed quantization (per-channel weight scales and
   bits keyed by the exported weight names, activation scales/bits/dtype
   keyed by ONNX tensor names) as JSON. The folded weights round to the
@@ -87,6 +91,43 @@ def export_folded_onnx(net, onnx_model, path):
             g.node.remove(node)
             g.node.insert(idx, gemm)
     _prune(g)
+    onnx.checker.check_model(m)
+    onnx.save(m, path)
+    return m
+
+
+def export_onnx(net, onnx_model, path):
+    import onnx
+    from .network import onnx_layers
+
+    m = copy.deepcopy(onnx_model)
+    g = m.graph
+    inits = {t.name for t in g.initializer}
+    alias = {n.output[0]: n.input[0] for n in g.node if n.op_type == "Identity" and n.input[0] in inits}
+    layers = onnx_layers(m)
+
+    def put(name, value):
+        _replace_init(g, alias.get(name, name), value.detach().cpu().numpy())
+
+    for _op, layer in net.linear_layers():
+        info = layers[layer.onnx["node"]]
+        w = layer.weight
+        if not layer.is_conv:
+            if info["op"] == "Gemm":
+                w = w / info["alpha"] if info["alpha"] != 1.0 else w
+                w = w if info["trans_b"] else w.t()
+            else:
+                w = w.t()
+        put(info["weight"], w)
+        if layer.bias is not None and info["bias"] is not None:
+            b = layer.bias
+            if info["op"] == "Gemm" and info["beta"] != 1.0:
+                b = b / info["beta"]
+            shape = tuple(g_t.dims for g_t in g.initializer if g_t.name == alias.get(info["bias"], info["bias"]))
+            put(info["bias"], b.reshape(tuple(shape[0]) if shape else b.shape))
+        if layer.has_bn:
+            put(info["bn"]["scale"], layer.bn_weight)
+            put(info["bn"]["bias"], layer.bn_bias)
     onnx.checker.check_model(m)
     onnx.save(m, path)
     return m

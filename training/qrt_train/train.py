@@ -1,5 +1,7 @@
 """The QAT loop (method.md): start from the PTQ model, fixed weight
 scales, weak augmentation, lr 5e-4 dropped to 1/5 halfway, 20 epochs.
+--train-mode float: the same loop as a full-precision fine-tune (pruning's
+step 2). --mask: pruned weights held at exactly 0 (prune.MaskKeeper).
 
 Progress: a line every --log-every steps and one per epoch (loss, train and
 test top-1 of the fake-quant model, time). Every epoch writes OUT/qat.ckpt
@@ -17,8 +19,9 @@ import torch
 import torch.nn as nn
 
 from . import data as D
-from .export import export_folded_onnx, export_scales
+from .export import export_folded_onnx, export_onnx, export_scales
 from .network import QatNet
+from .prune import MaskKeeper, load_masks
 from .qrt_file import read_qrt
 
 
@@ -60,10 +63,32 @@ def build(args, device):
     return qm, net
 
 
+def make_optimizer(args, net):
+    params = list(net.parameters())
+    if args.optimizer == "sgd":
+        return torch.optim.SGD(params, lr=args.lr, momentum=args.momentum, nesterov=args.momentum > 0,
+                               weight_decay=args.weight_decay)
+    return torch.optim.Adam(params, lr=args.lr, weight_decay=args.weight_decay)
+
+
+def train_step(net, opt, loss_fn, xb, yb, keeper=None):
+    """One optimizer step in net.mode; with a MaskKeeper the pruned weights
+    get zero gradients (its hook) and are set to 0 again after the step."""
+    out = net(xb)
+    loss = loss_fn(out, yb)
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+    if keeper is not None:
+        keeper.reapply()
+    return out, loss
+
+
 def qat(args):
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads or os.cpu_count() or 1)
     device = pick_device(args.device)
+    mode = getattr(args, "train_mode", "fake")
     os.makedirs(args.out, exist_ok=True)
     log_lines = ["command: /usr/bin/python3 -m qrt_train " + " ".join(sys.argv[1:])]
 
@@ -85,12 +110,13 @@ def qat(args):
         f"{n_img} train images/epoch, {len(test_x)} test images; device {device}, "
         f"{torch.get_num_threads()} threads")
 
-    params = list(net.parameters())
-    if args.optimizer == "sgd":
-        opt = torch.optim.SGD(params, lr=args.lr, momentum=args.momentum, nesterov=args.momentum > 0,
-                              weight_decay=args.weight_decay)
-    else:
-        opt = torch.optim.Adam(params, lr=args.lr, weight_decay=args.weight_decay)
+    keeper = None
+    if getattr(args, "mask", None):
+        import onnx
+        keeper = MaskKeeper(net, onnx.load(args.onnx), load_masks(args.mask))
+        p_, n_ = keeper.pruned()
+        log(f"mask {args.mask}: {p_}/{n_} weights ({100 * p_ / max(n_, 1):.2f}%) held at 0")
+    opt = make_optimizer(args, net)
     drop_at = args.lr_drop_epoch if args.lr_drop_epoch is not None else args.epochs // 2
     sched = torch.optim.lr_scheduler.MultiStepLR(opt, milestones=[drop_at] if drop_at > 0 else [],
                                                  gamma=args.lr_drop)
@@ -106,18 +132,22 @@ def qat(args):
         opt.load_state_dict(state["optimizer"])
         sched.load_state_dict(state["scheduler"])
         gen.set_state(state["generator"])
+        if keeper is not None:
+            keeper.reapply()
         first_epoch = state["epoch"]
         log_lines = state["log"] + [f"resumed after epoch {first_epoch} from {ckpt}"]
         print(log_lines[-1], flush=True)
     else:
-        c, n, _ = evaluate(net, test_x, test_y, pre, device)
-        log(f"before QAT (the PTQ model as deployed): test top-1 {100 * c / n:.2f}% ({c}/{n})")
+        c, n, _ = evaluate(net, test_x, test_y, pre, device, mode)
+        what = ("the PTQ model as deployed" if mode == "fake" and args.init == "qrt" and keeper is None
+                else f"{mode} mode, --init {args.init}{', masked' if keeper is not None else ''}")
+        log(f"before training ({what}): test top-1 {100 * c / n:.2f}% ({c}/{n})")
 
     loss_fn = nn.CrossEntropyLoss()
     t_train = time.time()
     for epoch in range(first_epoch, args.epochs):
         net.train()
-        net.mode = "fake"
+        net.mode = mode
         t0 = time.time()
         perm = torch.randperm(len(train_x), generator=gen)[:n_img].numpy()
         loss_sum, correct, seen = 0.0, 0, 0
@@ -127,11 +157,7 @@ def qat(args):
             if args.augment:
                 xb = D.augment(xb, args.dataset, gen)
             xb, yb = xb.to(device), torch.from_numpy(train_y[idx]).to(device)
-            out = net(xb)
-            loss = loss_fn(out, yb)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
+            out, loss = train_step(net, opt, loss_fn, xb, yb, keeper)
             loss_sum += float(loss) * len(idx)
             correct += int((out.argmax(1) == yb).sum())
             seen += len(idx)
@@ -141,7 +167,7 @@ def qat(args):
                       f"lr {sched.get_last_lr()[0]:.2e} {fmt_s(el)} (epoch ETA {fmt_s(el / (s + 1) * (steps - s - 1))})",
                       flush=True)
         sched.step()
-        c, n, _ = evaluate(net, test_x, test_y, pre, device)
+        c, n, _ = evaluate(net, test_x, test_y, pre, device, mode)
         log(f"epoch {epoch + 1}/{args.epochs}: loss {loss_sum / seen:.4f} train {100 * correct / seen:.2f}% "
             f"test {100 * c / n:.2f}% ({c}/{n}) ({fmt_s(time.time() - t0)})")
         state = {"model": net.state_dict(), "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
@@ -152,7 +178,7 @@ def qat(args):
     train_s = time.time() - t_train
 
     net.eval()
-    if args.exact_images:
+    if args.exact_images and mode == "fake":
         k = min(args.exact_images, len(test_x))
         c_e, n_e, p_e = evaluate(net, test_x[:k], test_y[:k], pre, device, mode="exact")
         _, _, p_f = evaluate(net, test_x[:k], test_y[:k], pre, device, mode="fake")
@@ -161,6 +187,9 @@ def qat(args):
     onnx_path = os.path.join(args.out, "qat_folded.onnx")
     export_folded_onnx(net, __import__("onnx").load(args.onnx), onnx_path)
     export_scales(net, os.path.join(args.out, "qat_scales.json"))
+    if mode == "float":
+        export_onnx(net, __import__("onnx").load(args.onnx), os.path.join(args.out, "finetuned.onnx"))
+        onnx_path += " and finetuned.onnx (BN kept, the ONNX model's names)"
     log(f"wrote {onnx_path} and qat_scales.json; training {fmt_s(train_s)}, total {fmt_s(time.time() - t_start)}, "
         f"torch {torch.__version__}")
     with open(os.path.join(args.out, "qat.txt"), "w") as f:
