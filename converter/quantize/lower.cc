@@ -1,5 +1,8 @@
 // Lowering driver: tensor bookkeeping, QUANTIZE/DEQUANTIZE insertion,
 // weight and bias tensors. The per-op code is in lower_ops.cc.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 
@@ -258,10 +261,25 @@ int32_t Lowerer::add_bias(const std::string& name, const std::vector<float>& b, 
   t.axis = 0;
   t.bits = 32;
   std::vector<uint8_t> bytes(b.size() * 4);
+  size_t clamped = 0;
+  double worst = 0.0;  // the largest |b| / (input scale * weight scale) that did not fit
   for (size_t c = 0; c < b.size(); ++c) {
     const int32_t q = quantize_bias(b[c], input_scale, weight_scales[c]);
     std::memcpy(&bytes[c * 4], &q, 4);  // little-endian host
     t.scale.push_back(input_scale * weight_scales[c]);
+    const double ratio = std::fabs(double(b[c]) / double(input_scale * weight_scales[c]));
+    if (ratio > double(std::numeric_limits<int32_t>::max())) {
+      ++clamped;
+      worst = std::max(worst, ratio);
+    }
+  }
+  if (clamped > 0) {
+    char detail[96];
+    std::snprintf(detail, sizeof detail, "up to %.3g steps; input scale %.3g", worst, double(input_scale));
+    m_.warnings.push_back("bias '" + name + "': " + std::to_string(clamped) + " of " + std::to_string(b.size()) +
+                          " channels do not fit int32 at scale input x weight (" + detail +
+                          "): clamped, so the layer's output is wrong there. The layer's input is tiny against "
+                          "its bias on the calibration data");
   }
   t.zero_point.assign(b.size(), 0);
   t.buffer = m_.add_buffer(std::move(bytes));

@@ -179,3 +179,28 @@ TEST_CASE("gptq: lower output error than minmax on correlated inputs; metadata; 
   o.lower.per_channel_weights = true;
   CHECK_THROWS_WITH(convert_to_bytes(o, nullptr), Catch::Contains("unknown weight method 'best'"));
 }
+
+TEST_CASE("a bias that does not fit int32 at the layer's scales is clamped with a warning naming it", "[weights][bias]") {
+  // A Gemm whose input is ~1e-12 (so input scale ~1e-14) with a bias of
+  // 0.5: 0.5 / (1e-14 * weight scale) is far beyond int32.
+  TempDir dir;
+  OnnxBuilder m;
+  m.input("x", {1, 4, 1, 1}).initializer("w", random_tensor({3, 4}, 41)).initializer("b", qrt::graph::Tensor({3}, {0.5f, -0.25f, 0.0f}));
+  m.node("Flatten", {"x"}, {"f"}, "flat");
+  attr_i(m.node("Gemm", {"f", "w", "b"}, {"y"}, "fc"), "transB", 1);
+  m.output("y");
+  write_bytes(dir.file("m.onnx"), m.serialize());
+  qrt::graph::Tensor calib = random_tensor({4, 4, 1, 1}, 42, 0.0f, 1.0f);
+  for (float& v : calib.data) v *= 1e-12f;
+  write_npy(dir.file("calib.npy"), {4, 4, 1, 1}, calib.data);
+  ConvertOptions o = npy_options(dir.file("m.onnx"), dir.file("calib.npy"));
+  ConvertSummary s;
+  (void)convert_to_bytes(o, &s);
+  REQUIRE(s.warnings.size() == 1);
+  CHECK_THAT(s.warnings[0], Catch::Contains("bias 'b'") && Catch::Contains("2 of 3 channels"));
+  // An ordinary input: no warning.
+  write_npy(dir.file("calib.npy"), {4, 4, 1, 1}, random_tensor({4, 4, 1, 1}, 42, 0.0f, 1.0f).data);
+  ConvertSummary ok;
+  (void)convert_to_bytes(o, &ok);
+  CHECK(ok.warnings.empty());
+}
