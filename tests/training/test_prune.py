@@ -1,7 +1,8 @@
 """Magnitude pruning (qrt_train.prune): exact sparsity with deterministic
 ties, exact zeros in the written ONNX, masks kept through training steps
 (float fine-tune and QAT with BN folded), and (through ctest, with the host
-qrt-convert) minmax weight codes of the pruned weights are 0 in the .qrt."""
+qrt-convert) the weight codes of the pruned weights are 0 in the .qrt,
+with minmax and with the default GPTQ rounding."""
 
 import contextlib
 import io
@@ -149,7 +150,7 @@ class PruneTest(unittest.TestCase):
         net, _, _ = self._train("fake", "qrt")
         self.assertTrue(any(layer.has_bn for _op, layer in net.linear_layers()))
 
-    def test_minmax_conversion_keeps_pruned_codes_zero(self):
+    def test_conversion_keeps_pruned_codes_zero(self):
         convert = os.environ.get("QRT_CONVERT")
         if not (convert and os.path.exists(convert)):
             if common.ci():
@@ -160,15 +161,20 @@ class PruneTest(unittest.TestCase):
             if common.ci():
                 self.fail(f"{data} missing under CI=true (Debian package dataset-fashion-mnist)")
             self.skipTest(f"{data} missing")
+        cases = {"minmax": ["--weights", "minmax", "--bias-correction", "off"],
+                 "gptq_w4": ["--weight-bits", "4"]}  # the default rounding keeps exact zeros too (gptq.cc)
         with tempfile.TemporaryDirectory() as tmp:
             onnx_path, mask_path = run_prune(tmp, 0.5)
-            qrt = os.path.join(tmp, "p.qrt")
-            subprocess.run([convert, onnx_path, "-o", qrt, "--calib-fashion-mnist", data, "--num-images", "50",
-                            "--mean", "0.2860", "--std", "0.3530", "--weights", "minmax",
-                            "--bias-correction", "off", "-q"], check=True)
-            qm = read_qrt(qrt)
             model = onnx.load(onnx_path)
             masks = P.load_masks(mask_path)
+            for name, flags in cases.items():
+                qrt = os.path.join(tmp, name + ".qrt")
+                subprocess.run([convert, onnx_path, "-o", qrt, "--calib-fashion-mnist", data, "--num-images",
+                                "50", "--mean", "0.2860", "--std", "0.3530", "-q"] + flags, check=True)
+                with self.subTest(name):
+                    self._check_codes(read_qrt(qrt), model, masks)
+
+    def _check_codes(self, qm, model, masks):
         layers = onnx_layers(model)
         checked = 0
         for op in qm.ops:
