@@ -85,10 +85,14 @@ def main(argv=None):
                   + " ".join(f"{s:.6g}" for s in w["scales"][:4]))
         return 0
     from . import train
-    if args.cmd == "qat":
-        train.qat(args)
-    else:
-        train.evaluate_cmd(args)
+    try:
+        if args.cmd == "qat":
+            train.qat(args)
+        else:
+            train.evaluate_cmd(args)
+    except train.UsageError as e:
+        print(f"qrt_train {args.cmd}: error: {e}", file=sys.stderr)
+        return 2
     return 0
 
 

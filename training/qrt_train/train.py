@@ -10,6 +10,8 @@ continues from it. At the end: OUT/qat_folded.onnx, OUT/qat_scales.json,
 OUT/qat.txt (the command, numbers and timings).
 """
 
+import collections
+import hashlib
 import os
 import sys
 import time
@@ -23,6 +25,67 @@ from .export import export_folded_onnx, export_onnx, export_scales
 from .network import QatNet
 from .prune import MaskKeeper, load_masks
 from .qrt_file import read_qrt
+
+
+class UsageError(Exception):
+    """A mistake in the command (e.g. --resume without a fitting checkpoint):
+    the CLI prints it as one line and exits 2, no traceback."""
+
+
+def file_sha256(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def run_identity(args, mode):
+    """What a checkpoint must match to be resumed: the models by content
+    (another path to the same bytes is fine), the start, the optimizer
+    (its state's layout), the training mode and the mask."""
+    mask = getattr(args, "mask", None)
+    return {"qrt": args.qrt, "onnx": args.onnx, "init": args.init,
+            "qrt_sha256": file_sha256(args.qrt), "onnx_sha256": file_sha256(args.onnx),
+            "optimizer": args.optimizer, "train_mode": mode,
+            "mask_sha256": file_sha256(mask) if mask else None}
+
+
+def check_resumable(saved, current, ckpt):
+    """UsageError naming the first difference between a checkpoint's run
+    identity and this command's (checkpoints from before the hashes were
+    stored are compared by path)."""
+    flags = {"qrt": "--qrt", "onnx": "--onnx", "init": "--init", "optimizer": "--optimizer",
+             "train_mode": "--train-mode", "mask_sha256": "--mask"}
+    for key, flag in flags.items():
+        if key in ("qrt", "onnx") and f"{key}_sha256" in saved:
+            if saved[f"{key}_sha256"] != current[f"{key}_sha256"]:
+                raise UsageError(f"{ckpt} was trained from {flag} {saved[key]} (sha256 "
+                                 f"{saved[key + '_sha256'][:12]}), not from {current[key]} (sha256 "
+                                 f"{current[key + '_sha256'][:12]}): --resume needs the same model; "
+                                 f"use another --out for a new run")
+        elif key in saved and saved[key] != current[key]:
+            what = "a different mask file" if key == "mask_sha256" else f"{flag} {saved[key]}"
+            now = "this one" if key == "mask_sha256" else str(current[key])
+            raise UsageError(f"{ckpt} was made with {what}, not {now}: --resume needs the same "
+                             f"{flag}; use another --out for a new run")
+
+
+def set_lr_schedule(opt, sched, args, milestones, epoch):
+    """After loading a checkpoint: the lr schedule of THIS command (--lr,
+    --lr-drop, --lr-drop-epoch / --epochs), at `epoch` epochs done, exactly
+    as an uninterrupted run with these flags has it. The scheduler's state
+    holds the milestones of the run that wrote it (a 1-epoch run: none),
+    and the optimizer's state its lr, momentum and weight decay."""
+    sched.milestones = collections.Counter(milestones)
+    sched.base_lrs = [args.lr for _ in opt.param_groups]
+    lr = args.lr
+    for m in sorted(milestones):
+        if m <= epoch:
+            lr = lr * args.lr_drop
+    for g in opt.param_groups:
+        g["lr"] = lr
+    sched._last_lr = [lr for _ in opt.param_groups]
 
 
 def fmt_s(s):
@@ -123,18 +186,37 @@ def qat(args):
     gen = torch.Generator().manual_seed(args.seed)
     ckpt = os.path.join(args.out, "qat.ckpt")
     first_epoch = 0
+    ident = run_identity(args, mode)
     if args.resume:
-        state = torch.load(ckpt, map_location=device)
-        for key in ("qrt", "onnx", "init"):
-            if state["args"][key] != getattr(args, key):
-                raise ValueError(f"{ckpt}: was made with --{key} {state['args'][key]}, not {getattr(args, key)}")
-        net.load_state_dict(state["model"])
-        opt.load_state_dict(state["optimizer"])
+        if not os.path.isfile(ckpt):
+            raise UsageError(f"--resume: no checkpoint {ckpt} (qat writes it after every epoch into "
+                             f"--out {args.out}); run without --resume to start")
+        try:
+            state = torch.load(ckpt, map_location=device)
+        except Exception as e:
+            raise UsageError(f"--resume: {ckpt} is not a readable qat checkpoint ({type(e).__name__}: {e})")
+        if not isinstance(state, dict) or not {"model", "optimizer", "scheduler", "generator", "epoch",
+                                               "args"} <= set(state):
+            raise UsageError(f"--resume: {ckpt} is not a qat checkpoint")
+        check_resumable(state["args"], ident, ckpt)
+        if state["epoch"] > args.epochs:
+            raise UsageError(f"--resume: {ckpt} is after epoch {state['epoch']}, beyond --epochs {args.epochs}")
+        fresh = [{k: v for k, v in g.items() if k != "params"} for g in opt.param_groups]
+        try:
+            net.load_state_dict(state["model"])
+            opt.load_state_dict(state["optimizer"])
+        except (RuntimeError, ValueError, KeyError) as e:
+            raise UsageError(f"--resume: {ckpt} does not fit this model ({str(e).splitlines()[0]})")
+        for g, f in zip(opt.param_groups, fresh):  # this command's --momentum, --weight-decay
+            g.update(f)
         sched.load_state_dict(state["scheduler"])
+        first_epoch = state["epoch"]
+        set_lr_schedule(opt, sched, args, [drop_at] if drop_at > 0 else [], first_epoch)
         gen.set_state(state["generator"])
+        if "torch_rng" in state:
+            torch.set_rng_state(state["torch_rng"])
         if keeper is not None:
             keeper.reapply()
-        first_epoch = state["epoch"]
         log_lines = state["log"] + [f"resumed after epoch {first_epoch} from {ckpt}"]
         print(log_lines[-1], flush=True)
     else:
@@ -171,8 +253,8 @@ def qat(args):
         log(f"epoch {epoch + 1}/{args.epochs}: loss {loss_sum / seen:.4f} train {100 * correct / seen:.2f}% "
             f"test {100 * c / n:.2f}% ({c}/{n}) ({fmt_s(time.time() - t0)})")
         state = {"model": net.state_dict(), "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
-                 "generator": gen.get_state(), "epoch": epoch + 1, "log": log_lines,
-                 "args": {"qrt": args.qrt, "onnx": args.onnx, "init": args.init}}
+                 "generator": gen.get_state(), "torch_rng": torch.get_rng_state(), "epoch": epoch + 1,
+                 "log": log_lines, "args": ident}
         torch.save(state, ckpt + ".tmp")
         os.replace(ckpt + ".tmp", ckpt)
     train_s = time.time() - t_train
