@@ -107,18 +107,12 @@ QuantizedLayer quantize_like_lowering(const graph::Graph& g, const graph::Node& 
       for (int64_t c = 0; c < k; ++c)
         w[size_t(o * k + c)] = alpha * (trans_b ? W.data[size_t(o * k + c)] : W.data[size_t(c * out + o)]);
   }
-  const calib::LayerStats* st = nullptr;
-  if (options.weight_method != "minmax" || options.bias_correction) {
-    auto it = stats.find(n.name);
-    if (it == stats.end()) throw ConvertError(n.describe() + ": no input statistics for this layer");
-    st = &it->second;
-  }
-  const int bits = options.weight_bits_for(n.name);
-  const quantize::QuantizedWeights q =
-      options.per_channel_weights
-          ? quantize::quantize_layer_weights(options.weight_method, w.data(), out, k, groups, bits, st, n.describe())
-          : quantize::quantize_weights_per_tensor(w.data(), int64_t(w.size()), bits);
+  // The bias with bias correction's shift (MatMul has none here: with_full_biases).
   QuantizedLayer r;
+  const bool corrected = options.bias_correction && n.op_type != "MatMul";
+  if (corrected) r.bias = g.initializer(n.input(2), n).data;  // with_full_biases gave every other layer one
+  const quantize::QuantizedWeights q = quantize::quantize_layer(
+      options, n, w, out, groups, quantize::layer_stats_for(options, &stats, n), corrected ? &r.bias : nullptr);
   std::vector<float> deq(w.size());
   double err = 0, sig = 0;
   for (size_t i = 0; i < w.size(); ++i) {
@@ -138,12 +132,6 @@ QuantizedLayer quantize_like_lowering(const graph::Graph& g, const graph::Node& 
     for (int64_t o = 0; o < out; ++o)
       for (int64_t c = 0; c < k; ++c)
         r.weights[size_t(trans_b ? o * k + c : c * out + o)] = deq[size_t(o * k + c)] / alpha;
-  }
-  if (options.bias_correction && n.op_type != "MatMul") {
-    const std::vector<double> shift = quantize::rounding_shift(q, w.data(), out, k, groups, *st, n.describe());
-    const graph::Tensor& b = g.initializer(n.input(2), n);  // with_full_biases gave every layer one
-    r.bias.resize(size_t(out));
-    for (int64_t o = 0; o < out; ++o) r.bias[size_t(o)] = float(double(b.data[size_t(o)]) - shift[size_t(o)]);
   }
   return r;
 }

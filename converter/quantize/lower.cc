@@ -185,12 +185,34 @@ int32_t Lowerer::input(const graph::Node& n, size_t index) {
   return placement_.at(name).storage == Storage::kQuantized ? as_quantized(name, n.name) : as_float(name, n.name);
 }
 
-const calib::LayerStats* Lowerer::layer_stats_for(const graph::Node& n) const {
-  if (opt_.weight_method == "minmax" && !opt_.bias_correction) return nullptr;
-  if (opt_.layer_stats == nullptr) throw ConvertError(n.describe() + ": no layer input statistics were collected");
-  auto it = opt_.layer_stats->find(n.name);
-  if (it == opt_.layer_stats->end()) throw ConvertError(n.describe() + ": no input statistics for this layer");
+const calib::LayerStats* layer_stats_for(const LowerOptions& options,
+                                         const std::map<std::string, calib::LayerStats>* stats,
+                                         const graph::Node& n) {
+  if (options.weight_method == "minmax" && !options.bias_correction) return nullptr;
+  if (stats == nullptr) throw ConvertError(n.describe() + ": no layer input statistics were collected");
+  auto it = stats->find(n.name);
+  if (it == stats->end()) throw ConvertError(n.describe() + ": no input statistics for this layer");
   return &it->second;
+}
+
+QuantizedWeights quantize_layer(const LowerOptions& options, const graph::Node& n, const std::vector<float>& w,
+                                int64_t out, int64_t groups, const calib::LayerStats* stats,
+                                std::vector<float>* bias) {
+  const int bits = options.weight_bits_for(n.name);
+  const int64_t per = int64_t(w.size()) / out;
+  QuantizedWeights q =
+      options.per_channel_weights
+          ? quantize_layer_weights(options.weight_method, w.data(), out, per, groups, bits, stats, n.describe())
+          : quantize_weights_per_tensor(w.data(), int64_t(w.size()), bits);
+  if (options.bias_correction && bias != nullptr) {
+    const std::vector<double> shift = rounding_shift(q, w.data(), out, per, groups, *stats, n.describe());
+    for (int64_t c = 0; c < out; ++c) (*bias)[size_t(c)] = float(double((*bias)[size_t(c)]) - shift[size_t(c)]);
+  }
+  return q;
+}
+
+const calib::LayerStats* Lowerer::layer_stats_for(const graph::Node& n) const {
+  return quantize::layer_stats_for(opt_, opt_.layer_stats, n);
 }
 
 int32_t Lowerer::add_weights(const graph::Node& n, const std::vector<float>& w, int64_t out_channels, int64_t groups,
@@ -198,17 +220,8 @@ int32_t Lowerer::add_weights(const graph::Node& n, const std::vector<float>& w, 
                              std::vector<float>* scales, std::vector<int8_t>* values) {
   const std::string& name = n.input(1);
   const int bits = opt_.weight_bits_for(n.name);
-  const int64_t per = int64_t(w.size()) / out_channels;
-  QuantizedWeights q =
-      opt_.per_channel_weights
-          ? quantize_layer_weights(opt_.weight_method, w.data(), out_channels, per, groups, bits, stats,
-                                   n.describe())
-          : quantize_weights_per_tensor(w.data(), int64_t(w.size()), bits);
+  QuantizedWeights q = quantize_layer(opt_, n, w, out_channels, groups, stats, bias);
   if (weight_progress_) weight_progress_->update(++weights_done_);
-  if (opt_.bias_correction) {
-    const std::vector<double> shift = rounding_shift(q, w.data(), out_channels, per, groups, *stats, n.describe());
-    for (int64_t c = 0; c < out_channels; ++c) (*bias)[size_t(c)] = float(double((*bias)[size_t(c)]) - shift[size_t(c)]);
-  }
   LTensor t;
   t.name = name;
   t.dtype = schema::DType::S8;

@@ -33,6 +33,7 @@
 #include "graph/graph.h"
 #include "quantize/lowered_model.h"
 #include "quantize/placement.h"
+#include "quantize/quant_math.h"
 
 namespace qrt::quantize {
 
@@ -80,6 +81,24 @@ std::map<std::string, int> parse_layer_weight_bits(const std::string& spec);
 // The int8 storage range [lo, hi] of an activation tensor as the kernels
 // see it (U8 shifted by -128, docs/integer-semantics.md).
 void storage_range(const LTensor& activation, int32_t* lo, int32_t* hi);
+
+// One linear layer's weights as lowering stores them, for lowering and for
+// whoever must predict it (driver/accuracy_budget.h). `w`: [out][k] in
+// lowering's layout (OHWI for a conv), quantized with `options`' method,
+// granularity and bits for node `n` (weight_bits_for). With bias
+// correction and a non-null `bias` (`out` floats), the bias moves by the
+// rounding's expected shift (weight_methods.h rounding_shift). `stats`: the
+// layer's statistics in w's k order, from layer_stats_for.
+QuantizedWeights quantize_layer(const LowerOptions& options, const graph::Node& n, const std::vector<float>& w,
+                                int64_t out, int64_t groups, const calib::LayerStats* stats,
+                                std::vector<float>* bias);
+
+// n's entry of `stats` when `options` need layer statistics (a method other
+// than minmax, or bias correction), else nullptr; ConvertError naming the
+// node when they are needed and `stats` is null or lacks it.
+const calib::LayerStats* layer_stats_for(const LowerOptions& options,
+                                         const std::map<std::string, calib::LayerStats>* stats,
+                                         const graph::Node& n);
 
 // `graph` must have passed the graph passes (shapes inferred). `ranges`
 // must answer for every activation the model stores in int8 (and for
