@@ -276,6 +276,7 @@ int32_t Lowerer::add_bias(const std::string& name, const std::vector<float>& b, 
   std::vector<uint8_t> bytes(b.size() * 4);
   size_t clamped = 0;
   double worst = 0.0;  // the largest |b| / (input scale * weight scale) that did not fit
+  float worst_weight_scale = 0.0f;
   for (size_t c = 0; c < b.size(); ++c) {
     const int32_t q = quantize_bias(b[c], input_scale, weight_scales[c]);
     std::memcpy(&bytes[c * 4], &q, 4);  // little-endian host
@@ -283,16 +284,19 @@ int32_t Lowerer::add_bias(const std::string& name, const std::vector<float>& b, 
     const double ratio = std::fabs(double(b[c]) / double(input_scale * weight_scales[c]));
     if (ratio > double(std::numeric_limits<int32_t>::max())) {
       ++clamped;
+      if (ratio > worst) worst_weight_scale = weight_scales[c];
       worst = std::max(worst, ratio);
     }
   }
   if (clamped > 0) {
-    char detail[96];
-    std::snprintf(detail, sizeof detail, "up to %.3g steps; input scale %.3g", worst, double(input_scale));
+    char detail[128];
+    std::snprintf(detail, sizeof detail, "up to %.3g steps; input scale %.3g, weight scale %.3g", worst,
+                  double(input_scale), double(worst_weight_scale));
     m_.warnings.push_back("bias '" + name + "': " + std::to_string(clamped) + " of " + std::to_string(b.size()) +
                           " channels do not fit int32 at scale input x weight (" + detail +
-                          "): clamped, so the layer's output is wrong there. The layer's input is tiny against "
-                          "its bias on the calibration data");
+                          "): clamped, so those output channels are wrong. The bias is huge against the "
+                          "channel's weights (near-zero weights, e.g. BN folded with a tiny gamma) or against "
+                          "the layer's input on the calibration data");
   }
   t.zero_point.assign(b.size(), 0);
   t.buffer = m_.add_buffer(std::move(bytes));
