@@ -43,13 +43,121 @@ std::unique_ptr<data::Dataset> open_calibration_dataset(const ConvertOptions& o)
   return data::make_subset(std::move(source), spec);
 }
 
+namespace {
+
+bool has_calibration_source(const ConvertOptions& o) {
+  return !o.calib_images_dir.empty() || !o.calib_fashion_mnist.empty() || !o.calib_npy.empty() ||
+         !o.calib_cifar10.empty();
+}
+
+// A QDQ model converted without calibration data: every tensor lowering
+// stores in int8 must have the model's own scale.
+class QdqOnlyRanges : public calib::RangeSource {
+ public:
+  calib::Range range(const std::string& tensor, bool, int, const std::string& where) const override {
+    throw ConvertError(where + ": tensor '" + tensor +
+                       "' is stored in int8 but the model gives it no QuantizeLinear/DequantizeLinear scale; give "
+                       "calibration data (--calib-images, --calib-npy, ...) to calibrate the tensors the QDQ model "
+                       "leaves float");
+  }
+};
+
+}  // namespace
+
+namespace {
+
+// Metadata, summary and serialization of a lowered model.
+std::vector<uint8_t> finish_model(const ConvertOptions& o, quantize::LoweredModel m,
+                                  const calib::CalibrationStats& stats, const calib::ActivationCalibration* calibration,
+                                  const IterativeResult* iterative, ConvertSummary* summary, bool weights_fixed,
+                                  BudgetReport* budget_report) {
+  quantize::LMetadata& md = m.metadata;
+  md.converter_version = converter_version();
+  md.source_model = o.model_path;
+  quantize::LSettings& s = md.settings;
+  s.command_line = o.command_line;
+  // A QDQ model without calibration data: "qdq" (its own scales).
+  const std::string method = calibration ? calibration->method() : "qdq";
+  s.calibration = method;
+  s.tolerance = method == "kl" ? float(calibration->global_tolerance()) : 0.0f;
+  s.percentile = method == "percentile" ? float(calibration->percentile()) : 0.0f;
+  s.kl_guard_db = method == "kl" ? float(o.calibration.kl_guard_db) : -1.0f;
+  s.calibration_images = int(stats.images);
+  s.calibration_source = stats.source;
+  s.weight_bits = o.lower.weight_bits;
+  s.activation_bits = o.lower.activation_bits;
+  s.per_channel_weights = o.lower.per_channel_weights;
+  // Every layer's weights from the model's DequantizeLinear: "qdq".
+  s.weight_method = weights_fixed && m.qdq_weights > 0 ? "qdq" : o.lower.weight_method;
+  s.bias_correction = o.lower.bias_correction && !weights_fixed;
+  s.layer_weight_bits = format_layer_weight_bits(o.lower.layer_weight_bits);
+  if (budget_report) s.calibration_agreement = float(budget_report->agreement);
+  s.unsigned_activations = o.lower.unsigned_activations;
+  s.float_residual_adds = o.lower.placement.float_residual_adds;
+  size_t int16_layers = 0, int32_layers = 0;
+  for (const quantize::LOperator& op : m.operators) {
+    if (op.type != schema::OpType::CONV_2D && op.type != schema::OpType::FULLY_CONNECTED) continue;
+    ++(op.options.accumulator == schema::Accumulator::INT16 ? int16_layers : int32_layers);
+  }
+  s.int16_accumulation = int16_layers > 0;
+  s.iterations = iterative ? int(iterative->iterations.size()) : 0;
+  md.labels = o.labels;
+  md.preprocess = quantize::LPreprocess{o.preprocess.resize_short, o.preprocess.crop_height, o.preprocess.crop_width,
+                              o.preprocess.mean, o.preprocess.std, o.preprocess.channel_order};
+
+  std::vector<uint8_t> bytes = emit::serialize_model(m);
+  if (summary) {
+    summary->operators = m.operators.size();
+    summary->tensors = m.tensors.size();
+    summary->file_bytes = bytes.size();
+    summary->calibration_images = stats.images;
+    summary->op_counts.clear();
+    for (const quantize::LOperator& op : m.operators) ++summary->op_counts[schema::EnumNameOpType(op.type)];
+    summary->int16_layers = int16_layers;
+    summary->int32_layers = int32_layers;
+    summary->thresholds = calibration ? calibration->chosen() : std::map<std::string, calib::ChosenThreshold>{};
+    summary->warnings = m.warnings;
+    summary->qdq_activations = m.qdq_activations;
+    summary->qdq_weights = m.qdq_weights;
+    summary->qdq_biases = m.qdq_biases;
+    if (iterative) {
+      summary->iterations = iterative->iterations;
+      summary->iterations_converged = iterative->converged;
+    }
+    if (budget_report) summary->budget = std::move(*budget_report);
+  }
+  return bytes;
+}
+
+}  // namespace
+
 std::vector<uint8_t> convert_to_bytes(const ConvertOptions& options, ConvertSummary* summary) {
   ConvertOptions o = options;
   const graph::Graph graph = import::load_onnx_model(o.model_path);
   if (graph.inputs.size() != 1 || graph.inputs[0].shape.size() != 4)
     throw ConvertError(o.model_path + ": the model needs exactly one 4-D NCHW input");
+  // A QDQ model fixes (some of) its own quantization (import/qdq.h); the
+  // layers whose weights it leaves float are quantized with the options.
+  const bool qdq = graph.has_fixed_quantization();
+  std::vector<std::string> layers;  // Conv/Gemm/MatMul nodes whose weights lowering quantizes
+  for (const std::string& name : calib::linear_layer_nodes(graph)) {
+    for (const graph::Node& n : graph.nodes)
+      if (n.name == name && !graph.fixed_constants.count(n.input(1))) layers.push_back(name);
+  }
+  if (qdq && (o.accuracy_budget > 0 || o.iterative))
+    throw ConvertError(o.model_path + ": a QDQ model keeps its own scales; --accuracy-budget and --iterative do not "
+                                      "apply to it");
   if (o.accuracy_budget > 0) check_classifier_output(graph);  // before the long passes
   o.preprocess.finalize(int(graph.inputs[0].shape[1]));
+  if (qdq && !has_calibration_source(o)) {
+    if (!layers.empty())
+      throw ConvertError(o.model_path + ": QDQ model with " + std::to_string(layers.size()) +
+                         " layers whose weights are float (no DequantizeLinear), e.g. node '" + layers[0] +
+                         "'; give calibration data (--calib-images, --calib-npy, ...) to quantize them");
+    o.lower.show_progress = false;
+    quantize::LoweredModel m = quantize::lower_graph(graph, QdqOnlyRanges(), o.lower);
+    return finish_model(o, std::move(m), calib::CalibrationStats{}, nullptr, nullptr, summary, true, nullptr);
+  }
 
   std::unique_ptr<data::Dataset> source = open_calibration_dataset(o);
   std::unique_ptr<calib::ActivationCalibration> owned =
@@ -69,13 +177,13 @@ std::vector<uint8_t> convert_to_bytes(const ConvertOptions& options, ConvertSumm
   // the first group of layers in the calibration pass itself, the others
   // (over the memory budget) in passes of their own.
   std::map<std::string, calib::LayerStats> layer_stats;
-  const bool need_stats = o.lower.weight_method != "minmax" || o.lower.bias_correction;
+  const bool need_stats = (o.lower.weight_method != "minmax" || o.lower.bias_correction) && !layers.empty();
   if (need_stats) {
     quantize::check_weight_method(o.lower.weight_method);
     calib::LayerStatsOptions so;
     so.second_moments = so.depthwise_second_moments = quantize::weight_method_needs_h(o.lower.weight_method);
-    const std::vector<std::vector<std::string>> passes = calib::plan_layer_stats_passes(
-        graph, calib::linear_layer_nodes(graph), o.layer_stats_budget_bytes, so);
+    const std::vector<std::vector<std::string>> passes =
+        calib::plan_layer_stats_passes(graph, layers, o.layer_stats_budget_bytes, so);
     for (size_t p = 0; p < passes.size(); ++p) {
       calib::LayerStatsCollector collector(graph, passes[p], so);
       const bool with_calibration = p == 0 && !o.iterative;
@@ -111,56 +219,9 @@ std::vector<uint8_t> convert_to_bytes(const ConvertOptions& options, ConvertSumm
 
   quantize::LoweredModel m = quantize::lower_graph(graph, calibration, o.lower);
   calibration.check_tolerance_names();
-  quantize::LMetadata& md = m.metadata;
-  md.converter_version = converter_version();
-  md.source_model = o.model_path;
-  quantize::LSettings& s = md.settings;
-  s.command_line = o.command_line;
-  s.calibration = calibration.method();
-  s.tolerance = calibration.method() == "kl" ? float(calibration.global_tolerance()) : 0.0f;
-  s.percentile = calibration.method() == "percentile" ? float(calibration.percentile()) : 0.0f;
-  s.kl_guard_db = calibration.method() == "kl" ? float(o.calibration.kl_guard_db) : -1.0f;
-  s.calibration_images = int(stats.images);
-  s.calibration_source = stats.source;
-  s.weight_bits = o.lower.weight_bits;
-  s.activation_bits = o.lower.activation_bits;
-  s.per_channel_weights = o.lower.per_channel_weights;
-  s.weight_method = o.lower.weight_method;
-  s.bias_correction = o.lower.bias_correction;
-  s.layer_weight_bits = format_layer_weight_bits(o.lower.layer_weight_bits);
-  if (budget) s.calibration_agreement = float(budget_report.agreement);
-  s.unsigned_activations = o.lower.unsigned_activations;
-  s.float_residual_adds = o.lower.placement.float_residual_adds;
-  size_t int16_layers = 0, int32_layers = 0;
-  for (const quantize::LOperator& op : m.operators) {
-    if (op.type != schema::OpType::CONV_2D && op.type != schema::OpType::FULLY_CONNECTED) continue;
-    ++(op.options.accumulator == schema::Accumulator::INT16 ? int16_layers : int32_layers);
-  }
-  s.int16_accumulation = int16_layers > 0;
-  s.iterations = o.iterative ? int(iterative.iterations.size()) : 0;
-  md.labels = o.labels;
-  md.preprocess = quantize::LPreprocess{o.preprocess.resize_short, o.preprocess.crop_height, o.preprocess.crop_width,
-                              o.preprocess.mean, o.preprocess.std, o.preprocess.channel_order};
-
-  std::vector<uint8_t> bytes = emit::serialize_model(m);
-  if (summary) {
-    summary->operators = m.operators.size();
-    summary->tensors = m.tensors.size();
-    summary->file_bytes = bytes.size();
-    summary->calibration_images = stats.images;
-    summary->op_counts.clear();
-    for (const quantize::LOperator& op : m.operators) ++summary->op_counts[schema::EnumNameOpType(op.type)];
-    summary->int16_layers = int16_layers;
-    summary->int32_layers = int32_layers;
-    summary->thresholds = calibration.chosen();
-    summary->warnings = m.warnings;
-    summary->iterations = iterative.iterations;
-    summary->iterations_converged = iterative.converged;
-    summary->budget = std::move(budget_report);
-  }
-  return bytes;
+  return finish_model(o, std::move(m), stats, &calibration, o.iterative ? &iterative : nullptr, summary,
+                      layers.empty(), budget ? &budget_report : nullptr);
 }
-
 ConvertSummary convert_model(const ConvertOptions& options) {
   if (options.output_path.empty()) throw ConvertError("no output file (-o)");
   ConvertSummary summary;

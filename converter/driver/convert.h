@@ -82,6 +82,9 @@ struct ConvertSummary {
   bool iterations_converged = false;
   BudgetReport budget;  // --accuracy-budget only (budget 0 otherwise)
   std::vector<std::string> warnings;
+  // QDQ models: what the .qrt took from the model's QuantizeLinear /
+  // DequantizeLinear (activation scales, layers' weights, int32 biases).
+  size_t qdq_activations = 0, qdq_weights = 0, qdq_biases = 0;
 };
 
 // The converter's version string, stored in Metadata.converter_version.

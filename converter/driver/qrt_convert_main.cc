@@ -1,6 +1,7 @@
 // qrt-convert: ONNX model -> quantized .qrt model (docs/converter.md).
 //
 //   qrt-convert MODEL.onnx -o OUT.qrt --calib-fashion-mnist IMAGES.gz [...]
+//   qrt-convert MODEL_QDQ.onnx -o OUT.qrt --mean ... --std ...   (a QDQ model keeps its scales)
 //
 // Exit status 0 on success; 1 on any conversion error (the message names
 // the node, tensor or file; no output file is written); CLI11's codes for
@@ -153,6 +154,12 @@ int main(int argc, char** argv) {
   app.add_flag("--quantize-adds", quantize_adds,
                "ablation: element-wise adds run in int8 (default: float adds, the method's guideline)");
   app.add_flag("--no-int16", no_int16, "always accumulate in INT32 (default: INT16 when weight + activation bits <= 14)");
+  std::string qdq_asymmetric = "error";
+  app.add_option("--qdq-asymmetric", qdq_asymmetric,
+                 "QDQ models: an activation with a non-zero zero point is an error, or (widen) stored symmetric "
+                 "over the same range, with a warning")
+      ->check(CLI::IsMember({"error", "widen"}))
+      ->capture_default_str();
   app.add_option("--labels", labels_path, "class names, one per line, stored in the metadata");
   app.add_flag("-q,--quiet", quiet, "no progress or summary");
   CLI11_PARSE(app, argc, argv);
@@ -175,6 +182,7 @@ int main(int argc, char** argv) {
   o.lower.unsigned_activations = !signed_activations;
   o.lower.placement.float_residual_adds = !quantize_adds;
   o.lower.int16_accumulation = !no_int16;
+  o.lower.qdq_widen_asymmetric = qdq_asymmetric == "widen";
   o.command_line = recorded_command_line(argc, argv);
   o.show_progress = !quiet;
   try {
@@ -187,7 +195,13 @@ int main(int argc, char** argv) {
     if (!accuracy_budget.empty()) o.accuracy_budget = qrt::convert::parse_accuracy_budget(accuracy_budget);
     const qrt::convert::ConvertSummary s = qrt::convert::convert_model(o);
     for (const std::string& w : s.warnings) std::fprintf(stderr, "qrt-convert: warning: %s\n", w.c_str());
-    if (!quiet) {
+    if (!quiet && (s.qdq_activations || s.qdq_weights)) {
+      std::printf("QDQ model: kept its scales for %zu activations, the weights of %zu layers and %zu int32 biases; "
+                  "calibrated on %zu samples\n",
+                  s.qdq_activations, s.qdq_weights, s.qdq_biases, s.calibration_images);
+      std::printf("wrote %s: %zu bytes, %zu operators, %zu tensors; accumulators: %zu INT16, %zu INT32\n",
+                  o.output_path.c_str(), s.file_bytes, s.operators, s.tensors, s.int16_layers, s.int32_layers);
+    } else if (!quiet) {
       std::printf("W%dA%d, %s %s weights%s, %s activations, %s calibration, %s adds; accumulators: %zu INT16, "
                   "%zu INT32\n",
                   o.lower.weight_bits, o.lower.activation_bits, per_tensor_weights ? "per-tensor" : "per-channel",

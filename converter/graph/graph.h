@@ -106,6 +106,34 @@ struct Node {
   std::string describe() const;
 };
 
+// Quantization the model fixes itself (QDQ models: QuantizeLinear /
+// DequantizeLinear pairs, import/qdq.h). Lowering uses these instead of
+// calibrating or quantizing; the float graph holds the dequantized values.
+
+// An activation's Q -> DQ pair, kept by tensor name (the Q input and the
+// DQ output both name it, so it survives the passes' renames).
+struct FixedActivation {
+  float scale = 0.0f;
+  bool is_unsigned = false;  // uint8 (U8) or int8 (S8)
+  int bits = 8;              // 8, or 4..7 from a Clip on the integers between Q and DQ
+  int32_t zero_point = 0;    // != 0: asymmetric (lowering refuses it or widens it)
+  std::string origin;        // "node 'q1' (QuantizeLinear)", for messages
+};
+
+// A constant stored as integers: DequantizeLinear(int8/int32 constant), or
+// QuantizeLinear(float constant) -> DequantizeLinear folded. The
+// initializer of the same name holds float(code) * scale (fp32).
+struct FixedConstant {
+  std::vector<int64_t> codes;  // the integers minus the zero point (0), row-major
+  std::vector<float> scales;   // 1 (per tensor) or shape[axis] values
+  int64_t axis = 0;            // the scales' axis (scales.size() > 1)
+  // int8: the smallest 4..8 whose symmetric range holds the codes (a code
+  // -128 counts as 8; lowering stores it as -127 and warns), or the range
+  // of a Clip between Q and DQ; int32: 32.
+  int bits = 8;
+  std::string origin;
+};
+
 struct ValueInfo {
   std::string name;
   Shape shape;  // dynamic dims already replaced by 1
@@ -121,6 +149,10 @@ struct Graph {
   // Shape of every tensor (inputs, initializers, node outputs); filled by
   // the importer for inputs/initializers and completed by infer_shapes().
   std::map<std::string, Shape> shapes;
+  // QDQ models only (empty otherwise): see FixedActivation / FixedConstant.
+  std::map<std::string, FixedActivation> fixed_activations;
+  std::map<std::string, FixedConstant> fixed_constants;
+  bool has_fixed_quantization() const { return !fixed_activations.empty() || !fixed_constants.empty(); }
 
   bool is_initializer(const std::string& tensor) const;
   bool is_graph_input(const std::string& tensor) const;

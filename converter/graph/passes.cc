@@ -111,6 +111,10 @@ void fold_batch_norm(Graph& g) {
       ++i;
       continue;
     }
+    if (g.fixed_constants.count(conv->input(1)))
+      throw ConvertError(bn.describe() + ": follows conv '" + conv->name + "' whose weights '" + conv->input(1) +
+                         "' are quantized by the model (DequantizeLinear); folding BN would change their integers. "
+                         "Fold BN into the conv before quantizing");
     const Tensor& w = g.initializers.at(conv->input(1));
     const Tensor& gamma = g.initializers.at(bn.input(1));
     const Tensor& beta = g.initializers.at(bn.input(2));

@@ -12,6 +12,8 @@
 #include <onnx/onnx_pb.h>
 
 #include "graph/passes.h"
+#include "import/proto_tensor.h"
+#include "import/qdq.h"
 
 namespace qrt {
 namespace import {
@@ -52,7 +54,51 @@ float int_to_float(int64_t v, const std::string& where) {
 
 }  // namespace
 
-graph::Tensor tensor_from_proto(const onnx::TensorProto& t, const std::string& where);
+std::vector<int64_t> integer_values(const onnx::TensorProto& t, const std::string& where) {
+  if (t.data_location() == onnx::TensorProto_DataLocation_EXTERNAL)
+    throw ConvertError(where + ": external tensor data is not supported");
+  const bool raw = t.has_raw_data();
+  std::vector<int64_t> v;
+  switch (t.data_type()) {
+    case onnx::TensorProto_DataType_INT8:
+    case onnx::TensorProto_DataType_UINT8:
+      if (raw) {
+        for (unsigned char c : t.raw_data())
+          v.push_back(t.data_type() == onnx::TensorProto_DataType_INT8 ? int64_t(static_cast<int8_t>(c)) : int64_t(c));
+      } else {
+        v.assign(t.int32_data().begin(), t.int32_data().end());
+      }
+      break;
+    case onnx::TensorProto_DataType_INT32: {
+      std::vector<int32_t> d = raw ? raw_values<int32_t>(t, where)
+                                   : std::vector<int32_t>(t.int32_data().begin(), t.int32_data().end());
+      v.assign(d.begin(), d.end());
+      break;
+    }
+    case onnx::TensorProto_DataType_INT64:
+      v = raw ? raw_values<int64_t>(t, where) : std::vector<int64_t>(t.int64_data().begin(), t.int64_data().end());
+      break;
+    default:
+      throw ConvertError(where + ": data type " +
+                         onnx::TensorProto_DataType_Name(static_cast<onnx::TensorProto_DataType>(t.data_type())) +
+                         " where an integer tensor (int8, uint8, int32, int64) is expected");
+  }
+  int64_t n = 1;
+  for (int64_t d : t.dims()) n *= d;
+  if (int64_t(v.size()) != n)
+    throw ConvertError(where + ": has " + std::to_string(v.size()) + " values but its shape needs " + std::to_string(n));
+  return v;
+}
+
+onnx::TensorProto float_proto(const std::string& name, const std::vector<int64_t>& shape,
+                              const std::vector<float>& values) {
+  onnx::TensorProto t;
+  t.set_name(name);
+  t.set_data_type(onnx::TensorProto_DataType_FLOAT);
+  for (int64_t d : shape) t.add_dims(d);
+  t.set_raw_data(std::string(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(float)));
+  return t;
+}
 
 // Converts a TensorProto (float, double, int64, int32, bool/int8/uint8) to a
 // float Tensor. `where` names the tensor in errors.
@@ -159,6 +205,7 @@ graph::Graph import_onnx_from_memory(const void* data, size_t size, const std::s
     throw ConvertError(origin + ": not a valid ONNX model (no graph or no nodes)");
 
   graph::Graph g;
+  resolve_qdq(*model.mutable_graph(), g, origin);  // QDQ models: Q/DQ -> fixed quantization
   const onnx::GraphProto& gp = model.graph();
   g.name = gp.name();
   g.opset = 0;

@@ -86,7 +86,44 @@ void storage_range(const LTensor& t, int32_t* lo, int32_t* hi) {
 Lowerer::Lowerer(const graph::Graph& g, const calib::RangeSource& ranges, const LowerOptions& o)
     : g_(g), ranges_(ranges), opt_(o) {}
 
-LTensor Lowerer::activation_quant(const std::string& name, bool non_negative, const std::string& where) const {
+LTensor Lowerer::fixed_activation_quant(const std::string& name, const graph::FixedActivation& f,
+                                        const std::string& where) {
+  LTensor t;
+  t.zero_point = {0};
+  t.bits = f.bits;
+  if (f.zero_point == 0) {
+    t.dtype = f.is_unsigned ? schema::DType::U8 : schema::DType::S8;
+    t.scale = {f.scale};
+    return t;
+  }
+  // Asymmetric: the real range the integers cover, stored S8 symmetric.
+  const int32_t qmin = f.is_unsigned ? 0 : -(1 << (f.bits - 1)), qmax = f.is_unsigned ? (1 << f.bits) - 1 : -qmin - 1;
+  const float lo = f.scale * float(qmin - f.zero_point), hi = f.scale * float(qmax - f.zero_point);
+  if (!opt_.qdq_widen_asymmetric)
+    throw ConvertError(where + ": tensor '" + name + "' is quantized with zero point " + std::to_string(f.zero_point) +
+                       " (asymmetric, by " + f.origin +
+                       "); qrt's activations have zero point 0. Quantize with symmetric activations (ONNX "
+                       "Runtime: extra_options={'ActivationSymmetric': True}), or pass --qdq-asymmetric widen to "
+                       "store it symmetric over the same range");
+  t.dtype = schema::DType::S8;
+  t.scale = {activation_scale(lo, hi, false, f.bits)};
+  char detail[160];
+  std::snprintf(detail, sizeof detail, "zero point %d, scale %.6g: range [%.6g, %.6g] stored S8 with scale %.6g",
+                int(f.zero_point), double(f.scale), double(lo), double(hi), double(t.scale[0]));
+  m_.warnings.push_back("tensor '" + name + "': asymmetric QDQ widened (" + detail + ")");
+  return t;
+}
+
+LTensor Lowerer::activation_quant(const std::string& name, bool non_negative, const std::string& where) {
+  auto fixed = g_.fixed_activations.find(name);
+  if (fixed != g_.fixed_activations.end()) {
+    if (qdq_activations_used_.insert(name).second) {
+      LTensor t = fixed_activation_quant(name, fixed->second, where);
+      fixed_quant_[name] = t;
+      return t;
+    }
+    return fixed_quant_.at(name);
+  }
   const bool is_unsigned = non_negative && opt_.unsigned_activations;
   const calib::Range r = ranges_.range(name, is_unsigned, opt_.activation_bits, where);
   LTensor t;
@@ -215,12 +252,62 @@ const calib::LayerStats* Lowerer::layer_stats_for(const graph::Node& n) const {
   return quantize::layer_stats_for(opt_, opt_.layer_stats, n);
 }
 
-int32_t Lowerer::add_weights(const graph::Node& n, const std::vector<float>& w, int64_t out_channels, int64_t groups,
-                             std::vector<int32_t> shape, const calib::LayerStats* stats, std::vector<float>* bias,
-                             std::vector<float>* scales, std::vector<int8_t>* values) {
+QuantizedWeights Lowerer::fixed_weights(const graph::Node& n, const graph::FixedConstant& f,
+                                        const std::vector<float>& w, int64_t out, int out_axis) {
   const std::string& name = n.input(1);
-  const int bits = opt_.weight_bits_for(n.name);
-  QuantizedWeights q = quantize_layer(opt_, n, w, out_channels, groups, stats, bias);
+  if (f.bits > 8)
+    throw ConvertError(n.describe() + ": weights '" + name + "' are int32 (" + f.origin + "); weights must be int8");
+  QuantizedWeights q;
+  if (f.scales.size() == 1) {
+    q.scales.assign(size_t(out), f.scales[0]);
+  } else if (f.axis == out_axis && int64_t(f.scales.size()) == out) {
+    q.scales = f.scales;
+  } else {
+    throw ConvertError(n.describe() + ": weights '" + name + "' have scales along axis " + std::to_string(f.axis) +
+                       " (" + f.origin + "), not along the output channels (axis " + std::to_string(out_axis) +
+                       "); qrt's weight scales are per output channel");
+  }
+  const int64_t k = int64_t(w.size()) / out;
+  q.values.resize(w.size());
+  size_t clamped = 0;
+  for (int64_t c = 0; c < out; ++c) {
+    const float s = q.scales[size_t(c)];
+    for (int64_t j = 0; j < k; ++j) {
+      const float v = w[size_t(c * k + j)];
+      // v is float(code) * s (the importer's dequantization): the division
+      // recovers the code exactly for |code| <= 128.
+      const double code = std::nearbyint(double(v) / double(s));
+      if (!(std::fabs(code) <= 128.0) || float(code) * s != v)
+        throw ConvertError(n.describe() + ": weights '" + name + "' are no longer the integers of " + f.origin +
+                           " times their scales: the graph changed them (a BatchNormalization folded into the "
+                           "layer, a Gemm alpha != 1); fold such ops before quantizing");
+      int32_t qv = int32_t(code);
+      if (qv < -127) {
+        qv = -127;
+        ++clamped;
+      }
+      q.values[size_t(c * k + j)] = int8_t(qv);
+    }
+  }
+  if (clamped > 0)
+    m_.warnings.push_back("weights '" + name + "': " + std::to_string(clamped) +
+                          " codes -128 stored as -127 (qrt's weights are symmetric, [-127, 127])");
+  ++m_.qdq_weights;
+  return q;
+}
+
+int32_t Lowerer::add_weights(const graph::Node& n, const std::vector<float>& w, int64_t out_channels, int64_t groups,
+                             int out_axis, std::vector<int32_t> shape, const calib::LayerStats* stats,
+                             std::vector<float>* bias, std::vector<float>* scales, std::vector<int8_t>* values,
+                             int* bits_out) {
+  const std::string& name = n.input(1);
+  auto fixed = g_.fixed_constants.find(name);
+  const bool is_fixed = fixed != g_.fixed_constants.end();
+  const int bits = is_fixed ? std::max(4, fixed->second.bits) : opt_.weight_bits_for(n.name);
+  QuantizedWeights q = is_fixed ? fixed_weights(n, fixed->second, w, out_channels, out_axis)
+                                : quantize_layer(opt_, n, w, out_channels, groups, stats, bias);
+  if (!is_fixed) ++m_.quantized_layers;
+  *bits_out = bits;
   if (weight_progress_) weight_progress_->update(++weights_done_);
   LTensor t;
   t.name = name;
@@ -228,7 +315,7 @@ int32_t Lowerer::add_weights(const graph::Node& n, const std::vector<float>& w, 
   t.shape = std::move(shape);
   t.scale = q.scales;
   t.zero_point.assign(q.scales.size(), 0);
-  t.axis = opt_.per_channel_weights ? 0 : -1;
+  t.axis = (is_fixed ? fixed->second.scales.size() > 1 : opt_.per_channel_weights) ? 0 : -1;
   t.bits = bits;
   if (bits < 8) {
     t.buffer = m_.add_buffer(pack_bits(q.values, bits), uint8_t(bits));
@@ -244,10 +331,12 @@ int32_t Lowerer::add_weights(const graph::Node& n, const std::vector<float>& w, 
 }
 
 void Lowerer::plan_accumulator(const graph::Node& n, int32_t x, const std::vector<int8_t>& w,
-                               int64_t out_channels, LOptions* opts) {
+                               int64_t out_channels, int weight_bits, LOptions* opts) {
   opts->accumulator = schema::Accumulator::INT32;
   opts->int16_chunk = 0;
-  if (!int16_eligible(opt_, opt_.weight_bits_for(n.name))) return;
+  // The paper's rule with the layer's own bits (a QDQ model's input may
+  // have other bits than opt_.activation_bits).
+  if (!opt_.int16_accumulation || weight_bits + m_.tensors[size_t(x)].bits > 14) return;
   int32_t lo = 0, hi = 0;
   storage_range(m_.tensors[size_t(x)], &lo, &hi);
   const size_t k = w.size() / size_t(out_channels);
@@ -274,11 +363,22 @@ int32_t Lowerer::add_bias(const std::string& name, const std::vector<float>& b, 
   t.axis = 0;
   t.bits = 32;
   std::vector<uint8_t> bytes(b.size() * 4);
+  // A QDQ model's int32 bias keeps its codes where its scale is the one
+  // the runtime uses (input scale x weight scale, fp32).
+  auto fixed = g_.fixed_constants.find(name);
+  const graph::FixedConstant* f =
+      fixed != g_.fixed_constants.end() && fixed->second.bits == 32 ? &fixed->second : nullptr;
+  size_t requantized = 0;
   size_t clamped = 0;
   double worst = 0.0;  // the largest |b| / (input scale * weight scale) that did not fit
   float worst_weight_scale = 0.0f;
   for (size_t c = 0; c < b.size(); ++c) {
-    const int32_t q = quantize_bias(b[c], input_scale, weight_scales[c]);
+    int32_t q = quantize_bias(b[c], input_scale, weight_scales[c]);
+    if (f != nullptr) {
+      const float fs = f->scales.size() == 1 ? f->scales[0] : f->scales.at(c);
+      if (fs == input_scale * weight_scales[c] && f->codes.size() == b.size()) q = int32_t(f->codes[c]);
+      else ++requantized;
+    }
     std::memcpy(&bytes[c * 4], &q, 4);  // little-endian host
     t.scale.push_back(input_scale * weight_scales[c]);
     const double ratio = std::fabs(double(b[c]) / double(input_scale * weight_scales[c]));
@@ -288,6 +388,11 @@ int32_t Lowerer::add_bias(const std::string& name, const std::vector<float>& b, 
       worst = std::max(worst, ratio);
     }
   }
+  if (f != nullptr && requantized == 0) ++m_.qdq_biases;
+  if (requantized > 0)
+    m_.warnings.push_back("bias '" + name + "': " + std::to_string(requantized) + " of " + std::to_string(b.size()) +
+                          " channels have a scale (" + f->origin +
+                          ") other than input scale x weight scale; requantized from their float values");
   if (clamped > 0) {
     char detail[128];
     std::snprintf(detail, sizeof detail, "up to %.3g steps; input scale %.3g, weight scale %.3g", worst,
@@ -339,6 +444,7 @@ LoweredModel Lowerer::run() {
     m_.outputs.push_back(as_float(out, p ? p->name : out));
   }
   if (weight_progress_) weight_progress_->finish();
+  m_.qdq_activations = qdq_activations_used_.size();
   return std::move(m_);
 }
 

@@ -16,8 +16,14 @@
 //   - int8 scales: MaxPool and Reshape/Flatten keep their input's; all
 //     other int8 tensors use the calibrated range of the IR tensor;
 //   - graph outputs are always F32 (a DEQUANTIZE is added when needed);
-//   - accumulators: every conv / FC is INT16 when weight_bits +
-//     activation_bits <= 14 (and int16_accumulation is on), with
+//   - QDQ models: an activation, weight or bias the graph fixes
+//     (Graph::fixed_activations / fixed_constants) keeps its scale, bits
+//     and integers (weights: the codes recovered exactly from the float
+//     initializer, float(code) * scale; biases: the int32 codes when their
+//     scale is the fp32 input_scale * weight_scale[c]); everything else is
+//     quantized as below;
+//   - accumulators: every conv / FC is INT16 when its weight bits + its
+//     input's activation bits <= 14 (and int16_accumulation is on), with
 //     int16_chunk computed from the layer's actual int8 weights and its
 //     input's int8 storage range by qrt_int16_chunk (docs/accumulation.md:
 //     no int16 partial sum can overflow, so the result equals INT32's);
@@ -65,6 +71,11 @@ struct LowerOptions {
   // (false: always INT32, qrt-convert --no-int16).
   bool int16_accumulation = true;
   PlacementOptions placement;
+  // QDQ models (graph::Graph::fixed_activations): an activation with a
+  // non-zero zero point is an error, unless this is set (qrt-convert
+  // --qdq-asymmetric widen): then it is stored S8 over the same real range
+  // (a warning names it).
+  bool qdq_widen_asymmetric = false;
   // Progress on stderr while weights are quantized with a method other
   // than minmax (one step per Conv/Gemm/MatMul; calib::Progress).
   bool show_progress = false;

@@ -4,6 +4,7 @@
 
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "quantize/lower.h"
@@ -29,7 +30,7 @@ class Lowerer {
   // storage. Quantized: `inherit` >= 0 copies that tensor's quantization,
   // else the calibrated range of `name` is used.
   int32_t define_output(const graph::Node& n, const std::string& name, int32_t inherit = -1);
-  LTensor activation_quant(const std::string& name, bool non_negative, const std::string& where) const;
+  LTensor activation_quant(const std::string& name, bool non_negative, const std::string& where);
   void add_op(schema::OpType type, const graph::Node& n, std::vector<int32_t> in, std::vector<int32_t> out,
               LOptions opts = {});
   // Quantizes and stores weights [out_channels][k] (`groups` groups of
@@ -39,15 +40,23 @@ class Lowerer {
   // `stats`: the layer's input statistics in the weights' k order (null
   // unless the method or the bias correction needs them). With bias
   // correction, `bias` (one float per output channel) is corrected in place.
+  // A QDQ model's fixed weights (Graph::fixed_constants) are stored as
+  // they are instead: `out_axis` is the ONNX initializer's output-channel
+  // axis (per-axis scales must be along it); `bits` gets the layer's bits.
   int32_t add_weights(const graph::Node& n, const std::vector<float>& w, int64_t out_channels, int64_t groups,
-                      std::vector<int32_t> shape, const calib::LayerStats* stats, std::vector<float>* bias,
-                      std::vector<float>* scales, std::vector<int8_t>* values);
+                      int out_axis, std::vector<int32_t> shape, const calib::LayerStats* stats,
+                      std::vector<float>* bias, std::vector<float>* scales, std::vector<int8_t>* values, int* bits);
+  // The fixed weights of n (input 1) as codes in w's order, exactly.
+  QuantizedWeights fixed_weights(const graph::Node& n, const graph::FixedConstant& f, const std::vector<float>& w,
+                                 int64_t out_channels, int out_axis);
+  LTensor fixed_activation_quant(const std::string& name, const graph::FixedActivation& f,
+                                 const std::string& where);
   // The node's statistics when the options need them (nullptr otherwise);
   // ConvertError if they are needed and missing.
   const calib::LayerStats* layer_stats_for(const graph::Node& n) const;
   // Sets opts->accumulator / int16_chunk for a conv/FC reading `x`.
   void plan_accumulator(const graph::Node& n, int32_t x, const std::vector<int8_t>& w, int64_t out_channels,
-                        LOptions* opts);
+                        int weight_bits, LOptions* opts);
   int32_t add_bias(const std::string& name, const std::vector<float>& b, float input_scale,
                    const std::vector<float>& weight_scales);
   schema::Activation activation(const graph::Node& n) const;
@@ -73,6 +82,8 @@ class Lowerer {
   // minmax (LowerOptions::show_progress).
   std::unique_ptr<calib::Progress> weight_progress_;
   size_t weights_done_ = 0;
+  std::set<std::string> qdq_activations_used_;
+  std::map<std::string, LTensor> fixed_quant_;  // by IR tensor name (one widening warning each)
 };
 
 }  // namespace qrt::quantize

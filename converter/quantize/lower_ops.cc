@@ -100,15 +100,17 @@ void Lowerer::lower_conv(const graph::Node& n) {
   }
   std::vector<float> sw;
   std::vector<int8_t> wq;
-  const int32_t wt = add_weights(n, oihw_to_ohwi(W.data, o, ipg, kh, kw), o, groups,
-                                 {int32_t(o), int32_t(kh), int32_t(kw), int32_t(ipg)}, layer_stats_for(n), &b,
-                                 &sw, &wq);
-  plan_accumulator(n, x, wq, o, &opts);
+  int bits = 8;
+  const bool fixed = g_.fixed_constants.count(n.input(1)) > 0;  // a QDQ model's weights
+  const int32_t wt = add_weights(n, oihw_to_ohwi(W.data, o, ipg, kh, kw), o, groups, 0,
+                                 {int32_t(o), int32_t(kh), int32_t(kw), int32_t(ipg)},
+                                 fixed ? nullptr : layer_stats_for(n), &b, &sw, &wq, &bits);
+  plan_accumulator(n, x, wq, o, bits, &opts);
   // A bias the graph has, or one the bias correction made (named after the
   // weights: the graph has no tensor for it).
   int32_t bias = -1;
   if (!n.input(2).empty()) bias = add_bias(n.input(2), b, sx, sw);
-  else if (opt_.bias_correction) bias = add_bias(n.input(1) + ".bias_correction", b, sx, sw);
+  else if (opt_.bias_correction && !fixed) bias = add_bias(n.input(1) + ".bias_correction", b, sx, sw);
   const int32_t y = define_output(n, n.outputs[0]);
   add_op(schema::OpType::CONV_2D, n, {x, wt, bias}, {y}, opts);
 }
@@ -140,8 +142,15 @@ void Lowerer::lower_fc(const graph::Node& n) {
   if (origin != flatten_origin_.end())
     w = permute_fc_columns_chw_to_hwc(w, out, origin->second.c, origin->second.h, origin->second.w);
 
+  const bool fixed = g_.fixed_constants.count(n.input(1)) > 0;  // a QDQ model's weights
+  if (fixed && alpha != 1.0f)
+    throw ConvertError(n.describe() + ": alpha " + std::to_string(alpha) + " with QDQ weights '" + n.input(1) +
+                       "' is not supported (fold alpha into the weights before quantizing)");
+  if (gemm && !n.input(2).empty() && beta != 1.0f && g_.fixed_constants.count(n.input(2)))
+    throw ConvertError(n.describe() + ": beta " + std::to_string(beta) + " with a QDQ bias '" + n.input(2) +
+                       "' is not supported");
   // The statistics in the lowered column order (HWC after a Flatten).
-  const calib::LayerStats* stats = layer_stats_for(n);
+  const calib::LayerStats* stats = fixed ? nullptr : layer_stats_for(n);
   calib::LayerStats permuted;
   if (stats != nullptr && origin != flatten_origin_.end()) {
     permuted = *stats;
@@ -162,13 +171,15 @@ void Lowerer::lower_fc(const graph::Node& n) {
   }
   std::vector<float> sw;
   std::vector<int8_t> wq;
-  const int32_t wt = add_weights(n, w, out, 1, {int32_t(out), int32_t(k)}, stats, &b, &sw, &wq);
+  int bits = 8;
+  const int32_t wt =
+      add_weights(n, w, out, 1, trans_b ? 0 : 1, {int32_t(out), int32_t(k)}, stats, &b, &sw, &wq, &bits);
   int32_t bias = -1;
   if (has_bias) bias = add_bias(n.input(2), b, sx, sw);
-  else if (opt_.bias_correction) bias = add_bias(n.input(1) + ".bias_correction", b, sx, sw);
+  else if (opt_.bias_correction && !fixed) bias = add_bias(n.input(1) + ".bias_correction", b, sx, sw);
   LOptions opts;
   opts.activation = activation(n);
-  plan_accumulator(n, x, wq, out, &opts);
+  plan_accumulator(n, x, wq, out, bits, &opts);
   const int32_t y = define_output(n, n.outputs[0]);
   add_op(schema::OpType::FULLY_CONNECTED, n, {x, wt, bias}, {y}, opts);
 }

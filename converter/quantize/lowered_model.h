@@ -101,6 +101,10 @@ struct LoweredModel {
   std::vector<LBuffer> buffers{LBuffer{}};  // [0] is empty
   std::vector<int32_t> inputs, outputs;
   std::vector<std::string> warnings;  // not serialized: printed by qrt-convert
+  // QDQ models (not serialized): activation scales, weights and biases the
+  // .qrt took from the model's QuantizeLinear / DequantizeLinear, and the
+  // Conv / Gemm / MatMul layers whose weights lowering quantized itself.
+  size_t qdq_activations = 0, qdq_weights = 0, qdq_biases = 0, quantized_layers = 0;
 
   int32_t add_tensor(LTensor t) {
     tensors.push_back(std::move(t));

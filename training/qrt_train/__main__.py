@@ -55,6 +55,12 @@ def main(argv=None):
     e.add_argument("--mode", choices=("exact", "fake", "float"), default="exact")
     e.add_argument("--checkpoint", default=None, help="a qat.ckpt to load the trained parameters from")
 
+    x = sub.add_parser("export", help="the QDQ ONNX model (fixed scales) of a .qrt or of a QAT checkpoint, "
+                       "for qrt-convert")
+    common(x)
+    x.add_argument("--checkpoint", default=None, help="a qat.ckpt (default: the .qrt's own PTQ weights)")
+    x.add_argument("-o", "--out", required=True, help="the QDQ .onnx file to write")
+
     r = sub.add_parser("prune", help="unstructured magnitude pruning of a float ONNX model's Conv/Gemm weights")
     r.add_argument("onnx", help="the float ONNX model")
     r.add_argument("--sparsity", type=float, required=True, help="fraction of weights set to 0, 0 <= s < 1")
@@ -88,6 +94,8 @@ def main(argv=None):
     try:
         if args.cmd == "qat":
             train.qat(args)
+        elif args.cmd == "export":
+            train.export_cmd(args)
         else:
             train.evaluate_cmd(args)
     except train.UsageError as e:

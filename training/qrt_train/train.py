@@ -21,7 +21,7 @@ import torch
 import torch.nn as nn
 
 from . import data as D
-from .export import export_folded_onnx, export_onnx, export_scales
+from .export import deploy_command, export_folded_onnx, export_onnx, export_qdq_onnx, export_scales
 from .network import QatNet
 from .prune import MaskKeeper, load_masks
 from .qrt_file import read_qrt
@@ -269,6 +269,11 @@ def qat(args):
     onnx_path = os.path.join(args.out, "qat_folded.onnx")
     export_folded_onnx(net, __import__("onnx").load(args.onnx), onnx_path)
     export_scales(net, os.path.join(args.out, "qat_scales.json"))
+    if mode == "fake":
+        qdq_path = os.path.join(args.out, "qat_qdq.onnx")
+        export_qdq_onnx(net, __import__("onnx").load(args.onnx), qdq_path)
+        onnx_path += ", qat_qdq.onnx"
+        log("deploy: " + " ".join(deploy_command(qm, qdq_path, os.path.join(args.out, "qat.qrt"))))
     if mode == "float":
         export_onnx(net, __import__("onnx").load(args.onnx), os.path.join(args.out, "finetuned.onnx"))
         onnx_path += " and finetuned.onnx (BN kept, the ONNX model's names)"
@@ -276,6 +281,18 @@ def qat(args):
         f"torch {torch.__version__}")
     with open(os.path.join(args.out, "qat.txt"), "w") as f:
         f.write("\n".join(log_lines) + "\n")
+
+
+def export_cmd(args):
+    """qrt_train export: the QDQ model of a .qrt (PTQ) or of a checkpoint."""
+    device = torch.device("cpu")
+    qm, net = build(args, device)
+    if args.checkpoint:
+        net.load_state_dict(torch.load(args.checkpoint, map_location=device)["model"])
+    net.eval()
+    export_qdq_onnx(net, __import__("onnx").load(args.onnx), args.out)
+    print(f"wrote {args.out}; deploy with:")
+    print(" ".join(deploy_command(qm, args.out, os.path.splitext(args.out)[0] + ".qrt")))
 
 
 def evaluate_cmd(args):

@@ -1,0 +1,424 @@
+// QuantizeLinear / DequantizeLinear -> fixed quantization. See qdq.h.
+#include "import/qdq.h"
+
+#include <cmath>
+#include <map>
+#include <set>
+
+#include "import/proto_tensor.h"
+
+namespace qrt::import {
+namespace {
+
+const int kUint8 = onnx::TensorProto_DataType_UINT8;
+const int kInt8 = onnx::TensorProto_DataType_INT8;
+const int kInt32 = onnx::TensorProto_DataType_INT32;
+
+std::string describe(const onnx::NodeProto& n, int index) {
+  const std::string name = n.name().empty() ? n.op_type() + "_" + std::to_string(index) : n.name();
+  return "node '" + name + "' (" + n.op_type() + ")";
+}
+
+// A Q or DQ node's scale, zero point and integer type.
+struct QParams {
+  std::vector<float> scales;
+  std::vector<int64_t> zero_points;  // same size as scales
+  int dtype = kUint8;                // of the integers
+  int64_t axis = 1;                  // ONNX default; used when scales.size() > 1
+};
+
+bool same_params(const QParams& a, const QParams& b) {
+  return a.scales == b.scales && a.zero_points == b.zero_points && a.dtype == b.dtype &&
+         (a.scales.size() == 1 || a.axis == b.axis);
+}
+
+class Resolver {
+ public:
+  Resolver(onnx::GraphProto& gp, graph::Graph& g, const std::string& origin) : gp_(gp), g_(g), origin_(origin) {}
+
+  void run() {
+    bool any = false;
+    for (const auto& n : gp_.node()) any = any || n.op_type() == "QuantizeLinear" || n.op_type() == "DequantizeLinear";
+    if (!any) return;
+    index();
+    consumed_.assign(size_t(gp_.node_size()), false);
+    for (int i = 0; i < gp_.node_size(); ++i) {
+      if (consumed_[size_t(i)]) continue;
+      const onnx::NodeProto& n = gp_.node(i);
+      if (!n.domain().empty() && n.domain() != "ai.onnx") continue;  // the importer names it
+      if (n.op_type() == "QuantizeLinear") quantize(i);
+      else if (n.op_type() == "DequantizeLinear") dequantize_constant(i);
+      else if (n.op_type() == "Relu" && relu_made_.count(n.input(0))) make_identity(i);
+      else if (n.op_type() == "Identity" && relu_made_.count(n.input(0))) relu_made_.insert(n.output(0));
+    }
+    finish();
+  }
+
+ private:
+  std::string where(int i) const { return origin_ + ": " + describe(gp_.node(i), i); }
+
+  void index() {
+    for (const auto& t : gp_.initializer()) consts_[t.name()] = &t;
+    for (int i = 0; i < gp_.node_size(); ++i) {
+      const onnx::NodeProto& n = gp_.node(i);
+      for (const std::string& in : n.input())
+        if (!in.empty()) readers_[in].push_back(i);
+      for (const std::string& out : n.output()) producer_[out] = i;
+      if (n.op_type() == "Constant" && n.output_size() == 1)
+        for (const auto& a : n.attribute())
+          if (a.name() == "value" && a.type() == onnx::AttributeProto_AttributeType_TENSOR)
+            consts_[n.output(0)] = &a.t();
+    }
+    for (const auto& o : gp_.output()) graph_outputs_.insert(o.name());
+  }
+
+  const onnx::TensorProto* constant(const std::string& name) const {
+    auto it = consts_.find(name);
+    return it == consts_.end() ? nullptr : it->second;
+  }
+
+  // Reads input 1 (scale) and 2 (zero point) of Q/DQ node i; `rank`: the
+  // rank of the quantized tensor when known (-1: not known, axis unchecked).
+  QParams params(int i, int64_t rank) const {
+    const onnx::NodeProto& n = gp_.node(i);
+    const std::string w = where(i);
+    QParams p;
+    const onnx::TensorProto* s = n.input_size() > 1 ? constant(n.input(1)) : nullptr;
+    if (s == nullptr)
+      throw ConvertError(w + ": the scale must be a constant (an initializer or a Constant node)");
+    if (s->data_type() != onnx::TensorProto_DataType_FLOAT)
+      throw ConvertError(w + ": scale '" + n.input(1) + "' must be float32");
+    p.scales = tensor_from_proto(*s, w + " scale").data;
+    if (p.scales.empty()) throw ConvertError(w + ": scale '" + n.input(1) + "' is empty");
+    for (float v : p.scales)
+      if (!std::isfinite(v) || !(v > 0.0f))
+        throw ConvertError(w + ": scale '" + n.input(1) + "' has the value " + std::to_string(v) +
+                           "; scales must be finite and > 0");
+    if (n.input_size() > 2 && !n.input(2).empty()) {
+      const onnx::TensorProto* z = constant(n.input(2));
+      if (z == nullptr) throw ConvertError(w + ": the zero point must be a constant");
+      p.dtype = z->data_type();
+      p.zero_points = integer_values(*z, w + " zero point");
+      if (p.zero_points.size() != p.scales.size())
+        throw ConvertError(w + ": " + std::to_string(p.zero_points.size()) + " zero points for " +
+                           std::to_string(p.scales.size()) + " scales");
+    } else {
+      p.zero_points.assign(p.scales.size(), 0);
+      p.dtype = kUint8;  // ONNX: no zero point means uint8
+      for (const auto& a : n.attribute())
+        if (a.name() == "output_dtype" && a.i() != 0) p.dtype = int(a.i());
+    }
+    if (n.op_type() == "DequantizeLinear" && p.dtype == kInt32) {
+      // int32: biases; allowed for constants only (checked by the caller)
+    } else if (p.dtype != kInt8 && p.dtype != kUint8) {
+      throw ConvertError(w + ": integer type " +
+                         onnx::TensorProto_DataType_Name(static_cast<onnx::TensorProto_DataType>(p.dtype)) +
+                         " is not supported (int8 and uint8; int32 for biases)");
+    }
+    for (const auto& a : n.attribute())
+      if (a.name() == "axis") p.axis = a.i();
+      else if (a.name() == "block_size" && a.i() != 0)
+        throw ConvertError(w + ": blocked quantization (block_size) is not supported");
+    if (p.scales.size() > 1 && rank >= 0) {
+      if (p.axis < 0) p.axis += rank;
+      if (p.axis < 0 || p.axis >= rank)
+        throw ConvertError(w + ": axis " + std::to_string(p.axis) + " out of range for rank " + std::to_string(rank));
+    }
+    return p;
+  }
+
+  // The node reading `tensor` at position 0 that is a DequantizeLinear, for
+  // Q -> DQ and Q -> Clip -> DQ; fills `clip` (-1 if none) and the bits.
+  struct Pair {
+    std::vector<int> dqs;
+    std::vector<int> clips;
+    int bits = 8;
+  };
+
+  int clip_bits(int c, int dtype) const {
+    const onnx::NodeProto& n = gp_.node(c);
+    const std::string w = where(c);
+    double lo = dtype == kUint8 ? 0 : -128, hi = dtype == kUint8 ? 255 : 127;
+    for (int k = 1; k < n.input_size() && k < 3; ++k) {
+      if (n.input(k).empty()) continue;
+      const onnx::TensorProto* t = constant(n.input(k));
+      if (t == nullptr) throw ConvertError(w + ": Clip bounds between QuantizeLinear and DequantizeLinear must be constants");
+      const std::vector<int64_t> v = integer_values(*t, w + " bound");
+      if (v.size() != 1) throw ConvertError(w + ": Clip bound must be a scalar");
+      (k == 1 ? lo : hi) = double(v[0]);
+    }
+    for (const auto& a : n.attribute())
+      if (a.name() == "min") lo = a.f();
+      else if (a.name() == "max") hi = a.f();
+    for (int b = 4; b <= 8; ++b) {
+      if (dtype == kUint8 && lo == 0 && hi == double((1 << b) - 1)) return b;
+      if (dtype == kInt8 && hi == double((1 << (b - 1)) - 1) && (lo == -hi || lo == -hi - 1)) return b;
+    }
+    throw ConvertError(w + ": Clip [" + std::to_string(lo) + ", " + std::to_string(hi) +
+                       "] between QuantizeLinear and DequantizeLinear is not a 4..8-bit range ([0, 2^b - 1] "
+                       "for uint8, [-(2^(b-1) - 1), 2^(b-1) - 1] for int8)");
+  }
+
+  // The DQ readers of Q node q's output (directly or through one Clip).
+  Pair pair_of(int q, const QParams& qp) {
+    Pair p;
+    const std::string& y = gp_.node(q).output(0);
+    if (graph_outputs_.count(y))
+      throw ConvertError(where(q) + ": its integers are a graph output; qrt's outputs are float (end the graph "
+                                    "with a DequantizeLinear)");
+    auto it = readers_.find(y);
+    if (it == readers_.end() || it->second.empty())
+      throw ConvertError(where(q) + ": nothing reads its output");
+    int clip_bits_seen = 0;
+    for (int r : it->second) {
+      const onnx::NodeProto& rn = gp_.node(r);
+      if (rn.op_type() == "DequantizeLinear" && rn.input(0) == y) {
+        p.dqs.push_back(r);
+        continue;
+      }
+      if (rn.op_type() == "Clip" && rn.input(0) == y) {
+        const int b = clip_bits(r, qp.dtype);
+        if (clip_bits_seen && b != clip_bits_seen)
+          throw ConvertError(where(r) + ": two Clips of one QuantizeLinear give different bit widths");
+        clip_bits_seen = b;
+        p.clips.push_back(r);
+        const std::string& cy = rn.output(0);
+        if (graph_outputs_.count(cy)) throw ConvertError(where(r) + ": its integers are a graph output");
+        auto cr = readers_.find(cy);
+        if (cr == readers_.end()) throw ConvertError(where(r) + ": nothing reads its output");
+        for (int d : cr->second) {
+          if (gp_.node(d).op_type() != "DequantizeLinear")
+            throw ConvertError(where(d) + ": reads the integers of " + describe(gp_.node(q), q) +
+                               " through a Clip; only a DequantizeLinear may (QDQ format)");
+          p.dqs.push_back(d);
+        }
+        continue;
+      }
+      throw ConvertError(where(r) + ": reads the integers of " + describe(gp_.node(q), q) +
+                         "; qrt imports the QDQ format (QuantizeLinear -> [Clip] -> DequantizeLinear), not "
+                         "integer operators such as QLinearConv or ConvInteger");
+    }
+    if (clip_bits_seen) p.bits = clip_bits_seen;
+    for (int d : p.dqs) {
+      const QParams dp = params(d, -1);
+      if (!same_params(dp, qp))
+        throw ConvertError(where(d) + ": its scale / zero point differ from " + describe(gp_.node(q), q) +
+                           "'s; a QuantizeLinear -> DequantizeLinear pair must use the same ones");
+    }
+    return p;
+  }
+
+  static int int8_bits(const std::vector<int64_t>& codes) {
+    int64_t m = 0;
+    for (int64_t c : codes) m = std::max(m, c < 0 ? -c : c);
+    for (int b = 4; b <= 8; ++b)
+      if (m <= (int64_t{1} << (b - 1)) - 1) return b;
+    return 8;  // -128 (stored as -127 by lowering)
+  }
+
+  // Stores a fixed constant under `name`: the codes (zero point removed)
+  // and the float initializer float(code) * scale.
+  void add_constant(const std::string& name, const std::vector<int64_t>& shape, std::vector<int64_t> codes,
+                    const QParams& p, int bits, const std::string& w) {
+    for (int64_t z : p.zero_points)
+      if (z != 0)
+        throw ConvertError(w + ": constant '" + name + "' has zero point " + std::to_string(z) +
+                           (p.dtype == kUint8 ? " (uint8 weights)" : "") +
+                           "; qrt's weights and biases are symmetric: int8 or int32 with zero point 0 "
+                           "(ONNX Runtime: weight_type=QuantType.QInt8)");
+    if (p.dtype == kUint8)
+      throw ConvertError(w + ": constant '" + name + "' is uint8; qrt's weights are int8 with zero point 0");
+    graph::FixedConstant c;
+    c.scales = p.scales;
+    c.axis = p.axis;
+    c.bits = p.dtype == kInt32 ? 32 : bits;
+    c.origin = w;
+    int64_t inner = 1, axis_len = 1;
+    if (p.scales.size() > 1) {
+      if (p.axis < 0 || p.axis >= int64_t(shape.size()) || shape[size_t(p.axis)] != int64_t(p.scales.size()))
+        throw ConvertError(w + ": " + std::to_string(p.scales.size()) + " scales along axis " +
+                           std::to_string(p.axis) + " do not fit '" + name + "' of shape " +
+                           graph::shape_to_string(shape));
+      axis_len = shape[size_t(p.axis)];
+      for (size_t d = size_t(p.axis) + 1; d < shape.size(); ++d) inner *= shape[d];
+    }
+    std::vector<float> values(codes.size());
+    for (size_t k = 0; k < codes.size(); ++k) {
+      const float s = p.scales.size() == 1 ? p.scales[0] : p.scales[size_t((int64_t(k) / inner) % axis_len)];
+      values[k] = float(codes[k]) * s;
+    }
+    c.codes = std::move(codes);
+    if (g_.fixed_constants.count(name) || consts_.count(name))
+      throw ConvertError(w + ": output '" + name + "' is already defined");
+    g_.fixed_constants[name] = std::move(c);
+    new_inits_.push_back(float_proto(name, shape, values));
+  }
+
+  // DequantizeLinear(integer constant): a fixed weight or bias.
+  void dequantize_constant(int i) {
+    const onnx::NodeProto& n = gp_.node(i);
+    const onnx::TensorProto* x = constant(n.input(0));
+    if (x == nullptr)
+      throw ConvertError(where(i) + ": reads '" + n.input(0) +
+                         "', which is neither a constant nor the output of a QuantizeLinear; qrt imports "
+                         "DequantizeLinear of constants (weights, biases) and QuantizeLinear -> "
+                         "DequantizeLinear pairs");
+    const std::vector<int64_t> shape(x->dims().begin(), x->dims().end());
+    QParams p = params(i, int64_t(shape.size()));
+    if (x->data_type() != p.dtype)
+      throw ConvertError(where(i) + ": constant '" + n.input(0) + "' and its zero point have different types");
+    std::vector<int64_t> codes = integer_values(*x, where(i) + " input '" + n.input(0) + "'");
+    const int bits = p.dtype == kInt8 ? int8_bits(codes) : 32;
+    add_constant(n.output(0), shape, std::move(codes), p, bits, where(i));
+    consumed_[size_t(i)] = true;
+  }
+
+  void quantize(int q) {
+    const onnx::NodeProto& n = gp_.node(q);
+    const onnx::TensorProto* x = constant(n.input(0));
+    const std::vector<int64_t> shape = x ? std::vector<int64_t>(x->dims().begin(), x->dims().end())
+                                         : std::vector<int64_t>();
+    const QParams qp = params(q, x ? int64_t(shape.size()) : -1);
+    const Pair pair = pair_of(q, qp);
+    consumed_[size_t(q)] = true;
+    for (int c : pair.clips) consumed_[size_t(c)] = true;
+    if (x != nullptr) {
+      fold_fake_quantized(q, *x, shape, qp, pair);
+      return;
+    }
+    if (qp.scales.size() != 1)
+      throw ConvertError(where(q) + ": per-axis scales on the activation '" + n.input(0) +
+                         "'; qrt's activations have one scale per tensor");
+    graph::FixedActivation a;
+    a.scale = qp.scales[0];
+    a.is_unsigned = qp.dtype == kUint8;
+    a.bits = pair.bits;
+    a.zero_point = int32_t(qp.zero_points[0]);
+    a.origin = describe(n, q);
+    const std::string& x_name = n.input(0);
+    auto old = g_.fixed_activations.find(x_name);
+    if (old != g_.fixed_activations.end() &&
+        (old->second.scale != a.scale || old->second.is_unsigned != a.is_unsigned || old->second.bits != a.bits ||
+         old->second.zero_point != a.zero_point))
+      throw ConvertError(where(q) + ": '" + x_name + "' is quantized twice with different parameters (also by " +
+                         old->second.origin + "); qrt stores one quantization per tensor");
+    g_.fixed_activations[x_name] = a;
+    // A uint8 pair with zero point 0 clamps at 0: materialize it as a Relu
+    // when the producer can fuse one (see qdq.h).
+    auto p = producer_.find(x_name);
+    const std::string producer_op = p == producer_.end() ? "" : gp_.node(p->second).op_type();
+    const bool relu = a.is_unsigned && a.zero_point == 0 && !relu_made_.count(x_name) &&
+                      (producer_op == "Conv" || producer_op == "Gemm" || producer_op == "MatMul" ||
+                       producer_op == "Add");
+    std::string first;
+    for (int d : pair.dqs) {
+      const std::string y = gp_.node(d).output(0);
+      g_.fixed_activations[y] = a;
+      onnx::NodeProto* dn = gp_.mutable_node(d);
+      const bool make_relu = relu && first.empty();
+      dn->set_op_type(make_relu ? "Relu" : "Identity");
+      dn->clear_input();
+      dn->add_input(first.empty() ? x_name : first);
+      dn->clear_attribute();
+      dn->clear_domain();
+      if (relu) relu_made_.insert(y);
+      if (first.empty()) first = y;
+    }
+  }
+
+  // QuantizeLinear(float constant) -> [Clip] -> DequantizeLinear: the
+  // codes ONNX computes, then a fixed constant per DQ.
+  void fold_fake_quantized(int q, const onnx::TensorProto& x, const std::vector<int64_t>& shape, const QParams& qp,
+                           const Pair& pair) {
+    const std::string w = where(q);
+    if (qp.dtype != kInt8)
+      throw ConvertError(w + ": quantizes the constant '" + gp_.node(q).input(0) +
+                         "' to uint8; qrt's weights are int8 with zero point 0");
+    for (int64_t z : qp.zero_points)
+      if (z != 0)
+        throw ConvertError(w + ": quantizes the constant '" + gp_.node(q).input(0) + "' with zero point " +
+                           std::to_string(z) + "; qrt's weights are symmetric (zero point 0)");
+    const std::vector<float> v = tensor_from_proto(x, w + " input").data;
+    const int64_t lo = qp.dtype == kUint8 ? 0 : -128, hi = qp.dtype == kUint8 ? 255 : 127;
+    int64_t clo = lo, chi = hi;
+    if (pair.bits < 8 || !pair.clips.empty()) {
+      chi = qp.dtype == kUint8 ? (int64_t{1} << pair.bits) - 1 : (int64_t{1} << (pair.bits - 1)) - 1;
+      clo = qp.dtype == kUint8 ? 0 : -chi;
+    }
+    int64_t inner = 1, axis_len = 1;
+    if (qp.scales.size() > 1) {
+      if (shape[size_t(qp.axis)] != int64_t(qp.scales.size()))
+        throw ConvertError(w + ": " + std::to_string(qp.scales.size()) + " scales do not fit axis " +
+                           std::to_string(qp.axis) + " of " + graph::shape_to_string(shape));
+      axis_len = shape[size_t(qp.axis)];
+      for (size_t d = size_t(qp.axis) + 1; d < shape.size(); ++d) inner *= shape[d];
+    }
+    std::vector<int64_t> codes(v.size());
+    for (size_t k = 0; k < v.size(); ++k) {
+      const size_t c = qp.scales.size() == 1 ? 0 : size_t((int64_t(k) / inner) % axis_len);
+      const float r = std::nearbyint(v[k] / qp.scales[c]);  // fp32 division, half to even (ONNX)
+      int64_t code = std::isfinite(r) ? int64_t(std::max(-1e9f, std::min(1e9f, r))) + qp.zero_points[c] : 0;
+      code = std::max(lo, std::min(hi, code));
+      code = std::max(clo, std::min(chi, code));
+      codes[k] = code - qp.zero_points[c];
+    }
+    const int bits = pair.clips.empty() ? int8_bits(codes) : pair.bits;
+    for (int d : pair.dqs) {
+      add_constant(gp_.node(d).output(0), shape, codes, qp, bits, w);
+      consumed_[size_t(d)] = true;
+    }
+  }
+
+  // A Relu of a Relu's output: an Identity.
+  void make_identity(int i) {
+    onnx::NodeProto* n = gp_.mutable_node(i);
+    n->set_op_type("Identity");
+    n->clear_attribute();
+    relu_made_.insert(n->output(0));
+  }
+
+  // Drops the consumed nodes, adds the new initializers and drops the
+  // integer constants nothing reads any more (also from the graph inputs,
+  // where IR < 4 models list initializers).
+  void finish() {
+    google::protobuf::RepeatedPtrField<onnx::NodeProto> kept;
+    for (int i = 0; i < gp_.node_size(); ++i)
+      if (!consumed_[size_t(i)]) *kept.Add() = gp_.node(i);
+    gp_.mutable_node()->Swap(&kept);
+    for (onnx::TensorProto& t : new_inits_) *gp_.add_initializer() = std::move(t);
+    std::set<std::string> used;
+    for (const auto& n : gp_.node())
+      for (const std::string& in : n.input()) used.insert(in);
+    for (const auto& o : gp_.output()) used.insert(o.name());
+    google::protobuf::RepeatedPtrField<onnx::TensorProto> inits;
+    std::set<std::string> dropped;
+    for (const auto& t : gp_.initializer()) {
+      if (used.count(t.name())) *inits.Add() = t;
+      else dropped.insert(t.name());
+    }
+    gp_.mutable_initializer()->Swap(&inits);
+    google::protobuf::RepeatedPtrField<onnx::ValueInfoProto> inputs;
+    for (const auto& vi : gp_.input())
+      if (!dropped.count(vi.name())) *inputs.Add() = vi;
+    gp_.mutable_input()->Swap(&inputs);
+  }
+
+  onnx::GraphProto& gp_;
+  graph::Graph& g_;
+  const std::string& origin_;
+  std::map<std::string, const onnx::TensorProto*> consts_;
+  std::map<std::string, std::vector<int>> readers_;
+  std::map<std::string, int> producer_;
+  std::set<std::string> graph_outputs_;
+  std::vector<bool> consumed_;
+  std::set<std::string> relu_made_;  // outputs that are a Relu's (made here or an Identity of one)
+  std::vector<onnx::TensorProto> new_inits_;
+};
+
+}  // namespace
+
+void resolve_qdq(onnx::GraphProto& gp, graph::Graph& g, const std::string& origin) {
+  Resolver(gp, g, origin).run();
+}
+
+}  // namespace qrt::import
