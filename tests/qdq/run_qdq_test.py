@@ -42,15 +42,18 @@ IMAGES = 1000
 PREPROCESS = ["--mean", "0.2860", "--std", "0.3530", "--channel-order", "GRAY"]
 
 # name, asymmetric (needs --qdq-asymmetric widen), least top-1 agreement and
-# largest mean |logit difference| with the tool's logits. ORT's: just past
-# what qrt measured (99.1 % / 0.069 and 99.3 % / 0.049, reference kernels,
-# 1000 images). torch's: provisional, from ONNX Runtime running the same
-# files against torch's logits (99.1 % / 0.051 and 99.8 % / 0.018).
+# largest mean |logit difference| with the tool's logits: just past what
+# qrt measured (reference kernels, 1000 images, float residual adds):
+# ORT s8 99.1 % / 0.069, ORT u8 widened 99.3 % / 0.049; torch fq 98.7 % /
+# 0.100 and torch qnnpack widened 99.5 % / 0.062, those two measured on
+# copies with the Identity, Cast and ConstantOfShape nodes resolved (ONNX
+# Runtime on the files themselves agrees with torch 99.1 % / 0.051 and
+# 99.8 % / 0.018).
 MODELS = [
     ("ort_qdq_s8", False, 0.985, 0.08),
     ("ort_qdq_u8", True, 0.985, 0.06),
-    ("torch_fq_s8", False, 0.98, 0.10),
-    ("torch_qnnpack_u8", True, 0.98, 0.10),
+    ("torch_fq_s8", False, 0.98, 0.11),
+    ("torch_qnnpack_u8", True, 0.985, 0.07),
 ]
 
 
