@@ -2,7 +2,9 @@
 #include "import/qdq.h"
 
 #include <cmath>
+#include <climits>
 #include <map>
+#include <memory>
 #include <set>
 
 #include "import/proto_tensor.h"
@@ -72,14 +74,101 @@ class Resolver {
     for (const auto& o : gp_.output()) graph_outputs_.insert(o.name());
   }
 
-  const onnx::TensorProto* constant(const std::string& name) const {
+  // A constant tensor: an initializer, a Constant node, or one computed from
+  // constants by Identity, Cast or ConstantOfShape (PyTorch's export feeds
+  // Q/DQ scales and zero points through such nodes).
+  const onnx::TensorProto* constant(const std::string& name) {
     auto it = consts_.find(name);
-    return it == consts_.end() ? nullptr : it->second;
+    if (it != consts_.end()) return it->second;
+    auto p = producer_.find(name);
+    if (p == producer_.end()) return nullptr;
+    const onnx::NodeProto& n = gp_.node(p->second);
+    if (n.input_size() < 1 || n.output_size() != 1) return nullptr;
+    const onnx::TensorProto* in = constant(n.input(0));
+    if (in == nullptr) return nullptr;
+    const std::string w = where(p->second);
+    onnx::TensorProto t;
+    if (n.op_type() == "Identity") {
+      t = *in;
+    } else if (n.op_type() == "Cast") {
+      int to = 0;
+      for (const auto& a : n.attribute())
+        if (a.name() == "to") to = int(a.i());
+      t = cast(*in, to, w);
+    } else if (n.op_type() == "ConstantOfShape") {
+      const std::vector<int64_t> shape = integer_values(*in, w + " shape");
+      onnx::TensorProto value;
+      value.set_data_type(onnx::TensorProto_DataType_FLOAT);
+      value.add_float_data(0.0f);
+      for (const auto& a : n.attribute())
+        if (a.name() == "value" && a.type() == onnx::AttributeProto_AttributeType_TENSOR) value = a.t();
+      int64_t count = 1;
+      for (int64_t d : shape) {
+        if (d < 0 || d > (int64_t{1} << 24)) throw ConvertError(w + ": shape value " + std::to_string(d));
+        count *= d;
+      }
+      if (count > (int64_t{1} << 24)) throw ConvertError(w + ": more than 2^24 values");
+      const bool is_float = value.data_type() == onnx::TensorProto_DataType_FLOAT;
+      const float fv = is_float ? tensor_from_proto(value, w + " value").data.at(0) : 0.0f;
+      const int64_t iv = is_float ? 0 : integer_values(value, w + " value").at(0);
+      t = cast(is_float ? float_proto("", shape, std::vector<float>(size_t(count), fv))
+                        : int_proto(shape, std::vector<int64_t>(size_t(count), iv)),
+               value.data_type(), w);
+    } else {
+      return nullptr;
+    }
+    t.set_name(name);
+    computed_.push_back(std::make_unique<onnx::TensorProto>(std::move(t)));
+    consts_[name] = computed_.back().get();
+    return consts_[name];
+  }
+
+  static onnx::TensorProto int_proto(const std::vector<int64_t>& shape, const std::vector<int64_t>& v) {
+    onnx::TensorProto t;
+    t.set_data_type(onnx::TensorProto_DataType_INT64);
+    for (int64_t d : shape) t.add_dims(d);
+    for (int64_t x : v) t.add_int64_data(x);
+    return t;
+  }
+
+  // Cast of a constant to float, int8, uint8, int32 or int64 (ONNX's Cast:
+  // float to integer truncates toward zero; out-of-range is an error here).
+  static onnx::TensorProto cast(const onnx::TensorProto& in, int to, const std::string& w) {
+    const bool from_float = in.data_type() == onnx::TensorProto_DataType_FLOAT ||
+                            in.data_type() == onnx::TensorProto_DataType_DOUBLE;
+    const std::vector<int64_t> shape(in.dims().begin(), in.dims().end());
+    if (to == onnx::TensorProto_DataType_FLOAT) {
+      if (from_float) return float_proto("", shape, tensor_from_proto(in, w).data);
+      std::vector<float> f;
+      for (int64_t x : integer_values(in, w)) f.push_back(float(x));
+      return float_proto("", shape, f);
+    }
+    std::vector<int64_t> v;
+    if (from_float) {
+      for (float x : tensor_from_proto(in, w).data) v.push_back(int64_t(std::trunc(x)));
+    } else {
+      v = integer_values(in, w);
+    }
+    int64_t lo = INT64_MIN, hi = INT64_MAX;
+    if (to == kInt8) lo = -128, hi = 127;
+    else if (to == kUint8) lo = 0, hi = 255;
+    else if (to == kInt32) lo = INT32_MIN, hi = INT32_MAX;
+    else if (to != onnx::TensorProto_DataType_INT64)
+      throw ConvertError(w + ": Cast of a constant to type " + std::to_string(to) + " is not supported");
+    onnx::TensorProto t;
+    t.set_data_type(to);
+    for (int64_t d : shape) t.add_dims(d);
+    for (int64_t x : v) {
+      if (x < lo || x > hi) throw ConvertError(w + ": Cast of " + std::to_string(x) + " out of range");
+      if (to == onnx::TensorProto_DataType_INT64) t.add_int64_data(x);
+      else t.add_int32_data(int32_t(x));
+    }
+    return t;
   }
 
   // Reads input 1 (scale) and 2 (zero point) of Q/DQ node i; `rank`: the
   // rank of the quantized tensor when known (-1: not known, axis unchecked).
-  QParams params(int i, int64_t rank) const {
+  QParams params(int i, int64_t rank) {
     const onnx::NodeProto& n = gp_.node(i);
     const std::string w = where(i);
     QParams p;
@@ -131,11 +220,12 @@ class Resolver {
   // Q -> DQ and Q -> Clip -> DQ; fills `clip` (-1 if none) and the bits.
   struct Pair {
     std::vector<int> dqs;
-    std::vector<int> clips;
+    std::vector<int> clips;  // Clip and no-op Cast nodes between Q and DQ
+    bool clipped = false;    // a Clip set the bit range
     int bits = 8;
   };
 
-  int clip_bits(int c, int dtype) const {
+  int clip_bits(int c, int dtype) {
     const onnx::NodeProto& n = gp_.node(c);
     const std::string w = where(c);
     double lo = dtype == kUint8 ? 0 : -128, hi = dtype == kUint8 ? 255 : 127;
@@ -176,11 +266,27 @@ class Resolver {
         p.dqs.push_back(r);
         continue;
       }
+      if (rn.op_type() == "Cast" && rn.input(0) == y && cast_to(rn) == qp.dtype) {
+        // PyTorch's export: Q -> Cast(to the Q's own type) -> DQ, a no-op.
+        p.clips.push_back(r);
+        const std::string& cy = rn.output(0);
+        if (graph_outputs_.count(cy)) throw ConvertError(where(r) + ": its integers are a graph output");
+        auto cr = readers_.find(cy);
+        if (cr == readers_.end()) throw ConvertError(where(r) + ": nothing reads its output");
+        for (int d : cr->second) {
+          if (gp_.node(d).op_type() != "DequantizeLinear")
+            throw ConvertError(where(d) + ": reads the integers of " + describe(gp_.node(q), q) +
+                               " through a Cast; only a DequantizeLinear may (QDQ format)");
+          p.dqs.push_back(d);
+        }
+        continue;
+      }
       if (rn.op_type() == "Clip" && rn.input(0) == y) {
         const int b = clip_bits(r, qp.dtype);
         if (clip_bits_seen && b != clip_bits_seen)
           throw ConvertError(where(r) + ": two Clips of one QuantizeLinear give different bit widths");
         clip_bits_seen = b;
+        p.clipped = true;
         p.clips.push_back(r);
         const std::string& cy = rn.output(0);
         if (graph_outputs_.count(cy)) throw ConvertError(where(r) + ": its integers are a graph output");
@@ -206,6 +312,12 @@ class Resolver {
                            "'s; a QuantizeLinear -> DequantizeLinear pair must use the same ones");
     }
     return p;
+  }
+
+  static int cast_to(const onnx::NodeProto& n) {
+    for (const auto& a : n.attribute())
+      if (a.name() == "to") return int(a.i());
+    return 0;
   }
 
   static int int8_bits(const std::vector<int64_t>& codes) {
@@ -341,7 +453,7 @@ class Resolver {
     const std::vector<float> v = tensor_from_proto(x, w + " input").data;
     const int64_t lo = qp.dtype == kUint8 ? 0 : -128, hi = qp.dtype == kUint8 ? 255 : 127;
     int64_t clo = lo, chi = hi;
-    if (pair.bits < 8 || !pair.clips.empty()) {
+    if (pair.clipped) {
       chi = qp.dtype == kUint8 ? (int64_t{1} << pair.bits) - 1 : (int64_t{1} << (pair.bits - 1)) - 1;
       clo = qp.dtype == kUint8 ? 0 : -chi;
     }
@@ -362,7 +474,7 @@ class Resolver {
       code = std::max(clo, std::min(chi, code));
       codes[k] = code - qp.zero_points[c];
     }
-    const int bits = pair.clips.empty() ? int8_bits(codes) : pair.bits;
+    const int bits = pair.clipped ? pair.bits : int8_bits(codes);
     for (int d : pair.dqs) {
       add_constant(gp_.node(d).output(0), shape, codes, qp, bits, w);
       consumed_[size_t(d)] = true;
@@ -386,10 +498,21 @@ class Resolver {
       if (!consumed_[size_t(i)]) *kept.Add() = gp_.node(i);
     gp_.mutable_node()->Swap(&kept);
     for (onnx::TensorProto& t : new_inits_) *gp_.add_initializer() = std::move(t);
+    // Nodes nothing reads any more (the Identity / Cast / ConstantOfShape
+    // chains that computed scales and zero points), back to front.
     std::set<std::string> used;
-    for (const auto& n : gp_.node())
-      for (const std::string& in : n.input()) used.insert(in);
     for (const auto& o : gp_.output()) used.insert(o.name());
+    std::vector<bool> live(size_t(gp_.node_size()), false);
+    for (int i = gp_.node_size() - 1; i >= 0; --i) {
+      const onnx::NodeProto& n = gp_.node(i);
+      for (const std::string& o : n.output()) live[size_t(i)] = live[size_t(i)] || used.count(o) > 0;
+      if (live[size_t(i)])
+        for (const std::string& in : n.input()) used.insert(in);
+    }
+    google::protobuf::RepeatedPtrField<onnx::NodeProto> alive;
+    for (int i = 0; i < gp_.node_size(); ++i)
+      if (live[size_t(i)]) *alive.Add() = gp_.node(i);
+    gp_.mutable_node()->Swap(&alive);
     google::protobuf::RepeatedPtrField<onnx::TensorProto> inits;
     std::set<std::string> dropped;
     for (const auto& t : gp_.initializer()) {
@@ -413,6 +536,7 @@ class Resolver {
   std::vector<bool> consumed_;
   std::set<std::string> relu_made_;  // outputs that are a Relu's (made here or an Identity of one)
   std::vector<onnx::TensorProto> new_inits_;
+  std::vector<std::unique_ptr<onnx::TensorProto>> computed_;  // constants computed by constant()
 };
 
 }  // namespace
