@@ -181,6 +181,25 @@ def tiny_qdq(path, input_zero_point=0, bn=False, dq_scale=None, integer_reader=F
     onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), path)
 
 
+class AgreementCommandTest(unittest.TestCase):
+    def test_eval_agree(self):
+        # qrt_train eval --agree: the two modes' top-1 and their agreement.
+        test_x = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz"
+        if not os.path.exists(test_x):
+            if common.ci():
+                self.fail(f"{test_x} missing under CI=true")
+            self.skipTest(f"{test_x} missing")
+        cmd = ["/usr/bin/python3", "-m", "qrt_train", "eval", "--qrt", f"{common.E2E}/fashion_mnist_w6a8.qrt",
+               "--onnx", common.FASHION_ONNX, "--dataset", "fashion-mnist", "--test-images", "100", "--threads", "1",
+               "--mode", "exact", "--agree"]
+        run = lambda mode: subprocess.run(cmd + [mode], capture_output=True, text=True, check=True,
+                                          cwd=os.path.join(common.ROOT, "training")).stdout
+        self.assertIn("top-1 agreement exact / fake: 100.00% (100/100)", run("fake"))
+        out = run("float")  # the float model is another model: the line must show it
+        line = [l for l in out.splitlines() if "agreement" in l][0]
+        self.assertRegex(line, r"agreement exact / float: \d+\.\d\d% \(\d+/100\)")
+
+
 class QdqErrorTest(unittest.TestCase):
     def setUp(self):
         self.convert, _ = tools(self)

@@ -54,6 +54,9 @@ def main(argv=None):
     common(e)
     e.add_argument("--mode", choices=("exact", "fake", "float"), default="exact")
     e.add_argument("--checkpoint", default=None, help="a qat.ckpt to load the trained parameters from")
+    e.add_argument("--agree", choices=("exact", "fake", "float"), default=None,
+                   help="also evaluate in this mode and print the top-1 agreement of the two (e.g. --mode exact "
+                        "--agree fake: the deployed integers against the fake-quant model)")
 
     x = sub.add_parser("export", help="the QDQ ONNX model (fixed scales) of a .qrt or of a QAT checkpoint, "
                        "for qrt-convert")

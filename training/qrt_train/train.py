@@ -304,5 +304,9 @@ def evaluate_cmd(args):
     x, y = D.load_split(args.dataset, "test", args.data, args.cache)
     x, y = test_subset(x, y, args.test_images)
     t0 = time.time()
-    c, n, _ = evaluate(net, x, y, qm.preprocess, device, mode=args.mode)
+    c, n, p = evaluate(net, x, y, qm.preprocess, device, mode=args.mode)
     print(f"{args.mode}: test top-1 {100 * c / n:.2f}% ({c}/{n}) in {fmt_s(time.time() - t0)}")
+    if args.agree:
+        c2, _, p2 = evaluate(net, x, y, qm.preprocess, device, mode=args.agree)
+        print(f"{args.agree}: test top-1 {100 * c2 / n:.2f}% ({c2}/{n}); top-1 agreement {args.mode} / "
+              f"{args.agree}: {100 * float((p == p2).mean()):.2f}% ({int((p == p2).sum())}/{n})")
