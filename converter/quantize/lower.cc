@@ -308,7 +308,7 @@ int32_t Lowerer::add_weights(const graph::Node& n, const std::vector<float>& w, 
                                 : quantize_layer(opt_, n, w, out_channels, groups, stats, bias);
   if (!is_fixed) ++m_.quantized_layers;
   *bits_out = bits;
-  if (weight_progress_) weight_progress_->update(++weights_done_);
+  if (weight_progress_ && !is_fixed) weight_progress_->update(++weights_done_);
   LTensor t;
   t.name = name;
   t.dtype = schema::DType::S8;
@@ -412,8 +412,11 @@ LoweredModel Lowerer::run() {
   placement_ = decide_placement(g_, opt_.placement);
   if (opt_.show_progress && opt_.weight_method != "minmax") {
     size_t layers = 0;
-    for (const graph::Node& n : g_.nodes) layers += n.op_type == "Conv" || n.op_type == "Gemm" || n.op_type == "MatMul";
-    weight_progress_ =
+    for (const graph::Node& n : g_.nodes)
+      layers += (n.op_type == "Conv" || n.op_type == "Gemm" || n.op_type == "MatMul") &&
+                !g_.fixed_constants.count(n.input(1));  // a QDQ model's weights are not quantized here
+    if (layers > 0)
+      weight_progress_ =
         std::make_unique<calib::Progress>("quantizing weights (" + opt_.weight_method + ")", layers, true);
   }
   for (const graph::ValueInfo& in : g_.inputs) {

@@ -151,8 +151,8 @@ class QdqTest(unittest.TestCase):
         self.assertTrue((self.run_ref(os.path.join(common.E2E, "fashion_mnist_w6a8.qrt")) != got).any())
 
 
-def tiny_qdq(path, input_zero_point=0, bn=False, dq_scale=None, integer_reader=False):
-    """x -> Q/DQ -> Conv(DQ int8 weights) [-> BN] -> Relu -> output."""
+def tiny_qdq(path, input_zero_point=0, bn=False, dq_scale=None, integer_reader=False, float_weights=False):
+    """x -> Q/DQ -> Conv(DQ int8 weights, or float ones) [-> BN] -> Relu -> output."""
     rng = np.random.default_rng(0)
     w = rng.integers(-127, 128, size=(4, 1, 3, 3)).astype(np.int8)
     zp_type = np.uint8 if input_zero_point else np.int8
@@ -163,7 +163,8 @@ def tiny_qdq(path, input_zero_point=0, bn=False, dq_scale=None, integer_reader=F
              numpy_helper.from_array(np.float32(dq_scale or 0.02), "x_s2")]
     nodes = [helper.make_node("QuantizeLinear", ["x", "x_s", "x_z"], ["x_q"], name="q_in"),
              helper.make_node("DequantizeLinear", ["x_q", "x_s2", "x_z"], ["x_dq"], name="dq_in"),
-             helper.make_node("DequantizeLinear", ["w_q", "w_s", "w_z"], ["w"], name="dq_w", axis=0),
+             helper.make_node("DequantizeLinear", ["w_q", "w_s", "w_z"], ["w" if not float_weights else "w_dq"],
+                              name="dq_w", axis=0),
              helper.make_node("Conv", ["x_dq", "w"], ["c"], name="conv", pads=[1, 1, 1, 1])]
     last = "c"
     if bn:
@@ -175,6 +176,8 @@ def tiny_qdq(path, input_zero_point=0, bn=False, dq_scale=None, integer_reader=F
         nodes.append(helper.make_node("Identity", ["x_q"], ["x_q2"], name="reader"))
         nodes.append(helper.make_node("Concat", [last, last], ["cc"], name="cat", axis=1))
         last = "cc"
+    if float_weights:  # the conv reads a float initializer; the DQ is dead
+        inits.append(numpy_helper.from_array((w.astype(np.float32) * 0.01), "w"))
     nodes.append(helper.make_node("Relu", [last], ["y"], name="relu"))
     g = helper.make_graph(nodes, "tiny", [helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [1, 1, 8, 8])],
                           [helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, None)], inits)
@@ -226,6 +229,15 @@ class QdqErrorTest(unittest.TestCase):
         r, out = self.run_convert("ok")
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("kept its scales for 1 activations, the weights of 1 layers", r.stdout)
+
+    def test_float_weights_need_calibration(self):
+        r, out = self.run_convert("float_w", float_weights=True)
+        self.assert_refused(r, out, "weights are float", "node 'conv'", "calibration data")
+        npy = os.path.join(self.tmp.name, "calib.npy")
+        np.save(npy, np.random.default_rng(1).standard_normal((4, 1, 8, 8)).astype(np.float32))
+        r, out = self.run_convert("float_w_calib", ["--calib-npy", npy, "--weights", "minmax"], float_weights=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("kept its scales for 1 activations, the weights of 0 layers", r.stdout)
 
     def test_asymmetric_activation(self):
         r, out = self.run_convert("asym", input_zero_point=128)
