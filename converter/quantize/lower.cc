@@ -296,17 +296,58 @@ QuantizedWeights Lowerer::fixed_weights(const graph::Node& n, const graph::Fixed
   return q;
 }
 
+void Lowerer::fit_bias_scales(const graph::Node& n, const std::vector<float>& w, const std::vector<float>& bias,
+                              float input_scale, int bits, QuantizedWeights* q) {
+  // Headroom: the bias stays within 2^30 steps, so bias + the channel's
+  // (then tiny) dot product cannot overflow the int32 accumulator.
+  const double limit = double(int64_t{1} << 30);
+  const int64_t out = int64_t(q->scales.size());
+  const int64_t k = int64_t(w.size()) / out;
+  const int qmax = s8_qmax(bits);
+  size_t raised = 0;
+  float worst_old = 0.0f;
+  for (int64_t c = 0; c < out; ++c) {
+    const double need = std::fabs(double(bias[size_t(c)])) / (double(input_scale) * limit);
+    float& s = q->scales[size_t(c)];
+    if (!(need > double(s)) || !std::isfinite(need)) continue;
+    if (raised == 0 || s < worst_old) worst_old = s;
+    float ns = float(need * (1.0 + 1e-6));
+    for (int i = 0; i < 64 && std::fabs(double(bias[size_t(c)])) / double(input_scale * ns) > limit; ++i)
+      ns *= 1.0001f;  // the fp32 product input_scale * ns is what quantize_bias divides by
+    if (!(std::isfinite(ns) && input_scale * ns > 0.0f)) continue;
+    s = ns;
+    for (int64_t j = 0; j < k; ++j) {  // round to nearest with the new scale (the weights are ~0 against it)
+      const double v = std::nearbyint(double(w[size_t(c * k + j)]) / double(ns));
+      q->values[size_t(c * k + j)] = int8_t(std::max(-double(qmax), std::min(double(qmax), v)));
+    }
+    ++raised;
+  }
+  if (raised > 0) {
+    char detail[96];
+    std::snprintf(detail, sizeof detail, "smallest old weight scale %.3g, input scale %.3g", double(worst_old),
+                  double(input_scale));
+    m_.warnings.push_back(n.describe() + ": " + std::to_string(raised) + " of " + std::to_string(out) +
+                          " output channels have near-zero weights against their bias (" + detail +
+                          "); their weight scales were raised so the bias fits int32 (the channel outputs its "
+                          "bias, as in float)");
+  }
+}
+
 int32_t Lowerer::add_weights(const graph::Node& n, const std::vector<float>& w, int64_t out_channels, int64_t groups,
                              int out_axis, std::vector<int32_t> shape, const calib::LayerStats* stats,
-                             std::vector<float>* bias, std::vector<float>* scales, std::vector<int8_t>* values,
-                             int* bits_out) {
+                             std::vector<float>* bias, float input_scale, std::vector<float>* scales,
+                             std::vector<int8_t>* values, int* bits_out) {
   const std::string& name = n.input(1);
   auto fixed = g_.fixed_constants.find(name);
   const bool is_fixed = fixed != g_.fixed_constants.end();
   const int bits = is_fixed ? std::max(4, fixed->second.bits) : opt_.weight_bits_for(n.name);
   QuantizedWeights q = is_fixed ? fixed_weights(n, fixed->second, w, out_channels, out_axis)
                                 : quantize_layer(opt_, n, w, out_channels, groups, stats, bias);
-  if (!is_fixed) ++m_.quantized_layers;
+  if (!is_fixed) {
+    ++m_.quantized_layers;
+    // Per-channel scales only: one shared scale cannot be raised for one channel.
+    if (bias != nullptr && opt_.per_channel_weights) fit_bias_scales(n, w, *bias, input_scale, bits, &q);
+  }
   *bits_out = bits;
   if (weight_progress_ && !is_fixed) weight_progress_->update(++weights_done_);
   LTensor t;

@@ -43,9 +43,16 @@ class Lowerer {
   // A QDQ model's fixed weights (Graph::fixed_constants) are stored as
   // they are instead: `out_axis` is the ONNX initializer's output-channel
   // axis (per-axis scales must be along it); `bits` gets the layer's bits.
+  // `input_scale`: the layer input's scale; a channel whose bias would not
+  // fit int32 at input_scale * its weight scale (near-zero weights: BN
+  // folded with a tiny gamma) gets its weight scale raised until it fits
+  // (fit_bias_scales).
   int32_t add_weights(const graph::Node& n, const std::vector<float>& w, int64_t out_channels, int64_t groups,
                       int out_axis, std::vector<int32_t> shape, const calib::LayerStats* stats,
-                      std::vector<float>* bias, std::vector<float>* scales, std::vector<int8_t>* values, int* bits);
+                      std::vector<float>* bias, float input_scale, std::vector<float>* scales,
+                      std::vector<int8_t>* values, int* bits);
+  void fit_bias_scales(const graph::Node& n, const std::vector<float>& w, const std::vector<float>& bias,
+                       float input_scale, int bits, QuantizedWeights* q);
   // The fixed weights of n (input 1) as codes in w's order, exactly.
   QuantizedWeights fixed_weights(const graph::Node& n, const graph::FixedConstant& f, const std::vector<float>& w,
                                  int64_t out_channels, int out_axis);

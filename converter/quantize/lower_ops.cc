@@ -104,7 +104,7 @@ void Lowerer::lower_conv(const graph::Node& n) {
   const bool fixed = g_.fixed_constants.count(n.input(1)) > 0;  // a QDQ model's weights
   const int32_t wt = add_weights(n, oihw_to_ohwi(W.data, o, ipg, kh, kw), o, groups, 0,
                                  {int32_t(o), int32_t(kh), int32_t(kw), int32_t(ipg)},
-                                 fixed ? nullptr : layer_stats_for(n), &b, &sw, &wq, &bits);
+                                 fixed ? nullptr : layer_stats_for(n), &b, sx, &sw, &wq, &bits);
   plan_accumulator(n, x, wq, o, bits, &opts);
   // A bias the graph has, or one the bias correction made (named after the
   // weights: the graph has no tensor for it).
@@ -173,7 +173,7 @@ void Lowerer::lower_fc(const graph::Node& n) {
   std::vector<int8_t> wq;
   int bits = 8;
   const int32_t wt =
-      add_weights(n, w, out, 1, trans_b ? 0 : 1, {int32_t(out), int32_t(k)}, stats, &b, &sw, &wq, &bits);
+      add_weights(n, w, out, 1, trans_b ? 0 : 1, {int32_t(out), int32_t(k)}, stats, &b, sx, &sw, &wq, &bits);
   int32_t bias = -1;
   if (has_bias) bias = add_bias(n.input(2), b, sx, sw);
   else if (opt_.bias_correction && !fixed) bias = add_bias(n.input(1) + ".bias_correction", b, sx, sw);

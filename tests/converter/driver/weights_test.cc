@@ -180,7 +180,7 @@ TEST_CASE("gptq: lower output error than minmax on correlated inputs; metadata; 
   CHECK_THROWS_WITH(convert_to_bytes(o, nullptr), Catch::Contains("unknown weight method 'best'"));
 }
 
-TEST_CASE("a bias that does not fit int32 at the layer's scales is clamped with a warning naming it", "[weights][bias]") {
+TEST_CASE("a bias that does not fit int32 at the layer's scales gets raised weight scales, a warning and the float output", "[weights][bias]") {
   // A Gemm whose input is ~1e-12 (so input scale ~1e-14) with a bias of
   // 0.5: 0.5 / (1e-14 * weight scale) is far beyond int32.
   TempDir dir;
@@ -195,9 +195,18 @@ TEST_CASE("a bias that does not fit int32 at the layer's scales is clamped with 
   write_npy(dir.file("calib.npy"), {4, 4, 1, 1}, calib.data);
   ConvertOptions o = npy_options(dir.file("m.onnx"), dir.file("calib.npy"));
   ConvertSummary s;
-  (void)convert_to_bytes(o, &s);
+  const std::vector<uint8_t> bytes = convert_to_bytes(o, &s);
   REQUIRE(s.warnings.size() == 1);
-  CHECK_THAT(s.warnings[0], Catch::Contains("bias 'b'") && Catch::Contains("2 of 3 channels"));
+  CHECK_THAT(s.warnings[0], Catch::Contains("node 'fc'") && Catch::Contains("2 of 3 output channels") &&
+                                Catch::Contains("raised"));
+  // The channels output their bias, as the float model does (w . x ~ 1e-12);
+  // clamped to int32 they came out ~0.
+  qrt::graph::Tensor x({1, 4, 1, 1});
+  std::copy(calib.data.begin(), calib.data.begin() + 4, x.data.begin());
+  const std::vector<float> ref = run_onnx_float(o.model_path, x), got = run_qrt(bytes, x);
+  REQUIRE(got.size() == 3);
+  for (int c = 0; c < 3; ++c) CHECK(got[size_t(c)] == Approx(ref[size_t(c)]).margin(1e-6));
+  CHECK(got[0] == Approx(0.5f).epsilon(1e-6));
   // An ordinary input: no warning.
   write_npy(dir.file("calib.npy"), {4, 4, 1, 1}, random_tensor({4, 4, 1, 1}, 42, 0.0f, 1.0f).data);
   ConvertSummary ok;
