@@ -6,7 +6,9 @@ the runtime computes what QatNet's `exact` mode computes, bit for bit.
    runtime logits (committed W8A8 / W6A8 files; fresh W4A8 and W5A6 with
    int8 adds by the host qrt-convert).
 2. Trained: after SGD steps that change the codes, the deployed .qrt's
-   logits equal `exact` (and `fake`) mode's on the 8 committed images.
+   logits equal `exact` (and `fake`) mode's on the 8 committed images; also
+   with learned activation scales (--learn-ranges), which start at the
+   .qrt's and deploy as trained.
 3. Named errors (qrt-convert exit 1, no output file): an asymmetric
    activation without --qdq-asymmetric widen (and the widened conversion's
    warning), BatchNormalization after a DequantizeLinear conv, an integer
@@ -128,18 +130,39 @@ class QdqTest(unittest.TestCase):
                 self.roundtrip(qrt, name)
 
     def test_trained_model_deploys_exactly(self):
+        self.train_and_deploy(learn_ranges=False)
+
+    def test_learned_ranges_deploy_exactly(self):
+        # Learned activation scales start at the .qrt's (the same logits) and,
+        # trained, deploy with the scales they reached.
+        qm = read_qrt(f"{common.E2E}/fashion_mnist_w6a8.qrt")
+        fixed = logits_bits(QatNet(qm, onnx.load(common.FASHION_ONNX)), qm, "exact")
+        learned = QatNet(qm, onnx.load(common.FASHION_ONNX), learn_ranges=True)
+        self.assertGreater(len(learned.scales), 5)
+        self.assertEqual(int((logits_bits(learned, qm, "exact") != fixed).sum()), 0)
+        net = self.train_and_deploy(learn_ranges=True)
+        moved = {n: s for n, s in net.activation_scales().items()
+                 if np.float32(s) != np.float32(qm.activation_quant()[n]["scale"])}
+        self.assertGreater(len(moved), 3, "training moved no activation scale")
+
+    def train_and_deploy(self, learn_ranges):
         qrt = f"{common.E2E}/fashion_mnist_w6a8.qrt"
         qm = read_qrt(qrt)
-        net = QatNet(qm, onnx.load(common.FASHION_ONNX))
+        net = QatNet(qm, onnx.load(common.FASHION_ONNX), learn_ranges=learn_ranges)
         before = [layer.codes(exact=True)[0].clone() for _, layer in net.linear_layers()]
         torch.manual_seed(0)
-        opt = torch.optim.SGD(net.parameters(), lr=0.05, momentum=0.9)
+        scales = list(net.scales.parameters())
+        others = [p for p in net.parameters() if all(p is not s for s in scales)]
+        groups = [{"params": others}] + ([{"params": scales, "lr": 0.002}] if scales else [])
+        opt = torch.optim.SGD(groups, lr=0.05, momentum=0.9)
         x = to_input(common.first8_pixels(), qm.preprocess)
         y = torch.tensor([9, 2, 1, 1, 6, 1, 4, 6])
         for _ in range(3):
             opt.zero_grad()
             torch.nn.functional.cross_entropy(net(x, mode="fake"), y).backward()
             opt.step()
+            if learn_ranges:
+                net.constrain_scales()
         changed = sum(int((layer.codes(exact=True)[0] != b).sum()) for (_, layer), b in zip(net.linear_layers(), before))
         self.assertGreater(changed, 100, "training did not change the weight codes; the test would prove nothing")
         deployed = self.deploy(net, qm, "trained")
@@ -149,6 +172,12 @@ class QdqTest(unittest.TestCase):
             self.assertEqual(bad, 0, f"{mode}: {bad} of {got.size} logits differ from the deployed .qrt's")
         # and the source .qrt's differ (the comparison can fail)
         self.assertTrue((self.run_ref(os.path.join(common.E2E, "fashion_mnist_w6a8.qrt")) != got).any())
+        if learn_ranges:  # the deployed .qrt carries the learned scales
+            deployed_scales = read_qrt(deployed).activation_quant()
+            for name, s in net.activation_scales().items():
+                if name in deployed_scales:
+                    self.assertEqual(np.float32(deployed_scales[name]["scale"]), np.float32(s), name)
+        return net
 
 
 def tiny_qdq(path, input_zero_point=0, bn=False, dq_scale=None, integer_reader=False, float_weights=False):

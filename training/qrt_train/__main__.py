@@ -19,6 +19,10 @@ def common(p, need_onnx=True):
     p.add_argument("--test-images", type=int, default=0, help="N test images, every (10000 / N)-th (0 = all)")
     p.add_argument("--threads", type=int, default=0, help="torch threads (default: every core)")
     p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda, cuda:1 ...")
+    p.add_argument("--learn-ranges", action="store_true",
+                   help="learn the activation scales too (one log-scale parameter per int8 tensor, LSQ-style "
+                        "gradients through the fake quantization); default: the .qrt's scales stay fixed. "
+                        "eval/export of a checkpoint trained with it need it too")
 
 
 def main(argv=None):

@@ -154,9 +154,12 @@ def export_qdq_onnx(net, onnx_model, path):
             wname, bname = folded_names(layer)
             dequantize_constant(wname, wq.cpu().numpy(), layer.w_scale.cpu().numpy(), np.int8)
             if bq is not None:
-                dequantize_constant(bname, bq.cpu().numpy(), layer.bias_scale.cpu().numpy(), np.int32)
+                bs = layer.current_bias_scale()
+                dequantize_constant(bname, bq.cpu().numpy(), np.asarray(bs.detach().cpu().numpy(), np.float32),
+                                    np.int32)
     readers = _quantized_readers(qm)
     rewired = set()
+    current = net.activation_scales()  # the .qrt's, or the learned ones
     for name, a in qm.activation_quant().items():
         users = [n for n in g.node if (n.name, name) in readers and name in n.input]
         if not users:
@@ -165,7 +168,7 @@ def export_qdq_onnx(net, onnx_model, path):
         itype = np.uint8 if unsigned else np.int8
         bits = a["bits"]
         lo, hi = (0, (1 << bits) - 1) if unsigned else (-((1 << (bits - 1)) - 1), (1 << (bits - 1)) - 1)
-        s = const(name + "_act_scale", np.asarray(a["scale"], dtype=np.float32))
+        s = const(name + "_act_scale", np.asarray(current.get(name, a["scale"]), dtype=np.float32))
         z = const(name + "_act_zero_point", np.asarray(0, dtype=itype))
         qname, dname = name + "_quantized", name + "_dequantized"
         nodes = [helper.make_node("QuantizeLinear", [name, s, z], [qname], name=name + "_quantize")]

@@ -137,6 +137,12 @@ class QLinear(nn.Module):
         bias_scale = (sx * sw).astype(np.float32)
         self.register_buffer("bias_scale", torch.from_numpy(bias_scale))
         self.out_float = y.dtype == "F32"
+        self.x_index, self.y_index = op.inputs[0], op.outputs[0]
+        self.y_quant = None if self.out_float else (y.dtype, int(y.bits))
+        # Learned activation scales (QatNet learn_ranges): zero-argument
+        # callables giving the current fp32 input / output scale; None: the
+        # .qrt's fixed scales in the buffers below.
+        self.sx_fn = self.sy_fn = None
         if self.out_float:
             self.register_buffer("out_mult", torch.from_numpy(bias_scale.copy()))
             self.lo = self.hi = None
@@ -186,6 +192,21 @@ class QLinear(nn.Module):
             b = b + self.bias * factor
         return w, b
 
+    def current_bias_scale(self):
+        """fp32 sx * sw[c] with the current input scale."""
+        return self.bias_scale if self.sx_fn is None else self.sx_fn() * self.w_scale
+
+    def requant(self):
+        """(multiplier per channel, lo, hi) of the epilogue with the current scales."""
+        if self.sx_fn is None:
+            return self.out_mult, self.lo, self.hi
+        bs = self.current_bias_scale()
+        if self.out_float:
+            return bs, None, None
+        sy = self.sy_fn()
+        lo, hi = fq.activation_range(self.y_quant[0], self.y_quant[1], float(sy.detach()), self.activation)
+        return bs / sy, lo, hi
+
     def codes(self, exact=False):
         """(weight codes, bias codes or None) as float tensors."""
         w, b = self.folded()
@@ -193,8 +214,9 @@ class QLinear(nn.Module):
         bq = None
         if b is not None:
             lim = float(2 ** 31 - 1)
-            bq = (torch.clamp(torch.round(b.double() / self.bias_scale.double()), -lim, lim) if exact
-                  else torch.clamp(fq.round_ste(b / self.bias_scale), -lim, lim))
+            bs = self.current_bias_scale()
+            bq = (torch.clamp(torch.round(b.double() / bs.double()), -lim, lim) if exact
+                  else torch.clamp(fq.round_ste(b / bs), -lim, lim))
         return wq, bq
 
     def _linear(self, x, w, b):
@@ -217,9 +239,10 @@ class QLinear(nn.Module):
             acc = self._linear(x, wq, bq)
         acc32 = fq.to_f32(acc)
         shape = (1, -1, 1, 1) if self.is_conv else (1, -1)
+        mult, lo, hi = self.requant()
         if self.out_float:
-            return fq.float_activation(acc32 * self.out_mult.view(shape), self.activation)
-        return fq.requantize(acc32, self.out_mult.view(shape), self.lo, self.hi)
+            return fq.float_activation(acc32 * mult.view(shape), self.activation)
+        return fq.requantize(acc32, mult.view(shape), lo, hi)
 
 
 def _nchw_axis(axis, rank):
@@ -233,7 +256,7 @@ class QatNet(nn.Module):
     parameters. init "qrt": start exactly from the .qrt's weights and biases
     (the PTQ model as deployed); "onnx": from the float ONNX weights."""
 
-    def __init__(self, qm, onnx_model, init="qrt"):
+    def __init__(self, qm, onnx_model, init="qrt", learn_ranges=False):
         super().__init__()
         if init not in ("qrt", "onnx"):
             raise ValueError(f"init must be 'qrt' or 'onnx', got '{init}'")
@@ -260,9 +283,71 @@ class QatNet(nn.Module):
                     if len(s) == 4 and s[1] * s[2] > 1:
                         hw = (s[1], s[2])
             self.layers[f"op{i}"] = QLinear(qm, op, layers[op.name], init, hw)
+        # Activation scales: fixed (the .qrt's), or learned (learn_ranges):
+        # one fp32 parameter s per scale group (LSQ). MaxPool and Reshape outputs
+        # share their input's scale (lowering inherits it), everything else
+        # has its own. The forward pass computes every constant from s in
+        # fp32 as the runtime does at load, so `exact` stays the runtime's
+        # integers for the current scales (export_qdq_onnx writes them).
+        self.learn_ranges = learn_ranges
+        self.scale_group = {}
+        for op in qm.ops:
+            for k in op.outputs:
+                t = qm.tensors[k]
+                if not (t.quantized and t.data is None):
+                    continue
+                x = op.inputs[0] if op.inputs else -1
+                if op.type in ("MAX_POOL_2D", "RESHAPE") and x >= 0 and qm.tensors[x].quantized:
+                    self.scale_group[k] = self.scale_group.get(x, x)
+                else:
+                    self.scale_group[k] = k
+        self.scales = nn.ParameterDict()
+        if learn_ranges:
+            for k, g in sorted(self.scale_group.items()):
+                if str(g) in self.scales:
+                    continue
+                t = qm.tensors[g]
+                p = nn.Parameter(torch.tensor(np.float32(t.scale[0])))  # starts at the .qrt's scale exactly
+                # LSQ's gradient scale 1 / sqrt(elements per image * qmax): the
+                # scale's gradient sums over every element of the tensor.
+                factor = 1.0 / float(np.sqrt(max(1, int(np.prod(t.shape[1:]))) * t.qmax))
+                p.register_hook(lambda g, f=factor: g * f)
+                self.scales[str(g)] = p
+            for _, layer in self.linear_layers():
+                layer.sx_fn = (lambda k=layer.x_index: self.scale(k))
+                if not layer.out_float:
+                    layer.sy_fn = (lambda k=layer.y_index: self.scale(k))
 
     def linear_layers(self):
         return [(self.qm.ops[int(k[2:])], m) for k, m in self.layers.items()]
+
+    def scale(self, k):
+        """The current fp32 scale of int8 tensor k: a 0-dim parameter
+        (learned) or, fixed, the .qrt's as a numpy float32."""
+        if self.learn_ranges:
+            return self.scales[str(self.scale_group[k])]
+        return fq.f32(self.qm.tensors[k].scale[0])
+
+    def constrain_scales(self):
+        """After an optimizer step: a learned scale stays >= 1/64 of its
+        .qrt value (a scale <= 0 would be no quantization at all)."""
+        with torch.no_grad():
+            for g, p in self.scales.items():
+                p.clamp_(min=float(np.float32(self.qm.tensors[int(g)].scale[0])) / 64)
+
+    def activation_scales(self):
+        """ONNX tensor name -> current scale (float), like QrtModel.activation_quant."""
+        out = {}
+        for k in self.scale_group:
+            name = self.qm.tensors[k].name
+            name = name[:-len("/quantized")] if name.endswith("/quantized") else name
+            out[name] = float(self.scale(k))
+        return out
+
+    def _f(self, k):
+        """scale(k) usable in arithmetic with tensors (python float when fixed)."""
+        s = self.scale(k)
+        return s if torch.is_tensor(s) else float(s)
 
     def forward(self, x, mode=None):
         mode = mode or self.mode
@@ -279,9 +364,15 @@ class QatNet(nn.Module):
             if op.type in ("CONV_2D", "FULLY_CONNECTED"):
                 y = self.layers[f"op{i}"](ins[0], mode)
             elif op.type == "QUANTIZE":
-                y = fq.quantize(ins[0], y_t.scale[0], y_t.qmin, y_t.qmax) if q else ins[0]
+                if not q:
+                    y = ins[0]
+                elif self.learn_ranges:  # q = round(clamp(x * (1.0f / s))), 1/s in fp32
+                    y = fq.round_ste(torch.clamp(ins[0] * (1.0 / self.scale(op.outputs[0])),
+                                                 float(y_t.qmin), float(y_t.qmax)))
+                else:
+                    y = fq.quantize(ins[0], y_t.scale[0], y_t.qmin, y_t.qmax)
             elif op.type == "DEQUANTIZE":
-                y = ins[0] * float(T[op.inputs[0]].scale[0]) if q else ins[0]
+                y = ins[0] * self._f(op.inputs[0]) if q else ins[0]
             elif op.type == "ADD":
                 y = self._add(op, ins, y_t, act, q)
             elif op.type == "MAX_POOL_2D":
@@ -289,7 +380,7 @@ class QatNet(nn.Module):
             elif op.type == "AVERAGE_POOL_2D":
                 y = self._avgpool(op, ins[0], T[op.inputs[0]], y_t, act, q, mode == "exact")
             elif op.type == "GLOBAL_AVERAGE_POOL":
-                y = self._global_avgpool(ins[0], T[op.inputs[0]], y_t, q, mode == "exact")
+                y = self._global_avgpool(op, ins[0], T[op.inputs[0]], y_t, q, mode == "exact")
             elif op.type == "RESHAPE":
                 y = ins[0].reshape(ins[0].shape[0], -1) if len(y_t.shape) == 2 else ins[0].reshape(
                     ins[0].shape[0], y_t.shape[3], y_t.shape[1], y_t.shape[2])
@@ -308,9 +399,15 @@ class QatNet(nn.Module):
         if not q or y_t.dtype == "F32":
             return fq.float_activation(ins[0] + ins[1], act)
         # --quantize-adds ablation: both inputs requantized to the output scale.
-        sy = fq.f32(y_t.scale[0])
-        ma, mb = float(fq.f32(a_t.scale[0]) / sy), float(fq.f32(b_t.scale[0]) / sy)
-        lo, hi = fq.activation_range(y_t.dtype, y_t.bits, y_t.scale[0], act)
+        ka, kb, ky = op.inputs[0], op.inputs[1], op.outputs[0]
+        if self.learn_ranges:
+            sy = self.scale(ky)
+            ma, mb = self.scale(ka) / sy, self.scale(kb) / sy
+            lo, hi = fq.activation_range(y_t.dtype, y_t.bits, float(sy.detach()), act)
+        else:
+            sy = fq.f32(y_t.scale[0])
+            ma, mb = float(fq.f32(a_t.scale[0]) / sy), float(fq.f32(b_t.scale[0]) / sy)
+            lo, hi = fq.activation_range(y_t.dtype, y_t.bits, y_t.scale[0], act)
         return fq.round_ste(torch.clamp(ins[0] * ma + ins[1] * mb, float(lo), float(hi)))
 
     def _pool_args(self, op):
@@ -335,19 +432,24 @@ class QatNet(nn.Module):
         if q and y_t.quantized:
             xs = x.double() if exact else x
             total = fq.to_f32(F.avg_pool2d(F.pad(xs, pads), k, s, divisor_override=1))
-            mult = fq.f32(x_t.scale[0]) / (fq.f32(y_t.scale[0]) * n.float())  # fp32: sx / (sy * (float)n)
-            lo, hi = fq.activation_range(y_t.dtype, y_t.bits, y_t.scale[0], act)
+            sx, sy = self.scale(op.inputs[0]), self.scale(op.outputs[0])
+            mult = sx / (sy * n.float())  # fp32: sx / (sy * (float)n)
+            lo, hi = fq.activation_range(y_t.dtype, y_t.bits, float(sy), act)
             return fq.requantize(total, mult, lo, hi)
         # fp32 sum in window order, then / n (not bit-exact in "fake"/"float")
         total = F.avg_pool2d(F.pad(x, pads), k, s, divisor_override=1)
         return fq.float_activation(total / n, act)
 
-    def _global_avgpool(self, x, x_t, y_t, q, exact):
+    def _global_avgpool(self, op, x, x_t, y_t, q, exact):
         nb, c, h, w = x.shape
         if q and y_t.quantized:
             total = fq.to_f32((x.double() if exact else x).sum(dim=(2, 3)))
-            mult = float(fq.f32(x_t.scale[0]) / (fq.f32(y_t.scale[0]) * fq.f32(h * w)))
-            lo, hi = fq.activation_range(y_t.dtype, y_t.bits, y_t.scale[0], "NONE")
+            sx, sy = self.scale(op.inputs[0]), self.scale(op.outputs[0])
+            if self.learn_ranges:
+                mult = sx / (sy * float(np.float32(h * w)))
+            else:
+                mult = float(sx / (sy * fq.f32(h * w)))
+            lo, hi = fq.activation_range(y_t.dtype, y_t.bits, float(sy), "NONE")
             y = fq.requantize(total, mult, lo, hi)
         elif exact:
             flat = x.reshape(nb, c, h * w)
@@ -364,11 +466,12 @@ class QatNet(nn.Module):
         if not q or not y_t.quantized:
             return torch.cat(ins, dim=axis)
         parts = []
+        sy = self.scale(op.outputs[0])
         for k, xi in zip(op.inputs, ins):
-            t = self.qm.tensors[k]
-            if t.scale[0] == y_t.scale[0]:
+            sk = self.scale(k)
+            if float(sk) == float(sy):
                 parts.append(xi)
             else:
-                m = float(fq.f32(t.scale[0]) / fq.f32(y_t.scale[0]))
+                m = sk / sy if self.learn_ranges else float(sk / sy)
                 parts.append(torch.clamp(fq.round_ste(xi * m), float(y_t.qmin), float(y_t.qmax)))
         return torch.cat(parts, dim=axis)

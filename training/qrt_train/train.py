@@ -48,7 +48,8 @@ def run_identity(args, mode):
     return {"qrt": args.qrt, "onnx": args.onnx, "init": args.init,
             "qrt_sha256": file_sha256(args.qrt), "onnx_sha256": file_sha256(args.onnx),
             "optimizer": args.optimizer, "train_mode": mode,
-            "mask_sha256": file_sha256(mask) if mask else None}
+            "mask_sha256": file_sha256(mask) if mask else None,
+            "learn_ranges": bool(getattr(args, "learn_ranges", False))}
 
 
 def check_resumable(saved, current, ckpt):
@@ -56,7 +57,7 @@ def check_resumable(saved, current, ckpt):
     identity and this command's (checkpoints from before the hashes were
     stored are compared by path)."""
     flags = {"qrt": "--qrt", "onnx": "--onnx", "init": "--init", "optimizer": "--optimizer",
-             "train_mode": "--train-mode", "mask_sha256": "--mask"}
+             "train_mode": "--train-mode", "mask_sha256": "--mask", "learn_ranges": "--learn-ranges"}
     for key, flag in flags.items():
         if key in ("qrt", "onnx") and f"{key}_sha256" in saved:
             if saved[f"{key}_sha256"] != current[f"{key}_sha256"]:
@@ -122,7 +123,8 @@ def test_subset(x, y, n):
 def build(args, device):
     import onnx
     qm = read_qrt(args.qrt)
-    net = QatNet(qm, onnx.load(args.onnx), init=args.init).to(device)
+    net = QatNet(qm, onnx.load(args.onnx), init=args.init,
+                 learn_ranges=getattr(args, "learn_ranges", False)).to(device)
     return qm, net
 
 
@@ -144,6 +146,8 @@ def train_step(net, opt, loss_fn, xb, yb, keeper=None):
     opt.step()
     if keeper is not None:
         keeper.reapply()
+    if getattr(net, "learn_ranges", False):
+        net.constrain_scales()
     return out, loss
 
 
