@@ -41,6 +41,9 @@ def main(argv=None):
     q.add_argument("--momentum", type=float, default=0.9)
     q.add_argument("--weight-decay", type=float, default=0.0)
     q.add_argument("--no-augment", dest="augment", action="store_false", help="no random crop / flip")
+    q.add_argument("--label-smoothing", type=float, default=0.0,
+                   help="cross-entropy label smoothing; use the float model's own (the project's CIFAR-10 models "
+                        "were trained with 0.1, scripts/train_cifar10.py)")
     q.add_argument("--train-images", type=int, default=0, help="random N training images per epoch (0 = all)")
     q.add_argument("--exact-images", type=int, default=500,
                    help="at the end, evaluate the first N test images with the runtime's integers too")

@@ -229,7 +229,7 @@ def qat(args):
                 else f"{mode} mode, --init {args.init}{', masked' if keeper is not None else ''}")
         log(f"before training ({what}): test top-1 {100 * c / n:.2f}% ({c}/{n})")
 
-    loss_fn = nn.CrossEntropyLoss()
+    loss_fn = nn.CrossEntropyLoss(label_smoothing=args.label_smoothing)
     t_train = time.time()
     for epoch in range(first_epoch, args.epochs):
         net.train()
