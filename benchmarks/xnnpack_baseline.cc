@@ -244,6 +244,18 @@ std::vector<int8_t> XnnNetwork::ReadS8(const qs::Tensor* t) const {
   if (!b || !b->data()) return v;
   const uint8_t* src = b->data()->data();
   const int bits = b->packed_bits();
+  if (b->sparse()) {  // bitmap + non-zero values (schema Buffer.sparse); the runtime's loader checked it
+    const size_t map = (n + 7) / 8, vb = bits ? (size_t)bits : 8;
+    const uint32_t mask = (1u << vb) - 1u, sign = 1u << (vb - 1);
+    for (size_t i = 0, k = 0; i < n; ++i) {
+      if (!((src[i / 8] >> (i % 8)) & 1u)) continue;
+      uint32_t u = 0;
+      for (size_t j = 0, bit = k * vb; j < vb; ++j, ++bit) u |= (uint32_t)((src[map + bit / 8] >> (bit % 8)) & 1u) << j;
+      v[i] = (int8_t)((int32_t)((u & mask) ^ sign) - (int32_t)sign);
+      ++k;
+    }
+    return v;
+  }
   if (bits == 0) {
     memcpy(v.data(), src, std::min(n, (size_t)b->data()->size()));
   } else {  // runtime/src/unpack.cc's format: element i is stream bits [i*b, i*b+b)

@@ -97,7 +97,15 @@ class QrtModel:
                 b = m.Buffers(t.Buffer())
                 data = b.DataAsNumpy().tobytes() if b.DataLength() else b""
                 n = int(np.prod(d["shape"]))
-                if b.PackedBits():
+                if hasattr(b, "Sparse") and b.Sparse():  # bitmap + non-zero values (schema Buffer.sparse)
+                    nmap = (n + 7) // 8
+                    mask = np.unpackbits(np.frombuffer(data[:nmap], np.uint8), bitorder="little")[:n].astype(bool)
+                    nz = int(mask.sum())
+                    vals = (unpack_bits(data[nmap:], nz, b.PackedBits()) if b.PackedBits()
+                            else np.frombuffer(data[nmap:], np.int8)[:nz])
+                    arr = np.zeros(n, np.int8)
+                    arr[mask] = vals
+                elif b.PackedBits():
                     arr = unpack_bits(data, n, b.PackedBits())
                 elif d["dtype"] == DT.S8:
                     arr = np.frombuffer(data, np.int8)[:n]

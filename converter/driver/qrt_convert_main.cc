@@ -154,6 +154,12 @@ int main(int argc, char** argv) {
   app.add_flag("--quantize-adds", quantize_adds,
                "ablation: element-wise adds run in int8 (default: float adds, the method's guideline)");
   app.add_flag("--no-int16", no_int16, "always accumulate in INT32 (default: INT16 when weight + activation bits <= 14)");
+  std::string sparse_weights = "auto";
+  app.add_option("--sparse-weights", sparse_weights,
+                 "store a layer's weights as a bitmap + its non-zero values when that is smaller (pruned models; "
+                 "decoded to dense at load), or always dense (off)")
+      ->check(CLI::IsMember({"auto", "off"}))
+      ->capture_default_str();
   std::string qdq_asymmetric = "error";
   app.add_option("--qdq-asymmetric", qdq_asymmetric,
                  "QDQ models: an activation with a non-zero zero point is an error, or (widen) stored symmetric "
@@ -183,6 +189,7 @@ int main(int argc, char** argv) {
   o.lower.placement.float_residual_adds = !quantize_adds;
   o.lower.int16_accumulation = !no_int16;
   o.lower.qdq_widen_asymmetric = qdq_asymmetric == "widen";
+  o.lower.sparse_weights = sparse_weights == "auto";
   o.command_line = recorded_command_line(argc, argv);
   o.show_progress = !quiet;
   try {

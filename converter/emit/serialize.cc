@@ -107,7 +107,7 @@ std::vector<uint8_t> serialize_model(const quantize::LoweredModel& m) {
     }
     b.ForceVectorAlignment(buf.data.size(), 1, 16);  // force_align: 16 (see environment notes)
     auto vec = b.CreateVector(buf.data);
-    buffers.push_back(schema::CreateBuffer(b, vec, buf.packed_bits));
+    buffers.push_back(schema::CreateBuffer(b, vec, buf.packed_bits, buf.sparse));
   }
   auto buffers_vec = b.CreateVector(buffers);
   auto inputs = b.CreateVector(m.inputs);

@@ -358,13 +358,19 @@ int32_t Lowerer::add_weights(const graph::Node& n, const std::vector<float>& w, 
   t.zero_point.assign(q.scales.size(), 0);
   t.axis = (is_fixed ? fixed->second.scales.size() > 1 : opt_.per_channel_weights) ? 0 : -1;
   t.bits = bits;
+  std::vector<uint8_t> dense;
   if (bits < 8) {
-    t.buffer = m_.add_buffer(pack_bits(q.values, bits), uint8_t(bits));
+    dense = pack_bits(q.values, bits);
   } else {
-    std::vector<uint8_t> bytes(q.values.size());
-    std::memcpy(bytes.data(), q.values.data(), bytes.size());
-    t.buffer = m_.add_buffer(std::move(bytes));
+    dense.resize(q.values.size());
+    std::memcpy(dense.data(), q.values.data(), dense.size());
   }
+  std::vector<uint8_t> sparse;
+  if (opt_.sparse_weights) sparse = encode_sparse(q.values, bits);
+  if (opt_.sparse_weights && sparse.size() < dense.size())
+    t.buffer = m_.add_buffer(std::move(sparse), uint8_t(bits < 8 ? bits : 0), true);
+  else
+    t.buffer = m_.add_buffer(std::move(dense), uint8_t(bits < 8 ? bits : 0));
   *scales = q.scales;
   if (scales->size() == 1) scales->assign(size_t(out_channels), q.scales[0]);
   *values = std::move(q.values);

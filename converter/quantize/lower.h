@@ -76,6 +76,10 @@ struct LowerOptions {
   // --qdq-asymmetric widen): then it is stored S8 over the same real range
   // (a warning names it).
   bool qdq_widen_asymmetric = false;
+  // Store a layer's weights sparse (bitmap + non-zero values, schema
+  // Buffer.sparse) when that is smaller than the dense form: pruned models
+  // (qrt-convert --sparse-weights off: always dense).
+  bool sparse_weights = true;
   // Progress on stderr while weights are quantized with a method other
   // than minmax (one step per Conv/Gemm/MatMul; calib::Progress).
   bool show_progress = false;

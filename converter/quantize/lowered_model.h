@@ -92,6 +92,7 @@ struct LMetadata {
 struct LBuffer {
   std::vector<uint8_t> data;
   uint8_t packed_bits = 0;  // 4..7: S8 weights bit-packed (quant_math.h)
+  bool sparse = false;      // bitmap + non-zero values (quant_math.h encode_sparse)
 };
 
 struct LoweredModel {
@@ -110,8 +111,8 @@ struct LoweredModel {
     tensors.push_back(std::move(t));
     return int32_t(tensors.size() - 1);
   }
-  uint32_t add_buffer(std::vector<uint8_t> bytes, uint8_t packed_bits = 0) {
-    buffers.push_back(LBuffer{std::move(bytes), packed_bits});
+  uint32_t add_buffer(std::vector<uint8_t> bytes, uint8_t packed_bits = 0, bool sparse = false) {
+    buffers.push_back(LBuffer{std::move(bytes), packed_bits, sparse});
     return uint32_t(buffers.size() - 1);
   }
 };

@@ -68,6 +68,23 @@ std::vector<uint8_t> pack_bits(const std::vector<int8_t>& values, int bits) {
   return out;
 }
 
+std::vector<uint8_t> encode_sparse(const std::vector<int8_t>& values, int bits) {
+  std::vector<uint8_t> out((values.size() + 7) / 8, 0);
+  std::vector<int8_t> nonzero;
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (values[i] == 0) continue;
+    out[i / 8] = uint8_t(out[i / 8] | (1u << (i % 8)));
+    nonzero.push_back(values[i]);
+  }
+  if (bits < 8) {
+    const std::vector<uint8_t> packed = pack_bits(nonzero, bits);
+    out.insert(out.end(), packed.begin(), packed.end());
+  } else {
+    for (int8_t v : nonzero) out.push_back(uint8_t(v));
+  }
+  return out;
+}
+
 float activation_scale(float lo, float hi, bool is_unsigned, int bits) {
   if (bits < 4 || bits > 8) throw ConvertError("activation bits must be 4..8, got " + std::to_string(bits));
   if (is_unsigned) {

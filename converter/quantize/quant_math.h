@@ -51,6 +51,11 @@ int32_t quantize_bias(float bias, float input_scale, float weight_scale);
 // Packs int8 values (each within `bits`, 4..7) as described above.
 std::vector<uint8_t> pack_bits(const std::vector<int8_t>& values, int bits);
 
+// Sparse weights (schema Buffer.sparse): a bitmap of ceil(n / 8) bytes,
+// bit i (bit i % 8 of byte i / 8) set when values[i] != 0, then the
+// non-zero values in order, packed at `bits` (4..7) or one byte each (8).
+std::vector<uint8_t> encode_sparse(const std::vector<int8_t>& values, int bits);
+
 // Largest magnitude of S8 values / largest U8 value for `bits`.
 int s8_qmax(int bits);
 int u8_qmax(int bits);

@@ -181,6 +181,22 @@ qrt_status DescribeTensor(int i, const schema::Tensor* fb, TensorDesc* t,
   return QRT_OK;
 }
 
+// An int8 constant's values must lie in its storage range.
+qrt_status CheckConstantRange(const TensorDesc& t, const TensorText& where, qrt_error* error) {
+  if (!t.quantized()) return QRT_OK;
+  const int8_t* v = static_cast<const int8_t*>(t.data);
+  for (size_t k = 0; k < t.num_elements; ++k) {
+    if (v[k] < t.storage_min || v[k] > t.storage_max) {
+      const int32_t shown = v[k] + (t.dtype == DType::U8 ? 128 : 0);
+      return SetError(error, QRT_ERROR_INVALID_MODEL,
+                      "%s: element %zu = %d is outside the %d-bit %s range",
+                      where.text, k, (int)shown, (int)t.bits,
+                      schema::EnumNameDType(t.dtype));
+    }
+  }
+  return QRT_OK;
+}
+
 // Points a constant tensor at its bytes (unpacking / shifting if needed)
 // and checks its size and, for int8, its range.
 qrt_status BindConstant(Model& m, int i, TensorDesc* t, qrt_error* error) {
@@ -196,6 +212,44 @@ qrt_status BindConstant(Model& m, int i, TensorDesc* t, qrt_error* error) {
   const uint8_t* bytes = b->data() ? b->data()->data() : nullptr;
   const size_t size = b->data() ? b->data()->size() : 0;
   const int pb = b->packed_bits();
+  if (b->sparse()) {
+    if (t->dtype != DType::S8) {
+      return SetError(error, QRT_ERROR_INVALID_MODEL,
+                      "%s: buffer %u is sparse on a %s tensor (only S8 weights are stored sparse)",
+                      where.text, bi, schema::EnumNameDType(t->dtype));
+    }
+    std::unique_ptr<int8_t[]> owned(new (std::nothrow) int8_t[t->num_elements ? t->num_elements : 1]);
+    if (!owned) {
+      return SetError(error, QRT_ERROR_OUT_OF_MEMORY,
+                      "%s: no memory to decode %zu sparse weights", where.text, t->num_elements);
+    }
+    size_t bad = 0;
+    const int rc = DecodeSparse(bytes, size, t->num_elements, pb, owned.get(), &bad);
+    if (rc == 1) {
+      const size_t map = BitmapBytes(t->num_elements);
+      const size_t nz = size >= map ? BitmapCount(bytes, t->num_elements, nullptr) : 0;
+      return SetError(error, QRT_ERROR_INVALID_MODEL,
+                      "%s: sparse buffer %u holds %zu bytes; a bitmap of %zu bytes%s marking %zu non-zero "
+                      "elements%s needs %zu",
+                      where.text, bi, size, map, size >= map ? "" : " (truncated)", nz,
+                      pb ? " (bit-packed)" : "",
+                      map + (pb ? PackedBytes(nz, pb) : nz));
+    }
+    if (rc == 2) {
+      return SetError(error, QRT_ERROR_INVALID_MODEL,
+                      "%s: sparse buffer %u: bitmap bits past element %zu are set", where.text, bi,
+                      t->num_elements);
+    }
+    if (rc == 3) {
+      return SetError(error, QRT_ERROR_INVALID_MODEL,
+                      "%s: sparse buffer %u: element %zu is marked non-zero but stored as 0", where.text,
+                      bi, bad);
+    }
+    t->is_constant = true;
+    t->data = owned.get();
+    m.unpacked.push_back(std::move(owned));
+    return CheckConstantRange(*t, where, error);
+  }
   const size_t want = pb ? PackedBytes(t->num_elements, pb)
                          : t->num_elements * FileElementBytes(t->dtype);
   if (size != want) {
@@ -235,19 +289,7 @@ qrt_status BindConstant(Model& m, int i, TensorDesc* t, qrt_error* error) {
     t->data = owned.get();
     m.unpacked.push_back(std::move(owned));
   }
-  if (t->quantized()) {
-    const int8_t* v = static_cast<const int8_t*>(t->data);
-    for (size_t k = 0; k < t->num_elements; ++k) {
-      if (v[k] < t->storage_min || v[k] > t->storage_max) {
-        const int32_t shown = v[k] + (t->dtype == DType::U8 ? 128 : 0);
-        return SetError(error, QRT_ERROR_INVALID_MODEL,
-                        "%s: element %zu = %d is outside the %d-bit %s range",
-                        where.text, k, (int)shown, (int)t->bits,
-                        schema::EnumNameDType(t->dtype));
-      }
-    }
-  }
-  return QRT_OK;
+  return CheckConstantRange(*t, where, error);
 }
 
 qrt_status LoadTensors(Model& m, qrt_error* error) {

@@ -422,6 +422,41 @@ TEST_CASE("bit unpacking: two's complement, little-endian bit order", "[runtime]
   CHECK(std::vector<int8_t>(six, six + 4) == v);
 }
 
+TEST_CASE("sparse weights: bitmap + non-zero values decode to dense; malformed buffers are refused",
+          "[runtime][sparse]") {
+  // 10 elements, non-zero at 1, 4, 9: bitmap 0b00010010, 0b00000010.
+  const std::vector<int8_t> want = {0, 5, 0, 0, -7, 0, 0, 0, 0, 127};
+  std::vector<uint8_t> buf = {0x12, 0x02, 5, uint8_t(-7), 127};
+  int8_t out[10];
+  size_t bad = 99;
+  REQUIRE(qrt::rt::DecodeSparse(buf.data(), buf.size(), 10, 0, out, &bad) == 0);
+  CHECK(std::vector<int8_t>(out, out + 10) == want);
+  // 4-bit: the three values packed.
+  const std::vector<uint8_t> packed = PackBits({5, -7, 7}, 4);
+  std::vector<uint8_t> buf4 = {0x12, 0x02};
+  buf4.insert(buf4.end(), packed.begin(), packed.end());
+  const std::vector<int8_t> want4 = {0, 5, 0, 0, -7, 0, 0, 0, 0, 7};
+  REQUIRE(qrt::rt::DecodeSparse(buf4.data(), buf4.size(), 10, 4, out, &bad) == 0);
+  CHECK(std::vector<int8_t>(out, out + 10) == want4);
+  // All zero: the bitmap alone.
+  const uint8_t zeros[2] = {0, 0};
+  REQUIRE(qrt::rt::DecodeSparse(zeros, 2, 10, 0, out, &bad) == 0);
+  CHECK(std::vector<int8_t>(out, out + 10) == std::vector<int8_t>(10, 0));
+  // Size that does not match the bitmap's count (one value missing, one extra, truncated bitmap).
+  CHECK(qrt::rt::DecodeSparse(buf.data(), buf.size() - 1, 10, 0, out, &bad) == 1);
+  buf.push_back(1);
+  CHECK(qrt::rt::DecodeSparse(buf.data(), buf.size(), 10, 0, out, &bad) == 1);
+  buf.pop_back();
+  CHECK(qrt::rt::DecodeSparse(buf.data(), 1, 10, 0, out, &bad) == 1);
+  // A bitmap bit past element 10.
+  std::vector<uint8_t> trailing = {0x12, 0x06, 5, uint8_t(-7), 127};
+  CHECK(qrt::rt::DecodeSparse(trailing.data(), trailing.size(), 10, 0, out, &bad) == 2);
+  // A value marked non-zero that is 0.
+  std::vector<uint8_t> zero_value = {0x12, 0x02, 5, 0, 127};
+  CHECK(qrt::rt::DecodeSparse(zero_value.data(), zero_value.size(), 10, 0, out, &bad) == 3);
+  CHECK(bad == 4);
+}
+
 TEST_CASE("load from file", "[runtime][loader]") {
   const std::vector<uint8_t> file = ValidModel();
   const char* path = "runtime_loader_test_model.qrt";

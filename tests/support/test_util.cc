@@ -70,4 +70,27 @@ std::vector<float> run_onnx_float(const std::string& model_path, const graph::Te
   return graph::run_float(g, in).at(g.outputs.at(0)).data;
 }
 
+std::vector<int8_t> stored_int8(const qrt::schema::Buffer* b, size_t n) {
+  const auto* d = b->data();
+  const int bits = b->packed_bits() ? int(b->packed_bits()) : 8;
+  auto stream = [&](size_t offset, size_t count) {  // `count` values of `bits` bits from byte `offset`
+    std::vector<int8_t> v(count);
+    for (size_t i = 0, bit = offset * 8; i < count; ++i) {
+      uint32_t u = 0;
+      for (int k = 0; k < bits; ++k, ++bit) u |= uint32_t((d->Get(uint32_t(bit / 8)) >> (bit % 8)) & 1u) << k;
+      v[i] = int8_t(u & (1u << (bits - 1)) ? int32_t(u) - (1 << bits) : int32_t(u));
+    }
+    return v;
+  };
+  if (!b->sparse()) return stream(0, n);
+  const size_t map = (n + 7) / 8;
+  size_t nz = 0;
+  for (size_t i = 0; i < n; ++i) nz += (d->Get(uint32_t(i / 8)) >> (i % 8)) & 1u;
+  const std::vector<int8_t> values = stream(map, nz);
+  std::vector<int8_t> out(n, 0);
+  for (size_t i = 0, k = 0; i < n; ++i)
+    if ((d->Get(uint32_t(i / 8)) >> (i % 8)) & 1u) out[i] = values[k++];
+  return out;
+}
+
 }  // namespace qrt::testing

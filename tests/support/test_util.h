@@ -11,6 +11,7 @@
 #include "driver/convert.h"
 #include "files.h"
 #include "graph/graph.h"
+#include "qrt/schema/qrt_generated.h"
 
 namespace qrt::testing {
 
@@ -27,5 +28,10 @@ std::vector<float> run_qrt(const std::vector<uint8_t>& bytes, const graph::Tenso
 
 // Float executor output 0 of the ONNX file (after the default passes).
 std::vector<float> run_onnx_float(const std::string& model_path, const graph::Tensor& nchw_input);
+
+// The n int8 values a weight buffer stores, as the runtime reads them:
+// one byte each, bit-packed (packed_bits) or sparse (bitmap + non-zero
+// values), schema/qrt.fbs Buffer.
+std::vector<int8_t> stored_int8(const qrt::schema::Buffer* b, size_t n);
 
 }  // namespace qrt::testing

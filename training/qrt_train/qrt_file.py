@@ -73,6 +73,20 @@ def _s(b):
     return b.decode() if isinstance(b, bytes) else b
 
 
+def decode_sparse(data, bits, count):
+    """Buffer.sparse: a bitmap of ceil(count / 8) bytes (bit i, LSB first,
+    set = element i non-zero), then the non-zero values (bit-packed at
+    `bits`, or one int8 each when bits is 0) -> dense int8."""
+    nmap = (count + 7) // 8
+    mask = np.unpackbits(np.frombuffer(bytes(data[:nmap]), dtype=np.uint8), bitorder="little")[:count].astype(bool)
+    nz = int(mask.sum())
+    rest = bytes(data[nmap:])
+    values = unpack_bits(rest, bits, nz) if bits else np.frombuffer(rest[:nz], dtype=np.int8)
+    out = np.zeros(count, dtype=np.int8)
+    out[mask] = values
+    return out
+
+
 def unpack_bits(data, bits, count):
     """Buffer.packed_bits: `count` two's complement values of `bits` bits,
     little-endian bit order -> int8."""
@@ -145,7 +159,9 @@ class QrtModel:
                 b = m.buffers[t.buffer]
                 raw = bytes(np.asarray(b.data, dtype=np.uint8)) if b.data is not None else b""
                 count = int(np.prod(shape))
-                if b.packedBits:
+                if getattr(b, "sparse", False):
+                    data = decode_sparse(raw, b.packedBits, count)
+                elif b.packedBits:
                     data = unpack_bits(raw, b.packedBits, count)
                 else:
                     npt = {"S8": np.int8, "U8": np.uint8, "S32": np.int32, "F32": np.float32, "F16": np.float16}[dtype]

@@ -146,19 +146,11 @@ std::vector<float> dequantized_weights(const schema::Model* m, const std::string
   for (const schema::Tensor* t : *m->tensors()) {
     if (t->name()->str() != name) continue;
     const schema::Buffer* buf = m->buffers()->Get(t->buffer());
-    const int bits = buf->packed_bits() ? int(buf->packed_bits()) : 8;
     const size_t n = size_t(std::accumulate(t->shape()->begin(), t->shape()->end(), int64_t(1), std::multiplies<>()));
     const size_t per = n / t->quant()->scale()->size();
+    const std::vector<int8_t> codes = qrt::testing::stored_int8(buf, n);  // dense, packed or sparse
     std::vector<float> w(n);
-    for (size_t i = 0; i < n; ++i) {
-      int v = 0;
-      for (int b = 0; b < bits; ++b) {
-        const size_t k = i * size_t(bits) + size_t(b);
-        v |= ((buf->data()->Get(flatbuffers::uoffset_t(k / 8)) >> (k % 8)) & 1) << b;
-      }
-      if (v >= 1 << (bits - 1)) v -= 1 << bits;
-      w[i] = float(v) * t->quant()->scale()->Get(flatbuffers::uoffset_t(i / per));
-    }
+    for (size_t i = 0; i < n; ++i) w[i] = float(codes[i]) * t->quant()->scale()->Get(flatbuffers::uoffset_t(i / per));
     return w;
   }
   FAIL("no tensor " << name);

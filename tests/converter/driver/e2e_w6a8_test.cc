@@ -21,16 +21,7 @@ namespace {
 
 const std::string kData = "/usr/share/datasets/fashion-mnist/";
 
-std::vector<int8_t> unpack(const schema::Buffer* b, size_t n) {
-  std::vector<int8_t> v(n);
-  const int bits = b->packed_bits() ? b->packed_bits() : 8;
-  for (size_t i = 0, bit = 0; i < n; ++i) {
-    uint32_t u = 0;
-    for (int k = 0; k < bits; ++k, ++bit) u |= uint32_t((b->data()->Get(bit / 8) >> (bit % 8)) & 1u) << k;
-    v[i] = int8_t(u & (1u << (bits - 1)) ? int32_t(u) - (1 << bits) : int32_t(u));
-  }
-  return v;
-}
+std::vector<int8_t> unpack(const schema::Buffer* b, size_t n) { return qrt::testing::stored_int8(b, n); }
 
 // All outputs of `n` test images, concatenated.
 std::vector<float> run_images(const std::vector<uint8_t>& bytes, const Dataset& data, const PreprocessConfig& pp,

@@ -213,3 +213,56 @@ TEST_CASE("a bias that does not fit int32 at the layer's scales gets raised weig
   (void)convert_to_bytes(o, &ok);
   CHECK(ok.warnings.empty());
 }
+
+TEST_CASE("pruned weights are stored sparse when smaller, and run exactly as dense", "[weights][sparse]") {
+  // A 3x3 conv with 70% of its weights zero (a pruned layer), at 8 and 5
+  // bits: sparse (bitmap + non-zero values) is smaller; the runtime decodes
+  // it to the same outputs as the dense file. A dense layer stays dense.
+  TempDir dir;
+  const int oc = 16, ic = 8, hw = 6;
+  qrt::graph::Tensor w = random_tensor({oc, ic, 3, 3}, 51);
+  for (size_t i = 0; i < w.data.size(); ++i)
+    if (i % 10 < 7) w.data[i] = 0.0f;
+  OnnxBuilder m;
+  m.input("x", {1, ic, hw, hw}).initializer("w", w).initializer("b", random_tensor({oc}, 52));
+  attr_ints(m.node("Conv", {"x", "w", "b"}, {"y"}, "conv"), "pads", {1, 1, 1, 1});
+  m.output("y");
+  write_bytes(dir.file("m.onnx"), m.serialize());
+  const qrt::graph::Tensor calib = random_tensor({2, ic, hw, hw}, 53);
+  write_npy(dir.file("calib.npy"), {2, ic, hw, hw}, calib.data);
+  qrt::graph::Tensor x({1, ic, hw, hw});
+  std::copy(calib.data.begin(), calib.data.begin() + ic * hw * hw, x.data.begin());
+  for (int bits : {8, 5}) {
+    INFO("weight bits " << bits);
+    ConvertOptions o = npy_options(dir.file("m.onnx"), dir.file("calib.npy"));
+    o.lower.weight_bits = bits;
+    const std::vector<uint8_t> sparse = convert_to_bytes(o, nullptr);
+    o.lower.sparse_weights = false;
+    const std::vector<uint8_t> dense = convert_to_bytes(o, nullptr);
+    const schema::Model* ms = schema::GetModel(sparse.data());
+    const schema::Model* md = schema::GetModel(dense.data());
+    const schema::Buffer* bs = ms->buffers()->Get(tensor_named(ms, "w")->buffer());
+    const schema::Buffer* bd = md->buffers()->Get(tensor_named(md, "w")->buffer());
+    CHECK(bs->sparse());
+    CHECK_FALSE(bd->sparse());
+    CHECK(bs->packed_bits() == (bits < 8 ? bits : 0));
+    const size_t n = size_t(oc * ic * 9);
+    size_t nz = 0;  // the bitmap's count: the 30% kept, less any that rounded to 0
+    for (size_t i = 0; i < n; ++i) nz += (bs->data()->Get(uint32_t(i / 8)) >> (i % 8)) & 1u;
+    CHECK(nz <= n * 3 / 10);
+    CHECK(nz > n / 5);
+    CHECK(bs->data()->size() == (n + 7) / 8 + (nz * size_t(bits) + 7) / 8);
+    CHECK(bd->data()->size() == (n * size_t(bits) + 7) / 8);
+    CHECK(sparse.size() < dense.size());
+    CHECK(run_qrt(sparse, x) == run_qrt(dense, x));
+  }
+  // Dense weights: sparse would be larger, so they stay dense.
+  m = OnnxBuilder();
+  m.input("x", {1, ic, hw, hw}).initializer("w", random_tensor({oc, ic, 3, 3}, 54));
+  attr_ints(m.node("Conv", {"x", "w"}, {"y"}, "conv"), "pads", {1, 1, 1, 1});
+  m.output("y");
+  write_bytes(dir.file("d.onnx"), m.serialize());
+  const std::vector<uint8_t> plain = convert_to_bytes(npy_options(dir.file("d.onnx"), dir.file("calib.npy")), nullptr);
+  const schema::Model* mp = schema::GetModel(plain.data());
+  CHECK_FALSE(mp->buffers()->Get(tensor_named(mp, "w")->buffer())->sparse());
+}
