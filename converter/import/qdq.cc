@@ -249,7 +249,22 @@ class Resolver {
                        "for uint8, [-(2^(b-1) - 1), 2^(b-1) - 1] for int8)");
   }
 
-  // The DQ readers of Q node q's output (directly or through one Clip).
+  // The readers of node r (a Clip or Cast between Q node q and its DQs),
+  // which must all be DequantizeLinear, into p->dqs.
+  void add_dqs_after(int r, int q, const std::string& what, Pair* p) {
+    const std::string& y = gp_.node(r).output(0);
+    if (graph_outputs_.count(y)) throw ConvertError(where(r) + ": its integers are a graph output");
+    auto it = readers_.find(y);
+    if (it == readers_.end()) throw ConvertError(where(r) + ": nothing reads its output");
+    for (int d : it->second) {
+      if (gp_.node(d).op_type() != "DequantizeLinear")
+        throw ConvertError(where(d) + ": reads the integers of " + describe(gp_.node(q), q) + " through " + what +
+                           "; only a DequantizeLinear may (QDQ format)");
+      p->dqs.push_back(d);
+    }
+  }
+
+  // The DQ readers of Q node q's output (directly or through one Clip / Cast).
   Pair pair_of(int q, const QParams& qp) {
     Pair p;
     const std::string& y = gp_.node(q).output(0);
@@ -269,16 +284,7 @@ class Resolver {
       if (rn.op_type() == "Cast" && rn.input(0) == y && cast_to(rn) == qp.dtype) {
         // PyTorch's export: Q -> Cast(to the Q's own type) -> DQ, a no-op.
         p.clips.push_back(r);
-        const std::string& cy = rn.output(0);
-        if (graph_outputs_.count(cy)) throw ConvertError(where(r) + ": its integers are a graph output");
-        auto cr = readers_.find(cy);
-        if (cr == readers_.end()) throw ConvertError(where(r) + ": nothing reads its output");
-        for (int d : cr->second) {
-          if (gp_.node(d).op_type() != "DequantizeLinear")
-            throw ConvertError(where(d) + ": reads the integers of " + describe(gp_.node(q), q) +
-                               " through a Cast; only a DequantizeLinear may (QDQ format)");
-          p.dqs.push_back(d);
-        }
+        add_dqs_after(r, q, "a Cast", &p);
         continue;
       }
       if (rn.op_type() == "Clip" && rn.input(0) == y) {
@@ -288,16 +294,7 @@ class Resolver {
         clip_bits_seen = b;
         p.clipped = true;
         p.clips.push_back(r);
-        const std::string& cy = rn.output(0);
-        if (graph_outputs_.count(cy)) throw ConvertError(where(r) + ": its integers are a graph output");
-        auto cr = readers_.find(cy);
-        if (cr == readers_.end()) throw ConvertError(where(r) + ": nothing reads its output");
-        for (int d : cr->second) {
-          if (gp_.node(d).op_type() != "DequantizeLinear")
-            throw ConvertError(where(d) + ": reads the integers of " + describe(gp_.node(q), q) +
-                               " through a Clip; only a DequantizeLinear may (QDQ format)");
-          p.dqs.push_back(d);
-        }
+        add_dqs_after(r, q, "a Clip", &p);
         continue;
       }
       throw ConvertError(where(r) + ": reads the integers of " + describe(gp_.node(q), q) +
