@@ -6,6 +6,7 @@
 #include <limits>
 #include <unordered_map>
 
+#include "graph/elementwise.h"
 #include "graph/float_ops.h"
 #include "graph/op_helpers.h"
 #include "graph/passes.h"
@@ -71,6 +72,11 @@ Tensor run_node(const Node& n, const std::vector<const Tensor*>& in, const Graph
     return y;
   }
   if (op == "Identity") return arg(0);
+  if (is_unary_elementwise(op) && op != "Relu" && op != "Clip") {
+    Tensor y = arg(0);
+    for (float& v : y.data) v = unary_value(n, v);
+    return y;
+  }
   if (op == "Add") return ops::add(arg(0), arg(1), broadcast_shapes(n, arg(0).shape, arg(1).shape));
   if (op == "Flatten") {
     const Tensor& x = arg(0);
