@@ -2,6 +2,7 @@
 //
 //   qrt-convert MODEL.onnx -o OUT.qrt --calib-fashion-mnist IMAGES.gz [...]
 //   qrt-convert MODEL_QDQ.onnx -o OUT.qrt --mean ... --std ...   (a QDQ model keeps its scales)
+//   qrt-convert --list-ops      (the accepted ONNX operators, import/supported_ops.h)
 //
 // Exit status 0 on success; 1 on any conversion error (the message names
 // the node, tensor or file; no output file is written); CLI11's codes for
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "driver/convert.h"
+#include "import/supported_ops.h"
 
 namespace {
 
@@ -76,7 +78,16 @@ void print_budget(const qrt::convert::BudgetReport& r) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // --list-ops needs no model: answer it before the parser asks for one.
+  for (int i = 1; i < argc; ++i)
+    if (std::string(argv[i]) == "--list-ops") {
+      std::printf("ONNX operators qrt-convert accepts (default domain), and what becomes of each:\n%s",
+                  qrt::import::format_op_table().c_str());
+      return 0;
+    }
   CLI::App app{"qrt-convert: quantize an ONNX CNN into a .qrt model"};
+  bool list_ops = false;
+  app.add_flag("--list-ops", list_ops, "print every ONNX operator qrt-convert accepts and what becomes of it, then exit");
   qrt::convert::ConvertOptions o;
   std::string mean, stdv, crop, labels_path, mode = "w8a8";
   bool quiet = false, per_tensor_weights = false, signed_activations = false, quantize_adds = false, no_int16 = false;

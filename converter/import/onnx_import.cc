@@ -6,6 +6,7 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -14,15 +15,17 @@
 #include "graph/passes.h"
 #include "import/proto_tensor.h"
 #include "import/qdq.h"
+#include "import/supported_ops.h"
 
 namespace qrt {
 namespace import {
 
 const std::vector<std::string>& supported_onnx_ops() {
-  static const std::vector<std::string> ops = {
-      "Add",         "AveragePool", "BatchNormalization", "Clip",    "Concat",  "Constant",
-      "Conv",        "Flatten",     "Gemm",               "GlobalAveragePool", "Identity",
-      "MatMul",      "MaxPool",     "Relu",               "Reshape", "Softmax"};
+  static const std::vector<std::string> ops = [] {
+    std::vector<std::string> v;
+    for (const OnnxOpSupport& e : onnx_op_table()) v.push_back(e.op);
+    return v;  // the table is sorted
+  }();
   return ops;
 }
 
@@ -33,6 +36,37 @@ std::string supported_list() {
   for (const auto& op : supported_onnx_ops()) s += (s.empty() ? "" : ", ") + op;
   return s;
 }
+
+// Unsupported op types seen while importing, to report them all at once.
+struct UnsupportedOps {
+  struct Entry {
+    int count = 0;
+    std::vector<std::string> first_nodes;  // up to 3 node names
+  };
+  std::map<std::string, Entry> by_op;  // "Op" or "domain:Op"
+  int total = 0;
+
+  void add(const std::string& op, const std::string& node) {
+    Entry& e = by_op[op];
+    ++e.count;
+    ++total;
+    if (e.first_nodes.size() < 3) e.first_nodes.push_back(node);
+  }
+  // "model.onnx: 3 nodes use 2 unsupported operators: LRN (2 nodes: 'a', 'b'), Foo (1 node: 'c'). Supported ..."
+  std::string message(const std::string& origin) const {
+    std::string s = origin + ": " + std::to_string(total) + (total == 1 ? " node uses " : " nodes use ") +
+                    std::to_string(by_op.size()) + " unsupported operator" + (by_op.size() == 1 ? "" : "s") + ": ";
+    bool first = true;
+    for (const auto& [op, e] : by_op) {
+      s += (first ? "" : "; ") + std::string("'") + op + "' (" + std::to_string(e.count) +
+           (e.count == 1 ? " node: " : " nodes, first: ");
+      for (size_t i = 0; i < e.first_nodes.size(); ++i) s += (i ? ", '" : "'") + e.first_nodes[i] + "'";
+      s += ")";
+      first = false;
+    }
+    return s + ". Supported operators: " + supported_list() + " (qrt-convert --list-ops)";
+  }
+};
 
 template <typename T>
 std::vector<T> raw_values(const onnx::TensorProto& t, const std::string& where) {
@@ -234,6 +268,7 @@ graph::Graph import_onnx_from_memory(const void* data, size_t size, const std::s
   for (const auto& vi : gp.output()) g.outputs.push_back(vi.name());
 
   const auto& ops = supported_onnx_ops();
+  UnsupportedOps unsupported;
   std::set<std::string> names;
   for (int i = 0; i < gp.node_size(); ++i) {
     const onnx::NodeProto& np = gp.node(i);
@@ -242,12 +277,14 @@ graph::Graph import_onnx_from_memory(const void* data, size_t size, const std::s
     n.name = np.name().empty() ? n.op_type + "_" + std::to_string(i) : np.name();
     if (!names.insert(n.name).second) n.name += "_" + std::to_string(i);
     const std::string where = origin + ": " + n.describe();
-    if (!np.domain().empty() && np.domain() != "ai.onnx")
-      throw ConvertError(where + ": operator domain '" + np.domain() +
-                         "' is not supported (only the default ONNX domain)");
-    if (!std::binary_search(ops.begin(), ops.end(), n.op_type))
-      throw ConvertError(where + ": unsupported operator '" + n.op_type +
-                         "'. Supported operators: " + supported_list());
+    if (!np.domain().empty() && np.domain() != "ai.onnx") {
+      unsupported.add(np.domain() + ":" + n.op_type, n.name);
+      continue;
+    }
+    if (!std::binary_search(ops.begin(), ops.end(), n.op_type)) {
+      unsupported.add(n.op_type, n.name);
+      continue;
+    }
     n.inputs.assign(np.input().begin(), np.input().end());
     while (!n.inputs.empty() && n.inputs.back().empty()) n.inputs.pop_back();
     n.outputs.assign(np.output().begin(), np.output().end());
@@ -259,6 +296,7 @@ graph::Graph import_onnx_from_memory(const void* data, size_t size, const std::s
     if (n.op_type == "Softmax" && g.opset < 13) n.set_int("qrt_legacy_2d", 1);
     g.nodes.push_back(std::move(n));
   }
+  if (unsupported.total > 0) throw ConvertError(unsupported.message(origin));
   try {
     g.validate();
   } catch (const ConvertError& e) {

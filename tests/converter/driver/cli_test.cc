@@ -31,7 +31,7 @@ TEST_CASE("qrt-convert: success, and an unsupported op names the node with a non
   {
     OnnxBuilder b;
     b.input("x", {1, 1, 4, 4});
-    b.node("Sigmoid", {"x"}, {"y"}, "the_sigmoid");
+    b.node("Det", {"x"}, {"y"}, "the_det");
     b.output("y");
     write_bytes(dir.file("bad.onnx"), b.serialize());
   }
@@ -41,7 +41,7 @@ TEST_CASE("qrt-convert: success, and an unsupported op names the node with a non
   REQUIRE(file_exists(dir.file("good.qrt")));
 
   REQUIRE(run_command(exe + " " + dir.file("bad.onnx") + " -o " + dir.file("bad.qrt") + common) != 0);
-  REQUIRE_THAT(read_text(dir.file("err.txt")), Catch::Contains("the_sigmoid") && Catch::Contains("Sigmoid"));
+  REQUIRE_THAT(read_text(dir.file("err.txt")), Catch::Contains("the_det") && Catch::Contains("Det"));
   REQUIRE_FALSE(file_exists(dir.file("bad.qrt")));
 
   // A missing calibration source is an error too, naming the flags.
@@ -51,6 +51,31 @@ TEST_CASE("qrt-convert: success, and an unsupported op names the node with a non
   // Bad flag values are rejected by the parser.
   REQUIRE(run_command(exe + " " + dir.file("good.onnx") + " -o " + dir.file("x.qrt") + common + " --weight-bits 3") != 0);
   REQUIRE_FALSE(file_exists(dir.file("x.qrt")));
+}
+
+TEST_CASE("qrt-convert: --list-ops prints the op table; all unsupported ops are listed at once", "[cli]") {
+  TempDir dir;
+  const std::string exe = QRT_CONVERT_EXE;
+  REQUIRE(run_command(exe + " --list-ops >" + dir.file("ops.txt")) == 0);
+  const std::string listed = read_text(dir.file("ops.txt"));
+  CHECK_THAT(listed, Catch::Contains("  Conv ") && Catch::Contains("  Identity ") && Catch::Contains("removed"));
+  CHECK_THAT(listed, !Catch::Contains("  Det "));
+  {
+    OnnxBuilder b;
+    b.input("x", {1, 1, 4, 4});
+    b.node("Det", {"x"}, {"a"}, "det1");
+    b.node("Erf", {"a"}, {"b"}, "erf1");
+    b.node("Det", {"b"}, {"y"}, "det2");
+    b.output("y");
+    write_bytes(dir.file("bad.onnx"), b.serialize());
+  }
+  write_npy(dir.file("calib.npy"), {1, 1, 4, 4}, random_tensor({1, 1, 4, 4}, 1).data);
+  REQUIRE(run_command(exe + " " + dir.file("bad.onnx") + " -o " + dir.file("bad.qrt") + " --calib-npy " +
+                      dir.file("calib.npy") + " -q 2>" + dir.file("err.txt")) == 1);
+  const std::string err = read_text(dir.file("err.txt"));
+  CHECK_THAT(err, Catch::Contains("3 nodes use 2 unsupported operators"));
+  CHECK_THAT(err, Catch::Contains("'Det' (2 nodes, first: 'det1', 'det2')") && Catch::Contains("'Erf' (1 node: 'erf1')"));
+  CHECK_FALSE(file_exists(dir.file("bad.qrt")));
 }
 
 TEST_CASE("qrt-convert: KL conversions are byte-identical whatever the output path; -o is not recorded", "[cli][determinism]") {
