@@ -6,6 +6,7 @@
 #include <limits>
 #include <unordered_map>
 
+#include "graph/data_ops.h"
 #include "graph/elementwise.h"
 #include "graph/float_ops.h"
 #include "graph/op_helpers.h"
@@ -26,7 +27,7 @@ Window2d window_of(const Node& n, const Shape& x, int64_t kh, int64_t kw) {
   return resolve_window2d(n, x[2], x[3], kh, kw, n.get_int("ceil_mode", 0) != 0);
 }
 
-Tensor run_node(const Node& n, const std::vector<const Tensor*>& in, const Graph& g) {
+Tensor run_node(const Node& n, const std::vector<const Tensor*>& in) {
   const std::string& op = n.op_type;
   auto arg = [&](size_t i) -> const Tensor& {
     if (i >= in.size() || !in[i]) fail(n, "missing input " + std::to_string(i));
@@ -86,7 +87,14 @@ Tensor run_node(const Node& n, const std::vector<const Tensor*>& in, const Graph
     for (int64_t d = 0; d < axis; ++d) a *= x.shape[d];
     return Tensor({a, x.size() / std::max<int64_t>(a, 1)}, x.data);
   }
-  if (op == "Reshape") return Tensor(reshape_target(n, arg(0).shape, arg(1)), arg(0).data);
+  if (op == "Reshape") {
+    if (n.input(1).empty() && n.has_attr("shape")) {  // opset < 5
+      std::vector<float> spec;
+      for (int64_t d : n.get_ints("shape")) spec.push_back(float(d));
+      return Tensor(reshape_target(n, arg(0).shape, Tensor({int64_t(spec.size())}, spec)), arg(0).data);
+    }
+    return Tensor(reshape_target(n, arg(0).shape, arg(1)), arg(0).data);
+  }
   if (op == "Gemm") {
     const Tensor* c = in.size() > 2 ? in[2] : nullptr;
     return ops::gemm(arg(0), arg(1), c, n.get_float("alpha", 1.0f), n.get_float("beta", 1.0f),
@@ -107,13 +115,6 @@ Tensor run_node(const Node& n, const std::vector<const Tensor*>& in, const Graph
     if (axis < 0) axis += static_cast<int64_t>(x.shape.size());
     return ops::softmax(x, axis, legacy);
   }
-  if (op == "Constant") {
-    Graph tmp;
-    tmp.nodes.push_back(n);
-    fold_constants(tmp);
-    return tmp.initializers.begin()->second;
-  }
-  (void)g;
   fail(n, "the float executor does not implement this operator");
 }
 
@@ -128,6 +129,15 @@ void apply_transform(const TensorTransform& transform, const std::string& name, 
 }
 
 }  // namespace
+
+std::vector<Tensor> evaluate_node(const Node& n, const std::vector<const Tensor*>& in) {
+  std::vector<Tensor> ys;
+  if (is_data_op(n.op_type)) ys = data_op_run(n, in);
+  else ys.push_back(run_node(n, in));
+  const bool integer = integer_result(n, in);
+  for (Tensor& y : ys) y.is_integer = integer;
+  return ys;
+}
 
 std::map<std::string, Tensor> FloatExecutor::run(const std::map<std::string, Tensor>& inputs,
                                                  const TensorObserver& observer,
@@ -168,15 +178,18 @@ std::map<std::string, Tensor> FloatExecutor::run(const std::map<std::string, Ten
       if (init == g.initializers.end()) fail(n, "input '" + name + "' is not defined");
       in.push_back(&init->second);
     }
-    if (n.outputs.size() != 1) fail(n, "expects exactly 1 output");
-    Tensor y = run_node(n, in, g);
+    std::vector<Tensor> ys = evaluate_node(n, in);
+    if (ys.size() < n.outputs.size()) fail(n, "has more outputs than the operator produces");
     if (n.fused_activation == FusedActivation::kRelu)
-      ops::clip_inplace(y, 0.0f, std::numeric_limits<float>::infinity());
+      ops::clip_inplace(ys[0], 0.0f, std::numeric_limits<float>::infinity());
     else if (n.fused_activation == FusedActivation::kRelu6)
-      ops::clip_inplace(y, 0.0f, 6.0f);
-    if (observer) observer(n.outputs[0], y);
-    apply_transform(transform, n.outputs[0], y);
-    values[n.outputs[0]] = std::move(y);
+      ops::clip_inplace(ys[0], 0.0f, 6.0f);
+    for (size_t k = 0; k < n.outputs.size(); ++k) {
+      if (n.outputs[k].empty()) continue;  // optional output not used
+      if (observer) observer(n.outputs[k], ys[k]);
+      apply_transform(transform, n.outputs[k], ys[k]);
+      values[n.outputs[k]] = std::move(ys[k]);
+    }
     for (const auto& name : n.inputs) {
       auto lu = last_use.find(name);
       if (lu != last_use.end() && lu->second == i && !g.is_graph_output(name)) values.erase(name);

@@ -24,6 +24,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "graph/graph.h"
 
@@ -49,6 +50,12 @@ class FloatExecutor {
  private:
   const Graph& graph_;
 };
+
+// Evaluates one node on its inputs (nullptr: absent optional input), one
+// tensor per output (before any fused activation); Tensor::is_integer set
+// as data_ops.h's integer_result() says. fold_constants() evaluates
+// constant subgraphs with it.
+std::vector<Tensor> evaluate_node(const Node& n, const std::vector<const Tensor*>& in);
 
 // One-shot helper: FloatExecutor(graph).run(inputs, observer).
 std::map<std::string, Tensor> run_float(const Graph& graph,

@@ -8,8 +8,9 @@
 // file (schema/qrt.fbs).
 //
 // What the importer normalizes (so later stages see one form per op):
-// - Every constant is a float Tensor (doubles/ints are converted; int64 shape
-//   inputs of Reshape are exact up to 2^24, checked).
+// - Every constant is a float Tensor (doubles/ints are converted; integers
+//   are exact up to 2^24, checked; |v| >= 2^31 - 1 becomes +-inf, the
+//   "to the end" of Slice ends; Tensor::is_integer remembers the type).
 // - Dynamic dimensions of graph inputs become 1 (batch size is fixed).
 // - An absent optional input is kept as an empty string in Node::inputs.
 // - Softmax of opset < 13 ("flatten to 2-D at axis") carries the int
@@ -50,6 +51,10 @@ std::string shape_to_string(const Shape& shape);
 struct Tensor {
   Shape shape;
   std::vector<float> data;  // size == num_elements(shape)
+  // The ONNX tensor holds integers (int64/int32/.../bool): shape math.
+  // fold_constants() keeps such values exact: integers, |v| <= 2^24, or
+  // +-inf for "unbounded" (INT64_MAX-style Slice ends, see import).
+  bool is_integer = false;
 
   Tensor() = default;
   Tensor(Shape s, std::vector<float> d) : shape(std::move(s)), data(std::move(d)) {}

@@ -51,5 +51,10 @@ Shape reshape_target(const Node& node, const Shape& in, const Tensor& spec);
 // ONNX MatMul (numpy matmul) output shape.
 Shape matmul_shape(const Node& node, const Shape& a, const Shape& b);
 
+// infer_shapes() for one node: its inputs' shapes must be in g.shapes;
+// writes its outputs' shapes (and explicit windows, non-negative axes into
+// the node). fold_constants() interleaves it with evaluation.
+void infer_node_shapes(Graph& g, Node& n);
+
 }  // namespace graph
 }  // namespace qrt

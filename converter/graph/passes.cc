@@ -11,23 +11,6 @@ namespace graph {
 
 namespace {
 
-Tensor constant_value(const Node& n) {
-  if (n.has_attr("value")) return n.get_tensor("value");
-  if (n.has_attr("value_float")) return Tensor({}, {n.get_float("value_float")});
-  if (n.has_attr("value_floats")) {
-    auto v = n.get_floats("value_floats");
-    return Tensor({static_cast<int64_t>(v.size())}, v);
-  }
-  if (n.has_attr("value_int")) return Tensor({}, {static_cast<float>(n.get_int("value_int"))});
-  if (n.has_attr("value_ints")) {
-    std::vector<float> v;
-    for (int64_t x : n.get_ints("value_ints")) v.push_back(static_cast<float>(x));
-    return Tensor({static_cast<int64_t>(v.size())}, v);
-  }
-  throw ConvertError(n.describe() +
-                     ": only value, value_float(s) and value_int(s) constants are supported");
-}
-
 std::string unique_initializer_name(const Graph& g, const std::string& base) {
   std::string name = base;
   for (int i = 1; g.initializers.count(name) || g.producer_index(name) >= 0 || g.is_graph_input(name); ++i)
@@ -42,42 +25,19 @@ bool single_use(const Graph& g, const std::string& t) {
 
 }  // namespace
 
-void fold_constants(Graph& g) {
-  std::vector<Node> kept;
-  for (Node& n : g.nodes) {
-    if (n.op_type == "Constant") {
-      if (n.outputs.size() != 1) throw ConvertError(n.describe() + ": expects exactly 1 output");
-      g.initializers[n.outputs[0]] = constant_value(n);
-      g.shapes[n.outputs[0]] = g.initializers[n.outputs[0]].shape;
-      continue;
-    }
-    kept.push_back(std::move(n));
-  }
-  g.nodes = std::move(kept);
-  for (Node& n : g.nodes) {
-    if (n.op_type != "Clip" || n.inputs.size() < 2) continue;
-    bool all_const = true;
-    for (size_t i = 1; i < n.inputs.size(); ++i)
-      if (!n.inputs[i].empty() && !g.is_initializer(n.inputs[i])) all_const = false;
-    if (!all_const) continue;
-    const char* keys[] = {"", "min", "max"};
-    for (size_t i = 1; i < n.inputs.size() && i < 3; ++i) {
-      if (n.inputs[i].empty()) continue;
-      const Tensor& t = g.initializers.at(n.inputs[i]);
-      if (t.data.size() != 1) throw ConvertError(n.describe() + ": " + keys[i] + " must be a scalar");
-      n.set_float(keys[i], t.data[0]);
-    }
-    n.inputs.resize(1);
-  }
-}
-
 void remove_identities(Graph& g) {
   for (size_t i = 0; i < g.nodes.size();) {
     Node& n = g.nodes[i];
-    if (n.op_type != "Identity" || n.inputs.size() != 1 || n.outputs.size() != 1) {
+    const bool dropout = n.op_type == "Dropout";
+    if (dropout && n.outputs.size() > 1 && g.use_count(n.outputs[1]) > 0)
+      throw ConvertError(n.describe() + ": its mask output '" + n.outputs[1] +
+                         "' is read; only inference Dropout (a copy) is supported");
+    if (!(n.op_type == "Identity" && n.inputs.size() == 1) && !(dropout && !n.inputs.empty()) ) {
       ++i;
       continue;
     }
+    n.inputs.resize(1);
+    n.outputs.resize(1);
     const std::string x = n.inputs[0], y = n.outputs[0];
     if (!g.is_graph_output(y)) {
       g.rename_uses(y, x);
@@ -203,9 +163,16 @@ void remove_dead_nodes(Graph& g) {
 }
 
 void run_default_passes(Graph& g) {
-  fold_constants(g);
+  fold_constants(g);  // also infers every shape
   remove_identities(g);
+  normalize_shape_ops(g);
+  remove_identities(g);  // the trivial Reshape/Slice/Pad/Sum
+  fold_pads(g);
   fold_batch_norm(g);
+  rewrite_activation_patterns(g);
+  fold_affine_into_layers(g);
+  scalar_affine_to_qrt_affine(g);
+  recognize_channel_shuffle(g);
   fuse_activations(g);
   remove_dead_nodes(g);
   infer_shapes(g);

@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cmath>
 
-#include "graph/passes.h"
+#include "graph/data_ops.h"
+#include "graph/elementwise.h"
 #include "graph/op_helpers.h"
+#include "graph/passes.h"
 
 namespace qrt {
 namespace graph {
@@ -138,12 +140,13 @@ Shape matmul_shape(const Node& n, const Shape& a, const Shape& b) {
   return batch;
 }
 
-void infer_shapes(Graph& g) {
-  for (const auto& in : g.inputs) g.shapes[in.name] = in.shape;
-  for (const auto& kv : g.initializers) g.shapes[kv.first] = kv.second.shape;
-  for (Node& n : g.nodes) {
+void infer_node_shapes(Graph& g, Node& n) {
+  {
     std::vector<Shape> in;
+    std::vector<const Tensor*> consts;
     for (const auto& name : n.inputs) {
+      auto init = name.empty() ? g.initializers.end() : g.initializers.find(name);
+      consts.push_back(init == g.initializers.end() ? nullptr : &init->second);
       if (name.empty()) {
         in.emplace_back();
         continue;
@@ -228,8 +231,15 @@ void infer_shapes(Graph& g) {
       for (size_t i = 0; i < in[0].size(); ++i) (static_cast<int64_t>(i) < axis ? a : b) *= in[0][i];
       out = {a, b};
     } else if (op == "Reshape") {
-      need(2, 2);
-      out = reshape_target(n, in[0], g.initializer(n.inputs[1], n));
+      if (n.input(1).empty() && n.has_attr("shape")) {  // opset < 5
+        need(1, 1);
+        std::vector<float> spec;
+        for (int64_t d : n.get_ints("shape")) spec.push_back(float(d));
+        out = reshape_target(n, in[0], Tensor({int64_t(spec.size())}, spec));
+      } else {
+        need(2, 2);
+        out = reshape_target(n, in[0], g.initializer(n.inputs[1], n));
+      }
     } else if (op == "Gemm") {
       need(2, 3);
       if (in[0].size() != 2 || in[1].size() != 2) fail(n, "A and B must be 2-D");
@@ -256,18 +266,24 @@ void infer_shapes(Graph& g) {
                         shape_to_string(in[0]) + " outside axis " + std::to_string(axis));
         out[axis] += in[i][axis];
       }
-    } else if (op == "Constant") {
-      Graph tmp;
-      tmp.opset = g.opset;
-      tmp.nodes.push_back(n);
-      fold_constants(tmp);
-      out = tmp.initializers.begin()->second.shape;
+    } else if (is_data_op(op) || is_unary_elementwise(op)) {
+      const std::vector<Shape> outs = is_data_op(op) ? data_op_shapes(n, in, consts) : std::vector<Shape>{in.at(0)};
+      if (outs.size() < n.outputs.size()) fail(n, "has more outputs than the operator produces");
+      for (size_t k = 0; k < n.outputs.size(); ++k)
+        if (!n.outputs[k].empty()) g.shapes[n.outputs[k]] = outs[k];
+      return;
     } else {
       fail(n, "no shape inference for this operator");
     }
     if (n.outputs.size() != 1) fail(n, "expects exactly 1 output");
     g.shapes[n.outputs[0]] = out;
   }
+}
+
+void infer_shapes(Graph& g) {
+  for (const auto& in : g.inputs) g.shapes[in.name] = in.shape;
+  for (const auto& kv : g.initializers) g.shapes[kv.first] = kv.second.shape;
+  for (Node& n : g.nodes) infer_node_shapes(g, n);
   for (const auto& o : g.outputs)
     if (!g.shapes.count(o)) throw ConvertError("graph output '" + o + "' has no shape");
 }

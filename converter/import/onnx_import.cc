@@ -80,6 +80,9 @@ std::vector<T> raw_values(const onnx::TensorProto& t, const std::string& where) 
 }
 
 float int_to_float(int64_t v, const std::string& where) {
+  // INT32/INT64 extremes are ONNX's "unbounded" (Slice ends = INT64_MAX).
+  if (v >= INT32_MAX) return INFINITY;
+  if (v <= INT32_MIN) return -INFINITY;
   if (v > (int64_t{1} << 24) || v < -(int64_t{1} << 24))
     throw ConvertError(where + ": integer value " + std::to_string(v) +
                        " is too large to hold exactly as float");
@@ -187,6 +190,8 @@ graph::Tensor tensor_from_proto(const onnx::TensorProto& t, const std::string& w
       throw ConvertError(where + ": unsupported tensor data type " + std::to_string(t.data_type()) +
                          " (float, double, int64, int32, int8, uint8 and bool are supported)");
   }
+  out.is_integer = t.data_type() != onnx::TensorProto_DataType_FLOAT &&
+                   t.data_type() != onnx::TensorProto_DataType_DOUBLE;
   if (static_cast<int64_t>(v.size()) != n)
     throw ConvertError(where + ": has " + std::to_string(v.size()) + " values but shape " +
                        graph::shape_to_string(out.shape) + " needs " + std::to_string(n));

@@ -194,7 +194,7 @@ TEST_CASE("errors: every unsupported op at once, with counts and first node name
   CHECK_THAT(e, Contains("'Det' (4 nodes, first: 'det_a', 'det_b', 'det_c')"));
   CHECK_THAT(e, Contains("'Erf' (1 node: 'erf_a')"));
   CHECK_THAT(e, !Contains("det_d"));
-  CHECK_THAT(e, Contains("Supported operators: Add, AveragePool"));
+  CHECK_THAT(e, Contains("Supported operators: Abs, Add, "));
   CHECK_THAT(e, Contains("--list-ops"));
   // A custom domain is reported the same way, with its domain.
   OnnxBuilder c(13);
@@ -209,7 +209,7 @@ TEST_CASE("supported ops: one sorted table; every entry says what happens to it"
   REQUIRE(ops.size() == table.size());
   for (size_t i = 0; i < ops.size(); ++i) {
     CHECK(ops[i] == table[i].op);
-    CHECK(std::string(table[i].what).size() > 5);
+    CHECK(std::string(table[i].what).size() >= 5);
     if (i) CHECK(ops[i - 1] < ops[i]);
   }
   const std::string listed = format_op_table();
