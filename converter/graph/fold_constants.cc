@@ -6,6 +6,10 @@
 // are known when it is reached. In topological order one walk reaches the
 // fixed point: a node's producers are decided before it.
 //
+// Older opsets on the way: binary ops with `broadcast`/`axis` (opset < 7)
+// get a constant B reshaped to numpy alignment; BatchNormalization's
+// `consumed_inputs` goes, `spatial` 0 is an error.
+//
 // Integer tensors (Tensor::is_integer: ONNX int64 shape math) stay exact:
 // every folded integer value must be an integer of magnitude <= 2^24 (the
 // float IR holds those exactly) or +-inf ("unbounded", Slice ends);
@@ -40,6 +44,33 @@ void check_integers(const Node& n, const Tensor& t, const std::string& name) {
       throw ConvertError(n.describe() + ": folding integer tensor '" + name + "' gives " + std::to_string(v) +
                          ", which the float IR cannot hold exactly (integers up to 2^24)");
   }
+}
+
+// Opset < 7 binary ops: `broadcast` 1 with `axis` aligns B's dims with A's
+// starting at `axis` (numpy aligns the last dims). A constant B gets
+// trailing 1s so that numpy broadcasting means the same; the attributes go.
+void normalize_legacy_broadcast(Graph& g, Node& n) {
+  const std::string& op = n.op_type;
+  if (!(op == "Add" || op == "Sub" || op == "Mul" || op == "Div" || op == "Gemm") || !n.has_attr("broadcast")) return;
+  const bool bcast = n.get_int("broadcast") != 0;
+  if (bcast && op != "Gemm" && n.has_attr("axis")) {
+    const Shape& a = g.shape(n.input(0));
+    const Tensor* b = g.is_initializer(n.input(1)) ? &g.initializers.at(n.input(1)) : nullptr;
+    if (!b) throw ConvertError(n.describe() + ": legacy broadcast with axis needs a constant second input");
+    int64_t axis = n.get_int("axis");
+    if (axis < 0) axis += int64_t(a.size());
+    const int64_t trailing = int64_t(a.size()) - axis - int64_t(b->shape.size());
+    if (axis < 0 || trailing < 0) throw ConvertError(n.describe() + ": broadcast axis out of range");
+    Tensor t = *b;
+    t.shape.insert(t.shape.end(), size_t(trailing), 1);
+    std::string name = n.input(1) + "_bcast";
+    for (int i = 1; g.initializers.count(name) || g.shapes.count(name); ++i) name = n.input(1) + "_bcast_" + std::to_string(i);
+    g.shapes[name] = t.shape;
+    g.initializers[name] = std::move(t);
+    n.inputs[1] = name;
+  }
+  n.attributes.erase("broadcast");
+  n.attributes.erase("axis");
 }
 
 }  // namespace
@@ -83,6 +114,10 @@ void fold_constants(Graph& g) {
         n.inputs.resize(1);
       }
     }
+    normalize_legacy_broadcast(g, n);
+    if (n.op_type == "BatchNormalization" && n.get_int("spatial", 1) == 0)
+      throw ConvertError(n.describe() + ": spatial = 0 (per-element statistics, opset < 9) is not supported");
+    n.attributes.erase("consumed_inputs");  // opset < 6 bookkeeping, no meaning at inference
     infer_node_shapes(g, n);
     kept.push_back(std::move(n));
   }

@@ -366,6 +366,36 @@ TEST_CASE("normalize: older-opset attribute forms (Reshape shape, Slice starts/e
   CHECK(g.producer("s")->get_ints("ends") == std::vector<int64_t>{3, 3});
 }
 
+TEST_CASE("normalize: opset 6 Add/Mul with broadcast and axis; BatchNormalization spatial", "[graph][normalize]") {
+  OnnxBuilder b(6);
+  b.input("x", {1, 3, 2, 2}).output("y");
+  b.initializer("bias", random_tensor({3}, 1)).initializer("s", random_tensor({3, 2}, 2));
+  auto& add = b.node("Add", {"x", "bias"}, {"a"}, "add_axis1");
+  attr_i(add, "broadcast", 1);
+  attr_i(add, "axis", 1);
+  auto& mul = b.node("Mul", {"a", "s"}, {"y"}, "mul_axis1");
+  attr_i(mul, "broadcast", 1);
+  attr_i(mul, "axis", 1);
+  const Graph raw = b.import();
+  Graph g = raw;
+  run_default_passes(g);
+  const Tensor x = random_tensor({1, 3, 2, 2}, 3);
+  const Tensor y = run_float(g, {{"x", x}}).at("y");
+  const Tensor &bias = raw.initializers.at("bias"), &sc = raw.initializers.at("s");
+  for (int c = 0; c < 3; ++c)
+    for (int h = 0; h < 2; ++h)
+      for (int w = 0; w < 2; ++w) {
+        const int i = (c * 2 + h) * 2 + w;
+        CHECK(y.data[i] == (x.data[i] + bias.data[c]) * sc.data[c * 2 + h]);
+      }
+  OnnxBuilder n(7);
+  n.input("x", {1, 2, 2, 2}).output("y");
+  for (const char* p : {"g", "b", "m", "v"}) n.initializer(p, random_tensor({2}, 4, 0.5f, 1.f));
+  attr_i(n.node("BatchNormalization", {"x", "g", "b", "m", "v"}, {"y"}, "bn_per_element"), "spatial", 0);
+  Graph bn = n.import();
+  CHECK_THAT(error_of([&] { run_default_passes(bn); }), Contains("'bn_per_element'") && Contains("spatial"));
+}
+
 TEST_CASE("float executor: LRN, MaxPool/AveragePool ceil_mode and count_include_pad against the ONNX formulas", "[graph][executor]") {
   OnnxBuilder b(13);
   b.input("x", {1, 5, 3, 3}).output("l").output("m").output("a").output("e");
