@@ -131,6 +131,21 @@ void apply_transform(const TensorTransform& transform, const std::string& name, 
 }  // namespace
 
 std::vector<Tensor> evaluate_node(const Node& n, const std::vector<const Tensor*>& in) {
+  if (n.has_attr("axis") && n.get_int("broadcast", 0) != 0 && in.size() == 2 && in[0] && in[1] &&
+      (n.op_type == "Add" || n.op_type == "Sub" || n.op_type == "Mul" || n.op_type == "Div")) {
+    // opset < 7: B's dims align with A's from `axis` (fold_constants rewrites
+    // this form; here for graphs run before the passes).
+    int64_t axis = n.get_int("axis");
+    if (axis < 0) axis += int64_t(in[0]->shape.size());
+    Tensor b = *in[1];
+    const int64_t trailing = int64_t(in[0]->shape.size()) - axis - int64_t(b.shape.size());
+    if (axis < 0 || trailing < 0) fail(n, "broadcast axis out of range");
+    b.shape.insert(b.shape.end(), size_t(trailing), 1);
+    Node plain = n;
+    plain.attributes.erase("axis");
+    plain.attributes.erase("broadcast");
+    return evaluate_node(plain, {in[0], &b});
+  }
   std::vector<Tensor> ys;
   if (is_data_op(n.op_type)) ys = data_op_run(n, in);
   else ys.push_back(run_node(n, in));

@@ -168,8 +168,9 @@ void run_default_passes(Graph& g) {
   normalize_shape_ops(g);
   remove_identities(g);  // the trivial Reshape/Slice/Pad/Sum
   fold_pads(g);
-  fold_batch_norm(g);
   rewrite_activation_patterns(g);
+  fold_affine_into_layers(g);  // Conv -> Add(bias) -> BN (Caffe2) folds the bias first
+  fold_batch_norm(g);
   fold_affine_into_layers(g);
   scalar_affine_to_qrt_affine(g);
   recognize_channel_shuffle(g);

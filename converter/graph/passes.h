@@ -23,11 +23,6 @@
 //   fold_pads          Pad (value 0, spatial only) read only by a Conv ->
 //                      the conv's pads; by an AveragePool (ceil_mode 0) ->
 //                      its pads with count_include_pad 1.
-//   fold_batch_norm    Conv -> BatchNormalization, when the conv output feeds
-//                      only the BN, becomes one Conv with
-//                        s = gamma / sqrt(var + eps)   (per out channel)
-//                        W' = W * s,  b' = (b - mean) * s + beta
-//                      computed in double, rounded to float once.
 //   rewrite_activation_patterns  Mul(x, Sigmoid(x)) -> QrtSilu(x);
 //                      Mul(x, HardSigmoid(x; 1/6, 0.5)) -> HardSwish(x);
 //                      Clip(x + 3, 0, 6) / 6 (Div 6 or Mul 1/6) ->
@@ -38,6 +33,12 @@
 //                      channel or scalar constant: folded into its weights
 //                      and bias (W' = W * s, b' = b * s + o, double, rounded
 //                      once), repeated along a chain.
+//   fold_batch_norm    Conv -> BatchNormalization, when the conv output feeds
+//                      only the BN, becomes one Conv with
+//                        s = gamma / sqrt(var + eps)   (per out channel)
+//                        W' = W * s,  b' = (b - mean) * s + beta
+//                      computed in double, rounded to float once.
+//   fold_affine_into_layers again (Conv -> Add(bias) -> BN folds fully).
 //   scalar_affine_to_qrt_affine  what remains of Mul/Add/Sub/Div of an
 //                      activation by a one-value constant -> QrtAffine(x)
 //                      with float attributes scale, offset (c / x stays Div).

@@ -285,3 +285,49 @@ TEST_CASE("graph helpers: producer, consumers, use_count, topological order", "[
   std::swap(g.nodes[0], g.nodes[1]);
   CHECK_THAT(error_of([&] { g.validate(); }), Contains("'add' (Add): input 'r' is produced by a later node"));
 }
+
+TEST_CASE("import: a Caffe2-era opset 6 classifier (LRN, Sum, Dropout is_test, BN consumed_inputs, Gemm broadcast, Add axis)", "[import][opset]") {
+  OnnxBuilder b(6);
+  b.input("data", {1, 3, 8, 8}).output("prob");
+  b.initializer("w1", random_tensor({4, 3, 3, 3}, 1)).initializer("b1", random_tensor({4}, 2));
+  for (const char* p : {"g", "beta", "m"}) b.initializer(p, random_tensor({4}, 3));
+  b.initializer("v", random_tensor({4}, 4, 0.5f, 1.5f)).initializer("bias4", random_tensor({4}, 5));
+  b.initializer("fcw", random_tensor({10, 64}, 6)).initializer("fcb", random_tensor({10}, 7));
+  auto& conv = b.node("Conv", {"data", "w1"}, {"c1"}, "conv1");
+  attr_ints(conv, "pads", {1, 1, 1, 1});
+  attr_ints(conv, "kernel_shape", {3, 3});
+  auto& add = b.node("Add", {"c1", "b1"}, {"c1b"}, "conv1_bias");  // Caffe2's separate bias
+  attr_i(add, "broadcast", 1);
+  attr_i(add, "axis", 1);
+  auto& bn = b.node("BatchNormalization", {"c1b", "g", "beta", "m", "v"}, {"bn"}, "bn1");
+  attr_i(bn, "is_test", 1);
+  attr_ints(bn, "consumed_inputs", {0, 0, 0, 1, 1});
+  b.node("Relu", {"bn"}, {"r1"}, "relu1");
+  auto& lrn = b.node("LRN", {"r1"}, {"n1"}, "norm1");
+  attr_i(lrn, "size", 3);
+  attr_f(lrn, "alpha", 1e-2f);
+  auto& mp = b.node("MaxPool", {"n1"}, {"p1"}, "pool1");
+  attr_ints(mp, "kernel_shape", {2, 2});
+  attr_ints(mp, "strides", {2, 2});
+  b.node("Sum", {"p1", "p1", "p1"}, {"s"}, "sum3");
+  attr_i(attr_f(b.node("Dropout", {"s"}, {"d", "mask"}, "drop"), "ratio", 0.5f), "is_test", 1);
+  b.int64_initializer("flat", {1, 64});
+  b.node("Reshape", {"d", "flat"}, {"f"}, "flatten");
+  auto& fc = b.node("Gemm", {"f", "fcw", "fcb"}, {"fc"}, "fc");
+  attr_i(fc, "transB", 1);
+  attr_i(fc, "broadcast", 1);
+  b.node("Softmax", {"fc"}, {"prob"}, "softmax");
+  const Graph raw = b.import();
+  Graph g = raw;
+  run_default_passes(g);
+  std::map<std::string, int> ops;
+  for (const auto& n : g.nodes) ops[n.op_type]++;
+  for (const auto& [op, c] : ops) UNSCOPED_INFO(op << " " << c);
+  CHECK(ops == std::map<std::string, int>{{"Conv", 1}, {"LRN", 1}, {"MaxPool", 1}, {"Add", 2}, {"Reshape", 1},
+                                          {"Gemm", 1}, {"Softmax", 1}});
+  CHECK(g.producer("prob") != nullptr);
+  const Tensor x = random_tensor({1, 3, 8, 8}, 8);
+  const Tensor want = run_float(raw, {{"data", x}}).at("prob"), got = run_float(g, {{"data", x}}).at("prob");
+  REQUIRE(got.shape == Shape{1, 10});
+  for (size_t i = 0; i < want.data.size(); ++i) CHECK(got.data[i] == Approx(want.data[i]).epsilon(1e-5).margin(1e-7));
+}
