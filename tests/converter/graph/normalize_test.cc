@@ -352,9 +352,10 @@ TEST_CASE("normalize: Pad (opsets 2 and 13) folds into the next Conv and Average
   CHECK_THAT(error_of([&] { run_default_passes(g); }), Contains("'mirror' (Pad)") && Contains("reflect"));
 }
 
-TEST_CASE("normalize: older-opset attribute forms (Reshape shape, Slice starts/ends) run and normalize", "[graph][normalize]") {
-  OnnxBuilder b(4);
-  b.input("x", {1, 2, 3, 4}).output("y");
+TEST_CASE("normalize: older-opset attribute forms (Reshape shape, Slice starts/ends, Concat axis default) run and normalize", "[graph][normalize]") {
+  OnnxBuilder b(3);
+  b.input("x0", {1, 1, 3, 4}).output("y");
+  b.node("Concat", {"x0", "x0"}, {"x"}, "concat_default_axis");  // opset < 4: axis 1
   auto& s = b.node("Slice", {"x"}, {"s"}, "slice");
   attr_ints(s, "starts", {1, 0});
   attr_ints(s, "ends", {3, -1});
