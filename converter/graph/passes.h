@@ -42,9 +42,10 @@
 //   scalar_affine_to_qrt_affine  what remains of Mul/Add/Sub/Div of an
 //                      activation by a one-value constant -> QrtAffine(x)
 //                      with float attributes scale, offset (c / x stays Div).
-//   recognize_channel_shuffle  Reshape [N,C,H,W] -> [N,g,C/g,H,W],
-//                      Transpose [0,2,1,3,4], Reshape back -> QrtChannelShuffle
-//                      (int attribute group = g).
+//   recognize_channel_shuffle  Reshape [N,C,H,W] -> [N,g,C/g,H,W] (or
+//                      [N,g,C/g,H*W]), Transpose swapping dims 1 and 2,
+//                      Reshape back -> QrtChannelShuffle (int attribute
+//                      group = g).
 //   fuse_activations   Conv/Gemm/MatMul/Add followed by Relu or Clip(0, 6),
 //                      when nothing else reads the pre-activation tensor,
 //                      sets Node::fused_activation and drops the Relu/Clip.

@@ -236,17 +236,20 @@ void recognize_channel_shuffle(Graph& g) {
     Node& r2 = g.nodes[i];
     if (r2.op_type != "Reshape") continue;
     Node* t = g.producer(r2.input(0));
-    if (!t || t->op_type != "Transpose" || !single_use(g, r2.input(0)) ||
-        t->get_ints("perm", {}) != std::vector<int64_t>{0, 2, 1, 3, 4})
-      continue;
+    if (!t || t->op_type != "Transpose" || !single_use(g, r2.input(0))) continue;
     Node* r1 = g.producer(t->input(0));
     if (!r1 || r1->op_type != "Reshape" || !single_use(g, t->input(0))) continue;
     const Shape& x = g.shape(r1->input(0));
     const Shape& mid = g.shape(r1->outputs[0]);
     const Shape& y = g.shape(r2.outputs[0]);
-    if (x.size() != 4 || y != x || mid.size() != 5 || mid[0] != x[0] || mid[1] * mid[2] != x[1] || mid[3] != x[2] ||
-        mid[4] != x[3])
+    // [N, C, H, W] -> [N, g, C/g, spatial...] (H, W kept or merged), swap
+    // dims 1 and 2, back to [N, C, H, W].
+    if (x.size() != 4 || y != x || mid.size() < 3 || mid[0] != x[0] || mid[1] * mid[2] != x[1] ||
+        num_elements(Shape(mid.begin() + 3, mid.end())) != x[2] * x[3])
       continue;
+    std::vector<int64_t> perm = {0, 2, 1};
+    for (size_t d = 3; d < mid.size(); ++d) perm.push_back(int64_t(d));
+    if (t->get_ints("perm", {}) != perm) continue;
     const int64_t group = mid[1];
     const std::string in = r1->input(0);
     r2.op_type = "QrtChannelShuffle";

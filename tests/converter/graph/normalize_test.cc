@@ -254,12 +254,17 @@ TEST_CASE("normalize: PRelu with one slope -> LeakyRelu; per-channel PRelu stays
 }
 
 TEST_CASE("normalize: Reshape/Transpose/Reshape channel shuffle -> QrtChannelShuffle; other transposes stay", "[graph][normalize]") {
-  for (int64_t groups : {2, 3}) {
+  for (int64_t groups : {2, 3, -2}) {  // -2: the 4-D form [N, g, C/g, H*W] with g = 2
+    const bool merged = groups < 0;
+    groups = std::abs(groups);
     OnnxBuilder b(13);
     b.input("x", {1, 6, 2, 3}).output("y").output("t2");
-    b.int64_initializer("split", {1, groups, 6 / groups, 2, 3}).int64_initializer("back", {1, -1, 2, 3});
+    if (merged) b.int64_initializer("split", {1, groups, 6 / groups, 6});
+    else b.int64_initializer("split", {1, groups, 6 / groups, 2, 3});
+    b.int64_initializer("back", {1, -1, 2, 3});
     b.node("Reshape", {"x", "split"}, {"r1"}, "view");
-    attr_ints(b.node("Transpose", {"r1"}, {"t"}, "swap"), "perm", {0, 2, 1, 3, 4});
+    attr_ints(b.node("Transpose", {"r1"}, {"t"}, "swap"), "perm",
+              merged ? std::vector<int64_t>{0, 2, 1, 3} : std::vector<int64_t>{0, 2, 1, 3, 4});
     b.node("Reshape", {"t", "back"}, {"y"}, "unview");
     attr_ints(b.node("Transpose", {"x"}, {"t2"}, "nhwc"), "perm", {0, 2, 3, 1});
     const Graph g = passes_keep_outputs(b);

@@ -3,6 +3,8 @@
 
 #include <cmath>
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 
 #include "graph/float_executor.h"
 #include "import/onnx_import.h"
@@ -214,6 +216,11 @@ TEST_CASE("supported ops: one sorted table; every entry says what happens to it"
   }
   const std::string listed = format_op_table();
   for (const auto& op : ops) CHECK_THAT(listed, Contains("  " + op + " "));
+  // docs/onnx-import.md repeats the table row for row.
+  std::ifstream doc(std::string(QRT_SOURCE_DIR) + "/docs/onnx-import.md");
+  REQUIRE(doc);
+  const std::string text((std::istreambuf_iterator<char>(doc)), std::istreambuf_iterator<char>());
+  for (const auto& e : table) CHECK_THAT(text, Contains(std::string("| ") + e.op + " | " + e.what + " |"));
   // Every listed op imports (one node of it is not reported as unsupported).
   for (const auto& op : ops) {
     OnnxBuilder b(13);
