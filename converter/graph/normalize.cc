@@ -209,8 +209,7 @@ void fold_pads(Graph& g) {
   for (size_t i = 0; i < g.nodes.size();) {
     const Node pad = g.nodes[i];
     Node* next = pad.op_type == "Pad" && pad.inputs.size() == 1 ? sole_consumer(g, pad.outputs[0]) : nullptr;
-    const Shape& x = g.shape(pad.input(0));
-    bool ok = next && x.size() == 4 && next->input(0) == pad.outputs[0] && pad.get_float("value", 0.0f) == 0.0f &&
+    bool ok = next && g.shape(pad.input(0)).size() == 4 && next->input(0) == pad.outputs[0] && pad.get_float("value", 0.0f) == 0.0f &&
               pad.get_string("mode", "constant") == "constant";
     std::vector<int64_t> p = ok ? pad.get_ints("pads") : std::vector<int64_t>();
     ok = ok && p.size() == 8 && p[0] == 0 && p[1] == 0 && p[4] == 0 && p[5] == 0;
