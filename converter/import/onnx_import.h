@@ -1,15 +1,13 @@
 // ONNX -> graph IR (graph/graph.h).
 //
 // Reads an ONNX ModelProto with libonnx's protobuf classes and builds a Graph
-// with ONNX semantics kept (NCHW). Only the ops in supported_onnx_ops() are
-// accepted; anything else fails with a ConvertError naming the node, its op
-// type and the supported list. Import does not run the passes: call
+// with ONNX semantics kept (NCHW). Only the ops in supported_onnx_ops() (the
+// table of import/supported_ops.h) are accepted; the others are reported
+// all at once in one ConvertError: each op type with its count and its
+// first node names. Import does not run the passes: call
 // run_default_passes() (graph/passes.h) afterwards, or use
-// load_onnx_model() which does both.
-//
-// Supported: Conv, BatchNormalization, Relu, Clip, Add, MaxPool, AveragePool,
-// GlobalAveragePool, Flatten, Reshape, Gemm, MatMul, Concat, Softmax,
-// Identity, Constant. docs/onnx-import.md lists the attributes of each.
+// load_onnx_model() which does both. docs/onnx-import.md lists the ops and
+// their attributes.
 #pragma once
 
 #include <string>
