@@ -14,8 +14,6 @@ namespace graph {
 
 namespace {
 
-[[noreturn]] void fail(const Node& n, const std::string& msg) { throw ConvertError(n.describe() + ": " + msg); }
-
 // A tensor/node name not used yet.
 std::string fresh_name(const Graph& g, const std::string& base) {
   std::string name = base;

@@ -16,12 +16,6 @@ using Catch::Matchers::Contains;
 
 namespace {
 
-int count_op(const Graph& g, const std::string& op) {
-  int c = 0;
-  for (const auto& n : g.nodes) c += n.op_type == op;
-  return c;
-}
-
 std::string error_of(const std::function<void()>& f) {
   try {
     f();
