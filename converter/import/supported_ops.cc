@@ -22,10 +22,10 @@ const std::vector<OnnxOpSupport>& onnx_op_table() {
         {"Ceil", "folded as a constant; on activations: float"},
         {"Clip", "fused into the preceding Conv/Gemm/Add as ReLU6 when min 0, max 6; otherwise elementwise "
                  "(min/max become attributes); Clip(x + 3, 0, 6) / 6 rewritten to HardSigmoid"},
-        {"Concat", "executed as int8 CONCATENATION; of constants: folded as a constant"},
+        {"Concat", "executed as int8 CONCAT; of constants: folded as a constant"},
         {"Constant", "folded as a constant"},
         {"ConstantOfShape", "folded as a constant"},
-        {"Conv", "executed as int8 CONV_2D / DEPTHWISE_CONV_2D"},
+        {"Conv", "executed as int8 CONV_2D (any group)"},
         {"Div", "by a per-channel/scalar constant after Conv/Gemm: folded into it; by a scalar constant: "
                 "rewritten to QrtAffine; of constants: folded (integer division truncates); otherwise float"},
         {"Dropout", "removed (inference)"},
@@ -37,7 +37,7 @@ const std::vector<OnnxOpSupport>& onnx_op_table() {
         {"Floor", "folded as a constant; on activations: float"},
         {"Gather", "folded as a constant (shape math); on activations: float"},
         {"Gemm", "executed as int8 FULLY_CONNECTED"},
-        {"GlobalAveragePool", "executed as int8 MEAN over H, W"},
+        {"GlobalAveragePool", "executed as int8 GLOBAL_AVERAGE_POOL"},
         {"And", "folded as a constant; on activations: float"},
         {"Greater", "folded as a constant; on activations: float"},
         {"GreaterOrEqual", "folded as a constant; on activations: float"},
