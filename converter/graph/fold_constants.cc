@@ -27,7 +27,7 @@ namespace graph {
 namespace {
 
 bool foldable(const Graph& g, const Node& n) {
-  if (n.outputs.empty() || n.op_type == "Dropout") return false;  // Dropout: remove_identities
+  if (n.outputs.empty()) return false;
   if (n.op_type == "Shape" || n.op_type == "Size") return g.shapes.count(n.input(0)) != 0;
   for (const auto& in : n.inputs) {
     if (in.empty()) continue;

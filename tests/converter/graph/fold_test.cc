@@ -131,6 +131,19 @@ TEST_CASE("fold_constants: integer shape math is exact; beyond 2^24 is an error 
   }
 }
 
+TEST_CASE("fold_constants: Identity and Dropout of a constant fold before their readers need the value", "[graph][fold]") {
+  OnnxBuilder b(9);
+  b.input("x", {1, 6}).output("y");
+  b.int64_initializer("spec", {2, 3});
+  b.node("Identity", {"spec"}, {"spec1"}, "id");
+  attr_f(b.node("Dropout", {"spec1"}, {"spec2", "mask"}, "drop"), "ratio", 0.1f);
+  b.node("Reshape", {"x", "spec2"}, {"y"}, "reshape");
+  Graph g = b.import();
+  run_default_passes(g);
+  REQUIRE(g.nodes.size() == 1);
+  CHECK(g.shape("y") == Shape{2, 3});
+}
+
 TEST_CASE("fold_constants: Shape of a computed tensor folds; Clip bounds from a folded subgraph", "[graph][fold]") {
   // Shape reads only the (static) shape: the conv before it stays, the Shape goes.
   OnnxBuilder b(13);
