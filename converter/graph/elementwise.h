@@ -22,6 +22,7 @@
 //                scalar constant that could not be folded into a neighbour)
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "graph/graph.h"
@@ -31,8 +32,11 @@ namespace graph {
 
 // True for the op types above.
 bool is_unary_elementwise(const std::string& op_type);
-// The op's value at x. Throws ConvertError naming the node for an op type
-// that is not unary elementwise.
+// The op's function with its attributes read once (for whole tensors).
+// Throws ConvertError naming the node for an op type that is not unary
+// elementwise.
+std::function<float(float)> unary_function(const Node& n);
+// The op's value at x: unary_function(n)(x).
 float unary_value(const Node& n, float x);
 
 }  // namespace graph

@@ -3,6 +3,7 @@
 // observer, and frees each tensor after its last use.
 #include "graph/float_executor.h"
 
+#include <functional>
 #include <limits>
 #include <unordered_map>
 
@@ -75,7 +76,8 @@ Tensor run_node(const Node& n, const std::vector<const Tensor*>& in) {
   if (op == "Identity") return arg(0);
   if (is_unary_elementwise(op) && op != "Relu" && op != "Clip") {
     Tensor y = arg(0);
-    for (float& v : y.data) v = unary_value(n, v);
+    const std::function<float(float)> f = unary_function(n);
+    for (float& v : y.data) v = f(v);
     return y;
   }
   if (op == "Add") return ops::add(arg(0), arg(1), broadcast_shapes(n, arg(0).shape, arg(1).shape));
