@@ -55,6 +55,10 @@ std::pair<schema::OperatorOptions, fb::Offset<void>> build_options(fb::FlatBuffe
       return {U::QuantizeOptions, schema::CreateQuantizeOptions(b).Union()};
     case T::DEQUANTIZE:
       return {U::DequantizeOptions, schema::CreateDequantizeOptions(b).Union()};
+    case T::LOOKUP_TABLE:
+      return {U::LookupTableOptions, schema::CreateLookupTableOptions(b).Union()};
+    case T::MUL:
+      return {U::MulOptions, schema::CreateMulOptions(b, o.activation).Union()};
   }
   throw ConvertError("serialize: operator '" + op.name + "' has an unknown type");
 }

@@ -16,6 +16,11 @@ struct FlattenOrigin {
   int64_t c = 0, h = 0, w = 0;
 };
 
+// The 256 int8 storage codes of a LOOKUP_TABLE for unary elementwise node
+// `n` from input `x` to output `y` (docs/integer-semantics.md, "Lookup
+// table"; lower_ops_elementwise.cc).
+std::vector<int8_t> lookup_table_codes(const graph::Node& n, const LTensor& x, const LTensor& y);
+
 class Lowerer {
  public:
   Lowerer(const graph::Graph& g, const calib::RangeSource& ranges, const LowerOptions& o);
@@ -77,6 +82,9 @@ class Lowerer {
   void lower_reshape(const graph::Node& n);  // Reshape and Flatten
   void lower_concat(const graph::Node& n);
   void lower_softmax(const graph::Node& n);
+  // lower_ops_elementwise.cc
+  void lower_unary(const graph::Node& n);  // every graph::is_unary_elementwise op -> LOOKUP_TABLE
+  void lower_mul(const graph::Node& n);    // Mul of two activations -> MUL
 
   const graph::Graph& g_;
   const calib::RangeSource& ranges_;

@@ -14,7 +14,13 @@
 //   - MaxPool, AveragePool, GlobalAveragePool, Reshape, Flatten run in the
 //     representation of their input;
 //   - Concat is int8 when every input is int8, else F32;
-//   - Softmax is F32.
+//   - Softmax is F32;
+//   - unary elementwise ops (graph/elementwise.h: HardSwish, Sigmoid, ...,
+//     unfused Relu/Clip) read and write int8 (LOOKUP_TABLE); their output
+//     is non-negative for Sigmoid, HardSigmoid, Relu, Softplus and Clip
+//     with min >= 0;
+//   - Mul of two activations reads and writes int8 (non-negative when both
+//     inputs are, or with a fused RELU).
 // Conv/Gemm/MatMul read int8, Add and Softmax read F32; a QUANTIZE or
 // DEQUANTIZE op is inserted by lowering wherever a reader needs the other
 // representation (input_need()).
@@ -47,7 +53,8 @@ struct TensorPlacement {
 using Placement = std::map<std::string, TensorPlacement>;
 
 // Placement of every graph input and node output. Throws ConvertError
-// naming the node for an op that cannot be lowered.
+// listing every op type that cannot be lowered at once (count and first
+// nodes of each), or naming the node for a node that cannot be placed.
 Placement decide_placement(const graph::Graph& graph, const PlacementOptions& options);
 
 // What node input `index` must be in: float, quantized, or as produced.

@@ -113,6 +113,8 @@ bool PrepareGlobalAveragePool(PrepareContext& ctx);
 bool PrepareReshape(PrepareContext& ctx);
 bool PrepareConcat(PrepareContext& ctx);
 bool PrepareSoftmax(PrepareContext& ctx);
+bool PrepareLookupTable(PrepareContext& ctx);
+bool PrepareMul(PrepareContext& ctx);
 
 }  // namespace rt
 }  // namespace qrt

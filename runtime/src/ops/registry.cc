@@ -24,6 +24,8 @@ const OpRegistration kRegistry[] = {
     {OpType::RESHAPE, PrepareReshape},
     {OpType::CONCAT, PrepareConcat},
     {OpType::SOFTMAX, PrepareSoftmax},
+    {OpType::LOOKUP_TABLE, PrepareLookupTable},
+    {OpType::MUL, PrepareMul},
 };
 
 }  // namespace

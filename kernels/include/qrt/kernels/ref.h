@@ -220,6 +220,30 @@ typedef struct qrt_add_s8_params {
 void qrt_add_s8__ref(size_t n, const int8_t* a, const int8_t* b,
                      const qrt_add_s8_params* params, int8_t* output);
 
+// ---------------------------------------------------------------------------
+// Lookup table (int8 -> int8 through 256 entries): y[i] = table[x[i] + 128],
+// x in int8 storage form. The converter computes the table
+// (docs/integer-semantics.md, "Lookup table"); n elements.
+void qrt_lookup_table_s8__ref(size_t n, const int8_t* input,
+                              const int8_t* table, int8_t* output);
+
+// ---------------------------------------------------------------------------
+// Mul (int8): acc = (a - za) * (b - zb) (exact, int32), then
+//   y = round(clamp((float)acc * m, lo - zy, hi - zy)) + zy,  m = sa * sb / sy
+// computed once by the caller in fp32 ((sa * sb) / sy, in that order).
+// a is [batch, spatial, channels]; b is the same shape, or with
+// b_broadcast [batch, channels] broadcast over `spatial` (the
+// squeeze-and-excitation multiply [N,H,W,C] x [N,1,1,C]).
+typedef struct qrt_mul_s8_params {
+  float multiplier;  // (sa * sb) / sy
+  int32_t a_zero_point, b_zero_point, output_zero_point;
+  int8_t output_min, output_max;  // storage range, fused RELU/RELU6 folded in
+} qrt_mul_s8_params;
+
+void qrt_mul_s8__ref(size_t batch, size_t spatial, size_t channels,
+                     const int8_t* a, const int8_t* b, int b_broadcast,
+                     const qrt_mul_s8_params* params, int8_t* output);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif

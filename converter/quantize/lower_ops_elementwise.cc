@@ -1,0 +1,98 @@
+// Per-op lowering of the elementwise int8 ops: every unary elementwise op
+// (graph/elementwise.h) becomes LOOKUP_TABLE with a 256-entry table
+// computed here, and Mul of two activations becomes MUL.
+//
+// The table is the op's whole contract (docs/integer-semantics.md,
+// "Lookup table"): entry i answers the input's int8 storage code
+// q = i - 128 with exactly what DEQUANTIZE -> the float function ->
+// QUANTIZE would give, all fp32:
+//   x = (float)(q - zx) * sx;  v = graph::unary_value(node, x);
+//   y = round(clamp(v * (1.0f / sy), lo - zy, hi - zy)) + zy
+// (storage zero points and range, round half to even). The float function
+// has one owner, graph::unary_value, which the float executor (and so the
+// calibration) runs too.
+#include <cmath>
+#include <cstring>
+
+#include "graph/elementwise.h"
+#include "qrt/kernels/requantize.h"
+#include "quantize/lower_internal.h"
+
+namespace qrt::quantize {
+namespace {
+
+// The storage zero point of an int8 activation (U8 held as q - 128).
+int32_t storage_zero_point(const LTensor& t) {
+  const int32_t zp = t.zero_point.empty() ? 0 : t.zero_point[0];
+  return t.dtype == schema::DType::U8 ? zp - 128 : zp;
+}
+
+}  // namespace
+
+std::vector<int8_t> lookup_table_codes(const graph::Node& n, const LTensor& x, const LTensor& y) {
+  const float sx = x.scale.at(0), sy = y.scale.at(0);
+  const int32_t zx = storage_zero_point(x), zy = storage_zero_point(y);
+  int32_t lo = 0, hi = 0;
+  storage_range(y, &lo, &hi);
+  const float inv = 1.0f / sy;
+  std::vector<int8_t> table(256);
+  for (int32_t i = 0; i < 256; ++i) {
+    const float xv = float((i - 128) - zx) * sx;
+    const float v = graph::unary_value(n, xv);
+    const float c = qrt_clamp_f32(v * inv, float(lo - zy), float(hi - zy));
+    table[size_t(i)] = int8_t(qrt_round_half_even_f32(c) + zy);
+  }
+  return table;
+}
+
+void Lowerer::lower_unary(const graph::Node& n) {
+  if (n.inputs.size() != 1)
+    throw ConvertError(n.describe() + ": expected one input (after the graph passes), got " +
+                       std::to_string(n.inputs.size()));
+  const int32_t x = input(n, 0);
+  const int32_t y = define_output(n, n.outputs[0]);
+  const LTensor& xt = m_.tensors[size_t(x)];
+  const LTensor& yt = m_.tensors[size_t(y)];
+  const std::vector<int8_t> codes = lookup_table_codes(n, xt, yt);
+  LTensor t;
+  t.name = n.outputs[0] + "/table";
+  t.dtype = yt.dtype;
+  t.shape = {256};
+  t.scale = yt.scale;
+  t.zero_point = yt.zero_point;
+  t.bits = yt.bits;
+  std::vector<uint8_t> bytes(256);
+  for (size_t i = 0; i < 256; ++i)  // a U8 constant is stored as its file code (storage + 128)
+    bytes[i] = uint8_t(yt.dtype == schema::DType::U8 ? int32_t(codes[i]) + 128 : int32_t(codes[i]));
+  t.buffer = m_.add_buffer(std::move(bytes));
+  const int32_t table = m_.add_tensor(std::move(t));
+  add_op(schema::OpType::LOOKUP_TABLE, n, {x, table}, {y});
+}
+
+void Lowerer::lower_mul(const graph::Node& n) {
+  if (n.inputs.size() != 2) throw ConvertError(n.describe() + ": expected 2 inputs");
+  for (size_t i = 0; i < 2; ++i)
+    if (flatten_origin_.count(n.input(i)))
+      throw ConvertError(n.describe() + ": input '" + n.input(i) + "' is an NHWC-flattened tensor");
+  const graph::Shape& s0 = g_.shape(n.input(0));
+  const graph::Shape& s1 = g_.shape(n.input(1));
+  // The second runtime input may be broadcast: [N,C,1,1] against [N,C,H,W].
+  auto per_channel_of = [](const graph::Shape& small, const graph::Shape& big) {
+    return small.size() == 4 && big.size() == 4 && small[0] == big[0] && small[1] == big[1] && small[2] == 1 &&
+           small[3] == 1;
+  };
+  size_t first = 0;
+  if (s0 == s1 || per_channel_of(s1, s0)) first = 0;
+  else if (per_channel_of(s0, s1)) first = 1;
+  else
+    throw ConvertError(n.describe() + ": inputs of shapes " + graph::shape_to_string(s0) + " and " +
+                       graph::shape_to_string(s1) +
+                       "; only equal shapes or [N,C,H,W] x [N,C,1,1] (per channel) are supported");
+  const int32_t a = input(n, first), b = input(n, 1 - first);
+  LOptions opts;
+  opts.activation = activation(n);
+  const int32_t y = define_output(n, n.outputs[0]);
+  add_op(schema::OpType::MUL, n, {a, b}, {y}, opts);
+}
+
+}  // namespace qrt::quantize

@@ -1,0 +1,196 @@
+// Lowering of the IR contract's elementwise forms to LOOKUP_TABLE and MUL,
+// on graph::Graph values built here, converted end to end and run by
+// libqrt against the float reference (graph_harness.h).
+#include <catch2/catch.hpp>
+
+#include <cmath>
+
+#include "graph/elementwise.h"
+#include "graph_harness.h"
+#include "onnx_builder.h"
+#include "quantize/lower.h"
+
+using namespace qrt::quantize;
+using namespace qrt::testing;
+using qrt::graph::Node;
+using qrt::schema::DType;
+using qrt::schema::OpType;
+
+namespace {
+
+const LTensor& tensor_of(const LoweredModel& m, OpType type, int slot, bool output) {
+  for (const LOperator& op : m.operators)
+    if (op.type == type) return m.tensors[size_t(output ? op.outputs.at(size_t(slot)) : op.inputs.at(size_t(slot)))];
+  FAIL("no such op");
+  return m.tensors[0];
+}
+
+// The lowered table's codes (storage form) read back from its buffer.
+std::vector<int> table_codes(const LoweredModel& m) {
+  const LTensor& t = tensor_of(m, OpType::LOOKUP_TABLE, 1, false);
+  std::vector<int> v;
+  for (uint8_t b : m.buffers.at(t.buffer).data) v.push_back(t.dtype == DType::U8 ? int(b) - 128 : int(int8_t(b)));
+  return v;
+}
+
+// The table written independently: dequantize (file codes, zero point 0),
+// the function, then quantize with nearbyint and integer clamping.
+std::vector<int> expected_table(const Node& n, const LTensor& x, const LTensor& y) {
+  const bool xu = x.dtype == DType::U8, yu = y.dtype == DType::U8;
+  const int ylo = yu ? 0 : -((1 << (y.bits - 1)) - 1), yhi = yu ? (1 << y.bits) - 1 : (1 << (y.bits - 1)) - 1;
+  std::vector<int> t;
+  for (int i = 0; i < 256; ++i) {
+    const int qx = xu ? i : i - 128;  // the input's file code for storage code i - 128
+    const float v = qrt::graph::unary_value(n, float(qx) * x.scale[0]);
+    const long q = std::lrintf(std::min(std::max(v * (1.0f / y.scale[0]), float(ylo)), float(yhi)));
+    t.push_back(int(yu ? q - 128 : q));
+  }
+  return t;
+}
+
+struct UnaryCase {
+  const char* op;
+  bool non_negative;
+  std::function<void(Node&)> attrs;
+};
+
+}  // namespace
+
+TEST_CASE("every unary elementwise op lowers to LOOKUP_TABLE and matches float", "[lowering][lookup_table]") {
+  const std::vector<UnaryCase> cases = {
+      {"HardSigmoid", true, [](Node& n) { n.set_float("alpha", 1.0f / 6.0f); }},
+      {"HardSwish", false, nullptr},
+      {"Sigmoid", true, nullptr},
+      {"Tanh", false, nullptr},
+      {"LeakyRelu", false, [](Node& n) { n.set_float("alpha", 0.1f); }},
+      {"Elu", false, nullptr},
+      {"Softplus", true, nullptr},
+      {"Relu", true, nullptr},
+      {"Clip", true, [](Node& n) { n.set_float("min", 0.0f); n.set_float("max", 2.0f); }},
+      {"Clip", false, [](Node& n) { n.set_float("min", -1.0f); n.set_float("max", 1.5f); }},
+      {"QrtSilu", false, nullptr},
+      {"QrtAffine", false, [](Node& n) { n.set_float("scale", -0.5f); n.set_float("offset", 1.0f); }},
+  };
+  for (const UnaryCase& c : cases) {
+    INFO(c.op);
+    GraphBuilder b;
+    b.input("x", {1, 8, 5, 5});
+    Node& n = b.node(c.op, {"x"}, "y");
+    if (c.attrs) c.attrs(n);
+    b.output("y");
+    const Node node = n;
+    const LoweredModel m = check_lowered(b.g, 0.03f);
+    CHECK(lowered_ops(m) == std::vector<OpType>{OpType::QUANTIZE, OpType::LOOKUP_TABLE, OpType::DEQUANTIZE});
+    const LTensor& x = tensor_of(m, OpType::LOOKUP_TABLE, 0, false);
+    const LTensor& y = tensor_of(m, OpType::LOOKUP_TABLE, 0, true);
+    CHECK(y.dtype == (c.non_negative ? DType::U8 : DType::S8));
+    CHECK(table_codes(m) == expected_table(node, x, y));
+  }
+}
+
+TEST_CASE("table from a U8 input (Relu -> HardSwish), 6-bit activations", "[lowering][lookup_table]") {
+  GraphBuilder b;
+  b.input("x", {1, 4, 3, 3});
+  b.node("Relu", {"x"}, "r");
+  b.node("HardSwish", {"r"}, "y");
+  b.output("y");
+  LowerOptions o;
+  o.activation_bits = 6;
+  const LoweredModel m = check_lowered(b.g, 0.08f, o);
+  CHECK(lowered_ops(m) ==
+        std::vector<OpType>{OpType::QUANTIZE, OpType::LOOKUP_TABLE, OpType::LOOKUP_TABLE, OpType::DEQUANTIZE});
+  const LOperator& hs = m.operators[2];
+  const LTensor& x = m.tensors[size_t(hs.inputs[0])];
+  const LTensor& y = m.tensors[size_t(hs.outputs[0])];
+  CHECK(x.dtype == DType::U8);
+  CHECK(y.bits == 6);
+  const LTensor& t = m.tensors[size_t(hs.inputs[1])];
+  std::vector<int> codes;
+  for (uint8_t v : m.buffers.at(t.buffer).data) codes.push_back(t.dtype == DType::U8 ? int(v) - 128 : int(int8_t(v)));
+  CHECK(codes == expected_table(b.g.nodes[1], x, y));
+}
+
+TEST_CASE("a float input (after a float Add) is quantized before the table", "[lowering][lookup_table]") {
+  GraphBuilder b;
+  b.input("a", {1, 4, 3, 3}).input("c", {1, 4, 3, 3});
+  b.node("Add", {"a", "c"}, "s");
+  b.node("Sigmoid", {"s"}, "y");
+  b.output("y");
+  const LoweredModel m = check_lowered(b.g, 0.03f);
+  CHECK(lowered_ops(m) ==
+        std::vector<OpType>{OpType::ADD, OpType::QUANTIZE, OpType::LOOKUP_TABLE, OpType::DEQUANTIZE});
+}
+
+TEST_CASE("squeeze-and-excitation: pool, 1x1 convs, HardSigmoid, broadcast MUL", "[lowering][mul]") {
+  GraphBuilder b;
+  b.input("x", {1, 8, 4, 4});
+  b.node("Relu", {"x"}, "r");
+  b.node("GlobalAveragePool", {"r"}, "p", {1, 8, 1, 1});
+  b.initializer("w1", random_tensor({4, 8, 1, 1}, 21)).initializer("b1", random_tensor({4}, 22));
+  b.node("Conv", {"p", "w1", "b1"}, "h", {1, 4, 1, 1}).fused_activation = qrt::graph::FusedActivation::kRelu;
+  b.initializer("w2", random_tensor({8, 4, 1, 1}, 23)).initializer("b2", random_tensor({8}, 24));
+  b.node("Conv", {"h", "w2", "b2"}, "e", {1, 8, 1, 1});
+  b.node("HardSigmoid", {"e"}, "gate").set_float("alpha", 1.0f / 6.0f);
+  b.node("Mul", {"r", "gate"}, "y");
+  b.output("y");
+  const LoweredModel m = check_lowered(b.g, 0.04f);
+  const std::vector<OpType> ops = lowered_ops(m);
+  REQUIRE(ops.size() >= 2);
+  CHECK(ops[ops.size() - 2] == OpType::MUL);
+  const LTensor& y = tensor_of(m, OpType::MUL, 0, true);
+  CHECK(y.dtype == DType::U8);  // Relu output times a non-negative gate
+  CHECK(y.shape == std::vector<int32_t>{1, 4, 4, 8});
+  CHECK(tensor_of(m, OpType::MUL, 1, false).shape == std::vector<int32_t>{1, 1, 1, 8});
+}
+
+TEST_CASE("MUL of equal shapes, and the broadcast input first", "[lowering][mul]") {
+  SECTION("equal shapes, signed") {
+    GraphBuilder b;
+    b.input("a", {1, 3, 4, 5}).input("c", {1, 3, 4, 5});
+    b.node("Mul", {"a", "c"}, "y");
+    b.output("y");
+    const LoweredModel m = check_lowered(b.g, 0.03f);
+    CHECK(tensor_of(m, OpType::MUL, 0, true).dtype == DType::S8);
+  }
+  SECTION("[N,C,1,1] x [N,C,H,W]: inputs swapped") {
+    GraphBuilder b;
+    b.input("g", {1, 6, 1, 1}).input("a", {1, 6, 3, 2});
+    b.node("Mul", {"g", "a"}, "y", {1, 6, 3, 2});
+    b.output("y");
+    const LoweredModel m = check_lowered(b.g, 0.03f);
+    CHECK(tensor_of(m, OpType::MUL, 0, false).shape == std::vector<int32_t>{1, 3, 2, 6});
+  }
+  SECTION("other broadcasts are refused, naming the node") {
+    GraphBuilder b;
+    b.input("a", {1, 6, 3, 2}).input("c", {1, 6, 3, 1});
+    b.node("Mul", {"a", "c"}, "y", {1, 6, 3, 2});
+    b.output("y");
+    std::map<std::string, qrt::calib::Range> r;
+    for (const char* t : {"a", "c", "y"}) r[t] = {-1.0f, 1.0f};
+    CHECK_THROWS_WITH(lower_graph(b.g, r, LowerOptions{}),
+                      Catch::Contains("node 'y_node' (Mul)") && Catch::Contains("[N,C,1,1]"));
+  }
+}
+
+TEST_CASE("placement lists every unsupported op type at once", "[lowering][placement]") {
+  GraphBuilder b;
+  b.input("x", {1, 4, 3, 3});
+  b.node("Foo", {"x"}, "a");
+  b.node("Relu", {"a"}, "b");
+  b.node("Bar", {"b"}, "c");
+  b.node("Foo", {"c"}, "d");
+  b.node("Foo", {"d"}, "e");
+  b.node("Foo", {"e"}, "f");
+  b.output("f");
+  try {
+    lower_graph(b.g, std::map<std::string, qrt::calib::Range>{}, LowerOptions{});
+    FAIL("no error");
+  } catch (const qrt::ConvertError& e) {
+    const std::string s = e.what();
+    CHECK_THAT(s, Catch::Contains("5 nodes of 2 op types are not supported"));
+    CHECK_THAT(s, Catch::Contains("Foo x4 (first: 'a_node', 'd_node', 'e_node', ...)"));
+    CHECK_THAT(s, Catch::Contains("Bar x1 ('c_node')"));
+    CHECK(s.find("Foo") < s.find("Bar"));
+    CHECK_THAT(s, Catch::Contains("supported: Add"));
+  }
+}

@@ -1,0 +1,128 @@
+// LOOKUP_TABLE and int8 MUL through the runtime: results compared exactly
+// with the table / the reference kernel called directly, hand-computed
+// values, and the load-time errors for malformed ops.
+#include <algorithm>
+#include <cmath>
+
+#include "qrt/kernels/ref.h"
+#include "test_util.h"
+
+using namespace qrt_test;
+using qrt::schema::OpType;
+namespace fb = qrt::schema;
+
+namespace {
+
+std::string LoadError(const std::vector<uint8_t>& file) {
+  std::string message;
+  CHECK(TryLoad(file, &message) != QRT_OK);
+  return message;
+}
+
+// x (S8) -> LOOKUP_TABLE -> y (U8) with the table's file codes `bytes`.
+std::vector<uint8_t> LookupModel(const std::vector<uint8_t>& bytes, DType table_dtype, int* x, int* y) {
+  ModelBuilder b;
+  *x = b.Activation("x", DType::S8, {1, 2, 3, 8}, 0.1f);
+  *y = b.Activation("y", DType::U8, {1, 2, 3, 8}, 0.02f, 3);
+  const int t = b.Tensor("y/table", table_dtype, {256}, {0.02f}, {3}, 8, b.Buffer(bytes));
+  b.Op(OpType::LOOKUP_TABLE, "hswish", {*x, t}, {*y}, fb::OperatorOptions::LookupTableOptions,
+       [](flatbuffers::FlatBufferBuilder& f) { return fb::CreateLookupTableOptions(f).Union(); });
+  b.Inputs({*x}).Outputs({*y});
+  return b.Build();
+}
+
+}  // namespace
+
+TEST_CASE("lookup table S8 -> U8: y = table[x + 128] in storage form", "[runtime][lookup_table]") {
+  const std::vector<int> codes = RandomInts(256, 0, 255, 3);
+  const std::vector<uint8_t> bytes(codes.begin(), codes.end());
+  int x = 0, y = 0;
+  Runner r(LookupModel(bytes, DType::U8, &x, &y), /*keep_all=*/true);
+  std::vector<int> q = RandomInts(48, -127, 127, 4);
+  q[0] = -127;
+  q[1] = 127;
+  q[2] = 0;
+  r.SetInput(0, Dequant(q, 0.1f, 0));
+  r.Run();
+  std::vector<int8_t> want(q.size());
+  for (size_t i = 0; i < q.size(); ++i) want[i] = int8_t(codes[size_t(q[i] + 128)] - 128);  // U8 held - 128
+  CHECK(r.Raw<int8_t>(y) == want);
+  const std::vector<float> out = r.Output(0);
+  for (size_t i = 0; i < q.size(); ++i) CHECK(out[i] == float(codes[size_t(q[i] + 128)] - 3) * 0.02f);
+}
+
+TEST_CASE("lookup table errors name the table", "[runtime][lookup_table]") {
+  int x = 0, y = 0;
+  SECTION("dtype other than the output's") {
+    const std::vector<uint8_t> bytes(256, 5);
+    CHECK_THAT(LoadError(LookupModel(bytes, DType::S8, &x, &y)),
+               Catch::Contains("LOOKUP_TABLE") && Catch::Contains("must hold 256 values"));
+  }
+  SECTION("255 entries") {
+    ModelBuilder b;
+    x = b.Activation("x", DType::S8, {1, 4}, 0.1f);
+    y = b.Activation("y", DType::S8, {1, 4}, 0.1f);
+    const int t = b.Tensor("t", DType::S8, {255}, {0.1f}, {0}, 8, b.Buffer(std::vector<uint8_t>(255, 1)));
+    b.Op(OpType::LOOKUP_TABLE, "lut", {x, t}, {y}).Inputs({x}).Outputs({y});
+    CHECK_THAT(LoadError(b.Build()), Catch::Contains("table") && Catch::Contains("256"));
+  }
+}
+
+TEST_CASE("mul U8 x U8 broadcast [N,1,1,C] -> S8 with RELU matches the kernel", "[runtime][mul]") {
+  const float sa = 0.05f, sb = 0.004f, sy = 0.01f;
+  ModelBuilder b;
+  const int a = b.Activation("a", DType::U8, {2, 3, 4, 5}, sa, 7);
+  const int g = b.Activation("g", DType::U8, {2, 1, 1, 5}, sb);
+  const int y = b.Activation("y", DType::S8, {2, 3, 4, 5}, sy);
+  b.Op(OpType::MUL, "se_mul", {a, g}, {y}, fb::OperatorOptions::MulOptions,
+       [](flatbuffers::FlatBufferBuilder& f) { return fb::CreateMulOptions(f, Activation::RELU).Union(); });
+  b.Inputs({a, g}).Outputs({y});
+  Runner r(b.Build(), /*keep_all=*/true);
+  const std::vector<int> qa = RandomInts(2 * 3 * 4 * 5, 0, 255, 8), qg = RandomInts(2 * 5, 0, 255, 9);
+  r.SetInput(0, Dequant(qa, sa, 7));
+  r.SetInput(1, Dequant(qg, sb, 0));
+  r.Run();
+  std::vector<int8_t> xa, xg, want(qa.size());
+  for (int v : qa) xa.push_back(int8_t(v - 128));
+  for (int v : qg) xg.push_back(int8_t(v - 128));
+  const qrt_mul_s8_params p = {(sa * sb) / sy, 7 - 128, -128, 0, 0, 127};  // RELU: lo = zy
+  qrt_mul_s8__ref(2, 12, 5, xa.data(), xg.data(), 1, &p, want.data());
+  const std::vector<int8_t> got = r.Raw<int8_t>(y);
+  CHECK(got == want);
+  // One element by hand: a[1,2,3,4] times g[1,0,0,4].
+  const size_t i = ((1 * 3 + 2) * 4 + 3) * 5 + 4;
+  const float v = (float)((qa[i] - 7) * qg[5 + 4]) * ((sa * sb) / sy);
+  CHECK(int(got[i]) == std::max(0, std::min(127, (int)std::nearbyint(v))));
+}
+
+TEST_CASE("mul S8 x S8 of equal shapes; unsupported broadcast refused", "[runtime][mul]") {
+  SECTION("same shape") {
+    ModelBuilder b;
+    const int a = b.Activation("a", DType::S8, {1, 6}, 0.5f);
+    const int c = b.Activation("c", DType::S8, {1, 6}, 0.25f);
+    const int y = b.Activation("y", DType::S8, {1, 6}, 1.0f);
+    b.Op(OpType::MUL, "mul", {a, c}, {y}).Inputs({a, c}).Outputs({y});
+    Runner r(b.Build(), true);
+    r.SetInput(0, Dequant({1, 2, 3, -4, 127, -127}, 0.5f, 0));
+    r.SetInput(1, Dequant({2, 2, 2, 2, 127, 127}, 0.25f, 0));
+    r.Run();
+    // m = 0.125: 0.25 -> 0, 0.5 -> 0 (half to even), 0.75 -> 1, -1, saturated 127 / -127.
+    CHECK(r.Raw<int8_t>(y) == std::vector<int8_t>{0, 0, 1, -1, 127, -127});
+  }
+  SECTION("[N,H,1,C] is not a per-channel broadcast") {
+    ModelBuilder b;
+    const int a = b.Activation("a", DType::S8, {1, 2, 2, 3}, 0.5f);
+    const int c = b.Activation("c", DType::S8, {1, 2, 1, 3}, 0.5f);
+    const int y = b.Activation("y", DType::S8, {1, 2, 2, 3}, 0.5f);
+    b.Op(OpType::MUL, "mul", {a, c}, {y}).Inputs({a, c}).Outputs({y});
+    CHECK_THAT(LoadError(b.Build()), Catch::Contains("'mul' (MUL)") && Catch::Contains("[N,1,1,C]"));
+  }
+  SECTION("float inputs") {
+    ModelBuilder b;
+    const int a = b.FloatActivation("a", {1, 4});
+    const int c = b.FloatActivation("c", {1, 4});
+    const int y = b.FloatActivation("y", {1, 4});
+    b.Op(OpType::MUL, "mul", {a, c}, {y}).Inputs({a, c}).Outputs({y});
+    CHECK_THAT(LoadError(b.Build()), Catch::Contains("unsupported dtype"));
+  }
+}
