@@ -59,6 +59,12 @@ std::pair<schema::OperatorOptions, fb::Offset<void>> build_options(fb::FlatBuffe
       return {U::LookupTableOptions, schema::CreateLookupTableOptions(b).Union()};
     case T::MUL:
       return {U::MulOptions, schema::CreateMulOptions(b, o.activation).Union()};
+    case T::CHANNEL_SHUFFLE:
+      return {U::ChannelShuffleOptions, schema::CreateChannelShuffleOptions(b, o.groups).Union()};
+    case T::SLICE:
+      return {U::SliceOptions, schema::CreateSliceOptions(b, b.CreateVector(o.ints)).Union()};
+    case T::PAD:
+      return {U::PadOptions, schema::CreatePadOptions(b, b.CreateVector(o.ints), o.value).Union()};
   }
   throw ConvertError("serialize: operator '" + op.name + "' has an unknown type");
 }

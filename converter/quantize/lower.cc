@@ -487,6 +487,9 @@ LoweredModel Lowerer::run() {
     else if (op == "Softmax") lower_softmax(n);
     else if (graph::is_unary_elementwise(op)) lower_unary(n);
     else if (op == "Mul") lower_mul(n);
+    else if (op == "QrtChannelShuffle") lower_channel_shuffle(n);
+    else if (op == "Slice") lower_slice(n);
+    else if (op == "Pad") lower_pad(n);
     else throw ConvertError(n.describe() + ": not supported by the backend");
   }
   for (const std::string& out : g_.outputs) {

@@ -85,6 +85,11 @@ class Lowerer {
   // lower_ops_elementwise.cc
   void lower_unary(const graph::Node& n);  // every graph::is_unary_elementwise op -> LOOKUP_TABLE
   void lower_mul(const graph::Node& n);    // Mul of two activations -> MUL
+  // lower_ops_layout.cc
+  void lower_channel_shuffle(const graph::Node& n);  // QrtChannelShuffle -> CHANNEL_SHUFFLE
+  void lower_slice(const graph::Node& n);            // Slice (attributes, step 1) -> SLICE
+  void lower_pad(const graph::Node& n);              // Pad (constant, attributes) -> PAD
+  void refuse_flattened(const graph::Node& n);       // ConvertError if input 0 is NHWC-flattened
 
   const graph::Graph& g_;
   const calib::RangeSource& ranges_;

@@ -42,6 +42,9 @@ struct LOptions {
   // Conv / FC: INT16 with int16_chunk products per int16 partial sum, or INT32.
   schema::Accumulator accumulator = schema::Accumulator::INT32;
   int int16_chunk = 0;
+  // SLICE: begin per axis; PAD: pads (2 per axis, befores then afters); NHWC.
+  std::vector<int32_t> ints;
+  float value = 0.0f;  // PAD: the constant
 };
 
 struct LOperator {

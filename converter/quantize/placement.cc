@@ -11,8 +11,8 @@ const std::vector<std::string>& lowerable_ops() {
   static const std::vector<std::string> ops = [] {
     std::vector<std::string> v = {"Add",     "AveragePool", "Clip",      "Concat",  "Conv",      "Elu",
                                   "Flatten", "Gemm",        "GlobalAveragePool",    "HardSigmoid",
-                                  "HardSwish", "LeakyRelu", "MatMul",    "MaxPool", "Mul",       "QrtAffine",
-                                  "QrtSilu", "Relu",        "Reshape",   "Sigmoid", "Softmax",   "Softplus",
+                                  "HardSwish", "LeakyRelu", "MatMul",    "MaxPool", "Mul",       "Pad",
+                                  "QrtAffine", "QrtChannelShuffle", "QrtSilu", "Relu", "Slice",        "Reshape",   "Sigmoid", "Softmax",   "Softplus",
                                   "Tanh"};
     std::sort(v.begin(), v.end());
     return v;
@@ -69,7 +69,8 @@ void check_all_lowerable(const graph::Graph& g) {
 
 bool is_linear(const std::string& op) { return op == "Conv" || op == "Gemm" || op == "MatMul"; }
 bool keeps_input_storage(const std::string& op) {
-  return op == "MaxPool" || op == "AveragePool" || op == "GlobalAveragePool" || op == "Reshape" || op == "Flatten";
+  return op == "MaxPool" || op == "AveragePool" || op == "GlobalAveragePool" || op == "Reshape" || op == "Flatten" ||
+         op == "QrtChannelShuffle" || op == "Slice" || op == "Pad";
 }
 
 }  // namespace

@@ -11,8 +11,9 @@
 //     (the method's guideline 4). With float_residual_adds off (the
 //     --quantize-adds ablation) Add reads and writes int8 instead, and the
 //     convs feeding it write int8 too;
-//   - MaxPool, AveragePool, GlobalAveragePool, Reshape, Flatten run in the
-//     representation of their input;
+//   - MaxPool, AveragePool, GlobalAveragePool, Reshape, Flatten,
+//     QrtChannelShuffle, Slice and Pad run in the representation of their
+//     input (the last three copy codes, keeping the input's quantization);
 //   - Concat is int8 when every input is int8, else F32;
 //   - Softmax is F32;
 //   - unary elementwise ops (graph/elementwise.h: HardSwish, Sigmoid, ...,

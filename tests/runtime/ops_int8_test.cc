@@ -126,3 +126,81 @@ TEST_CASE("mul S8 x S8 of equal shapes; unsupported broadcast refused", "[runtim
     CHECK_THAT(LoadError(b.Build()), Catch::Contains("unsupported dtype"));
   }
 }
+
+namespace {
+
+flatbuffers::Offset<void> IntsOptions(flatbuffers::FlatBufferBuilder& f, OpType type, const std::vector<int>& v,
+                                      float value = 0.0f) {
+  if (type == OpType::SLICE) return fb::CreateSliceOptions(f, f.CreateVector(v)).Union();
+  return fb::CreatePadOptions(f, f.CreateVector(v), value).Union();
+}
+
+}  // namespace
+
+TEST_CASE("channel shuffle U8 and F32", "[runtime][channel_shuffle]") {
+  for (DType dt : {DType::U8, DType::F32}) {
+    ModelBuilder b;
+    const bool q = dt == DType::U8;
+    const int x = q ? b.Activation("x", dt, {1, 2, 1, 6}, 0.5f, 2) : b.FloatActivation("x", {1, 2, 1, 6});
+    const int y = q ? b.Activation("y", dt, {1, 2, 1, 6}, 0.5f, 2) : b.FloatActivation("y", {1, 2, 1, 6});
+    b.Op(OpType::CHANNEL_SHUFFLE, "shuffle", {x}, {y}, fb::OperatorOptions::ChannelShuffleOptions,
+         [](flatbuffers::FlatBufferBuilder& f) { return fb::CreateChannelShuffleOptions(f, 3).Union(); });
+    b.Inputs({x}).Outputs({y});
+    Runner r(b.Build());
+    r.SetInput(0, Dequant({0, 1, 2, 3, 4, 5, 10, 11, 12, 13, 14, 15}, 0.5f, 2));
+    r.Run();
+    // C = 6, g = 3, C/g = 2: output channel o reads (o % 3) * 2 + o / 3.
+    CHECK(r.Output(0) == Dequant({0, 2, 4, 1, 3, 5, 10, 12, 14, 11, 13, 15}, 0.5f, 2));
+  }
+}
+
+TEST_CASE("slice S8 on H and C; errors", "[runtime][slice]") {
+  ModelBuilder b;
+  const int x = b.Activation("x", DType::S8, {1, 3, 2, 4}, 1.0f);
+  const int y = b.Activation("y", DType::S8, {1, 2, 2, 2}, 1.0f);
+  SECTION("values") {
+    b.Op(OpType::SLICE, "slice", {x}, {y}, fb::OperatorOptions::SliceOptions,
+         [](flatbuffers::FlatBufferBuilder& f) { return IntsOptions(f, OpType::SLICE, {0, 1, 0, 2}); });
+    b.Inputs({x}).Outputs({y});
+    Runner r(b.Build());
+    std::vector<int> q(24);
+    for (int i = 0; i < 24; ++i) q[size_t(i)] = i;
+    r.SetInput(0, Dequant(q, 1.0f, 0));
+    r.Run();
+    // x[0, h, w, c] = (h * 2 + w) * 4 + c; h in 1..2, c in 2..3.
+    CHECK(r.Output(0) == Dequant({10, 11, 14, 15, 18, 19, 22, 23}, 1.0f, 0));
+  }
+  SECTION("box outside the input") {
+    b.Op(OpType::SLICE, "slice", {x}, {y}, fb::OperatorOptions::SliceOptions,
+         [](flatbuffers::FlatBufferBuilder& f) { return IntsOptions(f, OpType::SLICE, {0, 2, 0, 0}); });
+    b.Inputs({x}).Outputs({y});
+    CHECK_THAT(LoadError(b.Build()), Catch::Contains("'slice' (SLICE)") && Catch::Contains("axis 1"));
+  }
+}
+
+TEST_CASE("pad S8 with an in-range and a saturating value; F32", "[runtime][pad]") {
+  for (float value : {1.0f, 1000.0f}) {
+    ModelBuilder b;
+    const int x = b.Activation("x", DType::S8, {1, 1, 2, 1}, 0.5f);
+    const int y = b.Activation("y", DType::S8, {1, 2, 3, 2}, 0.5f);
+    b.Op(OpType::PAD, "pad", {x}, {y}, fb::OperatorOptions::PadOptions,
+         [value](flatbuffers::FlatBufferBuilder& f) { return IntsOptions(f, OpType::PAD, {0, 1, 0, 0, 0, 0, 1, 1}, value); });
+    b.Inputs({x}).Outputs({y});
+    Runner r(b.Build(), true);
+    r.SetInput(0, {3.0f, -2.0f});
+    r.Run();
+    const int8_t v = value == 1.0f ? 2 : 127;  // 1.0 / 0.5; 1000 saturates to the S8 range
+    // y[0, h, w, c] at (h * 3 + w) * 2 + c: x sits at h = 1, w = 0..1, c = 0.
+    CHECK(r.Raw<int8_t>(y) == std::vector<int8_t>{v, v, v, v, v, v, 6, v, -4, v, v, v});
+  }
+  ModelBuilder b;
+  const int x = b.FloatActivation("x", {2, 1});
+  const int y = b.FloatActivation("y", {3, 2});
+  b.Op(OpType::PAD, "pad", {x}, {y}, fb::OperatorOptions::PadOptions,
+       [](flatbuffers::FlatBufferBuilder& f) { return IntsOptions(f, OpType::PAD, {1, 0, 0, 1}, -0.25f); });
+  b.Inputs({x}).Outputs({y});
+  Runner r(b.Build());
+  r.SetInput(0, {3.0f, -2.0f});
+  r.Run();
+  CHECK(r.Output(0) == std::vector<float>{-0.25f, -0.25f, 3.0f, -0.25f, -2.0f, -0.25f});
+}

@@ -115,6 +115,9 @@ bool PrepareConcat(PrepareContext& ctx);
 bool PrepareSoftmax(PrepareContext& ctx);
 bool PrepareLookupTable(PrepareContext& ctx);
 bool PrepareMul(PrepareContext& ctx);
+bool PrepareChannelShuffle(PrepareContext& ctx);
+bool PrepareSlice(PrepareContext& ctx);
+bool PreparePad(PrepareContext& ctx);
 
 }  // namespace rt
 }  // namespace qrt

@@ -26,6 +26,9 @@ const OpRegistration kRegistry[] = {
     {OpType::SOFTMAX, PrepareSoftmax},
     {OpType::LOOKUP_TABLE, PrepareLookupTable},
     {OpType::MUL, PrepareMul},
+    {OpType::CHANNEL_SHUFFLE, PrepareChannelShuffle},
+    {OpType::SLICE, PrepareSlice},
+    {OpType::PAD, PreparePad},
 };
 
 }  // namespace

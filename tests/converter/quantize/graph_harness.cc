@@ -109,6 +109,40 @@ Tensor eval_node(const graph::Graph& g, const Node& n, const std::map<std::strin
     return y;
   }
   if (op == "Mul") return mul_broadcast(arg(0), arg(1), ys);
+  if (op == "QrtChannelShuffle") {  // NCHW: output channel j * g + i = input channel i * (C / g) + j
+    const Tensor& x = arg(0);
+    const int64_t g = n.get_int("group"), k = x.shape[1] / g;
+    Tensor y(ys);
+    for (int64_t b = 0; b < x.shape[0]; ++b)
+      for (int64_t i = 0; i < g; ++i)
+        for (int64_t j = 0; j < k; ++j)
+          for (int64_t h = 0; h < x.shape[2]; ++h)
+            for (int64_t w = 0; w < x.shape[3]; ++w)
+              y.data[at4(ys, b, j * g + i, h, w)] = x.data[at4(x.shape, b, i * k + j, h, w)];
+    return y;
+  }
+  if (op == "Slice" || op == "Pad") {  // 4-D: y[p] = x[p + begin] / x[p - before] or the pad value
+    const Tensor& x = arg(0);
+    int64_t off[4] = {0, 0, 0, 0};
+    if (op == "Slice") {
+      const std::vector<int64_t> st = n.get_ints("starts"), ax = n.get_ints("axes");
+      for (size_t i = 0; i < st.size(); ++i) off[ax[i]] = st[i];
+    } else {
+      const std::vector<int64_t> pads = n.get_ints("pads");
+      for (size_t a = 0; a < 4; ++a) off[a] = -pads[a];
+    }
+    Tensor y(ys);
+    for (int64_t b = 0; b < ys[0]; ++b)
+      for (int64_t c = 0; c < ys[1]; ++c)
+        for (int64_t h = 0; h < ys[2]; ++h)
+          for (int64_t w = 0; w < ys[3]; ++w) {
+            const int64_t p[4] = {b + off[0], c + off[1], h + off[2], w + off[3]};
+            bool in = true;
+            for (int a = 0; a < 4; ++a) in = in && p[a] >= 0 && p[a] < x.shape[size_t(a)];
+            y.data[at4(ys, b, c, h, w)] = in ? x.data[at4(x.shape, p[0], p[1], p[2], p[3])] : n.get_float("value", 0.0f);
+          }
+    return y;
+  }
   return via_executor(g, n, env);
 }
 

@@ -3,6 +3,7 @@
 // libqrt against the float reference (graph_harness.h).
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 
 #include "graph/elementwise.h"
@@ -192,5 +193,92 @@ TEST_CASE("placement lists every unsupported op type at once", "[lowering][place
     CHECK_THAT(s, Catch::Contains("Bar x1 ('c_node')"));
     CHECK(s.find("Foo") < s.find("Bar"));
     CHECK_THAT(s, Catch::Contains("supported: Add"));
+  }
+}
+
+TEST_CASE("ShuffleNet unit: Slice (Split), conv branch, Concat, QrtChannelShuffle", "[lowering][channel_shuffle][slice]") {
+  GraphBuilder b;
+  b.input("x", {1, 8, 5, 5});
+  b.node("Relu", {"x"}, "r");
+  Node& s0 = b.node("Slice", {"r"}, "left", {1, 4, 5, 5});
+  s0.set_ints("starts", {0});
+  s0.set_ints("ends", {4});
+  s0.set_ints("axes", {1});
+  s0.set_ints("steps", {1});
+  Node& s1 = b.node("Slice", {"r"}, "right", {1, 4, 5, 5});
+  s1.set_ints("starts", {4});
+  s1.set_ints("ends", {8});
+  s1.set_ints("axes", {1});
+  s1.set_ints("steps", {1});
+  b.initializer("w", random_tensor({4, 4, 1, 1}, 31)).initializer("bias", random_tensor({4}, 32));
+  b.node("Conv", {"right", "w", "bias"}, "conv").fused_activation = qrt::graph::FusedActivation::kRelu;
+  b.node("Concat", {"left", "conv"}, "cat", {1, 8, 5, 5}).set_int("axis", 1);
+  b.node("QrtChannelShuffle", {"cat"}, "y").set_int("group", 2);
+  b.output("y");
+  const LoweredModel m = check_lowered(b.g, 0.03f);
+  const std::vector<OpType> ops = lowered_ops(m);
+  CHECK(std::count(ops.begin(), ops.end(), OpType::SLICE) == 2);
+  CHECK(std::count(ops.begin(), ops.end(), OpType::CHANNEL_SHUFFLE) == 1);
+  for (const LOperator& op : m.operators)
+    if (op.type == OpType::SLICE && m.tensors[size_t(op.outputs[0])].name == "right")
+      CHECK(op.options.ints == std::vector<int32_t>{0, 0, 0, 4});  // NHWC begin
+}
+
+TEST_CASE("Slice on H and W, Pad on every axis, int8 and float", "[lowering][slice][pad]") {
+  GraphBuilder b;
+  b.input("x", {1, 3, 6, 5});
+  Node& s = b.node("Slice", {"x"}, "s", {1, 3, 4, 3});
+  s.set_ints("starts", {1, 2});
+  s.set_ints("ends", {5, 5});
+  s.set_ints("axes", {2, 3});
+  Node& p = b.node("Pad", {"s"}, "p", {1, 4, 7, 5});
+  p.set_ints("pads", {0, 1, 2, 1, 0, 0, 1, 1});
+  p.set_float("value", 0.5f);
+  b.node("Tanh", {"p"}, "y");
+  b.output("y");
+  const LoweredModel m = check_lowered(b.g, 0.03f);
+  for (const LOperator& op : m.operators)
+    if (op.type == OpType::PAD) {
+      CHECK(op.options.ints == std::vector<int32_t>{0, 2, 1, 1, 0, 1, 1, 0});  // NHWC befores, afters
+      CHECK(m.tensors[size_t(op.inputs[0])].dtype == DType::F32);  // the graph input: float, as produced
+    }
+}
+
+TEST_CASE("Pad value outside the int8 range warns; steps != 1 and reflect are refused", "[lowering][pad][slice]") {
+  SECTION("pad of a U8 tensor with a negative value") {
+    GraphBuilder b;
+    b.input("x", {1, 2, 3, 3});
+    b.node("Relu", {"x"}, "r");
+    Node& p = b.node("Pad", {"r"}, "p", {1, 2, 5, 5});
+    p.set_ints("pads", {0, 0, 1, 1, 0, 0, 1, 1});
+    p.set_float("value", -1.0f);
+    b.node("Sigmoid", {"p"}, "y");
+    b.output("y");
+    std::map<std::string, qrt::calib::Range> r = {{"x", {-1, 1}}, {"r", {0, 1}}, {"p", {0, 1}}, {"y", {0, 1}}};
+    const LoweredModel m = lower_graph(b.g, r, LowerOptions{});
+    REQUIRE(m.warnings.size() == 1);
+    CHECK_THAT(m.warnings[0], Catch::Contains("'p_node' (Pad)") && Catch::Contains("value -1 is outside"));
+  }
+  SECTION("step 2") {
+    GraphBuilder b;
+    b.input("x", {1, 4, 3, 3});
+    Node& s = b.node("Slice", {"x"}, "y", {1, 2, 3, 3});
+    s.set_ints("starts", {0});
+    s.set_ints("ends", {4});
+    s.set_ints("axes", {1});
+    s.set_ints("steps", {2});
+    b.output("y");
+    CHECK_THROWS_WITH(lower_graph(b.g, std::map<std::string, qrt::calib::Range>{{"x", {-1, 1}}}, LowerOptions{}),
+                      Catch::Contains("'y_node' (Slice)") && Catch::Contains("step 2"));
+  }
+  SECTION("reflect") {
+    GraphBuilder b;
+    b.input("x", {1, 4, 3, 3});
+    Node& p = b.node("Pad", {"x"}, "y", {1, 4, 5, 5});
+    p.set_ints("pads", {0, 0, 1, 1, 0, 0, 1, 1});
+    p.set_string("mode", "reflect");
+    b.output("y");
+    CHECK_THROWS_WITH(lower_graph(b.g, std::map<std::string, qrt::calib::Range>{{"x", {-1, 1}}}, LowerOptions{}),
+                      Catch::Contains("'y_node' (Pad)") && Catch::Contains("reflect"));
   }
 }

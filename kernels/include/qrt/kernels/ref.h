@@ -244,6 +244,38 @@ void qrt_mul_s8__ref(size_t batch, size_t spatial, size_t channels,
                      const int8_t* a, const int8_t* b, int b_broadcast,
                      const qrt_mul_s8_params* params, int8_t* output);
 
+// ---------------------------------------------------------------------------
+// Channel shuffle, Slice, Pad: copies (values, scale and zero point
+// unchanged).
+
+// y[r, o] = x[r, (o % groups) * group_channels + o / groups] for each of the
+// `outer` rows of C = groups * group_channels channels.
+void qrt_channel_shuffle_s8__ref(size_t outer, size_t groups, size_t group_channels,
+                                 const int8_t* input, int8_t* output);
+void qrt_channel_shuffle_f32__ref(size_t outer, size_t groups, size_t group_channels,
+                                  const float* input, float* output);
+
+// A box of `small_shape` at `offset` inside a tensor of `big_shape` (4-D,
+// row-major; lower ranks padded with leading 1s by the caller), with
+// offset[d] + small_shape[d] <= big_shape[d].
+typedef struct qrt_box_params {
+  size_t big_shape[4];
+  size_t small_shape[4];
+  size_t offset[4];
+} qrt_box_params;
+
+// SLICE: input is the big tensor, output the box (step 1).
+void qrt_slice_s8__ref(const qrt_box_params* params, const int8_t* input,
+                       int8_t* output);
+void qrt_slice_f32__ref(const qrt_box_params* params, const float* input,
+                        float* output);
+// PAD: input is the box, output the big tensor; elements outside the box
+// are `value` (int8: the constant's code, quantized by the caller).
+void qrt_pad_s8__ref(const qrt_box_params* params, const int8_t* input,
+                     int8_t value, int8_t* output);
+void qrt_pad_f32__ref(const qrt_box_params* params, const float* input,
+                      float value, float* output);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif
