@@ -41,7 +41,8 @@ std::pair<schema::OperatorOptions, fb::Offset<void>> build_options(fb::FlatBuffe
     case T::AVERAGE_POOL_2D:
       return {U::Pool2DOptions,
               schema::CreatePool2DOptions(b, o.kernel_h, o.kernel_w, o.stride_h, o.stride_w, o.pad_top, o.pad_left,
-                                          o.pad_bottom, o.pad_right, o.count_include_pad, o.activation)
+                                          o.pad_bottom, o.pad_right, o.count_include_pad, o.activation,
+                                          o.ceil_bottom, o.ceil_right)
                   .Union()};
     case T::GLOBAL_AVERAGE_POOL:
       return {U::GlobalAveragePoolOptions, schema::CreateGlobalAveragePoolOptions(b).Union()};

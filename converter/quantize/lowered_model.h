@@ -38,6 +38,7 @@ struct LOptions {
   int groups = 1;
   int kernel_h = 0, kernel_w = 0;
   bool count_include_pad = false;
+  int ceil_bottom = 0, ceil_right = 0;  // AveragePool ceil_mode (Pool2DOptions)
   int axis = -1;  // Concat (required), Softmax (-1)
   // Conv / FC: INT16 with int16_chunk products per int16 partial sum, or INT32.
   schema::Accumulator accumulator = schema::Accumulator::INT32;

@@ -282,3 +282,34 @@ TEST_CASE("Pad value outside the int8 range warns; steps != 1 and reflect are re
                       Catch::Contains("'y_node' (Pad)") && Catch::Contains("reflect"));
   }
 }
+
+TEST_CASE("AveragePool / MaxPool with ceil_mode and count_include_pad on edge shapes", "[lowering][pool]") {
+  struct Case {
+    int64_t h, w, k, s, pad;
+  };
+  const std::vector<Case> cases = {{6, 6, 3, 2, 0}, {6, 6, 3, 2, 1}, {7, 5, 3, 2, 1}, {5, 8, 2, 2, 0}, {4, 4, 3, 3, 1}};
+  auto ceil_out = [](int64_t in, int64_t pad, int64_t k, int64_t s) {
+    int64_t o = (in + 2 * pad - k + s - 1) / s + 1;
+    if ((o - 1) * s >= in + pad) --o;
+    return o;
+  };
+  for (const Case& c : cases)
+    for (const char* op : {"AveragePool", "MaxPool"})
+      for (int cip = 0; cip <= 1; ++cip) {
+        INFO(op << " " << c.h << "x" << c.w << " k" << c.k << " s" << c.s << " pad " << c.pad << " cip " << cip);
+        GraphBuilder b;
+        b.input("x", {1, 3, c.h, c.w});
+        b.node("Relu", {"x"}, "r");  // an int8 (U8) pool input
+        Node& p = b.node(op, {"r"}, "y", {1, 3, ceil_out(c.h, c.pad, c.k, c.s), ceil_out(c.w, c.pad, c.k, c.s)});
+        p.set_ints("kernel_shape", {c.k, c.k});
+        p.set_ints("strides", {c.s, c.s});
+        p.set_ints("pads", {c.pad, c.pad, c.pad, c.pad});
+        p.set_int("ceil_mode", 1);
+        if (std::string(op) == "AveragePool") p.set_int("count_include_pad", cip);
+        b.output("y");
+        const LoweredModel m = check_lowered(b.g, 0.02f);
+        const std::vector<OpType> ops = lowered_ops(m);
+        CHECK(std::count(ops.begin(), ops.end(), std::string(op) == "MaxPool" ? OpType::MAX_POOL_2D
+                                                                              : OpType::AVERAGE_POOL_2D) == 1);
+      }
+}

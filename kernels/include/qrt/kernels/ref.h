@@ -142,6 +142,11 @@ typedef struct qrt_pool2d_params {
   size_t stride_height, stride_width;
   size_t pad_top, pad_left, pad_bottom, pad_right;
   int count_include_pad;  // AveragePool: divide by kernel area, not in-bounds count
+  // ceil_mode (AveragePool): of pad_bottom / pad_right, the rows / columns
+  // that only extend the last windows past the explicit padding. With
+  // count_include_pad they do not count: the divisor is the part of the
+  // window inside the explicitly padded input (ONNX, PyTorch). 0: none.
+  size_t ceil_bottom, ceil_right;
 } qrt_pool2d_params;
 
 // Input and output share scale and zero point; result clamped to [min, max].
