@@ -490,6 +490,7 @@ LoweredModel Lowerer::run() {
     else if (op == "QrtChannelShuffle") lower_channel_shuffle(n);
     else if (op == "Slice") lower_slice(n);
     else if (op == "Pad") lower_pad(n);
+    else if (op == "LRN") lower_lrn(n);
     else throw ConvertError(n.describe() + ": not supported by the backend");
   }
   for (const std::string& out : g_.outputs) {

@@ -1,6 +1,7 @@
 // Per-op lowering of the elementwise int8 ops: every unary elementwise op
 // (graph/elementwise.h) becomes LOOKUP_TABLE with a 256-entry table
-// computed here, and Mul of two activations becomes MUL.
+// computed here, and Mul of two activations becomes MUL. Also LRN, which
+// stays float (LRN, F32 in and out).
 //
 // The table is the op's whole contract (docs/integer-semantics.md,
 // "Lookup table"): entry i answers the input's int8 storage code
@@ -93,6 +94,30 @@ void Lowerer::lower_mul(const graph::Node& n) {
   opts.activation = activation(n);
   const int32_t y = define_output(n, n.outputs[0]);
   add_op(schema::OpType::MUL, n, {a, b}, {y}, opts);
+}
+
+}  // namespace qrt::quantize
+
+namespace qrt::quantize {
+
+// LRN stays float (a float island): placement makes its input and output
+// F32, so QUANTIZE / DEQUANTIZE sit at its edges (or the conv before it
+// writes F32 through its dequantizing epilogue).
+void Lowerer::lower_lrn(const graph::Node& n) {
+  const graph::Shape& xs = g_.shape(n.input(0));
+  if ((xs.size() != 4 && xs.size() != 2) || flatten_origin_.count(n.input(0)))
+    throw ConvertError(n.describe() + ": input " + graph::shape_to_string(xs) +
+                       " must be [N,C,H,W] or [N,C] (channels become the last NHWC axis)");
+  const int64_t size = n.get_int("size");
+  if (size < 1) throw ConvertError(n.describe() + ": size " + std::to_string(size) + " must be >= 1");
+  LOptions opts;
+  opts.lrn_size = int(size);
+  opts.lrn_alpha = n.get_float("alpha", 0.0001f);
+  opts.lrn_beta = n.get_float("beta", 0.75f);
+  opts.lrn_bias = n.get_float("bias", 1.0f);
+  const int32_t x = input(n, 0);
+  const int32_t y = define_output(n, n.outputs[0]);
+  add_op(schema::OpType::LRN, n, {x}, {y}, opts);
 }
 
 }  // namespace qrt::quantize

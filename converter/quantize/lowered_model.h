@@ -46,6 +46,8 @@ struct LOptions {
   // SLICE: begin per axis; PAD: pads (2 per axis, befores then afters); NHWC.
   std::vector<int32_t> ints;
   float value = 0.0f;  // PAD: the constant
+  int lrn_size = 0;    // LRN (ONNX attributes)
+  float lrn_alpha = 0.0001f, lrn_beta = 0.75f, lrn_bias = 1.0f;
 };
 
 struct LOperator {

@@ -11,7 +11,7 @@ const std::vector<std::string>& lowerable_ops() {
   static const std::vector<std::string> ops = [] {
     std::vector<std::string> v = {"Add",     "AveragePool", "Clip",      "Concat",  "Conv",      "Elu",
                                   "Flatten", "Gemm",        "GlobalAveragePool",    "HardSigmoid",
-                                  "HardSwish", "LeakyRelu", "MatMul",    "MaxPool", "Mul",       "Pad",
+                                  "HardSwish", "LRN", "LeakyRelu", "MatMul",    "MaxPool", "Mul",       "Pad",
                                   "QrtAffine", "QrtChannelShuffle", "QrtSilu", "Relu", "Slice",        "Reshape",   "Sigmoid", "Softmax",   "Softplus",
                                   "Tanh"};
     std::sort(v.begin(), v.end());
@@ -99,7 +99,8 @@ Placement decide_placement(const graph::Graph& g, const PlacementOptions& option
     if (is_linear(op)) {
       bool to_float = g.is_graph_output(n.outputs[0]);
       for (const graph::Node* c : g.consumers(n.outputs[0]))
-        if ((c->op_type == "Add" && options.float_residual_adds) || c->op_type == "Softmax") to_float = true;
+        if ((c->op_type == "Add" && options.float_residual_adds) || c->op_type == "Softmax" || c->op_type == "LRN")
+          to_float = true;
       out = TensorPlacement{to_float ? Storage::kFloat : Storage::kQuantized, fused};
     } else if (op == "Add") {
       out = TensorPlacement{options.float_residual_adds ? Storage::kFloat : Storage::kQuantized, fused};
@@ -108,6 +109,8 @@ Placement decide_placement(const graph::Graph& g, const PlacementOptions& option
     } else if (op == "Mul") {  // int8 x int8
       if (n.inputs.size() != 2) throw ConvertError(n.describe() + ": expected 2 inputs");
       out = TensorPlacement{Storage::kQuantized, fused || (input_of(n, 0).non_negative && input_of(n, 1).non_negative)};
+    } else if (op == "LRN") {  // a float island
+      out = TensorPlacement{Storage::kFloat, input_of(n, 0).non_negative};
     } else if (keeps_input_storage(op)) {
       out = input_of(n, 0);
     } else if (op == "Concat") {
@@ -131,7 +134,7 @@ InputNeed input_need(const graph::Node& n, size_t index, const Placement& placem
   if (graph::is_unary_elementwise(op) || op == "Mul") return InputNeed::kQuantized;
   if (op == "Add")
     return placement.at(n.outputs[0]).storage == Storage::kQuantized ? InputNeed::kQuantized : InputNeed::kFloat;
-  if (op == "Softmax") return InputNeed::kFloat;
+  if (op == "Softmax" || op == "LRN") return InputNeed::kFloat;
   if (op == "Concat")
     return placement.at(n.outputs[0]).storage == Storage::kQuantized ? InputNeed::kQuantized : InputNeed::kFloat;
   (void)index;

@@ -4,7 +4,7 @@
 // The rules (docs/converter.md explains why):
 //   - graph inputs are F32 (the app feeds floats; a QUANTIZE op follows);
 //   - Conv / Gemm / MatMul write int8, except that they write F32 (the
-//     dequantizing epilogue) when any reader is an Add or a Softmax, or
+//     dequantizing epilogue) when any reader is an Add, a Softmax or an LRN, or
 //     when the output is a graph output (the logits);
 //   - Add (with its fused ReLU) runs in F32: residual sums keep full
 //     precision, which costs little and avoids a requantizing add
@@ -15,7 +15,8 @@
 //     QrtChannelShuffle, Slice and Pad run in the representation of their
 //     input (the last three copy codes, keeping the input's quantization);
 //   - Concat is int8 when every input is int8, else F32;
-//   - Softmax is F32;
+//   - Softmax is F32, and so is LRN (a float island: QUANTIZE / DEQUANTIZE
+//     at its edges; a conv before it writes F32 directly);
 //   - unary elementwise ops (graph/elementwise.h: HardSwish, Sigmoid, ...,
 //     unfused Relu/Clip) read and write int8 (LOOKUP_TABLE); their output
 //     is non-negative for Sigmoid, HardSigmoid, Relu, Softplus and Clip

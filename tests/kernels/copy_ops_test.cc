@@ -2,6 +2,7 @@
 // formulas written independently (exact equality), int8 and fp32.
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <vector>
 
 #include "naive.h"
@@ -82,5 +83,24 @@ TEST_CASE("slice and pad copy a box, every axis", "[slice][pad][ref]") {
             REQUIRE(padded[j] == (inside ? small[k] : int8_t(-7)));
             REQUIRE(paddedf[j] == (inside ? smallf[k] : 0.5f));
           }
+  }
+}
+
+TEST_CASE("lrn_f32__ref against the ONNX formula, window clipped at both ends", "[lrn][ref]") {
+  Rng rng(29);
+  for (size_t size : {1, 2, 3, 5, 6}) {
+    const size_t outer = 4, channels = 7;
+    const std::vector<float> x = rng.floats(outer * channels, -3, 3);
+    std::vector<float> y(x.size());
+    const qrt_lrn_params p = {size, 0.001f, 0.75f, 2.0f};
+    qrt_lrn_f32__ref(outer, channels, &p, x.data(), y.data());
+    for (size_t r = 0; r < outer; r++)
+      for (long c = 0; c < long(channels); c++) {
+        float sum = 0.0f;  // ONNX: c' in [c - floor((size - 1) / 2), c + ceil((size - 1) / 2)]
+        for (long k = c - long((size - 1) / 2); k <= c + long(size / 2); k++)
+          if (k >= 0 && k < long(channels)) sum += x[r * channels + size_t(k)] * x[r * channels + size_t(k)];
+        const float want = x[r * channels + size_t(c)] / std::pow(2.0f + (0.001f / float(size)) * sum, 0.75f);
+        REQUIRE(y[r * channels + size_t(c)] == want);
+      }
   }
 }

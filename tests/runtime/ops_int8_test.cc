@@ -204,3 +204,30 @@ TEST_CASE("pad S8 with an in-range and a saturating value; F32", "[runtime][pad]
   r.Run();
   CHECK(r.Output(0) == std::vector<float>{-0.25f, -0.25f, 3.0f, -0.25f, -2.0f, -0.25f});
 }
+
+TEST_CASE("LRN F32 matches the kernel; int8 tensors refused", "[runtime][lrn]") {
+  auto lrn_options = [](flatbuffers::FlatBufferBuilder& f) {
+    return fb::CreateLRNOptions(f, 3, 0.01f, 0.75f, 1.0f).Union();
+  };
+  {
+    ModelBuilder b;
+    const int x = b.FloatActivation("x", {1, 2, 2, 5});
+    const int y = b.FloatActivation("y", {1, 2, 2, 5});
+    b.Op(OpType::LRN, "norm", {x}, {y}, fb::OperatorOptions::LRNOptions, lrn_options).Inputs({x}).Outputs({y});
+    Runner r(b.Build());
+    std::vector<float> in(20);
+    for (size_t i = 0; i < in.size(); ++i) in[i] = float(int(i) - 7) * 0.5f;
+    r.SetInput(0, in);
+    r.Run();
+    std::vector<float> want(20);
+    const qrt_lrn_params p = {3, 0.01f, 0.75f, 1.0f};
+    qrt_lrn_f32__ref(4, 5, &p, in.data(), want.data());
+    CHECK(r.Output(0) == want);
+    CHECK(want[0] != in[0]);  // the normalization did something
+  }
+  ModelBuilder b;
+  const int x = b.Activation("x", DType::S8, {1, 2, 2, 5}, 0.1f);
+  const int y = b.Activation("y", DType::S8, {1, 2, 2, 5}, 0.1f);
+  b.Op(OpType::LRN, "norm", {x}, {y}, fb::OperatorOptions::LRNOptions, lrn_options).Inputs({x}).Outputs({y});
+  CHECK_THAT(LoadError(b.Build()), Catch::Contains("'norm' (LRN)") && Catch::Contains("unsupported dtype"));
+}

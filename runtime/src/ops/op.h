@@ -118,6 +118,7 @@ bool PrepareMul(PrepareContext& ctx);
 bool PrepareChannelShuffle(PrepareContext& ctx);
 bool PrepareSlice(PrepareContext& ctx);
 bool PreparePad(PrepareContext& ctx);
+bool PrepareLrn(PrepareContext& ctx);
 
 }  // namespace rt
 }  // namespace qrt

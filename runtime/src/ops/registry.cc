@@ -29,6 +29,7 @@ const OpRegistration kRegistry[] = {
     {OpType::CHANNEL_SHUFFLE, PrepareChannelShuffle},
     {OpType::SLICE, PrepareSlice},
     {OpType::PAD, PreparePad},
+    {OpType::LRN, PrepareLrn},
 };
 
 }  // namespace

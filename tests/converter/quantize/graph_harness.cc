@@ -121,6 +121,23 @@ Tensor eval_node(const graph::Graph& g, const Node& n, const std::map<std::strin
               y.data[at4(ys, b, j * g + i, h, w)] = x.data[at4(x.shape, b, i * k + j, h, w)];
     return y;
   }
+  if (op == "LRN") {  // ONNX: x / (bias + alpha / size * sum of squares over the channel window)^beta
+    const Tensor& x = arg(0);
+    const int64_t size = n.get_int("size");
+    const float alpha = n.get_float("alpha", 1e-4f), beta = n.get_float("beta", 0.75f), bias = n.get_float("bias", 1.0f);
+    Tensor y(ys);
+    for (int64_t b = 0; b < ys[0]; ++b)
+      for (int64_t c = 0; c < ys[1]; ++c)
+        for (int64_t h = 0; h < ys[2]; ++h)
+          for (int64_t w = 0; w < ys[3]; ++w) {
+            double sum = 0;
+            for (int64_t k = std::max<int64_t>(0, c - (size - 1) / 2); k <= std::min(ys[1] - 1, c + size / 2); ++k)
+              sum += double(x.data[at4(ys, b, k, h, w)]) * x.data[at4(ys, b, k, h, w)];
+            y.data[at4(ys, b, c, h, w)] =
+                float(x.data[at4(ys, b, c, h, w)] / std::pow(double(bias) + alpha / double(size) * sum, double(beta)));
+          }
+    return y;
+  }
   if (op == "Slice" || op == "Pad") {  // 4-D: y[p] = x[p + begin] / x[p - before] or the pad value
     const Tensor& x = arg(0);
     int64_t off[4] = {0, 0, 0, 0};

@@ -313,3 +313,25 @@ TEST_CASE("AveragePool / MaxPool with ceil_mode and count_include_pad on edge sh
                                                                               : OpType::AVERAGE_POOL_2D) == 1);
       }
 }
+
+TEST_CASE("LRN is a float island: the conv before writes F32, QUANTIZE after", "[lowering][lrn]") {
+  GraphBuilder b;
+  b.input("x", {1, 3, 6, 6});
+  b.initializer("w1", random_tensor({8, 3, 3, 3}, 41)).initializer("b1", random_tensor({8}, 42));
+  Node& c1 = b.node("Conv", {"x", "w1", "b1"}, "c1", {1, 8, 4, 4});
+  c1.fused_activation = qrt::graph::FusedActivation::kRelu;
+  Node& l1 = b.node("LRN", {"c1"}, "n1");
+  l1.set_int("size", 5);
+  l1.set_float("alpha", 0.05f);  // large enough to matter on these values
+  b.node("MaxPool", {"n1"}, "p", {1, 8, 2, 2}).set_ints("kernel_shape", {2, 2});
+  b.g.nodes.back().set_ints("strides", {2, 2});
+  b.node("Relu", {"p"}, "r");  // int8 again: the pool's output is quantized for the table
+  Node& l2 = b.node("LRN", {"r"}, "y");  // DEQUANTIZE before the island
+  l2.set_int("size", 3);
+  l2.set_float("alpha", 0.05f);
+  b.output("y");
+  const LoweredModel m = check_lowered(b.g, 0.03f);
+  CHECK(lowered_ops(m) == std::vector<OpType>{OpType::QUANTIZE, OpType::CONV_2D, OpType::LRN, OpType::MAX_POOL_2D,
+                                              OpType::QUANTIZE, OpType::LOOKUP_TABLE, OpType::DEQUANTIZE, OpType::LRN});
+  CHECK(m.tensors[size_t(m.operators[1].outputs[0])].dtype == DType::F32);  // the conv's float epilogue
+}

@@ -281,6 +281,18 @@ void qrt_pad_s8__ref(const qrt_box_params* params, const int8_t* input,
 void qrt_pad_f32__ref(const qrt_box_params* params, const float* input,
                       float value, float* output);
 
+// ---------------------------------------------------------------------------
+// LRN across channels (fp32): for each of `outer` rows of `channels`,
+//   y[c] = x[c] / powf(bias + (alpha / size) * sum_{c'} x[c']^2, beta)
+// over c' in [c - (size - 1) / 2, c + size / 2] clipped to the row.
+typedef struct qrt_lrn_params {
+  size_t size;  // >= 1
+  float alpha, beta, bias;
+} qrt_lrn_params;
+
+void qrt_lrn_f32__ref(size_t outer, size_t channels, const qrt_lrn_params* params,
+                      const float* input, float* output);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif
