@@ -66,6 +66,8 @@ std::pair<schema::OperatorOptions, fb::Offset<void>> build_options(fb::FlatBuffe
       return {U::SliceOptions, schema::CreateSliceOptions(b, b.CreateVector(o.ints)).Union()};
     case T::PAD:
       return {U::PadOptions, schema::CreatePadOptions(b, b.CreateVector(o.ints), o.value).Union()};
+    case T::PRELU:
+      return {U::PReluOptions, schema::CreatePReluOptions(b).Union()};
     case T::LRN:
       return {U::LRNOptions, schema::CreateLRNOptions(b, o.lrn_size, o.lrn_alpha, o.lrn_beta, o.lrn_bias).Union()};
   }

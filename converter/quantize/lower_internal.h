@@ -86,6 +86,7 @@ class Lowerer {
   void lower_unary(const graph::Node& n);  // every graph::is_unary_elementwise op -> LOOKUP_TABLE
   void lower_mul(const graph::Node& n);    // Mul of two activations -> MUL
   void lower_lrn(const graph::Node& n);    // LRN -> LRN (F32: a float island)
+  void lower_prelu(const graph::Node& n);  // PRelu (per-channel slope) -> PRELU
   // lower_ops_layout.cc
   void lower_channel_shuffle(const graph::Node& n);  // QrtChannelShuffle -> CHANNEL_SHUFFLE
   void lower_slice(const graph::Node& n);            // Slice (attributes, step 1) -> SLICE

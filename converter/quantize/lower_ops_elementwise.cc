@@ -121,3 +121,33 @@ void Lowerer::lower_lrn(const graph::Node& n) {
 }
 
 }  // namespace qrt::quantize
+
+namespace qrt::quantize {
+
+// PRelu with one slope per channel -> PRELU (int8 in and out, the slopes
+// as an F32 constant of C values; a single slope is repeated).
+void Lowerer::lower_prelu(const graph::Node& n) {
+  const graph::Shape& xs = g_.shape(n.input(0));
+  if ((xs.size() != 4 && xs.size() != 2) || flatten_origin_.count(n.input(0)))
+    throw ConvertError(n.describe() + ": input " + graph::shape_to_string(xs) +
+                       " must be [N,C,H,W] or [N,C] (one slope per channel)");
+  const graph::Tensor& slope = g_.initializer(n.input(1), n);
+  const int64_t c = xs[1];
+  if (slope.size() != c && slope.size() != 1)
+    throw ConvertError(n.describe() + ": slope '" + n.input(1) + "' of shape " +
+                       graph::shape_to_string(slope.shape) + " is not one value per channel (" +
+                       std::to_string(c) + ")");
+  LTensor t;
+  t.name = n.input(1);
+  t.shape = {int32_t(c)};
+  std::vector<uint8_t> bytes(size_t(c) * 4);
+  for (int64_t k = 0; k < c; ++k)  // little-endian host, as the rest of the file
+    std::memcpy(&bytes[size_t(k) * 4], &slope.data[slope.size() == 1 ? 0 : size_t(k)], 4);
+  t.buffer = m_.add_buffer(std::move(bytes));
+  const int32_t s = m_.add_tensor(std::move(t));
+  const int32_t x = input(n, 0);
+  const int32_t y = define_output(n, n.outputs[0]);
+  add_op(schema::OpType::PRELU, n, {x, s}, {y});
+}
+
+}  // namespace qrt::quantize

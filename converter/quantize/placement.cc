@@ -11,7 +11,7 @@ const std::vector<std::string>& lowerable_ops() {
   static const std::vector<std::string> ops = [] {
     std::vector<std::string> v = {"Add",     "AveragePool", "Clip",      "Concat",  "Conv",      "Elu",
                                   "Flatten", "Gemm",        "GlobalAveragePool",    "HardSigmoid",
-                                  "HardSwish", "LRN", "LeakyRelu", "MatMul",    "MaxPool", "Mul",       "Pad",
+                                  "HardSwish", "LRN", "LeakyRelu", "MatMul",    "MaxPool", "Mul",       "PRelu",     "Pad",
                                   "QrtAffine", "QrtChannelShuffle", "QrtSilu", "Relu", "Slice",        "Reshape",   "Sigmoid", "Softmax",   "Softplus",
                                   "Tanh"};
     std::sort(v.begin(), v.end());
@@ -106,6 +106,8 @@ Placement decide_placement(const graph::Graph& g, const PlacementOptions& option
       out = TensorPlacement{options.float_residual_adds ? Storage::kFloat : Storage::kQuantized, fused};
     } else if (graph::is_unary_elementwise(op)) {  // LOOKUP_TABLE: int8 in, int8 out
       out = TensorPlacement{Storage::kQuantized, non_negative_unary(n)};
+    } else if (op == "PRelu") {  // int8, per-channel slopes (input 1: a constant)
+      out = TensorPlacement{Storage::kQuantized, false};
     } else if (op == "Mul") {  // int8 x int8
       if (n.inputs.size() != 2) throw ConvertError(n.describe() + ": expected 2 inputs");
       out = TensorPlacement{Storage::kQuantized, fused || (input_of(n, 0).non_negative && input_of(n, 1).non_negative)};
@@ -131,7 +133,7 @@ Placement decide_placement(const graph::Graph& g, const PlacementOptions& option
 InputNeed input_need(const graph::Node& n, size_t index, const Placement& placement) {
   const std::string& op = n.op_type;
   if (is_linear(op)) return InputNeed::kQuantized;  // weights/bias are constants, lowered separately
-  if (graph::is_unary_elementwise(op) || op == "Mul") return InputNeed::kQuantized;
+  if (graph::is_unary_elementwise(op) || op == "Mul" || op == "PRelu") return InputNeed::kQuantized;
   if (op == "Add")
     return placement.at(n.outputs[0]).storage == Storage::kQuantized ? InputNeed::kQuantized : InputNeed::kFloat;
   if (op == "Softmax" || op == "LRN") return InputNeed::kFloat;

@@ -21,6 +21,7 @@
 //     unfused Relu/Clip) read and write int8 (LOOKUP_TABLE); their output
 //     is non-negative for Sigmoid, HardSigmoid, Relu, Softplus and Clip
 //     with min >= 0;
+//   - PRelu (per-channel slopes) reads and writes int8 (signed);
 //   - Mul of two activations reads and writes int8 (non-negative when both
 //     inputs are, or with a fused RELU).
 // Conv/Gemm/MatMul read int8, Add and Softmax read F32; a QUANTIZE or

@@ -112,3 +112,26 @@ TEST_CASE("mul_s8__neon equals the reference, lengths 0..67, broadcast rows", "[
   }
 }
 #endif
+
+TEST_CASE("prelu_s8__ref: the side of the zero point picks the multiplier", "[prelu][ref]") {
+  Rng rng(31);
+  for (int trial = 0; trial < 30; trial++) {
+    const size_t outer = size_t(rng.uniform_int(1, 6)), channels = size_t(rng.uniform_int(1, 19));
+    const std::vector<int8_t> x = rng.int8s(outer * channels);
+    const std::vector<float> neg = rng.floats(channels, -0.5f, 0.5f);
+    qrt_prelu_s8_params p;
+    p.positive_multiplier = rng.uniform_float(0.2f, 2.0f);
+    p.negative_multipliers = neg.data();
+    p.input_zero_point = rng.uniform_int(-20, 20);
+    p.output_zero_point = rng.uniform_int(-20, 20);
+    p.output_min = int8_t(rng.uniform_int(-128, -60));
+    p.output_max = int8_t(rng.uniform_int(60, 127));
+    std::vector<int8_t> y(x.size());
+    qrt_prelu_s8__ref(outer, channels, x.data(), &p, y.data());
+    for (size_t i = 0; i < x.size(); i++) {
+      const int32_t d = x[i] - p.input_zero_point;
+      const float m = d < 0 ? neg[i % channels] : p.positive_multiplier;
+      REQUIRE(int(y[i]) == int(naive_requantize(d, m, p.output_zero_point, p.output_min, p.output_max)));
+    }
+  }
+}

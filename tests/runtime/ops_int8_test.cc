@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include <string.h>
+
 #include "qrt/kernels/ref.h"
 #include "test_util.h"
 
@@ -230,4 +232,27 @@ TEST_CASE("LRN F32 matches the kernel; int8 tensors refused", "[runtime][lrn]") 
   const int y = b.Activation("y", DType::S8, {1, 2, 2, 5}, 0.1f);
   b.Op(OpType::LRN, "norm", {x}, {y}, fb::OperatorOptions::LRNOptions, lrn_options).Inputs({x}).Outputs({y});
   CHECK_THAT(LoadError(b.Build()), Catch::Contains("'norm' (LRN)") && Catch::Contains("unsupported dtype"));
+}
+
+TEST_CASE("PRelu S8 -> S8 per channel, hand-computed; slope count checked", "[runtime][prelu]") {
+  ModelBuilder b;
+  const int x = b.Activation("x", DType::S8, {1, 1, 2, 3}, 0.5f);
+  std::vector<uint8_t> bytes(12);
+  const float slopes[3] = {0.25f, -1.0f, 0.0f};
+  memcpy(bytes.data(), slopes, 12);
+  const int s = b.Tensor("slope", DType::F32, {3}, {}, {}, 8, b.Buffer(bytes));
+  const int y = b.Activation("y", DType::S8, {1, 1, 2, 3}, 0.25f);
+  b.Op(OpType::PRELU, "prelu", {x, s}, {y}).Inputs({x}).Outputs({y});
+  Runner r(b.Build(), true);
+  r.SetInput(0, Dequant({-5, -6, -7, 8, 9, 100}, 0.5f, 0));
+  r.Run();
+  // m_pos = 2, m_neg = {0.5, -2, 0}: -5 * 0.5 = -2.5 -> -2 (half to even), 12, 0; 16, 18, 200 -> 127.
+  CHECK(r.Raw<int8_t>(y) == std::vector<int8_t>{-2, 12, 0, 16, 18, 127});
+
+  ModelBuilder bad;
+  const int bx = bad.Activation("x", DType::S8, {1, 1, 2, 4}, 0.5f);
+  const int bs = bad.Tensor("slope", DType::F32, {3}, {}, {}, 8, bad.Buffer(bytes));
+  const int by = bad.Activation("y", DType::S8, {1, 1, 2, 4}, 0.25f);
+  bad.Op(OpType::PRELU, "prelu", {bx, bs}, {by}).Inputs({bx}).Outputs({by});
+  CHECK_THAT(LoadError(bad.Build()), Catch::Contains("'prelu' (PRELU)") && Catch::Contains("3 values for the 4"));
 }

@@ -119,6 +119,7 @@ bool PrepareChannelShuffle(PrepareContext& ctx);
 bool PrepareSlice(PrepareContext& ctx);
 bool PreparePad(PrepareContext& ctx);
 bool PrepareLrn(PrepareContext& ctx);
+bool PreparePrelu(PrepareContext& ctx);
 
 }  // namespace rt
 }  // namespace qrt

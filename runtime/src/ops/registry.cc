@@ -30,6 +30,7 @@ const OpRegistration kRegistry[] = {
     {OpType::SLICE, PrepareSlice},
     {OpType::PAD, PreparePad},
     {OpType::LRN, PrepareLrn},
+    {OpType::PRELU, PreparePrelu},
 };
 
 }  // namespace

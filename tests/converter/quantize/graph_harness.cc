@@ -121,6 +121,17 @@ Tensor eval_node(const graph::Graph& g, const Node& n, const std::map<std::strin
               y.data[at4(ys, b, j * g + i, h, w)] = x.data[at4(x.shape, b, i * k + j, h, w)];
     return y;
   }
+  if (op == "PRelu") {  // one slope per channel (axis 1), or one for all
+    Tensor y = arg(0);
+    const Tensor& slope = arg(1);
+    const int64_t c = y.shape[1], inner = y.size() / (y.shape[0] * c);
+    for (int64_t i = 0; i < y.size(); ++i) {
+      const float sl = slope.size() == 1 ? slope.data[0] : slope.data[size_t((i / inner) % c)];
+      float& v = y.data[size_t(i)];
+      if (v < 0) v *= sl;
+    }
+    return y;
+  }
   if (op == "LRN") {  // ONNX: x / (bias + alpha / size * sum of squares over the channel window)^beta
     const Tensor& x = arg(0);
     const int64_t size = n.get_int("size");

@@ -335,3 +335,19 @@ TEST_CASE("LRN is a float island: the conv before writes F32, QUANTIZE after", "
                                               OpType::QUANTIZE, OpType::LOOKUP_TABLE, OpType::DEQUANTIZE, OpType::LRN});
   CHECK(m.tensors[size_t(m.operators[1].outputs[0])].dtype == DType::F32);  // the conv's float epilogue
 }
+
+TEST_CASE("PRelu with a slope per channel -> PRELU", "[lowering][prelu]") {
+  for (const qrt::graph::Shape& slope_shape : {qrt::graph::Shape{6, 1, 1}, qrt::graph::Shape{1, 6, 1, 1}}) {
+    GraphBuilder b;
+    b.input("x", {1, 6, 4, 3});
+    qrt::graph::Tensor slope(slope_shape, {0.1f, -0.5f, 0.0f, 0.25f, 1.5f, 0.01f});
+    b.initializer("slope", slope);
+    b.node("PRelu", {"x", "slope"}, "y");
+    b.output("y");
+    const LoweredModel m = check_lowered(b.g, 0.02f);
+    CHECK(lowered_ops(m) == std::vector<OpType>{OpType::QUANTIZE, OpType::PRELU, OpType::DEQUANTIZE});
+    const LTensor& s = tensor_of(m, OpType::PRELU, 1, false);
+    CHECK(s.dtype == DType::F32);
+    CHECK(s.shape == std::vector<int32_t>{6});
+  }
+}

@@ -293,6 +293,21 @@ typedef struct qrt_lrn_params {
 void qrt_lrn_f32__ref(size_t outer, size_t channels, const qrt_lrn_params* params,
                       const float* input, float* output);
 
+// ---------------------------------------------------------------------------
+// PRelu (int8), one slope per channel of `channels` (the last axis):
+// d = x - zx; y = round(clamp((float)d * (d >= 0 ? m_pos : m_neg[c]),
+// lo - zy, hi - zy)) + zy, with m_pos = sx / sy and m_neg[c] =
+// (sx * slope[c]) / sy computed once by the caller (fp32).
+typedef struct qrt_prelu_s8_params {
+  float positive_multiplier;           // sx / sy
+  const float* negative_multipliers;   // [channels]: (sx * slope[c]) / sy
+  int32_t input_zero_point, output_zero_point;
+  int8_t output_min, output_max;
+} qrt_prelu_s8_params;
+
+void qrt_prelu_s8__ref(size_t outer, size_t channels, const int8_t* input,
+                       const qrt_prelu_s8_params* params, int8_t* output);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif
