@@ -7,12 +7,16 @@
 
 #include "qrt/kernels/ref.h"
 
-#define QRT_CHANNEL_SHUFFLE_BODY                                               \
-  const size_t c = groups * group_channels;                                   \
-  for (size_t r = 0; r < outer; r++) {                                        \
-    for (size_t o = 0; o < c; o++) {                                          \
-      output[r * c + o] = input[r * c + (o % groups) * group_channels + o / groups]; \
-    }                                                                         \
+// Input channel i * group_channels + j (group i, position j) is output
+// channel j * groups + i: the formula above without a division per element.
+#define QRT_CHANNEL_SHUFFLE_BODY                                     \
+  const size_t c = groups * group_channels;                         \
+  for (size_t r = 0; r < outer; r++) {                              \
+    for (size_t i = 0; i < groups; i++) {                           \
+      for (size_t j = 0; j < group_channels; j++) {                 \
+        output[r * c + j * groups + i] = input[r * c + i * group_channels + j]; \
+      }                                                             \
+    }                                                               \
   }
 
 void qrt_channel_shuffle_s8__ref(size_t outer, size_t groups, size_t group_channels,

@@ -26,14 +26,12 @@ TEST_CASE("channel_shuffle: y[o] = x[(o % g) * (C / g) + o / g]", "[channel_shuf
       std::vector<float> yf(xf.size());
       qrt_channel_shuffle_s8__ref(outer, g, k, xs.data(), ys.data());
       qrt_channel_shuffle_f32__ref(outer, g, k, xf.data(), yf.data());
-      // Naive: the NCHW Reshape [g, k] -> Transpose -> Reshape: input channel
-      // (i, j) of the [g, k] grid lands at output channel j * g + i.
+      // Naive: the documented formula, one division per output channel.
       for (size_t r = 0; r < outer; r++)
-        for (size_t i = 0; i < g; i++)
-          for (size_t j = 0; j < k; j++) {
-            REQUIRE(ys[r * c + j * g + i] == xs[r * c + i * k + j]);
-            REQUIRE(yf[r * c + j * g + i] == xf[r * c + i * k + j]);
-          }
+        for (size_t o = 0; o < c; o++) {
+          REQUIRE(ys[r * c + o] == xs[r * c + (o % g) * k + o / g]);
+          REQUIRE(yf[r * c + o] == xf[r * c + (o % g) * k + o / g]);
+        }
     }
 }
 
