@@ -3,8 +3,8 @@
 // (exact: |acc| <= 65025 < 2^24), one fp32 multiply by m, FMAX/FMIN to
 // [lo - zy, hi - zy], FCVTNS (round half to even, as the reference's
 // magic-bias rounding for |v| <= 2^22), + zy, SQXTN (exact after the
-// clamp). Bit for bit qrt_mul_s8__ref; rows shorter than 16 and row tails
-// use the reference's scalar step.
+// clamp). Bit for bit qrt_mul_s8__ref; a row's tail takes one 8-lane step
+// where it can, then the reference's scalar step.
 #include <arm_neon.h>
 
 #include "qrt/kernels/neon.h"
@@ -38,6 +38,14 @@ static void mul_row(size_t channels, const int8_t* a, const int8_t* b,
     const int32x4_t q2 = mul4(vget_low_s16(a1), vget_low_s16(b1), m, lo, hi, zy);
     const int32x4_t q3 = mul4(vget_high_s16(a1), vget_high_s16(b1), m, lo, hi, zy);
     vst1q_s8(y + c, qrt_neon_narrow16_s8(q0, q1, q2, q3));
+  }
+  if (c + 8 <= channels) {  // one 8-lane step (rows of 24, 40, ... channels)
+    const int16x8_t a0 = vsubq_s16(vmovl_s8(vld1_s8(a + c)), vza);
+    const int16x8_t b0 = vsubq_s16(vmovl_s8(vld1_s8(b + c)), vzb);
+    const int32x4_t q0 = mul4(vget_low_s16(a0), vget_low_s16(b0), m, lo, hi, zy);
+    const int32x4_t q1 = mul4(vget_high_s16(a0), vget_high_s16(b0), m, lo, hi, zy);
+    vst1_s8(y + c, vqmovn_s16(vcombine_s16(vqmovn_s32(q0), vqmovn_s32(q1))));
+    c += 8;
   }
   for (; c < channels; c++) {
     const int32_t acc = ((int32_t)a[c] - p->a_zero_point) * ((int32_t)b[c] - p->b_zero_point);
