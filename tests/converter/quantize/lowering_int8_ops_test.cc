@@ -351,3 +351,33 @@ TEST_CASE("PRelu with a slope per channel -> PRELU", "[lowering][prelu]") {
     CHECK(s.shape == std::vector<int32_t>{6});
   }
 }
+
+TEST_CASE("a MobileNetV3 block: expand, HardSwish, depthwise, SE, project, residual Add", "[lowering][mobilenet_v3]") {
+  GraphBuilder b;
+  b.input("x", {1, 8, 6, 6});
+  b.initializer("we", random_tensor({16, 8, 1, 1}, 51, -0.5f, 0.5f)).initializer("be", random_tensor({16}, 52));
+  b.node("Conv", {"x", "we", "be"}, "e");
+  b.g.shapes["e"] = {1, 16, 6, 6};
+  b.node("HardSwish", {"e"}, "e_hs");
+  b.initializer("wd", random_tensor({16, 1, 3, 3}, 53)).initializer("bd", random_tensor({16}, 54));
+  Node& dw = b.node("Conv", {"e_hs", "wd", "bd"}, "d");
+  dw.set_int("group", 16);
+  dw.set_ints("pads", {1, 1, 1, 1});
+  b.node("HardSwish", {"d"}, "d_hs");
+  b.node("GlobalAveragePool", {"d_hs"}, "sq", {1, 16, 1, 1});
+  b.initializer("w1", random_tensor({4, 16, 1, 1}, 55)).initializer("b1", random_tensor({4}, 56));
+  b.node("Conv", {"sq", "w1", "b1"}, "s1", {1, 4, 1, 1}).fused_activation = qrt::graph::FusedActivation::kRelu;
+  b.initializer("w2", random_tensor({16, 4, 1, 1}, 57)).initializer("b2", random_tensor({16}, 58));
+  b.node("Conv", {"s1", "w2", "b2"}, "s2", {1, 16, 1, 1});
+  b.node("HardSigmoid", {"s2"}, "gate").set_float("alpha", 1.0f / 6.0f);
+  b.node("Mul", {"d_hs", "gate"}, "se");
+  b.initializer("wp", random_tensor({8, 16, 1, 1}, 59, -0.3f, 0.3f)).initializer("bp", random_tensor({8}, 60));
+  b.node("Conv", {"se", "wp", "bp"}, "p", {1, 8, 6, 6});
+  b.node("Add", {"p", "x"}, "y");
+  b.output("y");
+  const LoweredModel m = check_lowered(b.g, 0.06f);
+  const std::vector<OpType> ops = lowered_ops(m);
+  CHECK(std::count(ops.begin(), ops.end(), OpType::LOOKUP_TABLE) == 3);
+  CHECK(std::count(ops.begin(), ops.end(), OpType::MUL) == 1);
+  CHECK(ops.back() == OpType::ADD);  // float residual add; the project conv writes F32
+}
