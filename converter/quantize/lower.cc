@@ -492,6 +492,7 @@ LoweredModel Lowerer::run() {
     else if (op == "Pad") lower_pad(n);
     else if (op == "LRN") lower_lrn(n);
     else if (op == "PRelu") lower_prelu(n);
+    else if (op == "BatchNormalization") lower_batch_norm(n);
     else throw ConvertError(n.describe() + ": not supported by the backend");
   }
   for (const std::string& out : g_.outputs) {

@@ -87,6 +87,7 @@ class Lowerer {
   void lower_mul(const graph::Node& n);    // Mul of two activations -> MUL
   void lower_lrn(const graph::Node& n);    // LRN -> LRN (F32: a float island)
   void lower_prelu(const graph::Node& n);  // PRelu (per-channel slope) -> PRELU
+  void lower_batch_norm(const graph::Node& n);  // unfolded BatchNormalization -> depthwise 1x1 CONV_2D
   // lower_ops_layout.cc
   void lower_channel_shuffle(const graph::Node& n);  // QrtChannelShuffle -> CHANNEL_SHUFFLE
   void lower_slice(const graph::Node& n);            // Slice (attributes, step 1) -> SLICE

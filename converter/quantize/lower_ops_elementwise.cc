@@ -151,3 +151,60 @@ void Lowerer::lower_prelu(const graph::Node& n) {
 }
 
 }  // namespace qrt::quantize
+
+namespace qrt::quantize {
+
+// A BatchNormalization the graph passes could not fold into a conv (it
+// follows a Concat or a pool: DenseNet's BN -> ReLU -> Conv) is a
+// per-channel affine map, y = s[c] * x + t[c] with s = gamma /
+// sqrt(var + eps) and t = beta - mean * s (double, as fold_batch_norm):
+// a depthwise 1x1 CONV_2D (weights [C,1,1,1], one value per channel, so
+// per-channel quantization stores each s[c] as +-qmax times its scale).
+void Lowerer::lower_batch_norm(const graph::Node& n) {
+  const graph::Shape& xs = g_.shape(n.input(0));
+  if (xs.size() != 4 || flatten_origin_.count(n.input(0)))
+    throw ConvertError(n.describe() + ": a BatchNormalization not folded into a conv needs a 4-D [N,C,H,W] input, got " +
+                       graph::shape_to_string(xs));
+  const int64_t c = xs[1];
+  std::vector<const graph::Tensor*> p;
+  for (size_t k = 1; k <= 4; ++k) {
+    p.push_back(&g_.initializer(n.input(k), n));
+    if (p.back()->size() != c)
+      throw ConvertError(n.describe() + ": parameter '" + n.input(k) + "' has " + std::to_string(p.back()->size()) +
+                         " values for " + std::to_string(c) + " channels");
+  }
+  const double eps = n.get_float("epsilon", 1e-5f);
+  std::vector<float> s(static_cast<size_t>(c)), t(static_cast<size_t>(c));
+  for (int64_t k = 0; k < c; ++k) {
+    const double sc = double(p[0]->data[size_t(k)]) / std::sqrt(double(p[3]->data[size_t(k)]) + eps);
+    s[size_t(k)] = float(sc);
+    t[size_t(k)] = float(double(p[1]->data[size_t(k)]) - double(p[2]->data[size_t(k)]) * sc);
+  }
+  const int bits = opt_.weight_bits_for(n.name);
+  QuantizedWeights q = opt_.per_channel_weights ? quantize_weights_per_channel(s.data(), int(c), 1, bits)
+                                                : quantize_weights_per_tensor(s.data(), c, bits);
+  if (q.scales.size() == 1) q.scales.assign(size_t(c), q.scales[0]);
+  const int32_t x = input(n, 0);
+  const float sx = m_.tensors[size_t(x)].scale.at(0);
+  LTensor w;
+  w.name = n.name + "/depthwise_weights";
+  w.dtype = schema::DType::S8;
+  w.shape = {int32_t(c), 1, 1, 1};
+  w.scale = q.scales;
+  w.zero_point.assign(q.scales.size(), 0);
+  w.axis = 0;
+  w.bits = bits;
+  std::vector<uint8_t> bytes = bits < 8 ? pack_bits(q.values, bits) : std::vector<uint8_t>(q.values.begin(), q.values.end());
+  w.buffer = m_.add_buffer(std::move(bytes), uint8_t(bits < 8 ? bits : 0));
+  const int32_t wt = m_.add_tensor(std::move(w));
+  const int32_t bias = add_bias(n.name + "/depthwise_bias", t, sx, q.scales);
+  LOptions opts;
+  opts.kernel_h = opts.kernel_w = 1;
+  opts.groups = int(c);
+  opts.activation = activation(n);
+  plan_accumulator(n, x, q.values, c, bits, &opts);
+  const int32_t y = define_output(n, n.outputs[0]);
+  add_op(schema::OpType::CONV_2D, n, {x, wt, bias}, {y}, opts);
+}
+
+}  // namespace qrt::quantize

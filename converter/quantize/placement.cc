@@ -9,7 +9,7 @@ namespace qrt::quantize {
 
 const std::vector<std::string>& lowerable_ops() {
   static const std::vector<std::string> ops = [] {
-    std::vector<std::string> v = {"Add",     "AveragePool", "Clip",      "Concat",  "Conv",      "Elu",
+    std::vector<std::string> v = {"Add",     "AveragePool", "BatchNormalization", "Clip",      "Concat",  "Conv",      "Elu",
                                   "Flatten", "Gemm",        "GlobalAveragePool",    "HardSigmoid",
                                   "HardSwish", "LRN", "LeakyRelu", "MatMul",    "MaxPool", "Mul",       "PRelu",     "Pad",
                                   "QrtAffine", "QrtChannelShuffle", "QrtSilu", "Relu", "Slice",        "Reshape",   "Sigmoid", "Softmax",   "Softplus",
@@ -67,7 +67,11 @@ void check_all_lowerable(const graph::Graph& g) {
                      " not supported by the quantizing backend:" + list + "\n(supported: " + supported + ")");
 }
 
-bool is_linear(const std::string& op) { return op == "Conv" || op == "Gemm" || op == "MatMul"; }
+// Layers with weights (an unfolded BatchNormalization becomes a depthwise
+// 1x1 conv).
+bool is_linear(const std::string& op) {
+  return op == "Conv" || op == "Gemm" || op == "MatMul" || op == "BatchNormalization";
+}
 bool keeps_input_storage(const std::string& op) {
   return op == "MaxPool" || op == "AveragePool" || op == "GlobalAveragePool" || op == "Reshape" || op == "Flatten" ||
          op == "QrtChannelShuffle" || op == "Slice" || op == "Pad";

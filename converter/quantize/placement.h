@@ -3,7 +3,8 @@
 //
 // The rules (docs/converter.md explains why):
 //   - graph inputs are F32 (the app feeds floats; a QUANTIZE op follows);
-//   - Conv / Gemm / MatMul write int8, except that they write F32 (the
+//   - Conv / Gemm / MatMul (and a BatchNormalization the passes could not
+//     fold: a depthwise 1x1 conv) write int8, except that they write F32 (the
 //     dequantizing epilogue) when any reader is an Add, a Softmax or an LRN, or
 //     when the output is a graph output (the logits);
 //   - Add (with its fused ReLU) runs in F32: residual sums keep full

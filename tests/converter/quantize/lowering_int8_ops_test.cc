@@ -381,3 +381,33 @@ TEST_CASE("a MobileNetV3 block: expand, HardSwish, depthwise, SE, project, resid
   CHECK(std::count(ops.begin(), ops.end(), OpType::MUL) == 1);
   CHECK(ops.back() == OpType::ADD);  // float residual add; the project conv writes F32
 }
+
+TEST_CASE("a BatchNormalization after a Concat (DenseNet) becomes a depthwise 1x1 CONV_2D", "[lowering][batch_norm]") {
+  GraphBuilder b;
+  b.input("x", {1, 3, 4, 4});
+  b.initializer("w", random_tensor({5, 3, 3, 3}, 61)).initializer("bw", random_tensor({5}, 62));
+  Node& conv = b.node("Conv", {"x", "w", "bw"}, "c", {1, 5, 4, 4});
+  conv.set_ints("pads", {1, 1, 1, 1});
+  conv.fused_activation = qrt::graph::FusedActivation::kRelu;
+  b.node("Concat", {"x", "c"}, "cat", {1, 8, 4, 4}).set_int("axis", 1);
+  b.initializer("gamma", random_tensor({8}, 63, 0.5f, 2.0f)).initializer("beta", random_tensor({8}, 64));
+  b.initializer("mean", random_tensor({8}, 65)).initializer("var", random_tensor({8}, 66, 0.2f, 1.5f));
+  b.node("BatchNormalization", {"cat", "gamma", "beta", "mean", "var"}, "bn");
+  b.node("Relu", {"bn"}, "r");
+  b.initializer("w2", random_tensor({4, 8, 1, 1}, 67)).initializer("b2", random_tensor({4}, 68));
+  b.node("Conv", {"r", "w2", "b2"}, "y", {1, 4, 4, 4});
+  b.output("y");
+  for (int bits : {8, 6}) {
+    LowerOptions o;
+    o.weight_bits = bits;
+    const LoweredModel m = check_lowered(b.g, 0.04f, o);
+    const LOperator* dw = nullptr;
+    for (const LOperator& op : m.operators)
+      if (op.name == "bn_node") dw = &op;
+    REQUIRE(dw != nullptr);
+    CHECK(dw->type == OpType::CONV_2D);
+    CHECK(dw->options.groups == 8);
+    CHECK(m.tensors[size_t(dw->inputs[1])].shape == std::vector<int32_t>{8, 1, 1, 1});
+    CHECK(m.tensors[size_t(dw->inputs[1])].bits == bits);
+  }
+}
