@@ -9,11 +9,15 @@ namespace qrt::quantize {
 
 const std::vector<std::string>& lowerable_ops() {
   static const std::vector<std::string> ops = [] {
-    std::vector<std::string> v = {"Add",     "AveragePool", "BatchNormalization", "Clip",      "Concat",  "Conv",      "Elu",
-                                  "Flatten", "Gemm",        "GlobalAveragePool",    "HardSigmoid",
-                                  "HardSwish", "LRN", "LeakyRelu", "MatMul",    "MaxPool", "Mul",       "PRelu",     "Pad",
-                                  "QrtAffine", "QrtChannelShuffle", "QrtSilu", "Relu", "Slice",        "Reshape",   "Sigmoid", "Softmax",   "Softplus",
-                                  "Tanh"};
+    std::vector<std::string> v = {
+        // layers, pools, shapes (NCHW -> NHWC)
+        "Conv", "Gemm", "MatMul", "BatchNormalization", "MaxPool", "AveragePool", "GlobalAveragePool", "Reshape",
+        "Flatten", "Concat", "QrtChannelShuffle", "Slice", "Pad",
+        // elementwise: float Add, int8 Mul / PRelu, LOOKUP_TABLE (graph::is_unary_elementwise)
+        "Add", "Mul", "PRelu", "HardSigmoid", "HardSwish", "Sigmoid", "Tanh", "LeakyRelu", "Elu", "Softplus", "Relu",
+        "Clip", "QrtSilu", "QrtAffine",
+        // float
+        "Softmax", "LRN"};
     std::sort(v.begin(), v.end());
     return v;
   }();

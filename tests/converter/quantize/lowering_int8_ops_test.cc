@@ -411,3 +411,14 @@ TEST_CASE("a BatchNormalization after a Concat (DenseNet) becomes a depthwise 1x
     CHECK(m.tensors[size_t(dw->inputs[1])].bits == bits);
   }
 }
+
+TEST_CASE("lowerable_ops: sorted, and holds every unary elementwise op of the graph", "[lowering][placement]") {
+  const std::vector<std::string>& ops = lowerable_ops();
+  CHECK(std::is_sorted(ops.begin(), ops.end()));
+  for (const char* op : {"HardSigmoid", "HardSwish", "Sigmoid", "Tanh", "LeakyRelu", "Elu", "Softplus", "Relu", "Clip",
+                         "QrtSilu", "QrtAffine"}) {
+    INFO(op);
+    CHECK(qrt::graph::is_unary_elementwise(op));
+    CHECK(std::binary_search(ops.begin(), ops.end(), std::string(op)));
+  }
+}
