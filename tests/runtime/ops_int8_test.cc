@@ -4,8 +4,12 @@
 #include <algorithm>
 #include <cmath>
 
+#include <stdlib.h>
 #include <string.h>
 
+#include <string>
+
+#include "qrt/kernels/neon.h"
 #include "qrt/kernels/ref.h"
 #include "test_util.h"
 
@@ -255,4 +259,39 @@ TEST_CASE("PRelu S8 -> S8 per channel, hand-computed; slope count checked", "[ru
   const int by = bad.Activation("y", DType::S8, {1, 1, 2, 4}, 0.25f);
   bad.Op(OpType::PRELU, "prelu", {bx, bs}, {by}).Inputs({bx}).Outputs({by});
   CHECK_THAT(LoadError(bad.Build()), Catch::Contains("'prelu' (PRELU)") && Catch::Contains("3 values for the 4"));
+}
+
+TEST_CASE("LOOKUP_TABLE and MUL kernels: NEON where built, __ref with QRT_KERNEL_PATH=ref, same bytes", "[runtime][lookup_table][mul]") {
+  ModelBuilder b;
+  const int x = b.Activation("x", DType::S8, {1, 5, 7, 19}, 0.05f);
+  const int g = b.Activation("g", DType::U8, {1, 1, 1, 19}, 0.004f);
+  const int h = b.Activation("h", DType::S8, {1, 5, 7, 19}, 0.03f);
+  const std::vector<int> codes = RandomInts(256, -127, 127, 12);
+  std::vector<uint8_t> bytes;
+  for (int c : codes) bytes.push_back(uint8_t(int8_t(c)));
+  const int t = b.Tensor("h/table", DType::S8, {256}, {0.03f}, {0}, 8, b.Buffer(bytes));
+  const int y = b.Activation("y", DType::S8, {1, 5, 7, 19}, 0.002f);
+  b.Op(OpType::LOOKUP_TABLE, "lut", {x, t}, {h}).Op(OpType::MUL, "mul", {h, g}, {y});
+  b.Inputs({x, g}).Outputs({y});
+  const std::vector<uint8_t> file = b.Build();
+  std::vector<std::vector<int8_t>> results;
+  for (const char* path : {"", "ref"}) {
+    if (*path) setenv("QRT_KERNEL_PATH", path, 1);
+    Runner r(file, true);
+    unsetenv("QRT_KERNEL_PATH");
+    qrt_op_info info;
+    qrt_op_info_init(&info);
+    REQUIRE(qrt_model_op_info(r.model.get(), 0, &info) == QRT_OK);
+    const std::string lut = info.kernel;
+    REQUIRE(qrt_model_op_info(r.model.get(), 1, &info) == QRT_OK);
+    const std::string mul = info.kernel;
+    const bool neon = QRT_KERNELS_HAVE_NEON && *path == '\0';
+    CHECK(lut == (neon ? "qrt_lookup_table_s8__neon" : "qrt_lookup_table_s8__ref"));
+    CHECK(mul == (neon ? "qrt_mul_s8__neon" : "qrt_mul_s8__ref"));
+    r.SetInput(0, Dequant(RandomInts(5 * 7 * 19, -127, 127, 13), 0.05f, 0));
+    r.SetInput(1, Dequant(RandomInts(19, 0, 255, 14), 0.004f, 0));
+    r.Run();
+    results.push_back(r.Raw<int8_t>(y));
+  }
+  CHECK(results[0] == results[1]);
 }
