@@ -1,11 +1,13 @@
-// CHANNEL_SHUFFLE, SLICE and PAD reference kernels against naive index
-// formulas written independently (exact equality), int8 and fp32.
+// CHANNEL_SHUFFLE, SLICE, PAD and LRN reference kernels against naive
+// formulas written independently (exact equality), int8 and fp32; the
+// CHANNEL_SHUFFLE NEON kernel against the reference (aarch64 builds).
 #include <catch2/catch.hpp>
 
 #include <cmath>
 #include <vector>
 
 #include "naive.h"
+#include "qrt/kernels/neon.h"
 #include "qrt/kernels/ref.h"
 
 using qrt_test::Rng;
@@ -102,3 +104,19 @@ TEST_CASE("lrn_f32__ref against the ONNX formula, window clipped at both ends", 
       }
   }
 }
+
+#if QRT_KERNELS_HAVE_NEON
+TEST_CASE("channel_shuffle_s8__neon equals the reference", "[channel_shuffle][neon]") {
+  Rng rng(37);
+  for (size_t g = 1; g <= 4; g++)
+    for (size_t k = 1; k <= 40; k++) {
+      const size_t outer = 3, c = g * k;
+      const std::vector<int8_t> x = rng.int8s(outer * c);
+      std::vector<int8_t> want(x.size() + 1, 0x55), got(x.size() + 1, 0x55);
+      qrt_channel_shuffle_s8__ref(outer, g, k, x.data(), want.data());
+      qrt_channel_shuffle_s8__neon(outer, g, k, x.data(), got.data());
+      INFO("groups " << g << " group_channels " << k);
+      REQUIRE(got == want);
+    }
+}
+#endif

@@ -1,22 +1,26 @@
 // CHANNEL_SHUFFLE (NHWC): y[..., o] = x[..., (o % g) * (C / g) + o / g], a
-// copy with the input's dtype and quantization. Kernels:
-// qrt_channel_shuffle_s8__ref / _f32__ref.
+// copy with the input's dtype and quantization. Kernels: int8
+// qrt_channel_shuffle_s8__neon on aarch64 (QRT_KERNEL_PATH=ref: __ref),
+// else qrt_channel_shuffle_s8__ref; fp32 qrt_channel_shuffle_f32__ref.
 #include "copy_common.h"
+#include "qrt/kernels/neon.h"
 
 namespace qrt {
 namespace rt {
 namespace {
 
+using ShuffleS8Fn = void (*)(size_t, size_t, size_t, const int8_t*, int8_t*);
+
 struct ChannelShuffleParams : OpParams {
   int input = 0, output = 0;
   size_t outer = 0, groups = 0, group_channels = 0;
+  ShuffleS8Fn s8 = qrt_channel_shuffle_s8__ref;
 };
 
 void RunChannelShuffleS8(const OpPlan& op, const RunContext& ctx) {
   const ChannelShuffleParams& p = op.Params<ChannelShuffleParams>();
-  qrt_channel_shuffle_s8__ref(p.outer, p.groups, p.group_channels,
-                              static_cast<const int8_t*>(ctx.tensor_data[p.input]),
-                              static_cast<int8_t*>(ctx.tensor_data[p.output]));
+  p.s8(p.outer, p.groups, p.group_channels, static_cast<const int8_t*>(ctx.tensor_data[p.input]),
+       static_cast<int8_t*>(ctx.tensor_data[p.output]));
 }
 
 void RunChannelShuffleF32(const OpPlan& op, const RunContext& ctx) {
@@ -52,6 +56,19 @@ bool PrepareChannelShuffle(PrepareContext& ctx) {
   p->groups = (size_t)g;
   p->group_channels = (size_t)(c / g);
   p->outer = x.num_elements / (size_t)c;
+  if (quantized) {
+    const qrt_op_kernels* k = nullptr;
+    if (!SelectOpKernels(ctx, &k)) return false;
+    ctx.run().kernel_name = "qrt_channel_shuffle_s8__ref";
+#if QRT_KERNELS_HAVE_NEON
+    if (k->isa != QRT_ISA_REF) {
+      p->s8 = qrt_channel_shuffle_s8__neon;
+      ctx.run().kernel_name = "qrt_channel_shuffle_s8__neon";
+    }
+#else
+    (void)k;
+#endif
+  }
   ctx.run().fn = quantized ? RunChannelShuffleS8 : RunChannelShuffleF32;
   ctx.op().params = std::move(p);
   return true;

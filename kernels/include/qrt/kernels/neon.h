@@ -104,7 +104,8 @@ void qrt_dequantize_s8_f16__neon(size_t n, const int8_t* input, float scale,
 void qrt_convert_f32_f16__neon(size_t n, const float* input, uint16_t* output);
 void qrt_convert_f16_f32__neon(size_t n, const uint16_t* input, float* output);
 
-// LOOKUP_TABLE and int8 MUL (neon/lookup_table_neon.c, neon/mul_neon.c):
+// LOOKUP_TABLE, int8 MUL, CHANNEL_SHUFFLE (neon/lookup_table_neon.c,
+// neon/mul_neon.c, neon/channel_shuffle_neon.c):
 // the reference's parameters and bits (qrt/kernels/ref.h). The runtime's op
 // files call them directly on aarch64 (no dispatch row), unless
 // QRT_KERNEL_PATH=ref.
@@ -113,6 +114,10 @@ void qrt_lookup_table_s8__neon(size_t n, const int8_t* input,
 void qrt_mul_s8__neon(size_t batch, size_t spatial, size_t channels,
                       const int8_t* a, const int8_t* b, int b_broadcast,
                       const qrt_mul_s8_params* params, int8_t* output);
+// CHANNEL_SHUFFLE (neon/channel_shuffle_neon.c): ST2 interleave for 2
+// groups, the reference's loop otherwise.
+void qrt_channel_shuffle_s8__neon(size_t outer, size_t groups, size_t group_channels,
+                                  const int8_t* input, int8_t* output);
 
 #ifdef __cplusplus
 }  // extern "C"
