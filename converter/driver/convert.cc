@@ -113,6 +113,12 @@ std::vector<uint8_t> finish_model(const ConvertOptions& o, quantize::LoweredMode
     summary->calibration_images = stats.images;
     summary->op_counts.clear();
     for (const quantize::LOperator& op : m.operators) ++summary->op_counts[schema::EnumNameOpType(op.type)];
+    summary->float_ops.clear();
+    using T = schema::OpType;
+    for (const quantize::LOperator& op : m.operators)
+      if (op.type != T::CONV_2D && op.type != T::FULLY_CONNECTED && op.type != T::ADD && op.type != T::QUANTIZE &&
+          op.type != T::DEQUANTIZE && !op.outputs.empty() && !m.tensors[size_t(op.outputs[0])].quantized())
+        summary->float_ops[schema::EnumNameOpType(op.type)].push_back(op.name);
     summary->int16_layers = int16_layers;
     summary->int32_layers = int32_layers;
     summary->thresholds = calibration ? calibration->chosen() : std::map<std::string, calib::ChosenThreshold>{};

@@ -75,6 +75,10 @@ struct ConvertSummary {
   size_t file_bytes = 0;
   size_t calibration_images = 0;
   std::map<std::string, size_t> op_counts;  // schema op name -> count
+  // Float islands: operators other than CONV_2D, FULLY_CONNECTED, ADD (the
+  // method's float residual path), QUANTIZE and DEQUANTIZE that compute in
+  // fp32 (LRN, SOFTMAX, a float pool, ...): schema op name -> their names.
+  std::map<std::string, std::vector<std::string>> float_ops;
   size_t int16_layers = 0, int32_layers = 0;  // conv / FC accumulators
   std::map<std::string, calib::ChosenThreshold> thresholds;  // per int8 activation (IR tensor name)
   // --iterative only: one record per calibration pass (empty otherwise).

@@ -229,6 +229,11 @@ int main(int argc, char** argv) {
       std::printf("wrote %s: %zu bytes, %zu operators, %zu tensors, calibrated on %zu samples\n",
                   o.output_path.c_str(), s.file_bytes, s.operators, s.tensors, s.calibration_images);
       for (const auto& [op, count] : s.op_counts) std::printf("  %-20s %zu\n", op.c_str(), count);
+      for (const auto& [op, names] : s.float_ops) {  // float islands, QUANTIZE / DEQUANTIZE at their edges
+        std::printf("float island: %s x%zu (", op.c_str(), names.size());
+        for (size_t i = 0; i < names.size() && i < 3; ++i) std::printf("%s%s", i ? ", " : "", names[i].c_str());
+        std::printf("%s)\n", names.size() > 3 ? ", ..." : "");
+      }
       for (const auto& [tensor, c] : s.thresholds)
         if (c.threshold.guarded)
           std::printf("KL guard: %s: KL threshold %.6g (%.1f dB) -> max %.6g (%.1f dB)\n", tensor.c_str(),

@@ -41,7 +41,8 @@ std::pair<schema::OperatorOptions, fb::Offset<void>> build_options(fb::FlatBuffe
     case T::AVERAGE_POOL_2D:
       return {U::Pool2DOptions,
               schema::CreatePool2DOptions(b, o.kernel_h, o.kernel_w, o.stride_h, o.stride_w, o.pad_top, o.pad_left,
-                                          o.pad_bottom, o.pad_right, o.count_include_pad, o.activation)
+                                          o.pad_bottom, o.pad_right, o.count_include_pad, o.activation,
+                                          o.ceil_bottom, o.ceil_right)
                   .Union()};
     case T::GLOBAL_AVERAGE_POOL:
       return {U::GlobalAveragePoolOptions, schema::CreateGlobalAveragePoolOptions(b).Union()};
@@ -55,6 +56,20 @@ std::pair<schema::OperatorOptions, fb::Offset<void>> build_options(fb::FlatBuffe
       return {U::QuantizeOptions, schema::CreateQuantizeOptions(b).Union()};
     case T::DEQUANTIZE:
       return {U::DequantizeOptions, schema::CreateDequantizeOptions(b).Union()};
+    case T::LOOKUP_TABLE:
+      return {U::LookupTableOptions, schema::CreateLookupTableOptions(b).Union()};
+    case T::MUL:
+      return {U::MulOptions, schema::CreateMulOptions(b, o.activation).Union()};
+    case T::CHANNEL_SHUFFLE:
+      return {U::ChannelShuffleOptions, schema::CreateChannelShuffleOptions(b, o.groups).Union()};
+    case T::SLICE:
+      return {U::SliceOptions, schema::CreateSliceOptions(b, b.CreateVector(o.ints)).Union()};
+    case T::PAD:
+      return {U::PadOptions, schema::CreatePadOptions(b, b.CreateVector(o.ints), o.value).Union()};
+    case T::PRELU:
+      return {U::PReluOptions, schema::CreatePReluOptions(b).Union()};
+    case T::LRN:
+      return {U::LRNOptions, schema::CreateLRNOptions(b, o.lrn_size, o.lrn_alpha, o.lrn_beta, o.lrn_bias).Union()};
   }
   throw ConvertError("serialize: operator '" + op.name + "' has an unknown type");
 }

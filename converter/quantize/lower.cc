@@ -6,6 +6,7 @@
 #include <cstring>
 #include <limits>
 
+#include "graph/elementwise.h"
 #include "quantize/lower_internal.h"
 #include "quantize/weight_methods.h"
 #include "qrt/kernels/accumulation.h"
@@ -484,6 +485,14 @@ LoweredModel Lowerer::run() {
     else if (op == "Reshape" || op == "Flatten") lower_reshape(n);
     else if (op == "Concat") lower_concat(n);
     else if (op == "Softmax") lower_softmax(n);
+    else if (graph::is_unary_elementwise(op)) lower_unary(n);
+    else if (op == "Mul") lower_mul(n);
+    else if (op == "QrtChannelShuffle") lower_channel_shuffle(n);
+    else if (op == "Slice") lower_slice(n);
+    else if (op == "Pad") lower_pad(n);
+    else if (op == "LRN") lower_lrn(n);
+    else if (op == "PRelu") lower_prelu(n);
+    else if (op == "BatchNormalization") lower_batch_norm(n);
     else throw ConvertError(n.describe() + ": not supported by the backend");
   }
   for (const std::string& out : g_.outputs) {

@@ -16,6 +16,11 @@ struct FlattenOrigin {
   int64_t c = 0, h = 0, w = 0;
 };
 
+// The 256 int8 storage codes of a LOOKUP_TABLE for unary elementwise node
+// `n` from input `x` to output `y` (docs/integer-semantics.md, "Lookup
+// table"; lower_ops_elementwise.cc).
+std::vector<int8_t> lookup_table_codes(const graph::Node& n, const LTensor& x, const LTensor& y);
+
 class Lowerer {
  public:
   Lowerer(const graph::Graph& g, const calib::RangeSource& ranges, const LowerOptions& o);
@@ -77,6 +82,17 @@ class Lowerer {
   void lower_reshape(const graph::Node& n);  // Reshape and Flatten
   void lower_concat(const graph::Node& n);
   void lower_softmax(const graph::Node& n);
+  // lower_ops_elementwise.cc
+  void lower_unary(const graph::Node& n);  // every graph::is_unary_elementwise op -> LOOKUP_TABLE
+  void lower_mul(const graph::Node& n);    // Mul of two activations -> MUL
+  void lower_lrn(const graph::Node& n);    // LRN -> LRN (F32: a float island)
+  void lower_prelu(const graph::Node& n);  // PRelu (per-channel slope) -> PRELU
+  void lower_batch_norm(const graph::Node& n);  // unfolded BatchNormalization -> depthwise 1x1 CONV_2D
+  // lower_ops_layout.cc
+  void lower_channel_shuffle(const graph::Node& n);  // QrtChannelShuffle -> CHANNEL_SHUFFLE
+  void lower_slice(const graph::Node& n);            // Slice (attributes, step 1) -> SLICE
+  void lower_pad(const graph::Node& n);              // Pad (constant, attributes) -> PAD
+  void refuse_flattened(const graph::Node& n);       // ConvertError if input 0 is NHWC-flattened
 
   const graph::Graph& g_;
   const calib::RangeSource& ranges_;

@@ -209,17 +209,30 @@ void Lowerer::lower_pool(const graph::Node& n) {
   const bool is_max = n.op_type == "MaxPool";
   const int64_t oh = window_out(xs[2], w.kh, w.sh, 1, w.pt, w.pb);
   const int64_t ow = window_out(xs[3], w.kw, w.sw, 1, w.pl, w.pr);
+  int64_t ceil_b = 0, ceil_r = 0;
   if (oh != ys[2] || ow != ys[3]) {
     // ceil_mode: extra windows hang over the bottom/right edge. For max
-    // pooling, padding never wins, so extending the padding is exact.
-    if (!is_max || n.get_int("ceil_mode", 0) == 0)
-      throw ConvertError(n.describe() + ": output " + graph::shape_to_string(ys) +
-                         " needs ceil_mode, which is supported only for MaxPool");
-    w.pb = (ys[2] - 1) * w.sh + w.kh - xs[2] - w.pt;
-    w.pr = (ys[3] - 1) * w.sw + w.kw - xs[3] - w.pl;
+    // pooling, padding never wins, so extending the padding is exact. For
+    // average pooling the overhang goes to ceil_bottom/right, which the
+    // divisor ignores with count_include_pad (ONNX: the window clipped to
+    // the explicitly padded input) and which never hold inputs otherwise.
+    if (n.get_int("ceil_mode", 0) == 0)
+      throw ConvertError(n.describe() + ": output " + graph::shape_to_string(ys) + " does not match the window");
+    ceil_b = (ys[2] - 1) * w.sh + w.kh - xs[2] - w.pt - w.pb;
+    ceil_r = (ys[3] - 1) * w.sw + w.kw - xs[3] - w.pl - w.pr;
+    if (ceil_b < 0 || ceil_r < 0 || w.pb + ceil_b >= w.kh || w.pr + ceil_r >= w.kw)
+      throw ConvertError(n.describe() + ": ceil_mode output " + graph::shape_to_string(ys) +
+                         " has a window outside the padded input");
+    if (is_max) {
+      w.pb += ceil_b;
+      w.pr += ceil_r;
+      ceil_b = ceil_r = 0;
+    }
   }
   LOptions opts;
   set_window(&opts, w);
+  opts.ceil_bottom = int(ceil_b);
+  opts.ceil_right = int(ceil_r);
   opts.dilation_h = opts.dilation_w = 1;
   opts.count_include_pad = !is_max && n.get_int("count_include_pad", 0) != 0;
   const int32_t x = input(n, 0);

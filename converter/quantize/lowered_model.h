@@ -38,10 +38,16 @@ struct LOptions {
   int groups = 1;
   int kernel_h = 0, kernel_w = 0;
   bool count_include_pad = false;
+  int ceil_bottom = 0, ceil_right = 0;  // AveragePool ceil_mode (Pool2DOptions)
   int axis = -1;  // Concat (required), Softmax (-1)
   // Conv / FC: INT16 with int16_chunk products per int16 partial sum, or INT32.
   schema::Accumulator accumulator = schema::Accumulator::INT32;
   int int16_chunk = 0;
+  // SLICE: begin per axis; PAD: pads (2 per axis, befores then afters); NHWC.
+  std::vector<int32_t> ints;
+  float value = 0.0f;  // PAD: the constant
+  int lrn_size = 0;    // LRN (ONNX attributes)
+  float lrn_alpha = 0.0001f, lrn_beta = 0.75f, lrn_bias = 1.0f;
 };
 
 struct LOperator {

@@ -3,18 +3,28 @@
 //
 // The rules (docs/converter.md explains why):
 //   - graph inputs are F32 (the app feeds floats; a QUANTIZE op follows);
-//   - Conv / Gemm / MatMul write int8, except that they write F32 (the
-//     dequantizing epilogue) when any reader is an Add or a Softmax, or
+//   - Conv / Gemm / MatMul (and a BatchNormalization the passes could not
+//     fold: a depthwise 1x1 conv) write int8, except that they write F32 (the
+//     dequantizing epilogue) when any reader is an Add, a Softmax or an LRN, or
 //     when the output is a graph output (the logits);
 //   - Add (with its fused ReLU) runs in F32: residual sums keep full
 //     precision, which costs little and avoids a requantizing add
 //     (the method's guideline 4). With float_residual_adds off (the
 //     --quantize-adds ablation) Add reads and writes int8 instead, and the
 //     convs feeding it write int8 too;
-//   - MaxPool, AveragePool, GlobalAveragePool, Reshape, Flatten run in the
-//     representation of their input;
+//   - MaxPool, AveragePool, GlobalAveragePool, Reshape, Flatten,
+//     QrtChannelShuffle, Slice and Pad run in the representation of their
+//     input (the last three copy codes, keeping the input's quantization);
 //   - Concat is int8 when every input is int8, else F32;
-//   - Softmax is F32.
+//   - Softmax is F32, and so is LRN (a float island: QUANTIZE / DEQUANTIZE
+//     at its edges; a conv before it writes F32 directly);
+//   - unary elementwise ops (graph/elementwise.h: HardSwish, Sigmoid, ...,
+//     unfused Relu/Clip) read and write int8 (LOOKUP_TABLE); their output
+//     is non-negative for Sigmoid, HardSigmoid, Relu, Softplus and Clip
+//     with min >= 0;
+//   - PRelu (per-channel slopes) reads and writes int8 (signed);
+//   - Mul of two activations reads and writes int8 (non-negative when both
+//     inputs are, or with a fused RELU).
 // Conv/Gemm/MatMul read int8, Add and Softmax read F32; a QUANTIZE or
 // DEQUANTIZE op is inserted by lowering wherever a reader needs the other
 // representation (input_need()).
@@ -47,7 +57,8 @@ struct TensorPlacement {
 using Placement = std::map<std::string, TensorPlacement>;
 
 // Placement of every graph input and node output. Throws ConvertError
-// naming the node for an op that cannot be lowered.
+// listing every op type that cannot be lowered at once (count and first
+// nodes of each), or naming the node for a node that cannot be placed.
 Placement decide_placement(const graph::Graph& graph, const PlacementOptions& options);
 
 // What node input `index` must be in: float, quantized, or as produced.

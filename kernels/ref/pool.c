@@ -6,6 +6,9 @@
 // kernel area with count_include_pad), then
 //   v = (float)sum * (sx / (sy * (float)n)), requantized like Conv2D.
 // Float average: fp32 sum in window order (row by row), divided by (float)n.
+// With count_include_pad, n is the window's area inside the explicitly padded
+// input: rows/columns that only ceil_mode added (ceil_bottom/ceil_right) do
+// not count.
 #include <math.h>
 
 #include "qrt/kernels/ref.h"
@@ -71,6 +74,18 @@ void qrt_maxpool2d_f32__ref(const qrt_pool2d_params* p, const float* input,
   })
 }
 
+// The divisor with count_include_pad: the window's area within
+// [0, pad_top + input + pad_bottom - ceil_bottom) in padded coordinates (a
+// window always starts inside that range).
+static size_t counted_area(const qrt_pool2d_params* p, size_t oy, size_t ox) {
+  const size_t top = oy * p->stride_height, left = ox * p->stride_width;
+  const size_t hlim = p->pad_top + p->input_height + p->pad_bottom - p->ceil_bottom;
+  const size_t wlim = p->pad_left + p->input_width + p->pad_right - p->ceil_right;
+  const size_t h = top + p->kernel_height > hlim ? hlim - top : p->kernel_height;
+  const size_t w = left + p->kernel_width > wlim ? wlim - left : p->kernel_width;
+  return h * w;
+}
+
 // Requantizes an int8 window sum of n elements.
 static int8_t avg_requantize(int32_t sum, size_t n, const qrt_avgpool_s8_params* q) {
   if (n == 0) return qrt_requantize_fp32(0, 0.0f, q->output_zero_point,
@@ -83,9 +98,8 @@ static int8_t avg_requantize(int32_t sum, size_t n, const qrt_avgpool_s8_params*
 void qrt_avgpool2d_s8__ref(const qrt_pool2d_params* p, const int8_t* input,
                            const qrt_avgpool_s8_params* quant, int8_t* output) {
   QRT_FOR_EACH_WINDOW(p, {
-    const size_t count = p->count_include_pad
-                             ? p->kernel_height * p->kernel_width
-                             : (y1 - y0) * (x1 - x0);
+    const size_t count = p->count_include_pad ? counted_area(p, oy, ox)
+                                              : (y1 - y0) * (x1 - x0);
     for (size_t c = 0; c < p->channels; c++) {
       int32_t sum = 0;
       for (size_t iy = y0; iy < y1; iy++)
@@ -99,9 +113,8 @@ void qrt_avgpool2d_s8__ref(const qrt_pool2d_params* p, const int8_t* input,
 void qrt_avgpool2d_f32__ref(const qrt_pool2d_params* p, const float* input,
                             float output_min, float output_max, float* output) {
   QRT_FOR_EACH_WINDOW(p, {
-    const size_t count = p->count_include_pad
-                             ? p->kernel_height * p->kernel_width
-                             : (y1 - y0) * (x1 - x0);
+    const size_t count = p->count_include_pad ? counted_area(p, oy, ox)
+                                              : (y1 - y0) * (x1 - x0);
     for (size_t c = 0; c < p->channels; c++) {
       float sum = 0.0f;
       for (size_t iy = y0; iy < y1; iy++)

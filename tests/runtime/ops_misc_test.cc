@@ -44,7 +44,7 @@ TEST_CASE("max pool S8 and average pool U8 match the kernels", "[runtime][pool]"
   o.kernel = 3;
   o.stride = 2;
   o.pad = 1;
-  qrt_pool2d_params p = {2, 5, 5, 3, 3, 3, 3, 3, 2, 2, 1, 1, 1, 1, 0};
+  qrt_pool2d_params p = {2, 5, 5, 3, 3, 3, 3, 3, 2, 2, 1, 1, 1, 1, 0, 0, 0};
 
   SECTION("max pool S8 with RELU") {
     ModelBuilder b;

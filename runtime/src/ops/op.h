@@ -113,6 +113,13 @@ bool PrepareGlobalAveragePool(PrepareContext& ctx);
 bool PrepareReshape(PrepareContext& ctx);
 bool PrepareConcat(PrepareContext& ctx);
 bool PrepareSoftmax(PrepareContext& ctx);
+bool PrepareLookupTable(PrepareContext& ctx);
+bool PrepareMul(PrepareContext& ctx);
+bool PrepareChannelShuffle(PrepareContext& ctx);
+bool PrepareSlice(PrepareContext& ctx);
+bool PreparePad(PrepareContext& ctx);
+bool PrepareLrn(PrepareContext& ctx);
+bool PreparePrelu(PrepareContext& ctx);
 
 }  // namespace rt
 }  // namespace qrt

@@ -26,15 +26,19 @@ bool PreparePool2D(PrepareContext& ctx, qrt_pool2d_params* c,
   }
   if (o->kernel_h() < 1 || o->kernel_w() < 1 || o->stride_h() < 1 ||
       o->stride_w() < 1 || o->pad_top() < 0 || o->pad_left() < 0 ||
-      o->pad_bottom() < 0 || o->pad_right() < 0 ||
-      o->pad_top() >= o->kernel_h() || o->pad_bottom() >= o->kernel_h() ||
-      o->pad_left() >= o->kernel_w() || o->pad_right() >= o->kernel_w()) {
+      o->pad_bottom() < 0 || o->pad_right() < 0 || o->ceil_bottom() < 0 ||
+      o->ceil_right() < 0 || o->pad_top() >= o->kernel_h() ||
+      (int64_t)o->pad_bottom() + o->ceil_bottom() >= o->kernel_h() ||
+      o->pad_left() >= o->kernel_w() ||
+      (int64_t)o->pad_right() + o->ceil_right() >= o->kernel_w()) {
     return ctx.Fail(QRT_ERROR_INVALID_MODEL,
-                    "kernel %dx%d, stride %dx%d, pads %d,%d,%d,%d: kernel and "
-                    "stride must be >= 1 and each pad in [0, kernel)",
+                    "kernel %dx%d, stride %dx%d, pads %d,%d,%d,%d, ceil %d,%d: kernel "
+                    "and stride must be >= 1 and each pad (bottom/right: with "
+                    "ceil) in [0, kernel)",
                     (int)o->kernel_h(), (int)o->kernel_w(), (int)o->stride_h(),
                     (int)o->stride_w(), (int)o->pad_top(), (int)o->pad_left(),
-                    (int)o->pad_bottom(), (int)o->pad_right());
+                    (int)o->pad_bottom(), (int)o->pad_right(),
+                    (int)o->ceil_bottom(), (int)o->ceil_right());
   }
   c->batch = (size_t)x.shape[0];
   c->input_height = (size_t)x.shape[1];
@@ -46,8 +50,10 @@ bool PreparePool2D(PrepareContext& ctx, qrt_pool2d_params* c,
   c->stride_width = (size_t)o->stride_w();
   c->pad_top = (size_t)o->pad_top();
   c->pad_left = (size_t)o->pad_left();
-  c->pad_bottom = (size_t)o->pad_bottom();
-  c->pad_right = (size_t)o->pad_right();
+  c->pad_bottom = (size_t)o->pad_bottom() + (size_t)o->ceil_bottom();
+  c->pad_right = (size_t)o->pad_right() + (size_t)o->ceil_right();
+  c->ceil_bottom = (size_t)o->ceil_bottom();
+  c->ceil_right = (size_t)o->ceil_right();
   c->count_include_pad = o->count_include_pad() ? 1 : 0;
   c->output_height = qrt_conv_output_size(c->input_height, c->kernel_height,
       c->stride_height, 1, c->pad_top, c->pad_bottom);

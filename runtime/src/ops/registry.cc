@@ -24,6 +24,13 @@ const OpRegistration kRegistry[] = {
     {OpType::RESHAPE, PrepareReshape},
     {OpType::CONCAT, PrepareConcat},
     {OpType::SOFTMAX, PrepareSoftmax},
+    {OpType::LOOKUP_TABLE, PrepareLookupTable},
+    {OpType::MUL, PrepareMul},
+    {OpType::CHANNEL_SHUFFLE, PrepareChannelShuffle},
+    {OpType::SLICE, PrepareSlice},
+    {OpType::PAD, PreparePad},
+    {OpType::LRN, PrepareLrn},
+    {OpType::PRELU, PreparePrelu},
 };
 
 }  // namespace

@@ -26,7 +26,7 @@ void write_small_model(const std::string& path, bool with_unsupported = false) {
   if (with_unsupported) {
     b.node("Relu", {"y0"}, {"y1"}, "fc_relu");  // fused into the Gemm
     b.node("Softmax", {"y1"}, {"y2"}, "softmax");
-    b.node("Relu", {"y2"}, {"y"}, "relu_after_softmax");  // cannot be fused
+    attr_ints(b.node("Transpose", {"y2"}, {"y"}, "transpose_after_softmax"), "perm", {1, 0});  // not lowered
   } else {
     b.node("Softmax", {"y0"}, {"y"}, "softmax");
   }
@@ -57,6 +57,8 @@ TEST_CASE("metadata round trip: settings, preprocess, version, labels", "[conver
   o.labels = {"cat", "dog"};
   const ConvertSummary s = convert_model(o);
   REQUIRE(s.calibration_images == 4);
+  REQUIRE(s.float_ops.size() == 1);  // the float island the summary lists: the softmax
+  REQUIRE(s.float_ops.at("SOFTMAX") == std::vector<std::string>{"softmax"});
   const std::vector<uint8_t> bytes = read_bytes(o.output_path);
   REQUIRE(s.file_bytes == bytes.size());
   flatbuffers::Verifier v(bytes.data(), bytes.size());
@@ -112,7 +114,7 @@ TEST_CASE("atomic write: a failing conversion leaves no file and keeps an old on
   write_small_model(dir.file("bad.onnx"), true);
   o.model_path = dir.file("bad.onnx");
   SECTION("no previous output") {
-    REQUIRE_THROWS_WITH(convert_model(o), Catch::Contains("relu_after_softmax"));
+    REQUIRE_THROWS_WITH(convert_model(o), Catch::Contains("transpose_after_softmax"));
     REQUIRE_FALSE(file_exists(o.output_path));
   }
   SECTION("a previous output is not clobbered") {

@@ -155,3 +155,24 @@ TEST_CASE("int8 concat of two branches, average pool, softmax", "[lowering][runt
   b.output("y");
   check_against_float(b, {1, 3, 6, 6}, 0.05f);
 }
+
+TEST_CASE("ONNX through the whole converter: standalone Relu / Clip tables, ceil_mode pools", "[lowering][runtime]") {
+  // MaxPool 2x2/2 on 7x7 with ceil_mode gives 4x4 (one window hangs over);
+  // AveragePool 3x3/2 pad 1 with ceil_mode and count_include_pad gives 3x3
+  // whose last windows reach past the padding (not counted).
+  OnnxBuilder b;
+  b.input("x", {1, 3, 9, 9})
+      .initializer("w", random_tensor({4, 3, 3, 3}, 15))
+      .initializer("lo", qrt::graph::Tensor({}, {0.0f}))
+      .initializer("hi", qrt::graph::Tensor({}, {0.5f}));
+  b.node("Conv", {"x", "w"}, {"c"}, "conv");
+  attr_i(attr_ints(attr_ints(b.node("MaxPool", {"c"}, {"m"}, "max"), "kernel_shape", {2, 2}), "strides", {2, 2}),
+         "ceil_mode", 1);
+  b.node("Relu", {"m"}, {"r"}, "relu_after_pool");
+  auto& avg = b.node("AveragePool", {"r"}, {"a"}, "avg");
+  attr_ints(attr_ints(attr_ints(avg, "kernel_shape", {3, 3}), "strides", {2, 2}), "pads", {1, 1, 1, 1});
+  attr_i(attr_i(avg, "ceil_mode", 1), "count_include_pad", 1);
+  b.node("Clip", {"a", "lo", "hi"}, {"y"}, "clip");
+  b.output("y");
+  check_against_float(b, {1, 3, 9, 9}, 0.04f);
+}

@@ -11,6 +11,7 @@
 
 #include "qrt/kernels/dwconv.h"
 #include "qrt/kernels/gemm.h"
+#include "qrt/kernels/ref.h"
 
 #if defined(__aarch64__)
 #define QRT_KERNELS_HAVE_NEON 1
@@ -102,6 +103,21 @@ void qrt_dequantize_s8_f16__neon(size_t n, const int8_t* input, float scale,
                                  int32_t zero_point, uint16_t* output);
 void qrt_convert_f32_f16__neon(size_t n, const float* input, uint16_t* output);
 void qrt_convert_f16_f32__neon(size_t n, const uint16_t* input, float* output);
+
+// LOOKUP_TABLE, int8 MUL, CHANNEL_SHUFFLE (neon/lookup_table_neon.c,
+// neon/mul_neon.c, neon/channel_shuffle_neon.c):
+// the reference's parameters and bits (qrt/kernels/ref.h). The runtime's op
+// files call them directly on aarch64 (no dispatch row), unless
+// QRT_KERNEL_PATH=ref.
+void qrt_lookup_table_s8__neon(size_t n, const int8_t* input,
+                               const int8_t* table, int8_t* output);
+void qrt_mul_s8__neon(size_t batch, size_t spatial, size_t channels,
+                      const int8_t* a, const int8_t* b, int b_broadcast,
+                      const qrt_mul_s8_params* params, int8_t* output);
+// CHANNEL_SHUFFLE (neon/channel_shuffle_neon.c): ST2 interleave for 2
+// groups, the reference's loop otherwise.
+void qrt_channel_shuffle_s8__neon(size_t outer, size_t groups, size_t group_channels,
+                                  const int8_t* input, int8_t* output);
 
 #ifdef __cplusplus
 }  // extern "C"

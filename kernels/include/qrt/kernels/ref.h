@@ -142,6 +142,11 @@ typedef struct qrt_pool2d_params {
   size_t stride_height, stride_width;
   size_t pad_top, pad_left, pad_bottom, pad_right;
   int count_include_pad;  // AveragePool: divide by kernel area, not in-bounds count
+  // ceil_mode (AveragePool): of pad_bottom / pad_right, the rows / columns
+  // that only extend the last windows past the explicit padding. With
+  // count_include_pad they do not count: the divisor is the part of the
+  // window inside the explicitly padded input (ONNX, PyTorch). 0: none.
+  size_t ceil_bottom, ceil_right;
 } qrt_pool2d_params;
 
 // Input and output share scale and zero point; result clamped to [min, max].
@@ -219,6 +224,89 @@ typedef struct qrt_add_s8_params {
 
 void qrt_add_s8__ref(size_t n, const int8_t* a, const int8_t* b,
                      const qrt_add_s8_params* params, int8_t* output);
+
+// ---------------------------------------------------------------------------
+// Lookup table (int8 -> int8 through 256 entries): y[i] = table[x[i] + 128],
+// x in int8 storage form. The converter computes the table
+// (docs/integer-semantics.md, "Lookup table"); n elements.
+void qrt_lookup_table_s8__ref(size_t n, const int8_t* input,
+                              const int8_t* table, int8_t* output);
+
+// ---------------------------------------------------------------------------
+// Mul (int8): acc = (a - za) * (b - zb) (exact, int32), then
+//   y = round(clamp((float)acc * m, lo - zy, hi - zy)) + zy,  m = sa * sb / sy
+// computed once by the caller in fp32 ((sa * sb) / sy, in that order).
+// a is [batch, spatial, channels]; b is the same shape, or with
+// b_broadcast [batch, channels] broadcast over `spatial` (the
+// squeeze-and-excitation multiply [N,H,W,C] x [N,1,1,C]).
+typedef struct qrt_mul_s8_params {
+  float multiplier;  // (sa * sb) / sy
+  int32_t a_zero_point, b_zero_point, output_zero_point;
+  int8_t output_min, output_max;  // storage range, fused RELU/RELU6 folded in
+} qrt_mul_s8_params;
+
+void qrt_mul_s8__ref(size_t batch, size_t spatial, size_t channels,
+                     const int8_t* a, const int8_t* b, int b_broadcast,
+                     const qrt_mul_s8_params* params, int8_t* output);
+
+// ---------------------------------------------------------------------------
+// Channel shuffle, Slice, Pad: copies (values, scale and zero point
+// unchanged).
+
+// y[r, o] = x[r, (o % groups) * group_channels + o / groups] for each of the
+// `outer` rows of C = groups * group_channels channels.
+void qrt_channel_shuffle_s8__ref(size_t outer, size_t groups, size_t group_channels,
+                                 const int8_t* input, int8_t* output);
+void qrt_channel_shuffle_f32__ref(size_t outer, size_t groups, size_t group_channels,
+                                  const float* input, float* output);
+
+// A box of `small_shape` at `offset` inside a tensor of `big_shape` (4-D,
+// row-major; lower ranks padded with leading 1s by the caller), with
+// offset[d] + small_shape[d] <= big_shape[d].
+typedef struct qrt_box_params {
+  size_t big_shape[4];
+  size_t small_shape[4];
+  size_t offset[4];
+} qrt_box_params;
+
+// SLICE: input is the big tensor, output the box (step 1).
+void qrt_slice_s8__ref(const qrt_box_params* params, const int8_t* input,
+                       int8_t* output);
+void qrt_slice_f32__ref(const qrt_box_params* params, const float* input,
+                        float* output);
+// PAD: input is the box, output the big tensor; elements outside the box
+// are `value` (int8: the constant's code, quantized by the caller).
+void qrt_pad_s8__ref(const qrt_box_params* params, const int8_t* input,
+                     int8_t value, int8_t* output);
+void qrt_pad_f32__ref(const qrt_box_params* params, const float* input,
+                      float value, float* output);
+
+// ---------------------------------------------------------------------------
+// LRN across channels (fp32): for each of `outer` rows of `channels`,
+//   y[c] = x[c] / powf(bias + (alpha / size) * sum_{c'} x[c']^2, beta)
+// over c' in [c - (size - 1) / 2, c + size / 2] clipped to the row.
+typedef struct qrt_lrn_params {
+  size_t size;  // >= 1
+  float alpha, beta, bias;
+} qrt_lrn_params;
+
+void qrt_lrn_f32__ref(size_t outer, size_t channels, const qrt_lrn_params* params,
+                      const float* input, float* output);
+
+// ---------------------------------------------------------------------------
+// PRelu (int8), one slope per channel of `channels` (the last axis):
+// d = x - zx; y = round(clamp((float)d * (d >= 0 ? m_pos : m_neg[c]),
+// lo - zy, hi - zy)) + zy, with m_pos = sx / sy and m_neg[c] =
+// (sx * slope[c]) / sy computed once by the caller (fp32).
+typedef struct qrt_prelu_s8_params {
+  float positive_multiplier;           // sx / sy
+  const float* negative_multipliers;   // [channels]: (sx * slope[c]) / sy
+  int32_t input_zero_point, output_zero_point;
+  int8_t output_min, output_max;
+} qrt_prelu_s8_params;
+
+void qrt_prelu_s8__ref(size_t outer, size_t channels, const int8_t* input,
+                       const qrt_prelu_s8_params* params, int8_t* output);
 
 #ifdef __cplusplus
 }  // extern "C"
