@@ -123,7 +123,8 @@ void fuse_activations(Graph& g) {
     }
     Node* p = kind != FusedActivation::kNone ? g.producer(act.input(0)) : nullptr;
     if (!p || p->fused_activation != FusedActivation::kNone || !single_use(g, act.input(0)) ||
-        !(p->op_type == "Conv" || p->op_type == "Gemm" || p->op_type == "MatMul" || p->op_type == "Add")) {
+        !(p->op_type == "Conv" || p->op_type == "Gemm" || p->op_type == "MatMul" || p->op_type == "Add" ||
+          p->op_type == "BatchNormalization")) {  // an unfolded BN (DenseNet: Concat -> BN -> Relu)
       ++i;
       continue;
     }

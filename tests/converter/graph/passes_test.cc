@@ -123,6 +123,27 @@ TEST_CASE("fuse_activations: Relu and Clip(0,6) fuse; other clips and shared inp
   for (const char* o : {"y", "z", "q"}) CHECK(a.at(o).data == r.at(o).data);
 }
 
+TEST_CASE("fuse_activations: a Relu after an unfolded BatchNormalization fuses into it", "[graph][passes]") {
+  // DenseNet: Concat -> BN -> Relu -> Conv; no conv before the BN absorbs it.
+  OnnxBuilder b(13);
+  b.input("x", {1, 2, 3, 3}).input("x2", {1, 1, 3, 3}).output("y");
+  b.initializer("s", random_tensor({3}, 1, 0.5f, 2.f)).initializer("t", random_tensor({3}, 2, -1.f, 1.f));
+  b.initializer("m", random_tensor({3}, 3, -1.f, 1.f)).initializer("v", random_tensor({3}, 4, 0.5f, 2.f));
+  attr_i(b.node("Concat", {"x", "x2"}, {"c"}, "cat"), "axis", 1);
+  b.node("BatchNormalization", {"c", "s", "t", "m", "v"}, {"bn_out"}, "bn");
+  b.node("Relu", {"bn_out"}, {"y"}, "relu");
+  Graph raw = b.import();
+  Graph g = raw;
+  run_default_passes(g);
+  CHECK(count_op(g, "Relu") == 0);
+  REQUIRE(count_op(g, "BatchNormalization") == 1);
+  for (const auto& n : g.nodes)
+    if (n.op_type == "BatchNormalization") CHECK(n.fused_activation == FusedActivation::kRelu);
+  const Tensor x = random_tensor({1, 2, 3, 3}, 5, -2.f, 2.f), x2 = random_tensor({1, 1, 3, 3}, 6, -2.f, 2.f);
+  auto a = run_float(g, {{"x", x}, {"x2", x2}}), r = run_float(raw, {{"x", x}, {"x2", x2}});
+  CHECK(a.at("y").data == r.at("y").data);
+}
+
 TEST_CASE("remove_identities and remove_dead_nodes", "[graph][passes]") {
   OnnxBuilder b(13);
   b.input("x", {1, 4}).initializer("unused_w", random_tensor({4}, 1)).output("out");
