@@ -41,11 +41,35 @@ static int reads_input_in_place(const qrt_conv2d_params* p) {
          p->pad_left == 0 && p->pad_bottom == 0 && p->pad_right == 0;
 }
 
+static size_t group_count(const qrt_conv2d_params* p) {
+  return p->groups > 1 ? p->groups : 1;
+}
+
 size_t qrt_conv2d_s8_gemm_scratch_size(const qrt_conv2d_params* p,
                                        const qrt_gemm_s8_ukernel* uk) {
   if (reads_input_in_place(p)) return 0;
   return (size_t)uk->mr * p->kernel_height * p->kernel_width *
-         p->input_channels;
+         (p->input_channels / group_count(p));
+}
+
+size_t qrt_conv2d_s8_gemm_packed_size(const qrt_gemm_s8_ukernel* uk,
+                                      size_t groups, size_t n, size_t k) {
+  if (groups < 1) groups = 1;
+  return groups * qrt_gemm_s8_packed_size(uk, n / groups, k);
+}
+
+void qrt_conv2d_s8_gemm_pack_weights(const qrt_gemm_s8_ukernel* uk,
+                                     size_t groups, size_t n, size_t k,
+                                     const int8_t* weights, const int32_t* bias,
+                                     const float* scales,
+                                     int32_t input_zero_point, void* packed) {
+  if (groups < 1) groups = 1;
+  const size_t gn = n / groups, block = qrt_gemm_s8_packed_size(uk, gn, k);
+  for (size_t g = 0; g < groups; g++) {
+    qrt_gemm_s8_pack_weights(uk, gn, k, weights + g * gn * k,
+                             bias != NULL ? bias + g * gn : NULL, scales + g * gn,
+                             input_zero_point, (uint8_t*)packed + g * block);
+  }
 }
 
 // n bytes from src to dst: the runs im2col copies are often short (a
@@ -90,18 +114,22 @@ static inline void fill_bytes(int8_t* dst, int8_t v, size_t n) {
 }
 
 // Row of the output pixel (n, oy, ox): its KH*KW*IC window in OHWI order,
-// out-of-bounds taps filled with the input zero point.
+// out-of-bounds taps filled with the input zero point. `input` points at
+// the group's first channel; a pixel holds ic_total channels, a tap copies
+// ic = ic_total / groups of them.
 static void im2col_row(const qrt_conv2d_params* p, const int8_t* input,
                        size_t n, size_t oy, size_t ox, int8_t* row) {
-  const size_t ic = p->input_channels, kw = p->kernel_width;
+  const size_t ic_total = p->input_channels, kw = p->kernel_width;
+  const size_t ic = ic_total / group_count(p);
   const size_t iw = p->input_width, ih = p->input_height;
   const int8_t zero = (int8_t)p->input_zero_point;
   const long ix0 = (long)(ox * p->stride_width) - (long)p->pad_left;
   // The whole kernel row in bounds with dilation 1: its KW taps are KW * IC
   // contiguous input bytes (NHWC), one copy instead of KW.
-  const int row_inside = p->dilation_width == 1 && ix0 >= 0 && ix0 + (long)kw <= (long)iw;
+  const int row_inside = ic == ic_total && p->dilation_width == 1 && ix0 >= 0 &&
+                         ix0 + (long)kw <= (long)iw;
   const long iy0 = (long)(oy * p->stride_height) - (long)p->pad_top;
-  const int8_t* image = input + n * ih * iw * ic;
+  const int8_t* image = input + n * ih * iw * ic_total;
   for (size_t ky = 0; ky < p->kernel_height; ky++) {
     const long iy = iy0 + (long)(ky * p->dilation_height);
     if (iy < 0 || iy >= (long)ih) {
@@ -109,7 +137,7 @@ static void im2col_row(const qrt_conv2d_params* p, const int8_t* input,
       row += kw * ic;
       continue;
     }
-    const int8_t* line = image + (size_t)iy * iw * ic;
+    const int8_t* line = image + (size_t)iy * iw * ic_total;
     if (row_inside) {
       copy_bytes(row, line + (size_t)ix0 * ic, kw * ic);
       row += kw * ic;
@@ -120,7 +148,58 @@ static void im2col_row(const qrt_conv2d_params* p, const int8_t* input,
       if (ix < 0 || ix >= (long)iw) {
         fill_bytes(row, zero, ic);
       } else {
-        copy_bytes(row, line + (size_t)ix * ic, ic);
+        copy_bytes(row, line + (size_t)ix * ic_total, ic);
+      }
+    }
+  }
+}
+
+// groups > 1: per block of MR output pixels, per group g: the pixels'
+// windows over the group's input channels (in place for 1x1 / stride 1 / no
+// padding: A rows at input + g * IC/G with stride IC), against the group's
+// packed block, into output channels [g * OC/G, (g + 1) * OC/G).
+static void conv_grouped(const qrt_gemm_s8_ukernel* uk, const qrt_conv2d_params* p,
+                         const int8_t* input, const void* packed,
+                         const qrt_gemm_s8_epilogue* e, size_t int16_chunk,
+                         int8_t* scratch, void* output) {
+  const size_t groups = p->groups, ic = p->input_channels, oc = p->output_channels;
+  const size_t gic = ic / groups, gn = oc / groups;
+  const size_t m = p->batch * p->output_height * p->output_width;
+  const size_t k = p->kernel_height * p->kernel_width * gic;
+  const size_t block = qrt_gemm_s8_packed_size(uk, gn, k), esize = out_size(e);
+  const int in_place = reads_input_in_place(p);
+  const size_t ow = p->output_width, oh = p->output_height;
+  size_t n0 = 0, oy = 0, ox = 0;  // the block's first pixel
+  for (size_t m0 = 0; m0 < m; m0 += uk->mr) {
+    const size_t mr = m - m0 < uk->mr ? m - m0 : uk->mr;
+    uint8_t* c = (uint8_t*)output + m0 * oc * esize;
+    for (size_t g = 0; g < groups; g++) {
+      const uint8_t* w = (const uint8_t*)packed + g * block;
+      if (in_place) {
+        gemm_rows(uk, mr, gn, k, input + m0 * ic + g * gic, ic, w, c + g * gn * esize, oc, e,
+                  int16_chunk);
+        continue;
+      }
+      size_t b = n0, y = oy, x = ox;
+      for (size_t i = 0; i < mr; i++) {
+        im2col_row(p, input + g * gic, b, y, x, scratch + i * k);
+        if (++x == ow) {
+          x = 0;
+          if (++y == oh) {
+            y = 0;
+            b++;
+          }
+        }
+      }
+      gemm_rows(uk, mr, gn, k, scratch, k, w, c + g * gn * esize, oc, e, int16_chunk);
+    }
+    for (size_t i = 0; i < mr; i++) {
+      if (++ox == ow) {
+        ox = 0;
+        if (++oy == oh) {
+          oy = 0;
+          n0++;
+        }
       }
     }
   }
@@ -141,6 +220,10 @@ void qrt_conv2d_s8_gemm(const qrt_gemm_s8_ukernel* uk,
   const size_t m = p->batch * p->output_height * p->output_width;
   const size_t n = p->output_channels;
   const size_t k = p->kernel_height * p->kernel_width * p->input_channels;
+  if (group_count(p) > 1) {
+    conv_grouped(uk, p, input, packed, e, int16_chunk, scratch, output);
+    return;
+  }
   if (reads_input_in_place(p)) {
     qrt_gemm_s8(uk, m, n, k, input, k, packed, output, n, e, int16_chunk);
     return;
