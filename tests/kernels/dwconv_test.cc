@@ -103,6 +103,10 @@ TEST_CASE("dwconv_s8 KxK: 5x5, 7x7, 3x3, 3x5, strides, pads, channel tails",
         .group_output_channels(1).input_zero_point(9).weight_bits(bits).test_s8(dw_s8);
     ConvTester().input_size(12, 12).kernel_size(9, 9).stride(2).padding(4).groups(18)
         .group_input_channels(1).group_output_channels(1).weight_bits(bits).test_s8(dw_s8);
+    // A wide non-square kernel (17 taps per row: the generic row loop).
+    ConvTester().input_size(6, 20).kernel_size(3, 17).padding(1, 8, 1, 8).groups(18)
+        .group_input_channels(1).group_output_channels(1).input_zero_point(-5)
+        .weight_bits(bits).test_s8(dw_s8);
     ConvTester().input_size(12, 13).kernel_size(5, 5).dilation(2).padding(4).groups(25)
         .group_input_channels(1).group_output_channels(1).input_zero_point(3)
         .weight_bits(bits).test_s8(dw_s8);
