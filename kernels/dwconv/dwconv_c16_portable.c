@@ -11,9 +11,26 @@
 // SMLAL lanes, then widens: it equals the reference when the layer's
 // int16_chunk is >= KW (dispatch) and the chunk passed is the verified one;
 // a larger chunk than the weights allow gives wrong bits here too.
+#include <string.h>
+
 #include "qrt/kernels/dwconv.h"
 
 enum { C = 16 };
+
+// The products of one tap for lanes [0, nc): x times the tap's 16 weights,
+// into int32 sums (acc32) or wrapping int16 lanes.
+static inline __attribute__((always_inline)) void tap(const int8_t* x, const int8_t* w,
+                                                      size_t nc, int acc16, uint32_t* acc,
+                                                      uint16_t* lane) {
+  for (size_t j = 0; j < nc; j++) {
+    const int32_t prod = (int32_t)x[j] * (int32_t)w[j];
+    if (acc16) {
+      lane[j] = (uint16_t)(lane[j] + (uint16_t)prod);
+    } else {
+      acc[j] += (uint32_t)prod;
+    }
+  }
+}
 
 static inline __attribute__((always_inline)) void run(const qrt_conv2d_params* p,
                                                       const int8_t* input,
@@ -26,6 +43,8 @@ static inline __attribute__((always_inline)) void run(const qrt_conv2d_params* p
       C * (sizeof(int32_t) + sizeof(float)) + kh * C * sizeof(int32_t) + kh * kw * C;
   size_t rows_per_block = acc16 ? chunk / kw : 1;
   if (rows_per_block == 0) rows_per_block = 1;  // not a valid acc16 layer
+  int8_t zero[C];  // the zero point, read by taps in the left / right padding
+  memset(zero, (int8_t)p->input_zero_point, sizeof zero);
   size_t out = 0;
   for (size_t n = 0; n < p->batch; n++) {
     for (size_t oy = 0; oy < p->output_height; oy++) {
@@ -37,41 +56,46 @@ static inline __attribute__((always_inline)) void run(const qrt_conv2d_params* p
           const int32_t* rowzx = (const int32_t*)(s + C);
           const int8_t* w = (const int8_t*)(rowzx + kh * C);
           const size_t nc = ch - c0 < C ? ch - c0 : C;
-          for (size_t j = 0; j < nc; j++) {
-            uint32_t acc = (uint32_t)b[j];
-            uint16_t lane = 0;  // acc16: the int16 lane, wrapping like SMLAL's
-            size_t rows = 0;
-            for (size_t ky = 0; ky < kh; ky++) {
-              const long iy = (long)(oy * p->stride_height + ky * p->dilation_height) -
-                              (long)p->pad_top;
-              if (iy < 0 || iy >= (long)p->input_height) {
-                acc += (uint32_t)rowzx[ky * C + j];
-                continue;
-              }
-              for (size_t kx = 0; kx < kw; kx++) {
-                const long ix = (long)(ox * p->stride_width + kx * p->dilation_width) -
-                                (long)p->pad_left;
-                const int32_t xv =
-                    ix < 0 || ix >= (long)p->input_width
-                        ? p->input_zero_point
-                        : input[((n * p->input_height + (size_t)iy) * p->input_width +
-                                 (size_t)ix) * ch + c0 + j];
-                const int32_t prod = xv * w[(ky * kw + kx) * C + j];
-                if (acc16) {
-                  lane = (uint16_t)(lane + (uint16_t)prod);
-                } else {
-                  acc += (uint32_t)prod;
-                }
-              }
-              if (acc16 && ++rows == rows_per_block) {  // widen (SADDW)
-                acc += (uint32_t)(int32_t)(int16_t)lane;
-                lane = 0;
-                rows = 0;
+          uint32_t acc[C];
+          uint16_t lane[C];  // acc16: the int16 lanes, wrapping like SMLAL's
+          for (size_t j = 0; j < C; j++) {
+            acc[j] = (uint32_t)b[j];
+            lane[j] = 0;
+          }
+          size_t rows = 0;
+          for (size_t ky = 0; ky < kh; ky++) {
+            const long iy = (long)(oy * p->stride_height + ky * p->dilation_height) -
+                            (long)p->pad_top;
+            if (iy < 0 || iy >= (long)p->input_height) {  // not read: its zero-point sums
+              for (size_t j = 0; j < C; j++) acc[j] += (uint32_t)rowzx[ky * C + j];
+              continue;
+            }
+            const int8_t* line =
+                input + ((n * p->input_height + (size_t)iy) * p->input_width) * ch + c0;
+            for (size_t kx = 0; kx < kw; kx++) {
+              const long ix = (long)(ox * p->stride_width + kx * p->dilation_width) -
+                              (long)p->pad_left;
+              const int8_t* x =
+                  ix < 0 || ix >= (long)p->input_width ? zero : line + (size_t)ix * ch;
+              const int8_t* wt = w + (ky * kw + kx) * C;
+              if (nc == C) {  // a constant trip count the compiler vectorizes
+                tap(x, wt, C, acc16, acc, lane);
+              } else {
+                tap(x, wt, nc, acc16, acc, lane);
               }
             }
-            if (acc16) acc += (uint32_t)(int32_t)(int16_t)lane;
-            qrt_gemm_s8_store_scalar((int32_t)acc, s[j], e, output, out + c0 + j);
+            if (acc16 && ++rows == rows_per_block) {  // widen (SADDW)
+              for (size_t j = 0; j < C; j++) {
+                acc[j] += (uint32_t)(int32_t)(int16_t)lane[j];
+                lane[j] = 0;
+              }
+              rows = 0;
+            }
           }
+          if (acc16)
+            for (size_t j = 0; j < C; j++) acc[j] += (uint32_t)(int32_t)(int16_t)lane[j];
+          for (size_t j = 0; j < nc; j++)
+            qrt_gemm_s8_store_scalar((int32_t)acc[j], s[j], e, output, out + c0 + j);
         }
         out += ch;
       }
