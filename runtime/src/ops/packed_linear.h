@@ -8,7 +8,7 @@
 //     kernel for the layer (qrt_select_gemm_s8_for_layer: accumulator, N, depth
 //     K and int16 chunk; an INT32 layer gets an acc32 kernel, an INT16 layer
 //     the fastest kernel of either kind, e.g. SDOT acc32 where the CPU has
-//     it) or the depthwise 3x3 kernel.
+//     it; for a grouped conv, per group) or the depthwise 3x3 / KxK kernel.
 //  3. An acc16 kernel sums at most `int16_chunk` products per int16 lane.
 //     The file's chunk is authoritative and verified at load
 //     (VerifyAccumulator): qrt_int16_chunk, the converter's own planning
