@@ -8,6 +8,9 @@
 //     which symbols the compiler kept.
 //   qrt_kernels_insncount dwconv KERNEL_NAME H W C STRIDE [REPS (default 1)]
 //     padding 1 on every side; REPS as for gemm (whole call = count(2) - count(1))
+//   qrt_kernels_insncount conv IMPL H W C OC K STRIDE GROUPS [REPS [CHUNK]]
+//     one conv layer (depthwise KxK row, grouped GEMM row, auto, ref or
+//     xnnpack; insncount_conv.cc)
 //   qrt_kernels_insncount op KERNEL_NAME H W C     elementwise / pooling op
 //     of an op table (qrt_select_op_kernels): quantize / dequantize / add on
 //     H*W*C elements, maxpool 3x3 stride 2 pad 1 on HxWxC, global avgpool
@@ -58,7 +61,10 @@ static int run_op(const char* name, size_t h, size_t w, size_t c) {
   return 1;
 }
 
+int run_conv(int argc, char** argv);  // insncount_conv.cc
+
 int main(int argc, char** argv) {
+  if (argc >= 2 && std::strcmp(argv[1], "conv") == 0) return run_conv(argc, argv);
   if (argc < 6) {
     std::fprintf(stderr,
                  "usage: %s gemm NAME M N K [CHUNK [REPS]] | dwconv NAME H W C STRIDE [REPS] | op NAME H W C\n",

@@ -1,5 +1,6 @@
-// Conv layer benchmarks: each shape (MobileNetV2 and ResNet50 layers at 224)
-// through every runnable qrt GEMM / depthwise kernel row, the reference
+// Conv layer benchmarks: each shape (MobileNetV2 and ResNet50 layers at 224,
+// MnasNet / EfficientNet 5x5 depthwise, ShuffleNetV1 / RegNetX grouped)
+// through every runnable qrt GEMM / depthwise (3x3, KxK) kernel row, the reference
 // kernel, and XNNPACK's qc8 convolution, all on the same data. The "OPS"
 // counter is 2 * MACs per second. Elementwise / pooling ops (ops/...):
 // every runnable op table (qrt_select_op_kernels), "ELEMS" = output
@@ -25,6 +26,7 @@ struct Shape {
   const char* name;
   size_t h, w, ic, oc, k, stride, pad;
   bool depthwise;
+  size_t groups = 1;  // grouped (not depthwise) layers
 };
 
 // Input size, channels, kernel, stride, padding of real layers.
@@ -40,6 +42,12 @@ const Shape kShapes[] = {
     {"resnet50_3x3_56x56_64x64", 56, 56, 64, 64, 3, 1, 1, false},
     {"resnet50_3x3_14x14_256x256", 14, 14, 256, 256, 3, 1, 1, false},
     {"resnet50_1x1_7x7_2048x512", 7, 7, 2048, 512, 1, 1, 0, false},
+    {"mnasnet_dw5x5_28x28x120_s1", 28, 28, 120, 120, 5, 1, 2, true},
+    {"effnetb0_dw5x5_56x56x144_s2", 56, 56, 144, 144, 5, 2, 2, true},
+    {"effnetb0_dw5x5_14x14x672_s1", 14, 14, 672, 672, 5, 1, 2, true},
+    {"shufflenetv1_g3_1x1_28x28_240x60", 28, 28, 240, 60, 1, 1, 0, false, 3},
+    {"regnetx400mf_g4_3x3_28x28_64", 28, 28, 64, 64, 3, 1, 1, false, 4},
+    {"regnetx400mf_g10_3x3_14x14_160", 14, 14, 160, 160, 3, 1, 1, false, 10},
 };
 
 struct Layer {
@@ -57,7 +65,7 @@ struct Layer {
     p.stride_height = p.stride_width = s.stride;
     p.dilation_height = p.dilation_width = 1;
     p.pad_top = p.pad_left = p.pad_bottom = p.pad_right = s.pad;
-    p.groups = s.depthwise ? s.ic : 1;
+    p.groups = s.depthwise ? s.ic : s.groups;
     p.input_zero_point = -5;
     p.output_height = qrt_conv_output_size(s.h, s.k, s.stride, 1, s.pad, s.pad);
     p.output_width = qrt_conv_output_size(s.w, s.k, s.stride, 1, s.pad, s.pad);
@@ -65,7 +73,7 @@ struct Layer {
     std::uniform_int_distribution<int> d(-127, 127);
     x.resize(s.h * s.w * s.ic);
     for (auto& v : x) v = int8_t(d(rng));
-    const size_t kin = s.depthwise ? 1 : s.ic;
+    const size_t kin = s.depthwise ? 1 : s.ic / s.groups;
     w.resize(s.oc * s.k * s.k * kin);
     for (auto& v : w) v = int8_t(d(rng) / 4);
     bias.assign(s.oc, 100);
@@ -92,10 +100,10 @@ void bench_ref(benchmark::State& state, const Shape& s) {
 void bench_gemm(benchmark::State& state, const Shape& s, const qrt_gemm_s8_kernel* k) {
   Layer l(s);
   const qrt_gemm_s8_ukernel& uk = k->ukernel;
-  const size_t kk = s.k * s.k * s.ic;
-  std::vector<uint8_t> packed(qrt_gemm_s8_packed_size(&uk, s.oc, kk));
-  qrt_gemm_s8_pack_weights(&uk, s.oc, kk, l.w.data(), l.bias.data(), l.m.data(),
-                           l.p.input_zero_point, packed.data());
+  const size_t kk = s.k * s.k * s.ic / s.groups;
+  std::vector<uint8_t> packed(qrt_conv2d_s8_gemm_packed_size(&uk, s.groups, s.oc, kk));
+  qrt_conv2d_s8_gemm_pack_weights(&uk, s.groups, s.oc, kk, l.w.data(), l.bias.data(),
+                                  l.m.data(), l.p.input_zero_point, packed.data());
   std::vector<int8_t> scratch(qrt_conv2d_s8_gemm_scratch_size(&l.p, &uk));
   const qrt_gemm_s8_epilogue e = qrt_gemm_s8_epilogue_s8(0, -128, 127);
   // Weights are in [-31, 31]: the acc16 chunk for full-range activations.
@@ -116,14 +124,28 @@ void bench_dwconv(benchmark::State& state, const Shape& s, const qrt_dwconv3x3_s
   report(state, l);
 }
 
+void bench_dwconvk(benchmark::State& state, const Shape& s, const qrt_dwconv_s8_kernel* k) {
+  Layer l(s);
+  std::vector<uint8_t> packed(qrt_dwconv_s8_packed_size(s.ic, s.k, s.k));
+  qrt_dwconv_s8_pack_weights(s.ic, s.k, s.k, l.w.data(), l.bias.data(), l.m.data(),
+                             l.p.input_zero_point, packed.data());
+  const qrt_gemm_s8_epilogue e = qrt_gemm_s8_epilogue_s8(0, -128, 127);
+  // Weights are in [-31, 31]: the acc16 chunk for full-range activations
+  // (8: one 5x5 kernel row per int16 block).
+  const size_t chunk = 32767 / (128 * 31);
+  for (auto _ : state) k->fn(&l.p, l.x.data(), packed.data(), &e, chunk, l.y.data());
+  report(state, l);
+}
+
 #ifdef QRT_BENCH_HAVE_XNNPACK
 void bench_xnnpack(benchmark::State& state, const Shape& s) {
   Layer l(s);
   const qrt_conv2d_params& p = l.p;
   std::vector<int8_t> w = l.w;
-  if (s.depthwise) {  // OHWI [C,3,3,1] -> HWGo [3,3,C]
+  if (s.depthwise) {  // OHWI [C,K,K,1] -> HWGo [K,K,C]
+    const size_t taps = s.k * s.k;
     for (size_t o = 0; o < s.oc; o++)
-      for (size_t t = 0; t < 9; t++) w[t * s.oc + o] = l.w[o * 9 + t];
+      for (size_t t = 0; t < taps; t++) w[t * s.oc + o] = l.w[o * taps + t];
   }
   xnn_operator_t op = nullptr;
   if (xnn_initialize(nullptr) != xnn_status_success ||
@@ -206,10 +228,16 @@ int main(int argc, char** argv) {
   const size_t ngemm = qrt_gemm_s8_kernels(&gemm);
   const qrt_dwconv3x3_s8_kernel* dw;
   const size_t ndw = qrt_dwconv3x3_s8_kernels(&dw);
+  const qrt_dwconv_s8_kernel* dk;
+  const size_t ndk = qrt_dwconv_s8_kernels(&dk);
   for (const Shape& s : kShapes) {
     const std::string base = s.name;
     benchmark::RegisterBenchmark((base + "/qrt_conv2d_s8__ref").c_str(), bench_ref, s);
-    if (s.depthwise) {
+    if (s.depthwise && s.k != 3) {
+      for (size_t i = 0; i < ndk; i++)
+        if (qrt_isa_supported(dk[i].isa))
+          benchmark::RegisterBenchmark((base + "/" + dk[i].name).c_str(), bench_dwconvk, s, &dk[i]);
+    } else if (s.depthwise) {
       for (size_t i = 0; i < ndw; i++)
         if (qrt_isa_supported(dw[i].isa))
           benchmark::RegisterBenchmark((base + "/" + dw[i].name).c_str(), bench_dwconv, s, &dw[i]);

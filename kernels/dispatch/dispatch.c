@@ -105,6 +105,20 @@ static const qrt_dwconv3x3_s8_kernel kDwconvRows[] = {
 };
 #undef DW
 
+// Depthwise KxK: the acc16 row of an ISA before its acc32 row, taken by
+// INT16 layers whose int16_chunk holds a whole kernel row
+// (qrt_dwconv_s8_kernel_exact).
+#define DWK(name, isa, acc) {#name, isa, acc, name}
+static const qrt_dwconv_s8_kernel kDwconvKxKRows[] = {
+#if QRT_KERNELS_HAVE_NEON
+    DWK(qrt_dwconv_s8_acc16_ukernel_c16__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT16),
+    DWK(qrt_dwconv_s8_acc32_ukernel_c16__neon, QRT_ISA_NEON, QRT_ACCUMULATOR_INT32),
+#endif
+    DWK(qrt_dwconv_s8_acc16_ukernel_c16__portable, QRT_ISA_REF, QRT_ACCUMULATOR_INT16),
+    DWK(qrt_dwconv_s8_acc32_ukernel_c16__portable, QRT_ISA_REF, QRT_ACCUMULATOR_INT32),
+};
+#undef DWK
+
 #define OP(name) {#name, name}
 static const qrt_op_kernels kOpTables[] = {
 #if QRT_KERNELS_HAVE_NEON
@@ -170,6 +184,11 @@ size_t qrt_gemm_s8_kernels(const qrt_gemm_s8_kernel** rows) {
 size_t qrt_dwconv3x3_s8_kernels(const qrt_dwconv3x3_s8_kernel** rows) {
   *rows = kDwconvRows;
   return sizeof(kDwconvRows) / sizeof(kDwconvRows[0]);
+}
+
+size_t qrt_dwconv_s8_kernels(const qrt_dwconv_s8_kernel** rows) {
+  *rows = kDwconvKxKRows;
+  return sizeof(kDwconvKxKRows) / sizeof(kDwconvKxKRows[0]);
 }
 
 static int fail(char* error, size_t size, const char* fmt, const char* a,
@@ -303,6 +322,28 @@ int qrt_select_dwconv3x3_s8(const qrt_dwconv3x3_s8_kernel** kernel,
                             char* error, size_t error_size) {
   return qrt_select_dwconv3x3_s8_for_layer(QRT_ACCUMULATOR_INT32, 0, kernel,
                                            error, error_size);
+}
+
+int qrt_select_dwconv_s8_for_layer(qrt_accumulator accumulator,
+                                   size_t kernel_width, size_t int16_chunk,
+                                   const qrt_dwconv_s8_kernel** kernel,
+                                   char* error, size_t error_size) {
+  *kernel = NULL;
+  int forced;
+  qrt_isa isa = QRT_ISA_REF;
+  if (qrt_kernel_path_from_env(&forced, &isa, error, error_size)) return 1;
+  for (size_t i = 0; i < sizeof(kDwconvKxKRows) / sizeof(kDwconvKxKRows[0]); i++) {
+    const qrt_dwconv_s8_kernel* r = &kDwconvKxKRows[i];
+    if (forced ? r->isa > isa : !qrt_isa_supported(r->isa)) continue;
+    if (r->accumulator == QRT_ACCUMULATOR_INT16 &&
+        (accumulator != QRT_ACCUMULATOR_INT16 ||
+         !qrt_dwconv_s8_kernel_exact(r, kernel_width, int16_chunk)))
+      continue;
+    *kernel = r;
+    return 0;
+  }
+  return fail(error, error_size, "no depthwise KxK kernel for path %s%s",
+              qrt_isa_name(isa), "");
 }
 
 int qrt_select_op_kernels(const qrt_op_kernels** kernels, char* error,

@@ -41,11 +41,37 @@ static int reads_input_in_place(const qrt_conv2d_params* p) {
          p->pad_left == 0 && p->pad_bottom == 0 && p->pad_right == 0;
 }
 
+static size_t group_count(const qrt_conv2d_params* p) {
+  return p->groups > 1 ? p->groups : 1;
+}
+
+// MR im2col rows of KH*KW*IC bytes; groups > 1: the MR rows of every group
+// (the same bytes), so one pass over a pixel's window fills all groups.
 size_t qrt_conv2d_s8_gemm_scratch_size(const qrt_conv2d_params* p,
                                        const qrt_gemm_s8_ukernel* uk) {
   if (reads_input_in_place(p)) return 0;
   return (size_t)uk->mr * p->kernel_height * p->kernel_width *
          p->input_channels;
+}
+
+size_t qrt_conv2d_s8_gemm_packed_size(const qrt_gemm_s8_ukernel* uk,
+                                      size_t groups, size_t n, size_t k) {
+  if (groups < 1) groups = 1;
+  return groups * qrt_gemm_s8_packed_size(uk, n / groups, k);
+}
+
+void qrt_conv2d_s8_gemm_pack_weights(const qrt_gemm_s8_ukernel* uk,
+                                     size_t groups, size_t n, size_t k,
+                                     const int8_t* weights, const int32_t* bias,
+                                     const float* scales,
+                                     int32_t input_zero_point, void* packed) {
+  if (groups < 1) groups = 1;
+  const size_t gn = n / groups, block = qrt_gemm_s8_packed_size(uk, gn, k);
+  for (size_t g = 0; g < groups; g++) {
+    qrt_gemm_s8_pack_weights(uk, gn, k, weights + g * gn * k,
+                             bias != NULL ? bias + g * gn : NULL, scales + g * gn,
+                             input_zero_point, (uint8_t*)packed + g * block);
+  }
 }
 
 // n bytes from src to dst: the runs im2col copies are often short (a
@@ -126,6 +152,82 @@ static void im2col_row(const qrt_conv2d_params* p, const int8_t* input,
   }
 }
 
+// The rows of output pixel (n, oy, ox) for every group at once: group g's
+// KH*KW*(IC/G) window at row + g * group_stride, out-of-bounds taps filled
+// with the input zero point. One bounds check per tap for all groups.
+static void im2col_row_groups(const qrt_conv2d_params* p, const int8_t* input,
+                              size_t n, size_t oy, size_t ox, int8_t* row,
+                              size_t group_stride) {
+  const size_t ic = p->input_channels, groups = p->groups, gic = ic / groups;
+  const size_t kw = p->kernel_width, iw = p->input_width, ih = p->input_height;
+  const int8_t zero = (int8_t)p->input_zero_point;
+  const long ix0 = (long)(ox * p->stride_width) - (long)p->pad_left;
+  const long iy0 = (long)(oy * p->stride_height) - (long)p->pad_top;
+  const int8_t* image = input + n * ih * iw * ic;
+  for (size_t ky = 0; ky < p->kernel_height; ky++) {
+    const long iy = iy0 + (long)(ky * p->dilation_height);
+    const int row_in = iy >= 0 && iy < (long)ih;
+    const int8_t* line = row_in ? image + (size_t)iy * iw * ic : image;
+    for (size_t kx = 0; kx < kw; kx++, row += gic) {
+      const long ix = ix0 + (long)(kx * p->dilation_width);
+      int8_t* d = row;
+      if (!row_in || ix < 0 || ix >= (long)iw) {
+        for (size_t g = 0; g < groups; g++, d += group_stride) fill_bytes(d, zero, gic);
+        continue;
+      }
+      const int8_t* src = line + (size_t)ix * ic;
+      for (size_t g = 0; g < groups; g++, d += group_stride, src += gic)
+        copy_bytes(d, src, gic);
+    }
+  }
+}
+
+// groups > 1: per block of MR output pixels, the windows of all groups
+// (one pass per pixel: im2col_row_groups; in place for 1x1 / stride 1 / no
+// padding: group g's A rows at input + g * IC/G with stride IC), then per
+// group g its GEMM against its packed block, into output channels
+// [g * OC/G, (g + 1) * OC/G).
+static void conv_grouped(const qrt_gemm_s8_ukernel* uk, const qrt_conv2d_params* p,
+                         const int8_t* input, const void* packed,
+                         const qrt_gemm_s8_epilogue* e, size_t int16_chunk,
+                         int8_t* scratch, void* output) {
+  const size_t groups = p->groups, ic = p->input_channels, oc = p->output_channels;
+  const size_t gic = ic / groups, gn = oc / groups;
+  const size_t m = p->batch * p->output_height * p->output_width;
+  const size_t k = p->kernel_height * p->kernel_width * gic;
+  const size_t block = qrt_gemm_s8_packed_size(uk, gn, k), esize = out_size(e);
+  const size_t group_stride = (size_t)uk->mr * k;
+  const int in_place = reads_input_in_place(p);
+  const size_t ow = p->output_width, oh = p->output_height;
+  size_t n0 = 0, oy = 0, ox = 0;  // the next pixel
+  for (size_t m0 = 0; m0 < m; m0 += uk->mr) {
+    const size_t mr = m - m0 < uk->mr ? m - m0 : uk->mr;
+    uint8_t* c = (uint8_t*)output + m0 * oc * esize;
+    if (!in_place) {
+      for (size_t i = 0; i < mr; i++) {
+        im2col_row_groups(p, input, n0, oy, ox, scratch + i * k, group_stride);
+        if (++ox == ow) {
+          ox = 0;
+          if (++oy == oh) {
+            oy = 0;
+            n0++;
+          }
+        }
+      }
+    }
+    for (size_t g = 0; g < groups; g++) {
+      const uint8_t* w = (const uint8_t*)packed + g * block;
+      if (in_place) {
+        gemm_rows(uk, mr, gn, k, input + m0 * ic + g * gic, ic, w, c + g * gn * esize, oc, e,
+                  int16_chunk);
+      } else {
+        gemm_rows(uk, mr, gn, k, scratch + g * group_stride, k, w, c + g * gn * esize, oc, e,
+                  int16_chunk);
+      }
+    }
+  }
+}
+
 void qrt_conv2d_s8_gemm(const qrt_gemm_s8_ukernel* uk,
                         const qrt_conv2d_params* p, const int8_t* input,
                         const void* packed, const qrt_gemm_s8_epilogue* e,
@@ -141,6 +243,10 @@ void qrt_conv2d_s8_gemm(const qrt_gemm_s8_ukernel* uk,
   const size_t m = p->batch * p->output_height * p->output_width;
   const size_t n = p->output_channels;
   const size_t k = p->kernel_height * p->kernel_width * p->input_channels;
+  if (group_count(p) > 1) {
+    conv_grouped(uk, p, input, packed, e, int16_chunk, scratch, output);
+    return;
+  }
   if (reads_input_in_place(p)) {
     qrt_gemm_s8(uk, m, n, k, input, k, packed, output, n, e, int16_chunk);
     return;

@@ -119,6 +119,48 @@ TEST_CASE("dispatch depthwise: acc16 only for INT16 layers with int16_chunk >= 9
   }
 }
 
+TEST_CASE("dispatch depthwise KxK: acc16 only for INT16 layers with int16_chunk >= KW",
+          "[dispatch]") {
+  unsetenv("QRT_KERNEL_PATH");
+  char error[256] = "";
+  auto pick = [&](qrt_accumulator acc, size_t kw, size_t chunk) {
+    const qrt_dwconv_s8_kernel* k = nullptr;
+    REQUIRE(qrt_select_dwconv_s8_for_layer(acc, kw, chunk, &k, error, sizeof error) == 0);
+    REQUIRE(k != nullptr);
+    return std::string(k->name);
+  };
+  const std::string isa = QRT_KERNELS_HAVE_NEON ? "__neon" : "__portable";
+  const std::string acc16 = "qrt_dwconv_s8_acc16_ukernel_c16" + isa;
+  const std::string acc32 = "qrt_dwconv_s8_acc32_ukernel_c16" + isa;
+  // A 5x5 layer of 6-bit weights at full range has chunk >= 8: one kernel
+  // row per int16 block at least.
+  CHECK(pick(QRT_ACCUMULATOR_INT16, 5, 8) == acc16);
+  CHECK(pick(QRT_ACCUMULATOR_INT16, 5, 5) == acc16);
+  CHECK(pick(QRT_ACCUMULATOR_INT16, 5, 4) == acc32);
+  CHECK(pick(QRT_ACCUMULATOR_INT16, 7, 7) == acc16);
+  CHECK(pick(QRT_ACCUMULATOR_INT16, 7, 6) == acc32);
+  CHECK(pick(QRT_ACCUMULATOR_INT16, 7, 0) == acc32);
+  CHECK(pick(QRT_ACCUMULATOR_INT32, 5, 127) == acc32);
+  for (qrt_isa forced : {QRT_ISA_REF, QRT_ISA_NEON, QRT_ISA_NEONDOT, QRT_ISA_I8MM}) {
+    if (!qrt_isa_supported(forced)) continue;
+    ScopedPath path(qrt_isa_name(forced));
+    INFO("QRT_KERNEL_PATH=" << qrt_isa_name(forced));
+    const std::string s = forced == QRT_ISA_REF ? "__portable" : "__neon";
+    CHECK(pick(QRT_ACCUMULATOR_INT16, 5, 25) == "qrt_dwconv_s8_acc16_ukernel_c16" + s);
+    CHECK(pick(QRT_ACCUMULATOR_INT16, 5, 4) == "qrt_dwconv_s8_acc32_ukernel_c16" + s);
+    CHECK(pick(QRT_ACCUMULATOR_INT32, 7, 49) == "qrt_dwconv_s8_acc32_ukernel_c16" + s);
+  }
+  {
+    ScopedPath path("avx9000");
+    const qrt_dwconv_s8_kernel* k = nullptr;
+    CHECK(qrt_select_dwconv_s8_for_layer(QRT_ACCUMULATOR_INT32, 5, 0, &k, error,
+                                         sizeof error) != 0);
+    CHECK(k == nullptr);
+    CHECK(std::string(error) ==
+          "QRT_KERNEL_PATH=avx9000: unknown path (expected ref, neon, neondot or i8mm)");
+  }
+}
+
 TEST_CASE("QRT_KERNEL_PATH forces each available path, runs it exactly", "[dispatch]") {
   for (qrt_isa isa : {QRT_ISA_REF, QRT_ISA_NEON, QRT_ISA_NEONDOT, QRT_ISA_I8MM}) {
     ScopedPath path(qrt_isa_name(isa));

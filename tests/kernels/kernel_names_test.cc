@@ -12,13 +12,14 @@
 
 #include "qrt/kernels/dispatch.h"
 #include "qrt/kernels/fp16.h"
+#include "qrt/kernels/neon.h"
 
 namespace {
 
 const std::regex& grammar() {
   static const std::regex re(
       "qrt_"
-      "(conv2d|dwconv3x3|gemm|fully_connected|maxpool2d|avgpool2d|global_avgpool|"
+      "(conv2d|dwconv3x3|dwconv|gemm|fully_connected|maxpool2d|avgpool2d|global_avgpool|"
       "add|softmax|concat|quantize|dequantize|convert)"  // 1: op
       "_(s8|f16|f32)(?:_(s8|f16|f32))?"                   // 2, 3: types
       "(?:_(acc16|acc32)_ukernel_([0-9]+x[0-9]+c[0-9]+|c[0-9]+))?"  // 4, 5
@@ -43,7 +44,7 @@ bool parse(const std::string& name, Parts* p) {
   // A micro-kernel (and only one) names its accumulator and tile, and is
   // never the reference; __portable is a micro-kernel suffix.
   const bool ukernel = !p->tile.empty();
-  CHECK(ukernel == (p->op == "gemm" || p->op == "dwconv3x3"));
+  CHECK(ukernel == (p->op == "gemm" || p->op == "dwconv3x3" || p->op == "dwconv"));
   if (ukernel) CHECK(p->isa != "ref");
   if (p->isa == "portable") CHECK(ukernel);
   return true;
@@ -98,6 +99,20 @@ TEST_CASE("kernel names: GEMM and depthwise rows follow the grammar", "[dispatch
     CHECK(dw[i].min_int16_chunk == (dw[i].accumulator == QRT_ACCUMULATOR_INT16 ? 9u : 0u));
     CHECK(p.tile == "c16");
     CHECK(p.isa == isa_suffix(dw[i].isa));
+  }
+  const qrt_dwconv_s8_kernel* dk;
+  const size_t dk_count = qrt_dwconv_s8_kernels(&dk);
+  REQUIRE(dk_count == (QRT_KERNELS_HAVE_NEON ? 4u : 2u));
+  for (size_t i = 0; i < dk_count; i++) {
+    INFO(dk[i].name);
+    Parts p;
+    if (!parse(dk[i].name, &p)) continue;
+    CHECK(p.op == "dwconv");
+    CHECK(p.in == "s8");
+    CHECK(p.out.empty());
+    CHECK(p.acc == (dk[i].accumulator == QRT_ACCUMULATOR_INT16 ? "acc16" : "acc32"));
+    CHECK(p.tile == "c16");
+    CHECK(p.isa == isa_suffix(dk[i].isa));
   }
 }
 

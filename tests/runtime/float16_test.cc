@@ -200,6 +200,56 @@ TEST_CASE("float adds F16: a conv in many row bands equals round16 of the fp32 c
   }
 }
 
+TEST_CASE("float adds F16: depthwise 5x5 and grouped convs run their packed kernels in bands",
+          "[runtime][fp16]") {
+  // An fp16-output conv computes each row band with the F32 session's kernel
+  // (float16.cc): the KxK depthwise kernel, the GEMM per group.
+  const bool depthwise = GENERATE(true, false);
+  ModelBuilder b;
+  const int x = b.Activation("x", DType::S8, {1, 20, 20, 32}, 0.05f);
+  const int y = b.Activation("y", DType::S8, {1, 20, 20, 32}, 0.05f);
+  const int yf = b.FloatActivation("yf", {1, 20, 20, 32});
+  const int cf = b.FloatActivation("cf", {1, 20, 20, 32});
+  const int sum = b.FloatActivation("sum", {1, 20, 20, 32});
+  const int k = depthwise ? 5 : 3, cin = depthwise ? 1 : 8;
+  const int w = b.WeightsS8("w", {32, k, k, cin}, RandomS8((size_t)32 * k * k * cin, -127, 127, 6),
+                            {0.01f});
+  ConvOpts o;
+  o.groups = depthwise ? 32 : 4;
+  for (int& p : o.pads) p = k / 2;
+  b.Conv2D("conv", x, w, -1, cf, o);
+  b.Simple(OpType::DEQUANTIZE, "dq", y, yf);
+  b.Add("add", cf, yf, sum, Activation::RELU);
+  b.Inputs({x, y}).Outputs({sum});
+  const std::vector<uint8_t> file = b.Build();
+  const std::vector<std::vector<float>> in = {Input(20 * 20 * 32, 3), Input(20 * 20 * 32, 4)};
+  Runner r32(file, true, 1, QRT_FLOAT_ADDS_F32);
+  r32.SetInput(0, in[0]);
+  r32.SetInput(1, in[1]);
+  r32.Run();
+  const std::vector<uint16_t> want = Round16(r32.Raw<float>(cf));
+  for (const char* p : Paths()) {
+    for (int threads : {1, 3}) {
+      INFO("QRT_KERNEL_PATH=" << p << ", " << threads << " threads, depthwise " << depthwise);
+      if (*p) setenv("QRT_KERNEL_PATH", p, 1);
+      Runner r16(file, true, threads, QRT_FLOAT_ADDS_F16);
+      unsetenv("QRT_KERNEL_PATH");
+      r16.SetInput(0, in[0]);
+      r16.SetInput(1, in[1]);
+      r16.Run();
+      CHECK(r16.Raw<uint16_t>(cf) == want);
+      qrt_op_info info;
+      REQUIRE(r16.session.op_info(0, &info) == QRT_OK);
+      const std::string kernel = info.kernel;
+      if (std::string(p) == "ref") {
+        CHECK(kernel == "qrt_conv2d_s8_f32__ref");
+      } else {
+        CHECK(kernel.find(depthwise ? "qrt_dwconv_s8_" : "qrt_gemm_s8_") == 0);
+      }
+    }
+  }
+}
+
 TEST_CASE("float adds F16: the arena shrinks; AUTO and bad values", "[runtime][fp16]") {
   const Residual m = ResidualModel();
   qrt::Model model;

@@ -166,7 +166,7 @@ TEST_CASE("conv groups == 1 runs the GEMM kernel, equal to the reference", "[run
   CHECK(k.find("qrt_gemm_s8_acc32_ukernel_") == 0);
 }
 
-TEST_CASE("depthwise 3x3 runs the dwconv kernel; other groups the reference", "[runtime][threads]") {
+TEST_CASE("depthwise runs the dwconv kernels; other groups the GEMM per group", "[runtime][threads]") {
   Layer l;
   l.c = l.oc = 20;
   l.groups = 20;
@@ -200,14 +200,46 @@ TEST_CASE("depthwise 3x3 runs the dwconv kernel; other groups the reference", "[
     CHECK(r.int16_chunk == 0);
     CHECK(CheckLayer(l).find("qrt_dwconv3x3_s8_acc32_ukernel_c16__") == 0);
   }
-  SECTION("grouped (2 groups)") {
+  SECTION("grouped (2 groups): the GEMM, one block per group") {
     l.groups = 2;
-    CHECK(CheckLayer(l) == "qrt_conv2d_s8__ref");
+    CHECK(CheckLayer(l).find("qrt_gemm_s8_") == 0);
   }
-  SECTION("depthwise 5x5") {
-    l.k = 5;
-    for (int& p : l.pads) p = 2;
-    CHECK(CheckLayer(l) == "qrt_conv2d_s8__ref");
+  SECTION("grouped 1x1 in place (4 groups), F32 output") {
+    l.groups = 4; l.k = 1; l.oc = 12; l.f32_out = true;
+    for (int& p : l.pads) p = 0;
+    CHECK(CheckLayer(l).find("qrt_gemm_s8_") == 0);
+  }
+  SECTION("depthwise 3x3 with channel multiplier 2: the GEMM per group") {
+    l.oc = 40; l.stride = 2;
+    CHECK(CheckLayer(l).find("qrt_gemm_s8_") == 0);
+  }
+  SECTION("depthwise 5x5 and 7x7: the KxK dwconv kernel") {
+    l.k = GENERATE(5, 7);
+    l.stride = GENERATE(1, 2);
+    l.h = 11; l.w = 10;
+    for (int& p : l.pads) p = l.k / 2;
+    l.pads[0] = 0;
+    CHECK(CheckLayer(l).find("qrt_dwconv_s8_acc32_ukernel_c16__") == 0);
+  }
+  SECTION("depthwise 5x5 INT16, chunk 8: the acc16 KxK kernel") {
+    // U8 input (max|x| = 128), |w| <= 31: 8 * 31 * 128 = 31744, chunk 8 >= 5.
+    l.k = 5; l.wmax = 31; l.dilation = GENERATE(1, 2);
+    for (int& p : l.pads) p = 2 * l.dilation;
+    l.acc = qrt::schema::Accumulator::INT16;
+    l.int16_chunk = 8;
+    l.f32_out = GENERATE(false, true);
+    const Result r = RunLayer(LayerModel(l), "", 1);
+    CHECK(r.int16_chunk == 8);
+    CHECK(CheckLayer(l).find("qrt_dwconv_s8_acc16_ukernel_c16__") == 0);
+  }
+  SECTION("depthwise 7x7 INT16, chunk 5 < 7: the acc32 KxK kernel") {
+    l.k = 7; l.wmax = 31;
+    for (int& p : l.pads) p = 3;
+    l.acc = qrt::schema::Accumulator::INT16;
+    l.int16_chunk = 5;
+    const Result r = RunLayer(LayerModel(l), "", 1);
+    CHECK(r.int16_chunk == 0);
+    CHECK(CheckLayer(l).find("qrt_dwconv_s8_acc32_ukernel_c16__") == 0);
   }
 }
 

@@ -289,9 +289,10 @@ qrt_status qrt_session_tensor_info(const qrt_session* session,
 /* ---- Operators and their kernels ---------------------------------------- */
 
 /* What one operator runs. The kernel is chosen once, at load, per layer:
- * CONV_2D with groups == 1 and FULLY_CONNECTED run a GEMM micro-kernel on
+ * CONV_2D (any groups) and FULLY_CONNECTED run a GEMM micro-kernel on
  * weights packed at load ("qrt_gemm_s8_acc32_ukernel_4x16c4__neondot"),
  * depthwise 3x3 the dwconv kernel ("qrt_dwconv3x3_s8_acc32_ukernel_c16__neon"),
+ * other depthwise sizes the KxK one ("qrt_dwconv_s8_acc32_ukernel_c16__neon"),
  * anything else its reference kernel ("qrt_conv2d_s8__ref"; "ref" for ops
  * with only a reference implementation). The choice follows the layer's
  * accumulator, the CPU (docs/kernels.md, dispatch) and the environment

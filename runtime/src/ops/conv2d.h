@@ -14,8 +14,9 @@ struct Conv2DParams : LinearEpilogue {
   int input = 0, weights = 0, bias = -1, output = 0;
   // Packed paths only.
   qrt_gemm_s8_epilogue epilogue = {};
-  PackedGemm gemm;      // groups == 1
-  PackedDwconv dwconv;  // depthwise 3x3
+  PackedGemm gemm;            // groups == 1, grouped (one block per group)
+  PackedDwconv dwconv;        // depthwise 3x3
+  PackedDwconvKxK dwconvk;    // depthwise, any other kernel size
   // F16 sessions with an fp16 output (float16.cc): bands of f16_rows output
   // rows, each computed by f32_band (the op's fp32 kernel on the band as a
   // convolution of its own, `im2col` the thread's GEMM scratch) into
@@ -29,10 +30,11 @@ struct Conv2DParams : LinearEpilogue {
   size_t f16_rows = 0;
 };
 
-// Picks the packed kernel for `p` when one applies (groups == 1: GEMM;
-// depthwise 3x3: dwconv) and QRT_KERNEL_PATH is not `ref`, packs the
-// weights and sets the op's run function and scratch. Leaves the reference
-// run function in place otherwise. False (ctx failed) on error.
+// Picks the packed kernel for `p` unless QRT_KERNEL_PATH is `ref`
+// (depthwise 3x3: dwconv; other depthwise: dwconvk; any other groups: the
+// GEMM, one packed block per group), packs the weights and sets the op's
+// run function and scratch. Leaves the reference run function in place
+// under `ref`. False (ctx failed) on error.
 bool PreparePackedConv2D(PrepareContext& ctx, schema::Accumulator accumulator,
                          int int16_chunk, Conv2DParams* p);
 

@@ -1,7 +1,10 @@
-// CONV_2D on the packed kernels: groups == 1 through the GEMM driver
-// (qrt_conv2d_s8_gemm: 1x1 in place, im2col rows into per-thread scratch),
-// depthwise 3x3 through the dwconv kernel. Anything else (grouped, other
-// depthwise sizes) stays on qrt_conv2d_s8__ref (conv2d.cc).
+// CONV_2D on the packed kernels: depthwise 3x3 through the dwconv3x3
+// kernel, other depthwise kernel sizes (5x5, 7x7, ...) through the KxK
+// dwconv kernel, everything else (groups == 1, grouped convolution,
+// depthwise with a channel multiplier) through the GEMM driver
+// (qrt_conv2d_s8_gemm: 1x1 in place, im2col rows into per-thread scratch;
+// one GEMM per group). QRT_KERNEL_PATH=ref keeps qrt_conv2d_s8__ref
+// (conv2d.cc).
 //
 // Threads: the output is cut into tasks of (image, band of output rows);
 // each band runs as a convolution of its own whose input pointer starts at
@@ -81,9 +84,12 @@ void ConvTask(const void* arg, size_t task, size_t thread) {
                        j.p->gemm.int16_chunk,
                        static_cast<int8_t*>(j.ctx->ThreadScratch(*j.op, thread)),
                        y);
-  } else {
+  } else if (j.p->dwconv.kernel != nullptr) {
     j.p->dwconv.kernel->fn(&b.conv, x, j.p->dwconv.packed.data,
                            &j.p->epilogue, y);
+  } else {
+    j.p->dwconvk.kernel->fn(&b.conv, x, j.p->dwconvk.packed.data,
+                            &j.p->epilogue, j.p->dwconvk.int16_chunk, y);
   }
 }
 
@@ -96,9 +102,12 @@ void RunPackedConv2D(const OpPlan& op, const RunContext& ctx) {
                          p.gemm.packed.data, &p.epilogue, p.gemm.int16_chunk,
                          static_cast<int8_t*>(ctx.ThreadScratch(op, 0)),
                          ctx.tensor_data[p.output]);
-    } else {
+    } else if (p.dwconv.kernel != nullptr) {
       p.dwconv.kernel->fn(&p.conv, x, p.dwconv.packed.data, &p.epilogue,
                           ctx.tensor_data[p.output]);
+    } else {
+      p.dwconvk.kernel->fn(&p.conv, x, p.dwconvk.packed.data, &p.epilogue,
+                           p.dwconvk.int16_chunk, ctx.tensor_data[p.output]);
     }
     return;
   }
@@ -120,24 +129,25 @@ bool PreparePackedConv2D(PrepareContext& ctx, schema::Accumulator accumulator,
   if (!UseReferenceKernels(ctx, &reference)) return false;
   if (reference) return true;
   const qrt_conv2d_params& c = p->conv;
-  const bool depthwise3x3 = c.groups == c.input_channels &&
-                            c.groups == c.output_channels &&
-                            c.kernel_height == 3 && c.kernel_width == 3;
-  if (c.groups == 1) {
-    const size_t k = c.kernel_height * c.kernel_width * c.input_channels;
-    if (!PrepareGemm(ctx, accumulator, int16_chunk, c.output_channels, k, *p,
-                     &p->gemm)) {
-      return false;
-    }
-    ctx.run().thread_scratch_bytes =
-        qrt_conv2d_s8_gemm_scratch_size(&c, &p->gemm.kernel->ukernel);
-  } else if (depthwise3x3) {
+  const bool depthwise = c.groups == c.input_channels && c.groups == c.output_channels &&
+                         c.groups > 1;
+  if (depthwise && c.kernel_height == 3 && c.kernel_width == 3) {
     if (!PrepareDwconv3x3(ctx, accumulator, int16_chunk, c.output_channels, *p,
                           &p->dwconv)) {
       return false;
     }
-  } else {
-    return true;  // grouped / other depthwise: the reference kernel
+  } else if (depthwise) {
+    if (!PrepareDwconvKxK(ctx, accumulator, int16_chunk, c, *p, &p->dwconvk)) {
+      return false;
+    }
+  } else {  // groups == 1, grouped, or depthwise with a channel multiplier
+    const size_t k = c.kernel_height * c.kernel_width * (c.input_channels / c.groups);
+    if (!PrepareGemm(ctx, accumulator, int16_chunk, c.output_channels, k, *p,
+                     &p->gemm, c.groups)) {
+      return false;
+    }
+    ctx.run().thread_scratch_bytes =
+        qrt_conv2d_s8_gemm_scratch_size(&c, &p->gemm.kernel->ukernel);
   }
   p->epilogue = MakeGemmEpilogue(*p);
   ctx.run().fn = RunPackedConv2D;

@@ -61,6 +61,13 @@ void BandDwconv(const Conv2DParams& p, const qrt_conv2d_params& b,
   p.dwconv.kernel->fn(&b, x, p.dwconv.packed.data, &p.epilogue, y);
 }
 
+void BandDwconvKxK(const Conv2DParams& p, const qrt_conv2d_params& b,
+                   const int8_t* x, const int8_t* /*w*/, const int32_t* /*bias*/,
+                   int8_t* /*im2col*/, float* y) {
+  p.dwconvk.kernel->fn(&b, x, p.dwconvk.packed.data, &p.epilogue,
+                       p.dwconvk.int16_chunk, y);
+}
+
 void BandRef(const Conv2DParams& p, const qrt_conv2d_params& b, const int8_t* x,
              const int8_t* w, const int32_t* bias, int8_t* /*im2col*/, float* y) {
   qrt_conv2d_s8_f32__ref(&b, x, w, bias, &p.dequant, y);
@@ -226,9 +233,10 @@ qrt_status PrepareFloat16(Model& m, qrt_error* error) {
         const size_t row_bytes = c.output_width * c.output_channels * sizeof(float);
         p.f16_rows = std::max<size_t>(1, std::min(c.output_height, kBandBytes / row_bytes));
         p.to_f16 = k->convert_f32_f16.fn;
-        p.f32_band = p.gemm.kernel != nullptr     ? BandGemm
-                     : p.dwconv.kernel != nullptr ? BandDwconv
-                                                  : BandRef;
+        p.f32_band = p.gemm.kernel != nullptr      ? BandGemm
+                     : p.dwconv.kernel != nullptr  ? BandDwconv
+                     : p.dwconvk.kernel != nullptr ? BandDwconvKxK
+                                                   : BandRef;
         // The F32 kernel's name and scratch, plus an fp32 band per thread.
         const OpRun& f32 = op.run[kStorageF32];
         op.run[kStorageF16] = {RunConv2DF16, f32.kernel_name, f32.scratch_bytes,

@@ -64,7 +64,7 @@ bool VerifyAccumulator(PrepareContext& ctx, schema::Accumulator accumulator,
 
 bool PrepareGemm(PrepareContext& ctx, schema::Accumulator accumulator,
                  int file_chunk, size_t n, size_t k, const LinearEpilogue& e,
-                 PackedGemm* out) {
+                 PackedGemm* out, size_t groups) {
   const int8_t* w = static_cast<const int8_t*>(ctx.In(1).data);
   const int32_t* bias =
       ctx.HasInput(2) ? static_cast<const int32_t*>(ctx.In(2).data) : nullptr;
@@ -80,18 +80,18 @@ bool PrepareGemm(PrepareContext& ctx, schema::Accumulator accumulator,
     acc = QRT_ACCUMULATOR_INT16;
   }
   char message[256];
-  if (qrt_select_gemm_s8_for_layer(acc, n, k, &int16, &out->kernel, message,
+  if (qrt_select_gemm_s8_for_layer(acc, n / groups, k, &int16, &out->kernel, message,
                                    sizeof(message)) != 0) {
     return ctx.Fail(QRT_ERROR_UNSUPPORTED, "%s", message);
   }
   out->int16_chunk = qrt_gemm_s8_kernel_int16_chunk(out->kernel, &int16);
   const qrt_gemm_s8_ukernel& uk = out->kernel->ukernel;
-  if (!out->packed.Allocate(ctx, qrt_gemm_s8_packed_size(&uk, n, k))) {
+  if (!out->packed.Allocate(ctx, qrt_conv2d_s8_gemm_packed_size(&uk, groups, n, k))) {
     return false;
   }
-  qrt_gemm_s8_pack_weights(&uk, n, k, w, bias,
-                           e.channel_factors.data(), e.input_zero_point,
-                           out->packed.data);
+  qrt_conv2d_s8_gemm_pack_weights(&uk, groups, n, k, w, bias,
+                                  e.channel_factors.data(), e.input_zero_point,
+                                  out->packed.data);
   SetKernelInfo(ctx.op(), out->kernel->name, out->int16_chunk,
                 out->packed.bytes);
   return true;
@@ -123,6 +123,37 @@ bool PrepareDwconv3x3(PrepareContext& ctx, schema::Accumulator accumulator,
   SetKernelInfo(ctx.op(), out->kernel->name,
                 out->kernel->accumulator == QRT_ACCUMULATOR_INT16 ? chunk : 0,
                 out->packed.bytes);
+  return true;
+}
+
+bool PrepareDwconvKxK(PrepareContext& ctx, schema::Accumulator accumulator,
+                      int file_chunk, const qrt_conv2d_params& conv,
+                      const LinearEpilogue& e, PackedDwconvKxK* out) {
+  qrt_accumulator acc = QRT_ACCUMULATOR_INT32;
+  size_t chunk = 0;
+  if (accumulator == schema::Accumulator::INT16) {
+    // The file's chunk, verified against the weights at load
+    // (VerifyAccumulator).
+    chunk = (size_t)file_chunk;
+    acc = QRT_ACCUMULATOR_INT16;
+  }
+  char message[256];
+  if (qrt_select_dwconv_s8_for_layer(acc, conv.kernel_width, chunk, &out->kernel,
+                                     message, sizeof(message)) != 0) {
+    return ctx.Fail(QRT_ERROR_UNSUPPORTED, "%s", message);
+  }
+  out->int16_chunk = out->kernel->accumulator == QRT_ACCUMULATOR_INT16 ? chunk : 0;
+  const size_t channels = conv.output_channels;
+  if (!out->packed.Allocate(ctx, qrt_dwconv_s8_packed_size(channels, conv.kernel_height,
+                                                           conv.kernel_width))) {
+    return false;
+  }
+  qrt_dwconv_s8_pack_weights(
+      channels, conv.kernel_height, conv.kernel_width,
+      static_cast<const int8_t*>(ctx.In(1).data),
+      ctx.HasInput(2) ? static_cast<const int32_t*>(ctx.In(2).data) : nullptr,
+      e.channel_factors.data(), e.input_zero_point, out->packed.data);
+  SetKernelInfo(ctx.op(), out->kernel->name, out->int16_chunk, out->packed.bytes);
   return true;
 }
 

@@ -8,7 +8,7 @@
 //     kernel for the layer (qrt_select_gemm_s8_for_layer: accumulator, N, depth
 //     K and int16 chunk; an INT32 layer gets an acc32 kernel, an INT16 layer
 //     the fastest kernel of either kind, e.g. SDOT acc32 where the CPU has
-//     it) or the depthwise 3x3 kernel.
+//     it; for a grouped conv, per group) or the depthwise 3x3 / KxK kernel.
 //  3. An acc16 kernel sums at most `int16_chunk` products per int16 lane.
 //     The file's chunk is authoritative and verified at load
 //     (VerifyAccumulator): qrt_int16_chunk, the converter's own planning
@@ -64,9 +64,13 @@ bool VerifyAccumulator(PrepareContext& ctx, schema::Accumulator accumulator,
 
 // Selects the kernel for `accumulator` / `file_chunk` and packs weights
 // [n][k] (input 1 of the op), bias (input 2, optional) and e's factors.
+// groups > 1 (grouped convolution): the kernel is chosen for one group
+// (n / groups output channels of depth k) and each group's weights
+// [n / groups][k] are packed into a block of their own, the blocks one
+// after the other (qrt_conv2d_s8_gemm_packed_size, qrt/kernels/gemm.h).
 bool PrepareGemm(PrepareContext& ctx, schema::Accumulator accumulator,
                  int file_chunk, size_t n, size_t k, const LinearEpilogue& e,
-                 PackedGemm* out);
+                 PackedGemm* out, size_t groups = 1);
 
 // Depthwise 3x3 kernel and its packed weights ([channels][3][3][1]). An
 // INT16 layer whose verified `file_chunk` covers all 9 taps
@@ -78,6 +82,18 @@ struct PackedDwconv {
 bool PrepareDwconv3x3(PrepareContext& ctx, schema::Accumulator accumulator,
                       int file_chunk, size_t channels, const LinearEpilogue& e,
                       PackedDwconv* out);
+
+// Depthwise KxK kernel (any kernel size but 3x3) and its packed weights
+// ([channels][KH][KW][1]); int16_chunk is what the kernel runs with: the
+// verified file chunk for an acc16 row (chosen when it is >= KW), else 0.
+struct PackedDwconvKxK {
+  const qrt_dwconv_s8_kernel* kernel = nullptr;
+  size_t int16_chunk = 0;
+  PackedBuffer packed;
+};
+bool PrepareDwconvKxK(PrepareContext& ctx, schema::Accumulator accumulator,
+                      int file_chunk, const qrt_conv2d_params& conv,
+                      const LinearEpilogue& e, PackedDwconvKxK* out);
 
 // Records the choice on the op (its F32 run's kernel name, qrt_session_op_info).
 void SetKernelInfo(OpPlan& op, const char* name, size_t int16_chunk,

@@ -69,6 +69,25 @@ typedef struct qrt_dwconv3x3_s8_kernel {
   uint32_t min_int16_chunk;
 } qrt_dwconv3x3_s8_kernel;
 
+// Depthwise KxK (qrt/kernels/dwconv.h: any kernel size; the runtime uses it
+// for every depthwise layer but 3x3).
+typedef struct qrt_dwconv_s8_kernel {
+  const char* name;
+  qrt_isa isa;
+  qrt_accumulator accumulator;  // INT16: whole kernel rows in int16
+  qrt_dwconv_s8_fn fn;
+} qrt_dwconv_s8_kernel;
+
+// 1 when `row` gives the reference's bits for a layer of kernel width
+// kernel_width whose verified int16_chunk is `int16_chunk`: acc32 rows
+// always, acc16 rows from int16_chunk >= kernel_width (one kernel row per
+// int16 block at least).
+static inline int qrt_dwconv_s8_kernel_exact(const qrt_dwconv_s8_kernel* row,
+                                             size_t kernel_width,
+                                             size_t int16_chunk) {
+  return row->accumulator == QRT_ACCUMULATOR_INT32 || int16_chunk >= kernel_width;
+}
+
 // "ref", "neon", "neondot", "i8mm" (the QRT_KERNEL_PATH spellings).
 const char* qrt_isa_name(qrt_isa isa);
 // 1 when kernels for isa are compiled in and the CPU can run them.
@@ -77,6 +96,7 @@ int qrt_isa_supported(qrt_isa isa);
 // All rows compiled for this target, in preference order.
 size_t qrt_gemm_s8_kernels(const qrt_gemm_s8_kernel** rows);
 size_t qrt_dwconv3x3_s8_kernels(const qrt_dwconv3x3_s8_kernel** rows);
+size_t qrt_dwconv_s8_kernels(const qrt_dwconv_s8_kernel** rows);
 
 // Reads QRT_KERNEL_PATH: 0 and *forced = 0 when unset or empty; 0 and
 // *forced = 1, *isa set for a valid supported name; otherwise non-zero with
@@ -132,6 +152,17 @@ int qrt_select_dwconv3x3_s8_for_layer(qrt_accumulator accumulator,
 // The same for an INT32 layer.
 int qrt_select_dwconv3x3_s8(const qrt_dwconv3x3_s8_kernel** kernel,
                             char* error, size_t error_size);
+
+// The depthwise KxK kernel for a layer of kernel width kernel_width summing
+// with `accumulator`: an INT16 layer gets the acc16 row of the best ISA when
+// qrt_dwconv_s8_kernel_exact (int16_chunk >= kernel_width), else the acc32
+// row; an INT32 layer the acc32 row. QRT_KERNEL_PATH forces the best rows at
+// or below its ISA. 0 on success; on error *kernel is NULL and error says
+// why.
+int qrt_select_dwconv_s8_for_layer(qrt_accumulator accumulator,
+                                   size_t kernel_width, size_t int16_chunk,
+                                   const qrt_dwconv_s8_kernel** kernel,
+                                   char* error, size_t error_size);
 
 // ---------------------------------------------------------------------------
 // Elementwise and pooling ops: one table per ISA, each entry the kernel's

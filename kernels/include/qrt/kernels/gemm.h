@@ -114,9 +114,22 @@ void qrt_gemm_s8(const qrt_gemm_s8_ukernel* ukernel, size_t m, size_t n,
                  void* c, size_t c_stride, const qrt_gemm_s8_epilogue* epilogue,
                  size_t int16_chunk);
 
-// Convolution with groups == 1 (any kernel size, stride, dilation, padding)
-// through the GEMM: 1x1 / stride 1 / no padding reads the input in place,
-// anything else copies MR im2col rows at a time into scratch.
+// Convolution (any kernel size, stride, dilation, padding, groups) through
+// the GEMM: 1x1 / stride 1 / no padding reads the input in place, anything
+// else copies MR im2col rows at a time into scratch. groups > 1 (grouped
+// convolution, depthwise with a channel multiplier): per block of MR output
+// pixels, each group is a GEMM of its own (N = OC / groups, K = KH * KW *
+// IC / groups) against its own packed block; packed holds the groups'
+// blocks one after the other (qrt_conv2d_s8_gemm_pack_weights; for
+// groups == 1 that is qrt_gemm_s8_pack_weights' layout).
+size_t qrt_conv2d_s8_gemm_packed_size(const qrt_gemm_s8_ukernel* ukernel,
+                                      size_t groups, size_t n, size_t k);
+// weights OHWI [n][k] with k = KH * KW * IC / groups; n a multiple of groups.
+void qrt_conv2d_s8_gemm_pack_weights(const qrt_gemm_s8_ukernel* ukernel,
+                                     size_t groups, size_t n, size_t k,
+                                     const int8_t* weights, const int32_t* bias,
+                                     const float* scales,
+                                     int32_t input_zero_point, void* packed);
 size_t qrt_conv2d_s8_gemm_scratch_size(const qrt_conv2d_params* params,
                                        const qrt_gemm_s8_ukernel* ukernel);
 void qrt_conv2d_s8_gemm(const qrt_gemm_s8_ukernel* ukernel,

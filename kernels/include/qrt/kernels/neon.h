@@ -64,6 +64,15 @@ void qrt_dwconv3x3_s8_acc16_ukernel_c16__neon(const qrt_conv2d_params* params,
                                              const void* packed,
                                              const qrt_gemm_s8_epilogue* epilogue,
                                              void* output);
+// Depthwise KxK (neon/dwconv_c16_neon.c, layout and accumulation: dwconv.h).
+void qrt_dwconv_s8_acc32_ukernel_c16__neon(const qrt_conv2d_params* params,
+                                           const int8_t* input, const void* packed,
+                                           const qrt_gemm_s8_epilogue* epilogue,
+                                           size_t int16_chunk, void* output);
+void qrt_dwconv_s8_acc16_ukernel_c16__neon(const qrt_conv2d_params* params,
+                                           const int8_t* input, const void* packed,
+                                           const qrt_gemm_s8_epilogue* epilogue,
+                                           size_t int16_chunk, void* output);
 
 // ---------------------------------------------------------------------------
 // Elementwise and pooling NEON kernels (neon/elementwise_neon.c,
