@@ -26,7 +26,8 @@ scripts/models/export_torchvision.py; its NAME.json gives the preprocessing):
    (docs/runtime.md "Bigger models"). Both W8A8 and W6A8.
 
 Writes the Markdown table to stdout and to --md (default OUT/models_table.md),
-every number to OUT/models_table.json, logs to OUT/logs/. Exits 0 when the
+every number to OUT/models_table.json, logs to OUT/logs/. --render A.json
+B.json prints one table from the JSON of several runs (run nothing). Exits 0 when the
 table was made (whatever converted); 1 on a setup error (missing tool, data
 or model), naming it. Wall times are per model (both conversions, both
 evaluations, the qemu runs).
@@ -80,6 +81,8 @@ def parse_args():
                    help="qrt-convert --weights (default mse: gptq, the converter's default, costs "
                         "minutes per large layer, e.g. VGG's 25088-input FC)")
     p.add_argument("--timeout", type=int, default=1800, help="seconds per tool run (default 1800)")
+    p.add_argument("--render", nargs="+", metavar="JSON", default=None,
+                   help="run nothing: print the table of these models_table.json files (rows in order)")
     return p.parse_args()
 
 
@@ -287,8 +290,34 @@ def markdown(rows, args):
     return "\n".join(out) + "\n"
 
 
+def settings(args):
+    return {"calib": args.calib, "eval": args.eval, "weights": args.weights, "qemu": args.qemu}
+
+
+def render(args):
+    """The table of earlier runs (e.g. a model list split over two runs)."""
+    rows = []
+    seen = None
+    for path in args.render:
+        try:
+            j = json.load(open(path))
+        except (OSError, ValueError) as e:
+            die(f"cannot read '{path}': {e}")
+        s = j.get("settings", settings(args)) if isinstance(j, dict) else settings(args)
+        if seen is not None and s != seen:
+            die(f"'{path}' was made with other settings ({s}) than the first file ({seen})")
+        seen = s
+        rows += j["rows"] if isinstance(j, dict) else j
+    for k, v in seen.items():
+        setattr(args, k, v)
+    sys.stdout.write(markdown(rows, args))
+
+
 def main():
     args = parse_args()
+    if args.render:
+        render(args)
+        return
     os.chdir(ROOT)  # relative paths (build/, ../shared) are the checkout's
     for tool in (os.path.join(args.build, "converter", "driver", "qrt-convert"),
                  os.path.join(args.build, "eval", "qrt-eval")):
@@ -322,7 +351,7 @@ def main():
         log(f"== [{i + 1}/{len(names)}] {name}")
         rows.append(do_model(args, name, os.path.join(args.models, name + ".onnx"), dirs, logs, qrts))
         with open(os.path.join(args.out, "models_table.json"), "w") as f:
-            json.dump(rows, f, indent=1)
+            json.dump({"settings": settings(args), "rows": rows}, f, indent=1)
     md = markdown(rows, args)
     md += f"Total wall time {time.time() - t0:.0f} s.\n"
     with open(args.md or os.path.join(args.out, "models_table.md"), "w") as f:

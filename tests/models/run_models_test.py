@@ -69,7 +69,7 @@ def main():
     subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "accuracy", "models_table.py"),
                     "--models", models, "--out", out, "--build", build, "--shared", shared,
                     "--calib", str(CALIB), "--eval", str(EVAL)], check=True, env=env)
-    rows = json.load(open(os.path.join(out, "models_table.json")))
+    rows = json.load(open(os.path.join(out, "models_table.json")))["rows"]
     if len(rows) != 1:
         sys.exit(f"run_models_test.py: expected one model in the table, got {len(rows)}")
     failures = []
