@@ -236,19 +236,27 @@ def logit_stats(logits):
     return len(set(z.argmax(1).tolist())), common
 
 
-def standardize_classifier(model, images, batch, logit_std):
+def classifier_pass(model, images, batch):
+    """One eval-mode pass: the model's logits [N, K] and the classifier
+    layer's outputs (float64, [N, K] or [N, K, H, W]; None without one)."""
     import torch
     found = classifier_of(model)
+    outs = []
+    hook = found[1].register_forward_hook(lambda m, i, o: outs.append(o.detach().double())) if found else None
+    with torch.no_grad():
+        logits = torch.cat([model(images[i:i + batch]) for i in range(0, len(images), batch)])
+    if hook:
+        hook.remove()
+    return found, logits.numpy(), torch.cat(outs) if found else None
+
+
+def standardize_classifier(found, z, logit_std):
+    """Rescales the classifier so each output has mean 0 and std logit_std over z's images;
+    returns the per-class (mean, scale) as float64 tensors."""
+    import torch
     if found is None:
         die("no classifier (Linear or Conv2d with 1000 outputs) to standardize; use --classifier none")
     name, layer = found
-    outs = []
-    hook = layer.register_forward_hook(lambda m, i, o: outs.append(o.detach().double()))
-    with torch.no_grad():
-        for i in range(0, len(images), batch):
-            model(images[i:i + batch])
-    hook.remove()
-    z = torch.cat(outs)  # [N, K] or [N, K, H, W]
     z = z.transpose(0, 1).reshape(z.shape[1], -1)
     mean, std = z.mean(1), z.std(1)
     if float(std.min()) <= 0:
@@ -263,7 +271,7 @@ def standardize_classifier(model, images, batch, logit_std):
             layer.bias = torch.nn.Parameter(nb)
         else:
             layer.bias.copy_(nb)
-    return name
+    return mean, s
 
 
 def eval_logits(model, images, batch):
@@ -323,16 +331,20 @@ def do_model(arch, args, images, files):
     nbn = reestimate_bn(model, images, args.batch)
     t_bn = time.time() - t1
     log(f"   BN re-estimation: {nbn} BatchNorm layers, {len(images)} images, {t_bn:.1f} s")
-    before = logit_stats(eval_logits(model, images, args.batch))
+    found, logits, z = classifier_pass(model, images, args.batch)
+    before = logit_stats(logits)
     log(f"   logits (torchvision init): {before[0]} distinct top-1 classes over {len(images)} images, "
         f"common component {100 * before[1]:.1f}% of the energy")
     info = {"classifier": args.classifier}
     if args.classifier == "standardize":
-        layer = standardize_classifier(model, images, args.batch, args.logit_std)
-        after = logit_stats(eval_logits(model, images, args.batch))
-        log(f"   classifier '{layer}' standardized (logit std {args.logit_std}): {after[0]} distinct top-1 "
+        mean, s = standardize_classifier(found, z, args.logit_std)
+        if z.dim() == 2 and np.allclose(z.numpy(), logits, rtol=1e-5, atol=1e-5 * np.abs(logits).max()):
+            after = logit_stats(((z - mean) * s).numpy())  # the classifier's output is the logits
+        else:  # e.g. SqueezeNet: ReLU and pooling after the classifier conv
+            after = logit_stats(eval_logits(model, images, args.batch))
+        log(f"   classifier '{found[0]}' standardized (logit std {args.logit_std}): {after[0]} distinct top-1 "
             f"classes, common component {100 * after[1]:.1f}%")
-        info.update(layer=layer, logit_std=args.logit_std, distinct_top1_after=after[0],
+        info.update(layer=found[0], logit_std=args.logit_std, distinct_top1_after=after[0],
                     common_energy_after=round(after[1], 6))
     info.update(distinct_top1_before=before[0], common_energy_before=round(before[1], 6))
     path = os.path.join(args.out, name + ".onnx")
