@@ -15,7 +15,9 @@ scripts/models/export_torchvision.py; its NAME.json gives the preprocessing):
    the exporter or the calibration): the logit SQNR is the per-layer row of
    the model output `logits` (int8 runtime against the float executor,
    docs/evaluation.md), and the top-1 agreement is qrt-eval's float/int8
-   `agreement`.
+   `agreement`. The "float ceiling" column is the exporter's
+   input_noise_logit_sqnr_db (NAME.json): the float model's logit SQNR when
+   only its input is rounded to an 8-bit grid.
 3. With --qemu K: bit identity of the aarch64 build against the host. The
    host reference (build/host/tests/e2e/qrt_e2e_reference: the .qrt on the
    pure reference kernels) on K evaluation images (raw HWC u8 at the model's
@@ -201,7 +203,8 @@ def do_model(args, name, onnx, dirs, logs, qrts):
     evaldir, evalfiles = dirs["eval"]
     stride = max(1, len(evalfiles) // max(1, args.eval))
     row = {"model": name, "arch": meta.get("arch", name), "opset": meta.get("opset"),
-           "resolution": meta.get("resolution"), "ops": meta.get("ops"), "modes": {}}
+           "resolution": meta.get("resolution"), "ops": meta.get("ops"),
+           "input_noise_logit_sqnr_db": meta.get("input_noise_logit_sqnr_db"), "modes": {}}
     t0 = time.time()
     for mode, mflags in MODES:
         r = row["modes"][mode] = {}
@@ -254,7 +257,7 @@ def cell(s, n=110):
 
 
 def markdown(rows, args):
-    head = ["model", "opset", "converts", "logit SQNR W8A8", "logit SQNR W6A8",
+    head = ["model", "opset", "converts", "float ceiling", "logit SQNR W8A8", "logit SQNR W6A8",
             "top-1 agree W8A8", "top-1 agree W6A8", "wall"]
     if args.qemu:
         head.insert(-1, "qemu a53 / max = host")
@@ -275,7 +278,8 @@ def markdown(rows, args):
             if "eval_error" in m:
                 return "eval failed"
             return f(m.get(key))
-        cells = [r["model"], str(r.get("opset") or "?"), conv,
+        ceiling = r.get("input_noise_logit_sqnr_db")
+        cells = [r["model"], str(r.get("opset") or "?"), conv, "?" if ceiling is None else f"{ceiling:.1f}",
                  num(m8, "logit_sqnr", fmt_db), num(m6, "logit_sqnr", fmt_db),
                  num(m8, "agreement", lambda v: f"{v:.0f}%"), num(m6, "agreement", lambda v: f"{v:.0f}%")]
         if args.qemu:
@@ -285,6 +289,9 @@ def markdown(rows, args):
         out.append("| " + " | ".join(cells) + " |")
     ok = sum(1 for r in rows if all(m.get("converts") for m in r["modes"].values()))
     out.append("")
+    out.append("Logit SQNR in dB against the float model (qrt-eval --per-layer, row `logits`); float ceiling: "
+               "the float model's logit SQNR with only its input rounded to an 8-bit grid "
+               "(export_torchvision.py, NAME.json).")
     out.append(f"{ok} of {len(rows)} models convert at W8A8 and W6A8; {args.calib} calibration images "
                f"(even half of imagenet-sample, seed 1), `--weights {args.weights}`, {args.eval} evaluation images (odd half).")
     return "\n".join(out) + "\n"

@@ -28,6 +28,11 @@ every model is torchvision's own random initialization under a fixed seed
    Printed per model: distinct top-1 classes and the share of the logits'
    energy that is the common component, before and after.
    --classifier none keeps torchvision's init.
+3. Recorded, not changed: the float model's own sensitivity, its logit SQNR
+   when the input is rounded to an 8-bit grid (uniform noise of one step
+   max|x|/127, --noise-images images): what the int8 model's input
+   quantization alone costs. Random-weight networks amplify noise layer
+   after layer, so this is the ceiling the int8 logit SQNR can be read against.
 Their ImageNet top-1 is chance level; what they are for is the
 float-vs-int8 agreement and SQNR, and timings.
 
@@ -134,6 +139,8 @@ def parse_args():
                    help="classifier rescaling (default standardize; see above)")
     p.add_argument("--logit-std", type=float, default=4.0,
                    help="per-class logit standard deviation after standardizing (default 4)")
+    p.add_argument("--noise-images", type=int, default=32,
+                   help="images for the float input-noise sensitivity (default 32; 0: off)")
     p.add_argument("--fold", action="store_true",
                    help="export with torch's defaults (BN fused, constants folded) instead")
     a = p.parse_args()
@@ -274,6 +281,22 @@ def standardize_classifier(found, z, logit_std):
     return mean, s
 
 
+def input_noise_sqnr(model, images, batch, seed):
+    """The float model's own sensitivity: logit SQNR (qrt-eval's definition,
+    sums over images) of the model on inputs plus uniform noise of one step
+    of a symmetric 8-bit grid over the images' range (max|x| / 127), the
+    noise the int8 model's input quantization alone adds, against clean
+    inputs. A model that loses most of its SQNR here cannot reach it in
+    int8 (random-weight networks: docs/models.md)."""
+    import torch
+    step = float(images.abs().max()) / 127
+    g = torch.Generator().manual_seed(seed)
+    noisy = images + (torch.rand(images.shape, generator=g) - 0.5) * step
+    clean = eval_logits(model, images, batch).astype(np.float64)
+    pert = eval_logits(model, noisy, batch).astype(np.float64)
+    return float(10 * np.log10((clean ** 2).sum() / max(((clean - pert) ** 2).sum(), 1e-300)))
+
+
 def eval_logits(model, images, batch):
     import torch
     with torch.no_grad():
@@ -347,6 +370,11 @@ def do_model(arch, args, images, files):
         info.update(layer=found[0], logit_std=args.logit_std, distinct_top1_after=after[0],
                     common_energy_after=round(after[1], 6))
     info.update(distinct_top1_before=before[0], common_energy_before=round(before[1], 6))
+    if args.noise_images:
+        db = input_noise_sqnr(model, images[:args.noise_images], args.batch, args.seed)
+        log(f"   float model, input rounded to an 8-bit grid: logit SQNR {db:.1f} dB "
+            f"({min(args.noise_images, len(images))} images)")
+        info.update(input_noise_logit_sqnr_db=round(db, 2))
     path = os.path.join(args.out, name + ".onnx")
     t1 = time.time()
     try:
