@@ -29,7 +29,7 @@ scripts/models/export_torchvision.py; its NAME.json gives the preprocessing):
 
 Writes the Markdown table to stdout and to --md (default OUT/models_table.md),
 every number to OUT/models_table.json, logs to OUT/logs/. --render A.json
-B.json prints one table from the JSON of several runs (run nothing). Exits 0 when the
+B.json prints the table of several runs (run nothing; one table per setting). Exits 0 when the
 table was made (whatever converted); 1 on a setup error (missing tool, data
 or model), naming it. Wall times are per model (both conversions, both
 evaluations, the qemu runs).
@@ -302,22 +302,32 @@ def settings(args):
 
 
 def render(args):
-    """The table of earlier runs (e.g. a model list split over two runs)."""
-    rows = []
-    seen = None
+    """The table of earlier runs (e.g. a model list split over runs); one
+    table per distinct setting (image counts, weights, qemu)."""
+    groups = []  # [(settings, rows)] in first-seen order
     for path in args.render:
         try:
             j = json.load(open(path))
         except (OSError, ValueError) as e:
             die(f"cannot read '{path}': {e}")
         s = j.get("settings", settings(args)) if isinstance(j, dict) else settings(args)
-        if seen is not None and s != seen:
-            die(f"'{path}' was made with other settings ({s}) than the first file ({seen})")
-        seen = s
-        rows += j["rows"] if isinstance(j, dict) else j
-    for k, v in seen.items():
-        setattr(args, k, v)
-    sys.stdout.write(markdown(rows, args))
+        rows = j["rows"] if isinstance(j, dict) else j
+        for r in rows:  # a run from before the exporter recorded it: the model's NAME.json now
+            meta = os.path.join(args.models, r["model"] + ".json")
+            if r.get("input_noise_logit_sqnr_db") is None and os.path.exists(meta):
+                r["input_noise_logit_sqnr_db"] = json.load(open(meta)).get("input_noise_logit_sqnr_db")
+        for g in groups:
+            if g[0] == s:
+                g[1].extend(rows)
+                break
+        else:
+            groups.append((s, list(rows)))
+    out = []
+    for s, rows in groups:
+        for k, v in s.items():
+            setattr(args, k, v)
+        out.append(markdown(rows, args))
+    sys.stdout.write("\n".join(out))
 
 
 def main():
