@@ -39,7 +39,7 @@ float-vs-int8 agreement and SQNR, and timings.
 Images: ../shared/data/imagenet-sample (1000 images, one per class, short
 side 256; $QRT_SHARED or --data). BN images are drawn (seed --seed) from
 the EVEN lines of labels.txt (0-based line index even), the half
-scripts/accuracy/models_table.sh calibrates on; the odd half is its
+scripts/accuracy/models_table.py calibrates on; the odd half is its
 evaluation set, so evaluation images are never seen here.
 Preprocessing = the converter's `--resize-short S --crop RxR --mean
 0.485,0.456,0.406 --std 0.229,0.224,0.225 --channel-order RGB`, with R =
@@ -171,7 +171,7 @@ def image_list(data, seed, count):
         die(f"'{labels}' is missing: the ImageNet sample (set QRT_SHARED or --data; see its README)")
     with open(labels) as f:
         names = [line.split("\t")[0] for line in f if line.strip()]
-    even = names[0::2]  # the calibration half of models_table.sh; the odd half is never used here
+    even = names[0::2]  # the calibration half of models_table.py; the odd half is never used here
     if count > len(even):
         die(f"--images {count}: the calibration half of '{data}' has {len(even)} images")
     order = np.random.RandomState(seed).permutation(len(even))
@@ -216,9 +216,12 @@ def reestimate_bn(model, images, batch):
         m.reset_running_stats()
         m.momentum = None
     model.train()
+    starts = list(range(0, len(images), batch))
+    if len(images) - starts[-1] == 1 and len(starts) > 1:
+        starts.pop()  # no batch of one image (train-mode BN after a 1x1 pool needs two values)
     with torch.no_grad():
-        for i in range(0, len(images), batch):
-            model(images[i:i + batch])
+        for k, i in enumerate(starts):
+            model(images[i:starts[k + 1] if k + 1 < len(starts) else len(images)])
     for m, mom in zip(bns, saved):
         m.momentum = mom
     model.eval()
