@@ -7,13 +7,18 @@ tests/models/CMakeLists.txt, off unless -DQRT_TEST_TORCHVISION_MODELS=ON).
   2. scripts/accuracy/models_table.py on that model: qrt-convert W8A8 and
      W6A8 (8 calibration images), qrt-eval --per-layer on 16 images of the
      evaluation half.
-  3. Bars: both modes convert and evaluate, and the logit SQNR against the
-     float executor is at least MIN_SQNR_DB (W8A8 10 dB, W6A8 5 dB).
-     These are collapse detectors, not accuracy claims: random-weight
-     networks lose about 1 dB per layer at 8 bits (docs/models.md); the
-     control resnet18 measured 18.9 dB W8A8 / 11.5 dB W6A8 here on
-     2026-12-07 (94% / 56% agreement on 16 images); a wrong integer op
-     gives a few dB at most.
+  3. Bars, per mode: it converts and evaluates; every layer whose input
+     SQNR (against the float executor) is between 15 and 35 dB loses at
+     most MAX_DROP_DB there (a wrong integer op, a swapped shuffle or a
+     bad table, drops its layer to a few dB); and the logit SQNR is at
+     least MIN_SQNR_DB (1 dB: the logits still follow float): collapse detectors, not
+     accuracy claims. Random-weight networks amplify every rounding layer
+     after layer (docs/models.md: the float ceiling), so their logits sit
+     far below a trained model's; the largest per-layer drop measured on
+     the torchvision models at 224 was 6.3 dB (efficientnet_b0's first
+     SiLU), the 64x64 logits here 2.4-18.9 dB (W8A8) on 2026-12-07. 32
+     calibration images: with 8, KL clipped the SE blocks' pooled [1,1,1,C]
+     tensors (drops of 7-11 dB at those GlobalAveragePools).
 
 Environment (set by ctest): QRT_BUILD_DIR (the host build: qrt-convert,
 qrt-eval), QRT_SHARED_DIR or QRT_SHARED (the shared folder), QRT_MODELS_WORK
@@ -31,8 +36,9 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-MIN_SQNR_DB = {"w8a8": 10.0, "w6a8": 5.0}
-RESOLUTION, BN_IMAGES, CALIB, EVAL = 64, 8, 8, 16
+MIN_SQNR_DB = {"w8a8": 1.0, "w6a8": 1.0}
+MAX_DROP_DB, DROP_WINDOW_DB = 10.0, (15.0, 35.0)
+RESOLUTION, BN_IMAGES, CALIB, EVAL = 64, 8, 32, 16
 
 
 def missing(what):
@@ -41,6 +47,26 @@ def missing(what):
         sys.exit(1)
     print(f"run_models_test.py: skipped: {what}", file=sys.stderr)
     sys.exit(77)
+
+
+def layer_drops(out, mode):
+    """The per-layer bar: layers whose input SQNR is in DROP_WINDOW_DB lose
+    at most MAX_DROP_DB (qrt-eval --per-layer's drop_db)."""
+    logs = os.path.join(out, "logs")
+    found = [f for f in os.listdir(logs) if f.endswith(f"_{mode}_eval.json")]
+    if len(found) != 1:
+        return [f"{mode}: expected one per-layer report in {logs}, found {found}"]
+    layers = json.load(open(os.path.join(logs, found[0])))["layers"]
+    lo, hi = DROP_WINDOW_DB
+    checked = [l for l in layers if l.get("drop_db") is not None and l.get("input_sqnr_db") is not None
+               and lo <= l["input_sqnr_db"] <= hi]
+    if not checked:
+        return [f"{mode}: no layer with an input SQNR in {lo}-{hi} dB to check"]
+    worst = max(checked, key=lambda l: l["drop_db"])
+    print(f"  {mode}: {len(checked)} layers checked, largest drop {worst['drop_db']:.1f} dB at {worst['op']} "
+          f"'{worst['name']}' (bar {MAX_DROP_DB} dB)")
+    return [f"{mode}: layer '{l['name']}' ({l['op']}) drops {l['drop_db']:.1f} dB (input {l['input_sqnr_db']:.1f} "
+            f"dB) > {MAX_DROP_DB} dB" for l in checked if l["drop_db"] > MAX_DROP_DB]
 
 
 def main():
@@ -83,8 +109,9 @@ def main():
             sqnr = m["logit_sqnr"]
             print(f"{arch} {mode}: logit SQNR {sqnr if sqnr is None else round(sqnr, 2)} dB "
                   f"(bar {bar}), agreement {m['agreement']:.1f}% on {m['images']} images")
-            if sqnr is not None and sqnr < bar:
-                failures.append(f"{mode}: logit SQNR {sqnr:.2f} dB < {bar} dB")
+            if sqnr is None or sqnr < bar:
+                failures.append(f"{mode}: logit SQNR {sqnr} dB < {bar} dB")
+            failures += layer_drops(out, mode)
     for f in failures:
         print(f"run_models_test.py: {arch}: {f}", file=sys.stderr)
     sys.exit(1 if failures else 0)
