@@ -130,4 +130,13 @@ graph::Tensor random_tensor(const graph::Shape& shape, unsigned seed, float lo, 
   return t;
 }
 
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const ConvertError& e) {
+    return e.what();
+  }
+  return "<no error>";
+}
+
 }  // namespace qrt::testing

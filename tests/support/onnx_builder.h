@@ -5,6 +5,7 @@
 //   Graph g = b.import();
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -41,5 +42,8 @@ onnx::NodeProto& attr_t(onnx::NodeProto& n, const std::string& key, const graph:
 
 // Deterministic pseudo-random tensor with values in [lo, hi].
 graph::Tensor random_tensor(const graph::Shape& shape, unsigned seed, float lo = -1.0f, float hi = 1.0f);
+
+// The message of the qrt::ConvertError f throws, or "<no error>".
+std::string error_of(const std::function<void()>& f);
 
 }  // namespace qrt::testing

@@ -16,15 +16,6 @@ using Catch::Matchers::Contains;
 
 namespace {
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const qrt::ConvertError& e) {
-    return e.what();
-  }
-  return "<no error>";
-}
-
 // Scalar int64 Constant node (value_int).
 void int_const(OnnxBuilder& b, const std::string& out, int64_t v) {
   attr_i(b.node("Constant", {}, {out}, out + "_c"), "value_int", v);

@@ -30,15 +30,6 @@ const Node& only(const Graph& g, const std::string& op) {
   throw;
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const qrt::ConvertError& e) {
-    return e.what();
-  }
-  return "<no error>";
-}
-
 // Imports, runs the passes, and checks every graph output against the
 // graph before the passes on random inputs (relative max error <= tol).
 Graph passes_keep_outputs(const OnnxBuilder& b, double tol = 1e-5, float lo = -4.f, float hi = 4.f) {

@@ -17,17 +17,6 @@ using namespace qrt::import;
 using namespace qrt::testing;
 using Catch::Matchers::Contains;
 
-namespace {
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const qrt::ConvertError& e) {
-    return e.what();
-  }
-  return "<no error>";
-}
-}  // namespace
-
 TEST_CASE("import: dynamic batch becomes 1, attributes and initializers", "[import]") {
   OnnxBuilder b(13);
   b.input("x", {-1, 2, 5, 5}).initializer("w", random_tensor({4, 1, 3, 3}, 1)).output("y");
