@@ -97,17 +97,27 @@ bool PrepareGemm(PrepareContext& ctx, schema::Accumulator accumulator,
   return true;
 }
 
+namespace {
+
+// A depthwise layer's accumulator and int16 chunk: the file's chunk,
+// verified against the weights at load (VerifyAccumulator); 0 for INT32.
+qrt_accumulator DwconvAccumulator(schema::Accumulator accumulator,
+                                  int file_chunk, size_t* chunk) {
+  if (accumulator != schema::Accumulator::INT16) {
+    *chunk = 0;
+    return QRT_ACCUMULATOR_INT32;
+  }
+  *chunk = (size_t)file_chunk;
+  return QRT_ACCUMULATOR_INT16;
+}
+
+}  // namespace
+
 bool PrepareDwconv3x3(PrepareContext& ctx, schema::Accumulator accumulator,
                       int file_chunk, size_t channels, const LinearEpilogue& e,
                       PackedDwconv* out) {
-  qrt_accumulator acc = QRT_ACCUMULATOR_INT32;
   size_t chunk = 0;
-  if (accumulator == schema::Accumulator::INT16) {
-    // The file's chunk, verified against the weights at load
-    // (VerifyAccumulator).
-    chunk = (size_t)file_chunk;
-    acc = QRT_ACCUMULATOR_INT16;
-  }
+  const qrt_accumulator acc = DwconvAccumulator(accumulator, file_chunk, &chunk);
   char message[256];
   if (qrt_select_dwconv3x3_s8_for_layer(acc, chunk, &out->kernel, message,
                                         sizeof(message)) != 0) {
@@ -129,14 +139,8 @@ bool PrepareDwconv3x3(PrepareContext& ctx, schema::Accumulator accumulator,
 bool PrepareDwconvKxK(PrepareContext& ctx, schema::Accumulator accumulator,
                       int file_chunk, const qrt_conv2d_params& conv,
                       const LinearEpilogue& e, PackedDwconvKxK* out) {
-  qrt_accumulator acc = QRT_ACCUMULATOR_INT32;
   size_t chunk = 0;
-  if (accumulator == schema::Accumulator::INT16) {
-    // The file's chunk, verified against the weights at load
-    // (VerifyAccumulator).
-    chunk = (size_t)file_chunk;
-    acc = QRT_ACCUMULATOR_INT16;
-  }
+  const qrt_accumulator acc = DwconvAccumulator(accumulator, file_chunk, &chunk);
   char message[256];
   if (qrt_select_dwconv_s8_for_layer(acc, conv.kernel_width, chunk, &out->kernel,
                                      message, sizeof(message)) != 0) {
