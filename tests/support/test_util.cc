@@ -32,35 +32,48 @@ convert::ConvertOptions npy_options(const std::string& model_path, const std::st
   return o;
 }
 
-std::vector<float> run_qrt(const std::vector<uint8_t>& bytes, const graph::Tensor& x) {
+std::vector<float> run_qrt_inputs(const std::vector<uint8_t>& bytes, const std::vector<graph::Tensor>& inputs) {
   qrt_model* model = nullptr;
   qrt_session* session = nullptr;
   qrt_error err{};
+  const qrt_status ls = qrt_model_load_memory(bytes.data(), bytes.size(), &model, &err);
   INFO(err.message);
-  REQUIRE(qrt_model_load_memory(bytes.data(), bytes.size(), &model, &err) == QRT_OK);
+  REQUIRE(ls == QRT_OK);
   REQUIRE(qrt_session_create(model, nullptr, &session, &err) == QRT_OK);
-  const int64_t c = x.shape[1], hw = x.shape[2] * x.shape[3];
-  std::vector<float> nhwc(x.data.size());
-  for (int64_t k = 0; k < c; ++k)
-    for (int64_t p = 0; p < hw; ++p) nhwc[size_t(p * c + k)] = x.data[size_t(k * hw + p)];
-  REQUIRE(qrt_session_set_input_f32(session, 0, nhwc.data(), nhwc.size()) == QRT_OK);
-  INFO(qrt_session_last_error(session));
+  for (size_t k = 0; k < inputs.size(); ++k) {
+    const graph::Tensor& x = inputs[k];
+    std::vector<float> v = x.data;
+    if (x.shape.size() == 4) {
+      const int64_t c = x.shape[1], hw = x.shape[2] * x.shape[3];
+      for (int64_t b = 0; b < x.shape[0]; ++b)
+        for (int64_t ch = 0; ch < c; ++ch)
+          for (int64_t p = 0; p < hw; ++p) v[size_t((b * hw + p) * c + ch)] = x.data[size_t((b * c + ch) * hw + p)];
+    }
+    INFO(qrt_session_last_error(session));
+    REQUIRE(qrt_session_set_input_f32(session, k, v.data(), v.size()) == QRT_OK);
+  }
   REQUIRE(qrt_session_run(session) == QRT_OK);
   qrt_tensor_info info{};
   qrt_tensor_info_init(&info);
   REQUIRE(qrt_model_output_info(model, 0, &info) == QRT_OK);
   std::vector<float> out(info.num_elements);
   REQUIRE(qrt_session_get_output_f32(session, 0, out.data(), out.size()) == QRT_OK);
-  if (info.rank == 4) {  // NHWC -> NCHW, to compare with the float executor
-    const size_t hw = size_t(info.shape[1]) * size_t(info.shape[2]), oc = size_t(info.shape[3]);
+  if (info.rank == 4) {
+    const size_t n = size_t(info.shape[0]), hw = size_t(info.shape[1]) * size_t(info.shape[2]),
+                 c = size_t(info.shape[3]);
     std::vector<float> nchw(out.size());
-    for (size_t k = 0; k < oc; ++k)
-      for (size_t p = 0; p < hw; ++p) nchw[k * hw + p] = out[p * oc + k];
+    for (size_t b = 0; b < n; ++b)
+      for (size_t ch = 0; ch < c; ++ch)
+        for (size_t p = 0; p < hw; ++p) nchw[(b * c + ch) * hw + p] = out[(b * hw + p) * c + ch];
     out.swap(nchw);
   }
   qrt_session_destroy(session);
   qrt_model_destroy(model);
   return out;
+}
+
+std::vector<float> run_qrt(const std::vector<uint8_t>& bytes, const graph::Tensor& x) {
+  return run_qrt_inputs(bytes, {x});
 }
 
 std::vector<float> run_onnx_float(const std::string& model_path, const graph::Tensor& x) {

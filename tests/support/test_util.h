@@ -25,6 +25,9 @@ convert::ConvertOptions npy_options(const std::string& model_path, const std::st
 // NHWC here) and returns output 0 (a 4-D output back in NCHW order).
 // REQUIREs success.
 std::vector<float> run_qrt(const std::vector<uint8_t>& bytes, const graph::Tensor& nchw_input);
+// The same for several inputs (in graph input order, any batch; 4-D ones
+// NCHW, the others as they are).
+std::vector<float> run_qrt_inputs(const std::vector<uint8_t>& bytes, const std::vector<graph::Tensor>& inputs);
 
 // Float executor output 0 of the ONNX file (after the default passes).
 std::vector<float> run_onnx_float(const std::string& model_path, const graph::Tensor& nchw_input);

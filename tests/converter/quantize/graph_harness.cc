@@ -10,7 +10,7 @@
 #include "graph/elementwise.h"
 #include "graph/float_executor.h"
 #include "onnx_builder.h"
-#include "qrt/qrt.h"
+#include "test_util.h"
 
 namespace qrt::testing {
 
@@ -190,45 +190,6 @@ std::map<std::string, Tensor> reference_eval(const graph::Graph& g, const Feeds&
   return env;
 }
 
-std::vector<float> run_qrt_inputs(const std::vector<uint8_t>& bytes, const std::vector<Tensor>& inputs) {
-  qrt_model* model = nullptr;
-  qrt_session* session = nullptr;
-  qrt_error err{};
-  const qrt_status ls = qrt_model_load_memory(bytes.data(), bytes.size(), &model, &err);
-  INFO(err.message);
-  REQUIRE(ls == QRT_OK);
-  REQUIRE(qrt_session_create(model, nullptr, &session, &err) == QRT_OK);
-  for (size_t k = 0; k < inputs.size(); ++k) {
-    const Tensor& x = inputs[k];
-    std::vector<float> v = x.data;
-    if (x.shape.size() == 4) {
-      const int64_t c = x.shape[1], hw = x.shape[2] * x.shape[3];
-      for (int64_t b = 0; b < x.shape[0]; ++b)
-        for (int64_t ch = 0; ch < c; ++ch)
-          for (int64_t p = 0; p < hw; ++p) v[size_t((b * hw + p) * c + ch)] = x.data[size_t((b * c + ch) * hw + p)];
-    }
-    INFO(qrt_session_last_error(session));
-    REQUIRE(qrt_session_set_input_f32(session, k, v.data(), v.size()) == QRT_OK);
-  }
-  REQUIRE(qrt_session_run(session) == QRT_OK);
-  qrt_tensor_info info{};
-  qrt_tensor_info_init(&info);
-  REQUIRE(qrt_model_output_info(model, 0, &info) == QRT_OK);
-  std::vector<float> out(info.num_elements);
-  REQUIRE(qrt_session_get_output_f32(session, 0, out.data(), out.size()) == QRT_OK);
-  if (info.rank == 4) {
-    const size_t n = size_t(info.shape[0]), hw = size_t(info.shape[1]) * size_t(info.shape[2]),
-                 c = size_t(info.shape[3]);
-    std::vector<float> nchw(out.size());
-    for (size_t b = 0; b < n; ++b)
-      for (size_t ch = 0; ch < c; ++ch)
-        for (size_t p = 0; p < hw; ++p) nchw[(b * c + ch) * hw + p] = out[(b * hw + p) * c + ch];
-    out.swap(nchw);
-  }
-  qrt_session_destroy(session);
-  qrt_model_destroy(model);
-  return out;
-}
 
 std::vector<schema::OpType> lowered_ops(const quantize::LoweredModel& m) {
   std::vector<schema::OpType> t;

@@ -47,8 +47,7 @@ std::map<std::string, graph::Tensor> reference_eval(const graph::Graph& g, const
 quantize::LoweredModel check_lowered(const graph::Graph& g, float tol, quantize::LowerOptions o = {},
                                      int samples = 4, float lo = -3.0f, float hi = 3.0f);
 
-// Runs .qrt bytes on NCHW inputs (in graph input order); output 0 in NCHW.
-std::vector<float> run_qrt_inputs(const std::vector<uint8_t>& bytes, const std::vector<graph::Tensor>& inputs);
+// run_qrt_inputs (several inputs, any batch) is in tests/support/test_util.h.
 
 // The op types of a lowered model, in order.
 std::vector<schema::OpType> lowered_ops(const quantize::LoweredModel& m);
