@@ -54,6 +54,11 @@ struct TensorDesc {
     return dtype == schema::DType::S8 || dtype == schema::DType::U8;
   }
   float scale() const { return num_scales ? scales[0] : 1.0f; }
+  bool same_shape(const TensorDesc& o) const {
+    bool same = rank == o.rank;
+    for (int i = 0; same && i < rank; ++i) same = shape[i] == o.shape[i];
+    return same;
+  }
 };
 
 // Per-op state computed at load. Each op file derives its own struct.

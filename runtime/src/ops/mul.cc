@@ -30,12 +30,6 @@ void RunMul(const OpPlan& op, const RunContext& ctx) {
        static_cast<int8_t*>(ctx.tensor_data[p.output]));
 }
 
-bool SameShape(const TensorDesc& a, const TensorDesc& b) {
-  bool same = a.rank == b.rank;
-  for (int i = 0; same && i < a.rank; ++i) same = a.shape[i] == b.shape[i];
-  return same;
-}
-
 }  // namespace
 
 bool PrepareMul(PrepareContext& ctx) {
@@ -53,7 +47,7 @@ bool PrepareMul(PrepareContext& ctx) {
   }
   if (!ctx.ExpectSameShape(a, ctx.op().inputs[0], y, ctx.op().outputs[0])) return false;
   auto p = std::unique_ptr<MulParams>(new MulParams());
-  if (SameShape(a, b)) {
+  if (a.same_shape(b)) {
     p->batch = 1;
     p->spatial = 1;
     p->channels = a.num_elements;

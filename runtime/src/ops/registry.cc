@@ -114,9 +114,7 @@ bool PrepareContext::ExpectRank(const TensorDesc& t, int index,
 
 bool PrepareContext::ExpectSameShape(const TensorDesc& a, int ia,
                                      const TensorDesc& b, int ib) {
-  bool same = a.rank == b.rank;
-  for (int i = 0; same && i < a.rank; ++i) same = a.shape[i] == b.shape[i];
-  if (!same) {
+  if (!a.same_shape(b)) {
     return Fail(QRT_ERROR_INVALID_MODEL, "%s has shape %s but %s has shape %s",
                 TensorText(ia, a).text, ShapeText(a).text,
                 TensorText(ib, b).text, ShapeText(b).text);
