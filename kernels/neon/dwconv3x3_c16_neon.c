@@ -28,13 +28,12 @@
 // SMAX lo, SMIN hi; f32 output SCVTF, FMUL, qrt_clamp_f32's compare+select.
 #include <string.h>
 
+#include "dwconv_neon.h"
 #include "epilogue_neon.h"
 #include "qrt/kernels/neon.h"
 
 enum { C = 16, TAPS = 9 };
 static const size_t kBlock = C * (sizeof(int32_t) + sizeof(float)) + TAPS * C;
-
-#define QRT_DW_INLINE static inline __attribute__((always_inline))
 
 // Constants of a 16-channel block.
 typedef struct {
@@ -78,25 +77,6 @@ QRT_DW_INLINE epi load_epi(const qrt_gemm_s8_epilogue* e, int f32) {
   }
   return r;
 }
-
-// SMULL / SMLAL of the low halves. As intrinsics (vget_low_s8 of the
-// loop-invariant weights) GCC 12 hoists each low half into a register of
-// its own and then spills them (measured: 7 stack loads and 3 MOVs per
-// pixel); the asm names the low half of the same register instead.
-QRT_DW_INLINE int16x8_t smull_lo(int8x16_t a, int8x16_t b) {
-  int16x8_t r;
-  __asm__("smull %0.8h, %1.8b, %2.8b" : "=w"(r) : "w"(a), "w"(b));
-  return r;
-}
-QRT_DW_INLINE int16x8_t smlal_lo(int16x8_t acc, int8x16_t a, int8x16_t b) {
-  __asm__("smlal %0.8h, %1.8b, %2.8b" : "+w"(acc) : "w"(a), "w"(b));
-  return acc;
-}
-
-// The int32 sums of 16 channels (bias included): a0 = channels 0-3, ...
-typedef struct {
-  int32x4_t a0, a1, a2, a3;
-} sums16;
 
 // acc32: SMULL + SMLAL tap pairs into int16, 5 groups of 4 SADDW.
 QRT_DW_INLINE sums16 sum16_acc32(const blk16* k, int8x16_t x0, int8x16_t x1,

@@ -25,29 +25,11 @@
 // epilogue's steps (epilogue_neon.h, with its proof).
 #include <string.h>
 
+#include "dwconv_neon.h"
 #include "epilogue_neon.h"
 #include "qrt/kernels/neon.h"
 
 enum { C = 16 };
-
-#define QRT_DW_INLINE static inline __attribute__((always_inline))
-
-// Low-half SMULL / SMLAL as one instruction each (as in the 3x3 kernel:
-// GCC otherwise keeps each low half in a register of its own).
-QRT_DW_INLINE int16x8_t smull_lo(int8x16_t a, int8x16_t b) {
-  int16x8_t r;
-  __asm__("smull %0.8h, %1.8b, %2.8b" : "=w"(r) : "w"(a), "w"(b));
-  return r;
-}
-QRT_DW_INLINE int16x8_t smlal_lo(int16x8_t acc, int8x16_t a, int8x16_t b) {
-  __asm__("smlal %0.8h, %1.8b, %2.8b" : "+w"(acc) : "w"(a), "w"(b));
-  return acc;
-}
-
-// The int32 sums of 16 channels: a0 = channels 0-3, ... (half: a0, a1).
-typedef struct {
-  int32x4_t a0, a1, a2, a3;
-} sums16;
 
 QRT_DW_INLINE void widen(sums16* r, int16x8_t lo, int16x8_t hi, int half) {
   r->a0 = vaddw_s16(r->a0, vget_low_s16(lo));
