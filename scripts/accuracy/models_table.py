@@ -27,6 +27,12 @@ scripts/models/export_torchvision.py; its NAME.json gives the preprocessing):
    --qemu-threads (default 2), must reproduce the reference bit for bit
    (docs/runtime.md "Bigger models"). Both W8A8 and W6A8.
 
+Models trained on CIFAR-10 (scripts/models/train_torchvision_cifar10.py;
+NAME.json says "dataset": "cifar10"): calibrated on --calib images of the
+CIFAR-10 training archive (`--calib-cifar10 ... --calib-seed 1`), evaluated
+on every K-th image of the 10,000-image test archive (--eval of them, all
+ten classes), the qemu check on test images too; same columns.
+
 Writes the Markdown table to stdout and to --md (default OUT/models_table.md),
 every number to OUT/models_table.json, logs to OUT/logs/. --render A.json
 B.json prints the table of several runs (run nothing; one table per setting). Exits 0 when the
@@ -51,6 +57,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 PROG = "models_table.py"
 DEFAULT_FLAGS = ["--resize-short", "256", "--crop", "224x224", "--mean", "0.485,0.456,0.406",
                  "--std", "0.229,0.224,0.225", "--channel-order", "RGB"]
+CIFAR10_TEST_IMAGES = 10000
 MODES = [("w8a8", ["--weight-bits", "8"]), ("w6a8", ["--weight-bits", "6"])]
 
 
@@ -158,16 +165,38 @@ def write_pixels(files, folder, res, short, path):
             out.write(np.ascontiguousarray(a[top:top + res, left:left + res]).tobytes())
 
 
+def write_cifar10_pixels(args, indices, res, path):
+    """Raw HWC u8 pixels of CIFAR-10 test images (sorted archive order, as
+    qrt-eval reads them), resized to res x res (PIL bilinear) where res != 32."""
+    from PIL import Image
+    import numpy as np
+    sys.path.insert(0, os.path.join(ROOT, "scripts"))
+    import train_cifar10
+    images, _ = train_cifar10.load_split(os.path.join(args.shared, "data", "cifar10"), "test",
+                                         os.path.join(ROOT, "build", "cifar10-cache"))
+    with open(path, "wb") as out:
+        for i in indices:
+            a = images[i]
+            if res != 32:
+                a = np.asarray(Image.fromarray(a).resize((res, res), Image.BILINEAR), dtype=np.uint8)
+            out.write(np.ascontiguousarray(a).tobytes())
+
+
 def qemu_check(args, name, mode, qrt, meta, evaldir, evalfiles, logs):
     ref_tool = os.path.join(args.build, "tests", "e2e", "qrt_e2e_reference")
     e2e = os.path.join(args.arm64_build, "tests", "e2e", "e2e_test")
     res = meta.get("resolution", 224)
-    short = int(round(res * 256 / 224))
-    step = max(1, len(evalfiles) // args.qemu)
-    files = [row.split("\t")[0] for row in evalfiles[::step][:args.qemu]]
+    if meta.get("dataset") == "cifar10":
+        files = list(range(0, CIFAR10_TEST_IMAGES, max(1, CIFAR10_TEST_IMAGES // args.qemu)))[:args.qemu]
+    else:
+        step = max(1, len(evalfiles) // args.qemu)
+        files = [row.split("\t")[0] for row in evalfiles[::step][:args.qemu]]
     pix = os.path.join(os.path.dirname(qrt), f"{name}_r{res}_{len(files)}.u8")
     if not os.path.exists(pix):
-        write_pixels(files, evaldir, res, short, pix)
+        if meta.get("dataset") == "cifar10":
+            write_cifar10_pixels(args, files, res, pix)
+        else:
+            write_pixels(files, evaldir, res, int(round(res * 256 / 224)), pix)
     ref = qrt[:-4] + ".ref"
     rc, _ = run([ref_tool, qrt, ref, "file", os.path.basename(pix), str(len(files))],
                 os.path.join(logs, f"{name}_{mode}_ref.log"), args.timeout)
@@ -199,10 +228,18 @@ def do_model(args, name, onnx, dirs, logs, qrts):
     flags = meta.get("convert_flags", DEFAULT_FLAGS)
     conv = os.path.join(args.build, "converter", "driver", "qrt-convert")
     evl = os.path.join(args.build, "eval", "qrt-eval")
-    calibdir, _ = dirs["calib"]
-    evaldir, evalfiles = dirs["eval"]
-    stride = max(1, len(evalfiles) // max(1, args.eval))
+    if meta.get("dataset") == "cifar10":  # train_torchvision_cifar10.py's models
+        c10 = os.path.join(args.shared, "data", "cifar10")
+        calib_src = ["--calib-cifar10", os.path.join(c10, "train_jpg.tar.gz")]
+        eval_src = ["--cifar10", os.path.join(c10, "test_jpg.tar.gz")]
+        stride = max(1, CIFAR10_TEST_IMAGES // max(1, args.eval))
+    else:
+        calibdir, _ = dirs["calib"]
+        evaldir, evalfiles = dirs["eval"]
+        calib_src, eval_src = ["--calib-images", calibdir], ["--images", evaldir]
+        stride = max(1, len(evalfiles) // max(1, args.eval))
     row = {"model": name, "arch": meta.get("arch", name), "opset": meta.get("opset"),
+           "dataset": meta.get("dataset", "imagenet-sample"), "float_test_top1": meta.get("float_test_top1"),
            "resolution": meta.get("resolution"), "ops": meta.get("ops"),
            "input_noise_logit_sqnr_db": meta.get("input_noise_logit_sqnr_db"), "modes": {}}
     t0 = time.time()
@@ -213,7 +250,7 @@ def do_model(args, name, onnx, dirs, logs, qrts):
             os.remove(qrt)
         lf = os.path.join(logs, f"{name}_{mode}_convert.log")
         log(f"   {mode}: qrt-convert ...")
-        rc, secs = run([conv, onnx, "-o", qrt, "--calib-images", calibdir, "--calib-seed", "1",
+        rc, secs = run([conv, onnx, "-o", qrt] + calib_src + ["--calib-seed", "1",
                         "--num-images", str(args.calib), "--weights", args.weights] + flags + mflags, lf, args.timeout)
         r["convert_s"] = round(secs, 1)
         if rc != 0 or not os.path.exists(qrt):
@@ -226,7 +263,7 @@ def do_model(args, name, onnx, dirs, logs, qrts):
         lf = os.path.join(logs, f"{name}_{mode}_eval.log")
         js = os.path.join(logs, f"{name}_{mode}_eval.json")
         log(f"   {mode}: converted ({secs:.0f} s), qrt-eval on {args.eval} images ...")
-        rc, secs = run([evl, "--onnx", onnx, "--qrt", qrt, "--images", evaldir, "--stride", str(stride),
+        rc, secs = run([evl, "--onnx", onnx, "--qrt", qrt] + eval_src + ["--stride", str(stride),
                         "--limit", str(args.eval), "--per-layer", "-q", "--json", js], lf, args.timeout)
         r["eval_s"] = round(secs, 1)
         if rc != 0:
@@ -292,8 +329,13 @@ def markdown(rows, args):
     out.append("Logit SQNR in dB against the float model (qrt-eval --per-layer, row `logits`); float ceiling: "
                "the float model's logit SQNR with only its input rounded to an 8-bit grid "
                "(export_torchvision.py, NAME.json).")
-    out.append(f"{ok} of {len(rows)} models convert at W8A8 and W6A8; {args.calib} calibration images "
-               f"(even half of imagenet-sample, seed 1), `--weights {args.weights}`, {args.eval} evaluation images (odd half).")
+    if all(r.get("dataset") == "cifar10" for r in rows):
+        data = (f"{args.calib} calibration images (CIFAR-10 training archive, seed 1), `--weights {args.weights}`, "
+                f"{args.eval} evaluation images (every {CIFAR10_TEST_IMAGES // max(1, args.eval)}th of the test archive)")
+    else:
+        data = (f"{args.calib} calibration images (even half of imagenet-sample, seed 1), `--weights {args.weights}`, "
+                f"{args.eval} evaluation images (odd half; CIFAR-10 models: the CIFAR-10 archives)")
+    out.append(f"{ok} of {len(rows)} models convert at W8A8 and W6A8; {data}.")
     return "\n".join(out) + "\n"
 
 
