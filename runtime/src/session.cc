@@ -279,6 +279,96 @@ extern "C" qrt_status qrt_session_set_input_f32(qrt_session* session,
   return QRT_OK;
 }
 
+namespace {
+
+// Most channels qrt_session_set_input_u8 maps (one 256-entry table each).
+constexpr size_t kMaxU8Channels = 4;
+
+}  // namespace
+
+extern "C" qrt_status qrt_session_set_input_u8(qrt_session* session,
+                                               size_t index,
+                                               const uint8_t* pixels,
+                                               size_t count) {
+  if (session == nullptr) return QRT_ERROR_INVALID_ARGUMENT;
+  session->last_error[0] = '\0';
+  const Model& m = *session->model;
+  if (index >= m.inputs.size()) {
+    return session->Fail(QRT_ERROR_INVALID_ARGUMENT,
+                         "set_input_u8: index %zu, but the model has %zu inputs",
+                         index, m.inputs.size());
+  }
+  const int ti = m.inputs[index];
+  const TensorDesc& t = m.tensors[(size_t)ti];
+  if (pixels == nullptr || count != t.num_elements) {
+    return session->Fail(QRT_ERROR_INVALID_ARGUMENT,
+                         "set_input_u8 %zu (%s): got %zu bytes%s, the tensor has "
+                         "shape %s = %zu elements", index,
+                         qrt::rt::TensorText(ti, t).text, count,
+                         pixels ? "" : " at NULL", qrt::rt::ShapeText(t).text,
+                         t.num_elements);
+  }
+  qrt_preprocess pre;
+  qrt_preprocess_init(&pre);
+  qrt_model_preprocess(static_cast<const qrt_model*>(&m), &pre);
+  const size_t channels = t.rank > 0 ? (size_t)t.shape[t.rank - 1] : 1;
+  if (!pre.has_preprocess || pre.num_mean == 0 || pre.num_std == 0) {
+    return session->Fail(QRT_ERROR_INVALID_ARGUMENT,
+                         "set_input_u8 %zu (%s): the model stores no mean/std "
+                         "(Metadata.preprocess), so pixels have no defined "
+                         "float value; use qrt_session_set_input_f32",
+                         index, qrt::rt::TensorText(ti, t).text);
+  }
+  const bool per_channel = pre.num_mean > 1 || pre.num_std > 1;
+  if (channels == 0 || channels > kMaxU8Channels ||
+      (per_channel && (pre.num_mean != channels || pre.num_std != channels))) {
+    return session->Fail(QRT_ERROR_INVALID_ARGUMENT,
+                         "set_input_u8 %zu (%s): the input has %zu channels "
+                         "(last dimension) and the model stores %zu means and "
+                         "%zu stds; set_input_u8 needs 1 to %zu channels with "
+                         "one value or one per channel",
+                         index, qrt::rt::TensorText(ti, t).text, channels,
+                         pre.num_mean, pre.num_std, kMaxU8Channels);
+  }
+  // The float of pixel value v in channel c, exactly as an app computing
+  // floats for set_input_f32 would: (v / 255 - mean[c]) / std[c] in fp32
+  // (no multiply, so no fused multiply-add on any compiler).
+  auto value = [&](size_t c, int v) {
+    const float mean = pre.mean[pre.num_mean > 1 ? c : 0];
+    const float stdv = pre.std[pre.num_std > 1 ? c : 0];
+    return ((float)v / 255.0f - mean) / stdv;
+  };
+  const int folded = session->folded_quantize[index];
+  if (folded < 0 && t.dtype == qrt::schema::DType::F32) {
+    float* dst = static_cast<float*>(session->tensor_data[(size_t)ti]);
+    for (size_t i = 0; i < count; ++i) dst[i] = value(i % channels, pixels[i]);
+    return QRT_OK;
+  }
+  // Quantized destination: a table per channel, made with the same kernel
+  // and parameters set_input_f32 would use, so the bits are the same.
+  int8_t table[kMaxU8Channels][256];
+  int8_t* dst;
+  if (folded >= 0) {
+    const qrt::rt::ConvertParams& p = m.ops[(size_t)folded].Params<qrt::rt::ConvertParams>();
+    for (size_t c = 0; c < channels; ++c) {
+      float x[256];
+      for (int v = 0; v < 256; ++v) x[v] = value(c, v);
+      p.quantize(256, x, p.scale, p.zero_point, p.lo, p.hi, table[c]);
+    }
+    dst = static_cast<int8_t*>(session->tensor_data[(size_t)p.output]);
+  } else {
+    for (size_t c = 0; c < channels; ++c) {
+      float x[256];
+      for (int v = 0; v < 256; ++v) x[v] = value(c, v);
+      qrt_quantize_f32_s8__ref(256, x, 1.0f / t.scale(), t.storage_zero_point,
+                               (int8_t)t.storage_min, (int8_t)t.storage_max, table[c]);
+    }
+    dst = static_cast<int8_t*>(session->tensor_data[(size_t)ti]);
+  }
+  for (size_t i = 0; i < count; ++i) dst[i] = table[i % channels][pixels[i]];
+  return QRT_OK;
+}
+
 extern "C" qrt_status qrt_session_run(qrt_session* session) {
   if (session == nullptr) return QRT_ERROR_INVALID_ARGUMENT;
   session->last_error[0] = '\0';

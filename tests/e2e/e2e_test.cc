@@ -19,6 +19,7 @@
 #include "e2e_util.h"
 #include "qrt/kernels/dispatch.h"
 #include "qrt/qrt.h"
+#include "qrt/qrt.hpp"
 
 namespace {
 
@@ -157,6 +158,56 @@ void CheckFloat16(const char* model, const char* ref32, const char* ref16) {
 }
 
 }  // namespace
+
+// qrt_session_set_input_u8 must give exactly the bits of the float path the
+// references were made with, folded QUANTIZE or not, on every kernel path.
+TEST_CASE("set_input_u8 (the model's mean/std in the runtime) equals the float-input reference", "[e2e][u8]") {
+  for (const char* name : {"fashion_mnist_w8a8", "fashion_mnist_w6a8"}) {
+    const std::string model_path = Data((std::string(name) + ".qrt").c_str());
+    qrt_e2e::Reference ref;
+    std::string error;
+    REQUIRE(qrt_e2e::ReadReference(Data((std::string(name) + ".ref").c_str()), &ref, &error));
+    qrt::Model model;
+    qrt_error err;
+    REQUIRE(model.LoadFile(model_path.c_str(), &err) == QRT_OK);
+    qrt_tensor_info in;
+    qrt_tensor_info_init(&in);
+    REQUIRE(model.input_info(0, &in) == QRT_OK);
+    std::vector<uint8_t> pixels;
+    REQUIRE(qrt_e2e::MakePixels(ref, in.num_elements, &pixels, &error));
+    for (const char* p : kPaths) {
+      const std::string path = p;
+      if (!PathRuns(path)) continue;
+      for (bool keep_all : {false, true}) {
+        INFO(name << ", QRT_KERNEL_PATH=" << (path.empty() ? "(unset)" : path)
+                  << (keep_all ? ", keep_all_tensors" : ""));
+        qrt_e2e::RunResult r;
+        if (!qrt_e2e::RunModel(model_path, path, 2, pixels, ref.count, &r, &error,
+                               QRT_FLOAT_ADDS_F32, /*u8_input=*/true, keep_all)) {
+          FAIL(error);
+        }
+        REQUIRE(r.bits == ref.bits);
+      }
+    }
+  }
+}
+
+TEST_CASE("set_input_u8 refuses a wrong count, a NULL buffer and a model without mean/std", "[e2e][u8]") {
+  qrt::Model model;
+  qrt_error err;
+  REQUIRE(model.LoadFile(Data("fashion_mnist_w8a8.qrt").c_str(), &err) == QRT_OK);
+  qrt::Session session;
+  REQUIRE(session.Create(model, nullptr, &err) == QRT_OK);
+  qrt_tensor_info in;
+  qrt_tensor_info_init(&in);
+  REQUIRE(model.input_info(0, &in) == QRT_OK);
+  std::vector<uint8_t> px(in.num_elements, 7);
+  CHECK(session.SetInputPixels(0, px.data(), px.size() - 1) == QRT_ERROR_INVALID_ARGUMENT);
+  CHECK(std::string(session.last_error()).find("elements") != std::string::npos);
+  CHECK(session.SetInputPixels(0, nullptr, px.size()) == QRT_ERROR_INVALID_ARGUMENT);
+  CHECK(session.SetInputPixels(1, px.data(), px.size()) == QRT_ERROR_INVALID_ARGUMENT);
+  CHECK(session.SetInputPixels(0, px.data(), px.size()) == QRT_OK);
+}
 
 TEST_CASE("Fashion-MNIST W8A8, fp16 residual adds: every path equals the F16 reference", "[e2e][fp16]") {
   CheckFloat16("fashion_mnist_w8a8.qrt", "fashion_mnist_w8a8.ref", "fashion_mnist_w8a8_f16.ref");

@@ -112,7 +112,8 @@ bool MakePixels(const Reference& ref, size_t elements,
 
 bool RunModel(const std::string& model_path, const std::string& path,
               int threads, const std::vector<uint8_t>& pixels, size_t count,
-              RunResult* result, std::string* error, int float_adds) {
+              RunResult* result, std::string* error, int float_adds, bool u8_input,
+              bool keep_all_tensors) {
   if (path.empty()) {
     unsetenv("QRT_KERNEL_PATH");
   } else {
@@ -127,6 +128,7 @@ bool RunModel(const std::string& model_path, const std::string& path,
   qrt_session_options_init(&o);
   o.num_threads = threads;
   o.float_adds = float_adds;
+  o.keep_all_tensors = keep_all_tensors;
   qrt::Session session;
   if (session.Create(model, &o, &err) != QRT_OK) return Fail(error, err.message);
   result->arena_bytes = session.arena_size();
@@ -151,7 +153,9 @@ bool RunModel(const std::string& model_path, const std::string& path,
       if (pre.num_std > 0) v /= pre.std[c % pre.num_std];
       x[e] = v;
     }
-    if (session.SetInput(0, x.data(), x.size()) != QRT_OK ||
+    const qrt_status set = u8_input ? session.SetInputPixels(0, px, elements)
+                                    : session.SetInput(0, x.data(), x.size());
+    if (set != QRT_OK ||
         session.Run() != QRT_OK ||
         session.GetOutput(0, y.data(), y.size()) != QRT_OK) {
       return Fail(error, session.last_error());

@@ -60,11 +60,16 @@ struct RunResult {
 // choice), creates a session with `threads` threads and options.float_adds
 // = `float_adds` (the committed F32 references: QRT_FLOAT_ADDS_F32, so AUTO
 // on an fp16 CPU cannot change them) and runs `count` images of `pixels`.
+// With u8_input the pixels go in through qrt_session_set_input_u8 (the
+// model's mean/std applied by the runtime) instead of the floats above;
+// keep_all_tensors sets that session option (the input QUANTIZE then runs
+// as an op instead of being folded into set_input).
 // false with a message on any failure.
 bool RunModel(const std::string& model_path, const std::string& path,
               int threads, const std::vector<uint8_t>& pixels, size_t count,
               RunResult* result, std::string* error,
-              int float_adds = QRT_FLOAT_ADDS_F32);
+              int float_adds = QRT_FLOAT_ADDS_F32, bool u8_input = false,
+              bool keep_all_tensors = false);
 
 }  // namespace qrt_e2e
 

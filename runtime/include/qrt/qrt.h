@@ -270,6 +270,18 @@ qrt_float_adds qrt_session_float_adds(const qrt_session* session,
 qrt_status qrt_session_set_input_f32(qrt_session* session, size_t index,
                                      const float* data, size_t count);
 
+/* Sets model input `index` from 8-bit pixels (`count` must equal the
+ * input's element count; NHWC, channels in the model's channel_order,
+ * qrt_model_preprocess), with the model's stored mean and std (one value,
+ * or one per channel; 1 to 4 channels): pixel v in channel c stands for
+ * the float (v / 255.0f - mean[c]) / std[c], and the input gets exactly the
+ * bits qrt_session_set_input_f32 gives for those floats, without a float
+ * copy: a 256-entry table per channel, made on the stack each call. For a
+ * camera frame already resized and cropped to the input's H x W. Refused
+ * (QRT_ERROR_INVALID_ARGUMENT) when the model stores no mean/std. */
+qrt_status qrt_session_set_input_u8(qrt_session* session, size_t index,
+                                    const uint8_t* pixels, size_t count);
+
 /* Runs every operator in order. Inputs persist until overwritten, so a
  * second run without set_input runs on the same input only if the planner
  * did not reuse the input's memory: set inputs before every run. */

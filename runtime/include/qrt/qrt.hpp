@@ -119,6 +119,10 @@ class Session {
   qrt_status SetInput(size_t i, const float* data, size_t count) {
     return qrt_session_set_input_f32(session_, i, data, count);
   }
+  // 8-bit pixels with the model's mean/std (qrt_session_set_input_u8).
+  qrt_status SetInputPixels(size_t i, const uint8_t* pixels, size_t count) {
+    return qrt_session_set_input_u8(session_, i, pixels, count);
+  }
   qrt_status Run() { return qrt_session_run(session_); }
   qrt_status GetOutput(size_t i, float* data, size_t count) {
     return qrt_session_get_output_f32(session_, i, data, count);
