@@ -5,9 +5,22 @@
 
 #include "model.h"
 
-#ifndef QRT_VERSION_STRING
-#define QRT_VERSION_STRING "0.1.0"
+#define QRT_STR2(x) #x
+#define QRT_STR(x) QRT_STR2(x)
+#define QRT_HEADER_VERSION_STRING \
+  QRT_STR(QRT_VERSION_MAJOR) "." QRT_STR(QRT_VERSION_MINOR) "." QRT_STR(QRT_VERSION_PATCH)
+#ifndef QRT_VERSION_STRING  // CMake passes project(VERSION)
+#define QRT_VERSION_STRING QRT_HEADER_VERSION_STRING
 #endif
+
+namespace {
+constexpr bool SameString(const char* a, const char* b) {
+  return *a == *b && (*a == '\0' || SameString(a + 1, b + 1));
+}
+}  // namespace
+static_assert(SameString(QRT_VERSION_STRING, QRT_HEADER_VERSION_STRING),
+              "project(VERSION) in CMakeLists.txt and QRT_VERSION_MAJOR/MINOR/PATCH "
+              "in runtime/include/qrt/qrt.h differ: change both");
 
 using qrt::rt::Model;
 using qrt::rt::TensorDesc;
@@ -38,6 +51,8 @@ void FillTensorInfo(const TensorDesc& t, qrt_tensor_info* info) {
 }  // namespace qrt
 
 extern "C" const char* qrt_version_string(void) { return QRT_VERSION_STRING; }
+
+extern "C" int32_t qrt_version(void) { return QRT_VERSION; }
 
 extern "C" void qrt_tensor_info_init(qrt_tensor_info* info) {
   if (info == nullptr) return;

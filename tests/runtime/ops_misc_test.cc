@@ -188,3 +188,11 @@ TEST_CASE("conv weight shape mismatch names op, tensors and shapes", "[runtime][
   CHECK(msg == "operator 0 'conv2' (CONV_2D): weight tensor 1 'conv2.weight' has "
                "shape [16,3,3,8] but input tensor 0 'x' has 4 channels (groups 1)");
 }
+
+TEST_CASE("qrt_version equals the headers' QRT_VERSION and the version string", "[runtime][version]") {
+  CHECK(qrt_version() == QRT_VERSION);
+  CHECK(qrt_version() / 10000 == QRT_VERSION_MAJOR);
+  const std::string want = std::to_string(QRT_VERSION_MAJOR) + "." + std::to_string(QRT_VERSION_MINOR) + "." +
+                           std::to_string(QRT_VERSION_PATCH);
+  CHECK(std::string(qrt_version_string()) == want);
+}

@@ -51,6 +51,22 @@ extern "C" {
 /* Most dimensions a tensor may have. */
 #define QRT_MAX_RANK 6
 
+/* The version of these headers. An app checks at start-up that the library
+ * it linked is compatible with the headers it was compiled against:
+ *   if (qrt_version() / 10000 != QRT_VERSION_MAJOR ||
+ *       qrt_version() < QRT_VERSION) { ... refuse to run ... }
+ * (same major version, library not older than the headers). The project's
+ * CMake version must equal these numbers (checked when libqrt is built). */
+#define QRT_VERSION_MAJOR 0
+#define QRT_VERSION_MINOR 1
+#define QRT_VERSION_PATCH 0
+#define QRT_VERSION \
+  (QRT_VERSION_MAJOR * 10000 + QRT_VERSION_MINOR * 100 + QRT_VERSION_PATCH)
+
+/* The library's version as QRT_VERSION computes it, from the headers the
+ * library was built with (may differ from the app's QRT_VERSION). */
+int32_t qrt_version(void);
+
 /* "major.minor.patch" of this library; static storage. */
 const char* qrt_version_string(void);
 
