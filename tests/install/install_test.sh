@@ -1,0 +1,182 @@
+#!/usr/bin/env bash
+# install_test.sh: what an app's build sees of an installed qrt.
+#
+# For each build folder given (a host build, and an aarch64 cross build run
+# under qemu-aarch64):
+#   1. `cmake --install` into a temporary prefix, then MOVE the tree (every
+#      installed path must be relative) and check what it holds: the public
+#      headers only, libqrt.a, the config package, qrt.pc, the host tools;
+#   2. build examples/classify out of tree against it twice, with
+#      find_package(qrt CONFIG) and with pkg-config, and require
+#      `qrt-classify --bits` on the committed model and images to print the
+#      reference outputs of tests/e2e/data bit for bit;
+#   3. build examples/embedded_model (qrt_add_model ... EMBED: the model is
+#      converted at build time by the host qrt-convert, also for the cross
+#      build) and require its outputs to equal qrt-classify's on the .qrt it
+#      converted; on the host, check that the conversion reruns when (and
+#      only when) the ONNX file, the calibration data or the options change.
+#
+# Usage: tests/install/install_test.sh HOST_BUILD [ARM64_BUILD]
+#   HOST_BUILD: a configured and built host build folder (qrt, qrt-convert,
+#   qrt-eval, qrt-bench built); ARM64_BUILD: the same for
+#   toolchains/aarch64-linux-gnu.cmake. QRT_INSTALL_TEST_DIR: where to work
+#   (default: a new temporary folder, removed at the end).
+set -euo pipefail
+src="$(cd "$(dirname "$0")/../.." && pwd)"
+[ $# -ge 1 ] && [ $# -le 2 ] || { echo "usage: $0 HOST_BUILD [ARM64_BUILD]" >&2; exit 2; }
+host_build="$(cd "$1" && pwd)"
+arm64_build="${2:+$(cd "$2" && pwd)}"
+if [ -n "${QRT_INSTALL_TEST_DIR:-}" ]; then
+  work="$QRT_INSTALL_TEST_DIR"; rm -rf "$work"; mkdir -p "$work"
+else
+  work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
+fi
+data="$src/tests/e2e/data"
+fm=/usr/share/datasets/fashion-mnist
+jobs="${QRT_JOBS:-2}"
+fail() { echo "install_test: FAIL: $*" >&2; exit 1; }
+step() { echo "== install_test: $*"; }
+export CCACHE_DISABLE=1  # builds against a moved tree: nothing to share
+
+# The committed images as an uncompressed IDX file (qrt-classify --idx).
+(printf '\x00\x00\x08\x03\x00\x00\x00\x08\x00\x00\x00\x1c\x00\x00\x00\x1c'
+ cat "$data/fashion_mnist_t10k_first8.u8") > "$work/first8.idx3"
+
+# install BUILD NAME: installs BUILD, moves the tree to $work/NAME, checks it.
+install_moved() {
+  local build="$1" name="$2"
+  cmake --install "$build" --prefix "$work/$name.staged" > "$work/$name.install.log"
+  mv "$work/$name.staged" "$work/$name"
+  local p="$work/$name"
+  [ "$(cd "$p/include/qrt" && ls | tr '\n' ' ')" = "qrt.h qrt.hpp " ] \
+    || fail "$name: include/qrt holds $(ls "$p/include/qrt")"
+  for f in lib/libqrt.a lib/pkgconfig/qrt.pc lib/cmake/qrt/qrtConfig.cmake \
+           lib/cmake/qrt/qrtConfigVersion.cmake lib/cmake/qrt/qrtTargets.cmake lib/cmake/qrt/QrtAddModel.cmake; do
+    [ -f "$p/$f" ] || fail "$name: $f not installed"
+  done
+  if grep -rl -- "$build\|$src\|$work/$name.staged" "$p/lib/cmake" "$p/lib/pkgconfig" >/dev/null; then
+    fail "$name: installed files name the build or source tree: $(grep -rl -- "$build\|$src\|$work/$name.staged" "$p/lib")"
+  fi
+  # Runtime only: no converter, ONNX, protobuf or test code in libqrt.a.
+  if nm --defined-only "$p/lib/libqrt.a" 2>/dev/null | grep -iE ' [TDRB] .*(onnx|protobuf|catch|benchmark|study)'; then
+    fail "$name: libqrt.a defines converter or test symbols"
+  fi
+}
+
+# check_bits NAME OUTPUT_FILE MODE: OUTPUT_FILE must equal the reference
+# lines of tests/e2e/data/fashion_mnist_MODE.ref.
+check_bits() {
+  sed -n '4,$p' "$data/fashion_mnist_$3.ref" | diff -q - "$2" > /dev/null \
+    || { diff <(sed -n '4,$p' "$data/fashion_mnist_$3.ref") "$2" | head -5; fail "$1: outputs differ from fashion_mnist_$3.ref"; }
+  echo "$1: $(wc -l < "$2") images, outputs equal fashion_mnist_$3.ref bit for bit"
+}
+
+# run_classify NAME RUNNER... BINARY: both committed models against their refs.
+run_classify() {
+  local name="$1"; shift
+  for mode in w8a8 w6a8; do
+    "$@" "$data/fashion_mnist_$mode.qrt" --bits --idx "$work/first8.idx3" > "$work/$name.$mode.out"
+    check_bits "$name ($mode)" "$work/$name.$mode.out" "$mode"
+  done
+}
+
+# build_log DIR: builds DIR, keeps the output; prints whether it converted.
+converted() {
+  cmake --build "$1" -j "$jobs" > "$1.build.log" 2>&1 || { cat "$1.build.log"; fail "build of $1"; }
+  if grep -q "qrt_add_model(fashion_mnist_model): qrt-convert" "$1.build.log"; then echo yes; else echo no; fi
+}
+expect_converted() {  # DIR WANT WHY
+  local got; got="$(converted "$1")"
+  [ "$got" = "$2" ] || fail "qrt_add_model: after $3, converted: $got (expected $2)"
+  echo "qrt_add_model: after $3: converted $got"
+}
+
+# ---- host
+step "host: install $host_build, moved"
+install_moved "$host_build" host
+for t in qrt-convert qrt-eval qrt-bench; do
+  [ -x "$work/host/bin/$t" ] || fail "host: bin/$t not installed"
+done
+"$work/host/bin/qrt-bench" "$data/fashion_mnist_w8a8.qrt" --iterations 1 --warmup 0 > /dev/null \
+  || fail "host: installed qrt-bench does not run"
+
+step "host: examples/classify with find_package(qrt CONFIG)"
+cmake -S "$src/examples/classify" -B "$work/classify-cmake" -DCMAKE_BUILD_TYPE=Release \
+      -DCMAKE_PREFIX_PATH="$work/host" > "$work/classify-cmake.log"
+cmake --build "$work/classify-cmake" -j "$jobs" > /dev/null
+run_classify host-cmake "$work/classify-cmake/qrt-classify"
+
+step "host: examples/classify with pkg-config"
+pc() { PKG_CONFIG_PATH= PKG_CONFIG_LIBDIR="$1/lib/pkgconfig" pkg-config "${@:2}" qrt; }
+[ "$(pc "$work/host" --modversion)" = "$(sed -n 's/^project(qrt VERSION \([0-9.]*\).*/\1/p' "$src/CMakeLists.txt")" ] \
+  || fail "qrt.pc version"
+c="$src/examples/classify"
+# shellcheck disable=SC2046
+cc -std=c99 -O2 -I/usr/include/stb $(pc "$work/host" --cflags) "$c/classify.c" "$c/image_io.c" \
+   "$c/stb_image_impl.c" -o "$work/classify-pc" $(pc "$work/host" --libs) -w
+run_classify host-pkg-config "$work/classify-pc"
+
+step "host: examples/embedded_model (qrt_add_model ... EMBED)"
+# Copies of the inputs, so the test may touch them.
+cp "$src/examples/fashion_mnist/model.onnx" "$work/model.onnx"
+cp "$fm/train-images-idx3-ubyte.gz" "$work/calib.gz"
+emb="$work/embedded-host"
+cmake -S "$src/examples/embedded_model" -B "$emb" -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$work/host" \
+      -DQRT_EXAMPLE_ONNX="$work/model.onnx" -DQRT_EXAMPLE_CALIBRATION="$work/calib.gz" > "$emb.log"
+expect_converted "$emb" yes "the first build"
+"$emb/qrt-embedded" "$data/fashion_mnist_t10k_first8.u8" --bits > "$work/embedded-host.out"
+"$work/classify-cmake/qrt-classify" "$emb/fashion_mnist_model.qrt" --bits --idx "$work/first8.idx3" \
+  > "$work/embedded-host.want"
+diff -q "$work/embedded-host.want" "$work/embedded-host.out" > /dev/null \
+  || fail "qrt-embedded's outputs differ from qrt-classify's on the same .qrt"
+echo "embedded model: outputs equal qrt-classify's on $(basename "$emb")/fashion_mnist_model.qrt bit for bit"
+expect_converted "$emb" no "a second build with nothing changed"
+sleep 1; touch "$work/model.onnx"
+expect_converted "$emb" yes "touching the ONNX file"
+sleep 1; touch "$work/calib.gz"
+expect_converted "$emb" yes "touching the calibration data"
+cmake "$emb" -DQRT_EXAMPLE_NUM_IMAGES=100 > /dev/null
+expect_converted "$emb" yes "changing the options (--num-images 100)"
+cmake "$emb" -DQRT_EXAMPLE_NUM_IMAGES=100 > /dev/null
+expect_converted "$emb" no "reconfiguring with the same options"
+
+[ -n "$arm64_build" ] || { step "done (host only)"; exit 0; }
+
+# ---- aarch64, under qemu
+tc="$src/toolchains/aarch64-linux-gnu.cmake"
+sysroot_libs="/usr/aarch64-linux-gnu/lib:$src/.deps/arm64-sysroot/usr/lib/aarch64-linux-gnu"
+qemu=(qemu-aarch64 -cpu max -L /usr/aarch64-linux-gnu -E "LD_LIBRARY_PATH=$sysroot_libs")
+step "aarch64: install $arm64_build, moved"
+install_moved "$arm64_build" arm64
+[ ! -e "$work/arm64/bin/qrt-convert" ] || fail "aarch64: a cross build installed qrt-convert"
+
+step "aarch64: examples/classify with find_package(qrt CONFIG), run under qemu-aarch64"
+cmake -S "$src/examples/classify" -B "$work/classify-arm64" -DCMAKE_BUILD_TYPE=Release \
+      -DCMAKE_TOOLCHAIN_FILE="$tc" -DCMAKE_PREFIX_PATH="$work/arm64" > "$work/classify-arm64.log"
+cmake --build "$work/classify-arm64" -j "$jobs" > /dev/null
+run_classify arm64-cmake "${qemu[@]}" "$work/classify-arm64/qrt-classify"
+
+step "aarch64: examples/classify with pkg-config, run under qemu-aarch64"
+# shellcheck disable=SC2046
+aarch64-linux-gnu-gcc -std=c99 -O2 -I/usr/include/stb $(pc "$work/arm64" --cflags) "$c/classify.c" \
+   "$c/image_io.c" "$c/stb_image_impl.c" -o "$work/classify-pc-arm64" \
+   -L"$src/.deps/arm64-sysroot/usr/lib/aarch64-linux-gnu" $(pc "$work/arm64" --libs) -w
+run_classify arm64-pkg-config "${qemu[@]}" "$work/classify-pc-arm64"
+
+step "aarch64: examples/embedded_model, converted by the host install's qrt-convert (QRT_HOST_PREFIX)"
+emb="$work/embedded-arm64"
+cmake -S "$src/examples/embedded_model" -B "$emb" -DCMAKE_BUILD_TYPE=Release -DCMAKE_TOOLCHAIN_FILE="$tc" \
+      -DCMAKE_PREFIX_PATH="$work/arm64" -DQRT_HOST_PREFIX="$work/host" \
+      -DQRT_EXAMPLE_ONNX="$work/model.onnx" -DQRT_EXAMPLE_CALIBRATION="$work/calib.gz" \
+      -DQRT_EXAMPLE_NUM_IMAGES=100 > "$emb.log"
+expect_converted "$emb" yes "the first cross build"
+cmp -s "$emb/fashion_mnist_model.qrt" "$work/embedded-host/fashion_mnist_model.qrt" \
+  || fail "the cross build's converted model differs from the host build's (same inputs and options)"
+"${qemu[@]}" "$emb/qrt-embedded" "$data/fashion_mnist_t10k_first8.u8" --bits > "$work/embedded-arm64.out"
+"$work/classify-cmake/qrt-classify" "$work/embedded-host/fashion_mnist_model.qrt" --bits \
+  --idx "$work/first8.idx3" > "$work/embedded-host.want100"
+diff -q "$work/embedded-host.want100" "$work/embedded-arm64.out" > /dev/null \
+  || fail "aarch64 qrt-embedded's outputs differ from the host's on the same model"
+echo "aarch64 embedded model: outputs equal the host's bit for bit"
+expect_converted "$emb" no "a second cross build with nothing changed"
+step "done (host and aarch64)"
