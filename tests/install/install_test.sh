@@ -63,20 +63,22 @@ install_moved() {
   fi
 }
 
-# check_bits NAME OUTPUT_FILE MODE: OUTPUT_FILE must equal the reference
-# lines of tests/e2e/data/fashion_mnist_MODE.ref.
+# check_bits NAME OUTPUT_FILE REF: OUTPUT_FILE must equal the reference
+# lines of tests/e2e/data/fashion_mnist_REF.ref.
 check_bits() {
   sed -n '4,$p' "$data/fashion_mnist_$3.ref" | diff -q - "$2" > /dev/null \
     || { diff <(sed -n '4,$p' "$data/fashion_mnist_$3.ref") "$2" | head -5; fail "$1: outputs differ from fashion_mnist_$3.ref"; }
   echo "$1: $(wc -l < "$2") images, outputs equal fashion_mnist_$3.ref bit for bit"
 }
 
-# run_classify NAME RUNNER... BINARY: both committed models against their refs.
+# run_classify NAME SUFFIX RUNNER... BINARY: both committed models against
+# their references (SUFFIX _f16: the CPU has fp16 arithmetic, so a default
+# session adds the residuals in fp16: the *_f16.ref files).
 run_classify() {
-  local name="$1"; shift
+  local name="$1" suffix="$2"; shift 2
   for mode in w8a8 w6a8; do
     "$@" "$data/fashion_mnist_$mode.qrt" --bits --idx "$work/first8.idx3" > "$work/$name.$mode.out"
-    check_bits "$name ($mode)" "$work/$name.$mode.out" "$mode"
+    check_bits "$name ($mode)" "$work/$name.$mode.out" "$mode$suffix"
   done
 }
 
@@ -104,7 +106,7 @@ step "host: examples/classify with find_package(qrt CONFIG)"
 cmake -S "$src/examples/classify" -B "$work/classify-cmake" -DCMAKE_BUILD_TYPE=Release \
       -DCMAKE_PREFIX_PATH="$work/host" > "$work/classify-cmake.log"
 cmake --build "$work/classify-cmake" -j "$jobs" > /dev/null
-run_classify host-cmake "$work/classify-cmake/qrt-classify"
+run_classify host-cmake "" "$work/classify-cmake/qrt-classify"
 
 step "host: examples/classify with pkg-config"
 pc() { PKG_CONFIG_PATH= PKG_CONFIG_LIBDIR="$1/lib/pkgconfig" pkg-config "${@:2}" qrt; }
@@ -114,7 +116,7 @@ c="$src/examples/classify"
 # shellcheck disable=SC2046
 cc -std=c99 -O2 -I/usr/include/stb $(pc "$work/host" --cflags) "$c/classify.c" "$c/image_io.c" \
    "$c/stb_image_impl.c" -o "$work/classify-pc" $(pc "$work/host" --libs) -w
-run_classify host-pkg-config "$work/classify-pc"
+run_classify host-pkg-config "" "$work/classify-pc"
 
 step "host: examples/embedded_model (qrt_add_model ... EMBED)"
 # Copies of the inputs, so the test may touch them.
@@ -145,23 +147,25 @@ expect_converted "$emb" no "reconfiguring with the same options"
 # ---- aarch64, under qemu
 tc="$src/toolchains/aarch64-linux-gnu.cmake"
 sysroot_libs="/usr/aarch64-linux-gnu/lib:$src/.deps/arm64-sysroot/usr/lib/aarch64-linux-gnu"
-qemu=(qemu-aarch64 -cpu max -L /usr/aarch64-linux-gnu -E "LD_LIBRARY_PATH=$sysroot_libs")
+qemu() { qemu-aarch64 -cpu "$1" -L /usr/aarch64-linux-gnu -E "LD_LIBRARY_PATH=$sysroot_libs" "${@:2}"; }
 step "aarch64: install $arm64_build, moved"
 install_moved "$arm64_build" arm64
 [ ! -e "$work/arm64/bin/qrt-convert" ] || fail "aarch64: a cross build installed qrt-convert"
 
-step "aarch64: examples/classify with find_package(qrt CONFIG), run under qemu-aarch64"
+step "aarch64: examples/classify with find_package(qrt CONFIG), run under qemu-aarch64 (cortex-a53: fp32 adds, max: fp16 adds)"
 cmake -S "$src/examples/classify" -B "$work/classify-arm64" -DCMAKE_BUILD_TYPE=Release \
       -DCMAKE_TOOLCHAIN_FILE="$tc" -DCMAKE_PREFIX_PATH="$work/arm64" > "$work/classify-arm64.log"
 cmake --build "$work/classify-arm64" -j "$jobs" > /dev/null
-run_classify arm64-cmake "${qemu[@]}" "$work/classify-arm64/qrt-classify"
+run_classify arm64-cmake-a53 "" qemu cortex-a53 "$work/classify-arm64/qrt-classify"
+run_classify arm64-cmake-max _f16 qemu max "$work/classify-arm64/qrt-classify"
 
-step "aarch64: examples/classify with pkg-config, run under qemu-aarch64"
+step "aarch64: examples/classify with pkg-config, run under qemu-aarch64 (cortex-a53: fp32 adds, max: fp16 adds)"
 # shellcheck disable=SC2046
 aarch64-linux-gnu-gcc -std=c99 -O2 -I/usr/include/stb $(pc "$work/arm64" --cflags) "$c/classify.c" \
    "$c/image_io.c" "$c/stb_image_impl.c" -o "$work/classify-pc-arm64" \
    -L"$src/.deps/arm64-sysroot/usr/lib/aarch64-linux-gnu" $(pc "$work/arm64" --libs) -w
-run_classify arm64-pkg-config "${qemu[@]}" "$work/classify-pc-arm64"
+run_classify arm64-pkg-config-a53 "" qemu cortex-a53 "$work/classify-pc-arm64"
+run_classify arm64-pkg-config-max _f16 qemu max "$work/classify-pc-arm64"
 
 step "aarch64: examples/embedded_model, converted by the host install's qrt-convert (QRT_HOST_PREFIX)"
 emb="$work/embedded-arm64"
@@ -172,7 +176,7 @@ cmake -S "$src/examples/embedded_model" -B "$emb" -DCMAKE_BUILD_TYPE=Release -DC
 expect_converted "$emb" yes "the first cross build"
 cmp -s "$emb/fashion_mnist_model.qrt" "$work/embedded-host/fashion_mnist_model.qrt" \
   || fail "the cross build's converted model differs from the host build's (same inputs and options)"
-"${qemu[@]}" "$emb/qrt-embedded" "$data/fashion_mnist_t10k_first8.u8" --bits > "$work/embedded-arm64.out"
+qemu cortex-a53 "$emb/qrt-embedded" "$data/fashion_mnist_t10k_first8.u8" --bits > "$work/embedded-arm64.out"
 "$work/classify-cmake/qrt-classify" "$work/embedded-host/fashion_mnist_model.qrt" --bits \
   --idx "$work/first8.idx3" > "$work/embedded-host.want100"
 diff -q "$work/embedded-host.want100" "$work/embedded-arm64.out" > /dev/null \
