@@ -152,6 +152,23 @@ step "aarch64: install $arm64_build, moved"
 install_moved "$arm64_build" arm64
 [ ! -e "$work/arm64/bin/qrt-convert" ] || fail "aarch64: a cross build installed qrt-convert"
 
+# What docs/integration.md tells a Linux board user to copy: bin/qrt-bench,
+# a model and the three shared libraries qrt-bench needs besides glibc and
+# libstdc++ (Debian arm64: libxnnpack0, libpthreadpool0, libcpuinfo0), run
+# from that folder alone.
+step "aarch64: a board's copy of bin/qrt-bench, run under qemu-aarch64 from that folder"
+board="$work/board"
+mkdir -p "$board/lib"
+cp "$work/arm64/bin/qrt-bench" "$data/fashion_mnist_w8a8.qrt" "$board/"
+for so in libXNNPACK.so.0 libpthreadpool.so.0 libcpuinfo.so.0; do
+  cp -L "$src/.deps/arm64-sysroot/usr/lib/aarch64-linux-gnu/$so" "$board/lib/"
+done
+(cd "$board" && qemu-aarch64 -cpu cortex-a53 -L /usr/aarch64-linux-gnu \
+   -E LD_LIBRARY_PATH="$board/lib:/usr/aarch64-linux-gnu/lib" \
+   ./qrt-bench fashion_mnist_w8a8.qrt --threads 2 --iterations 3 --warmup 1) > "$work/board.out"
+grep -q "^arena 37632 bytes" "$work/board.out" || { cat "$work/board.out"; fail "board copy of qrt-bench"; }
+echo "board copy: $(grep -m1 latency "$work/board.out")"
+
 step "aarch64: examples/classify with find_package(qrt CONFIG), run under qemu-aarch64 (cortex-a53: fp32 adds, max: fp16 adds)"
 cmake -S "$src/examples/classify" -B "$work/classify-arm64" -DCMAKE_BUILD_TYPE=Release \
       -DCMAKE_TOOLCHAIN_FILE="$tc" -DCMAKE_PREFIX_PATH="$work/arm64" > "$work/classify-arm64.log"
