@@ -68,5 +68,9 @@ install(FILES "${CMAKE_CURRENT_BINARY_DIR}/qrtConfig.cmake"
               "${CMAKE_CURRENT_LIST_DIR}/QrtEmbedModel.cmake"
         DESTINATION "${QRT_INSTALL_CMAKEDIR}")
 
+# qrt.pc's prefix, relative to the folder it is installed in (lib/pkgconfig,
+# or lib/<multiarch>/pkgconfig under /usr on Debian).
+file(RELATIVE_PATH QRT_PC_PREFIX_FROM_PCFILEDIR "/p/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/p")
+string(REGEX REPLACE "/$" "" QRT_PC_PREFIX_FROM_PCFILEDIR "${QRT_PC_PREFIX_FROM_PCFILEDIR}")
 configure_file("${CMAKE_CURRENT_LIST_DIR}/qrt.pc.in" "${CMAKE_CURRENT_BINARY_DIR}/qrt.pc" @ONLY)
 install(FILES "${CMAKE_CURRENT_BINARY_DIR}/qrt.pc" DESTINATION "${CMAKE_INSTALL_LIBDIR}/pkgconfig")
