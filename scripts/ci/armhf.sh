@@ -14,7 +14,8 @@ cmake -S . -B build/armhf -DCMAKE_BUILD_TYPE=Release \
       -DCMAKE_TOOLCHAIN_FILE=toolchains/arm-linux-gnueabihf.cmake -DQRT_BUILD_BENCHMARKS=OFF
 cmake --build build/armhf -j "$jobs"
 # The library really is ARMv7 with NEON (the portable kernels vectorized).
-readelf -A build/armhf/runtime/libqrt.a | grep -q "Tag_Advanced_SIMD_arch: NEON" \
+attrs=$(readelf -A build/armhf/runtime/libqrt.a)
+grep -q "Tag_Advanced_SIMD_arch: NEON" <<<"$attrs" \
   || { echo "armhf: libqrt.a is not built for NEON" >&2; exit 1; }
 ctest --test-dir build/armhf --output-on-failure -j "$jobs"
 echo "== ci/armhf.sh: $(( $(date +%s) - start )) s"
