@@ -102,6 +102,27 @@ done
 "$work/host/bin/qrt-bench" "$data/fashion_mnist_w8a8.qrt" --iterations 1 --warmup 0 > /dev/null \
   || fail "host: installed qrt-bench does not run"
 
+# The package's version and components: 0.1 found, 0.2 not (0.x: same
+# minor only); the tools component found on a host install only.
+# probe PREFIX VERSION COMPONENTS [cmake args...]: prints found / not found.
+probe() {
+  local dir="$work/probe-$RANDOM"
+  mkdir -p "$dir"
+  printf '%s\n' 'cmake_minimum_required(VERSION 3.16)' 'project(probe C CXX)' \
+    "find_package(qrt $2 CONFIG ${3:+COMPONENTS $3})" \
+    'if(qrt_FOUND AND TARGET qrt::qrt)' '  message(STATUS "probe: found")' 'else()' \
+    '  message(STATUS "probe: not found")' 'endif()' > "$dir/CMakeLists.txt"
+  cmake -S "$dir" -B "$dir/b" -DCMAKE_PREFIX_PATH="$1" "${@:4}" 2>&1 | sed -n 's/^-- probe: //p'
+}
+expect_probe() {  # WANT PREFIX VERSION COMPONENTS [cmake args...]
+  local got; got="$(probe "${@:2}")"
+  [ "$got" = "$1" ] || fail "find_package(qrt $3 ${4:+COMPONENTS $4}) in $2: $got (expected $1)"
+  echo "find_package(qrt $3${4:+ COMPONENTS $4}) in $(basename "$2"): $got"
+}
+expect_probe found "$work/host" 0.1 ""
+expect_probe "not found" "$work/host" 0.2 ""
+expect_probe found "$work/host" 0.1 tools
+
 step "host: examples/classify with find_package(qrt CONFIG)"
 cmake -S "$src/examples/classify" -B "$work/classify-cmake" -DCMAKE_BUILD_TYPE=Release \
       -DCMAKE_PREFIX_PATH="$work/host" > "$work/classify-cmake.log"
@@ -168,6 +189,9 @@ done
    ./qrt-bench fashion_mnist_w8a8.qrt --threads 2 --iterations 3 --warmup 1) > "$work/board.out"
 grep -q "^arena 37632 bytes" "$work/board.out" || { cat "$work/board.out"; fail "board copy of qrt-bench"; }
 echo "board copy: $(grep -m1 latency "$work/board.out")"
+
+expect_probe found "$work/arm64" 0.1 "" -DCMAKE_TOOLCHAIN_FILE="$tc"
+expect_probe "not found" "$work/arm64" 0.1 tools -DCMAKE_TOOLCHAIN_FILE="$tc"
 
 step "aarch64: examples/classify with find_package(qrt CONFIG), run under qemu-aarch64 (cortex-a53: fp32 adds, max: fp16 adds)"
 cmake -S "$src/examples/classify" -B "$work/classify-arm64" -DCMAKE_BUILD_TYPE=Release \
