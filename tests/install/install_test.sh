@@ -163,6 +163,21 @@ expect_converted "$emb" yes "changing the options (--num-images 100)"
 cmake "$emb" -DQRT_EXAMPLE_NUM_IMAGES=100 > /dev/null
 expect_converted "$emb" no "reconfiguring with the same options"
 
+# QRT_HOST_CONVERTER names the converter (the stamp's first line is the
+# program run); one that does not exist is a configure error naming it.
+cmake -S "$src/examples/embedded_model" -B "$work/embedded-hc" -DCMAKE_PREFIX_PATH="$work/host" \
+      -DQRT_HOST_CONVERTER="$work/host/bin/qrt-convert" > "$work/embedded-hc.log"
+[ "$(head -1 "$work/embedded-hc/fashion_mnist_model.qrt-command")" = "$work/host/bin/qrt-convert" ] \
+  || fail "qrt_add_model: QRT_HOST_CONVERTER not used"
+bad_rc=0
+cmake -S "$src/examples/embedded_model" -B "$work/embedded-bad" -DCMAKE_PREFIX_PATH="$work/host" \
+      -DQRT_HOST_CONVERTER="$work/no-such-convert" > "$work/embedded-bad.log" 2>&1 || bad_rc=$?
+bad_msg=$(tr -s ' \n' '  ' < "$work/embedded-bad.log")  # CMake wraps messages
+if [ "$bad_rc" = 0 ] || ! grep -q "QRT_HOST_CONVERTER=$work/no-such-convert does not exist" <<<"$bad_msg"; then
+  fail "qrt_add_model: a missing QRT_HOST_CONVERTER is not reported"
+fi
+echo "qrt_add_model: QRT_HOST_CONVERTER used; a missing one is a configure error naming it"
+
 [ -n "$arm64_build" ] || { step "done (host only)"; exit 0; }
 
 # ---- aarch64, under qemu
