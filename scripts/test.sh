@@ -67,3 +67,6 @@ if [ "$which" != host ]; then
   echo "== aarch64 tests under qemu"
   ctest --test-dir build/arm64 --output-on-failure -j "$jobs"
 fi
+[ "$which" != all ] || bash scripts/ci/install.sh  # installed qrt: find_package, pkg-config, qrt_add_model (host, aarch64)
+[ "$which" != all ] || bash scripts/ci/clang.sh    # clang aarch64 build + tests under qemu; Android/iOS compile checks
+[ "$which" != all ] || bash scripts/ci/armhf.sh    # 32-bit ARM (armhf) build + tests under qemu-arm

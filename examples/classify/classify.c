@@ -17,6 +17,9 @@
  *   qrt-classify MODEL.qrt --idx IMAGES.idx3[.gz] [--idx-labels LABELS.idx1[.gz]]
  *                [--limit N] [--show N]     Fashion-MNIST style IDX files
  *   --top K: how many classes to print per image (default 3).
+ *   --bits: print each image's raw outputs instead, as the hex bit patterns
+ *           of the floats, one line per image (the format of the reference
+ *           files in tests/e2e/data, which the install test compares with).
  * Exit status: 0 ok, 1 an error (message on stderr), 2 bad command line.
  */
 #define _POSIX_C_SOURCE 199309L /* clock_gettime */
@@ -46,6 +49,7 @@ typedef struct classifier {
   float* input;  /* input_count floats: the preprocessed image */
   float* scores; /* num_classes floats: the model's output */
   size_t* order; /* num_classes: scratch for sorting the scores */
+  int bits;      /* --bits: print bit patterns, not classes */
 } classifier;
 
 static int fail(const char* where, const char* message) {
@@ -133,6 +137,16 @@ static size_t argmax(const float* v, size_t n) {
   return best;
 }
 
+/* Prints the scores' float bit patterns in hex, one line. */
+static void print_bits(const float* scores, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    uint32_t bits;
+    memcpy(&bits, &scores[i], sizeof bits);
+    printf(i ? " %08x" : "%08x", (unsigned)bits);
+  }
+  printf("\n");
+}
+
 /* Prints the `top` best classes: name, softmax probability, raw score. */
 static void print_top(const qrt_model* model, const char* source, const float* scores, size_t n,
                       size_t top, size_t* order /* n entries of scratch */) {
@@ -176,7 +190,8 @@ static int usage(void) {
   fprintf(stderr,
           "usage: qrt-classify MODEL.qrt [--top K] IMAGE...\n"
           "       qrt-classify MODEL.qrt [--top K] --idx IMAGES.idx3[.gz]\n"
-          "                    [--idx-labels LABELS.idx1[.gz]] [--limit N] [--show N]\n");
+          "                    [--idx-labels LABELS.idx1[.gz]] [--limit N] [--show N]\n"
+          "       --bits (before the images): print the outputs' float bits in hex\n");
   return 2;
 }
 
@@ -198,7 +213,8 @@ static int classify_files(classifier* c, char** paths, int count, size_t top) {
       return fail(paths[i], msg);
     int rc = preprocess(&img, &c->spec, c->input, paths[i]);
     if (rc == 0) rc = run_one(c);
-    if (rc == 0) print_top(c->model, paths[i], c->scores, c->num_classes, top, c->order);
+    if (rc == 0 && c->bits) print_bits(c->scores, c->num_classes);
+    else if (rc == 0) print_top(c->model, paths[i], c->scores, c->num_classes, top, c->order);
     image_free(&img);
     if (rc != 0) return rc;
   }
@@ -233,7 +249,9 @@ static int classify_idx(classifier* c, const char* images_path, const char* labe
     seconds += now_seconds() - t0;
     if (rc != 0) break;
     if (labels_path && argmax(c->scores, c->num_classes) == labels.data[i]) ++correct;
-    if (i < show) {
+    if (c->bits) {
+      print_bits(c->scores, c->num_classes);
+    } else if (i < show) {
       const char* truth = labels_path ? qrt_model_label(c->model, labels.data[i]) : NULL;
       if (truth) snprintf(msg, sizeof msg, "#%zu (label %s)", i, truth);
       else if (labels_path) snprintf(msg, sizeof msg, "#%zu (label %u)", i, labels.data[i]);
@@ -241,7 +259,7 @@ static int classify_idx(classifier* c, const char* images_path, const char* labe
       print_top(c->model, msg, c->scores, c->num_classes, top, c->order);
     }
   }
-  if (rc == 0 && n > 0) {
+  if (rc == 0 && n > 0 && !c->bits) {
     printf("%zu images, %.3f ms per inference\n", n, 1e3 * seconds / (double)n);
     if (labels_path)
       printf("top-1 accuracy: %zu / %zu = %.2f%%\n", correct, n, 100.0 * correct / (double)n);
@@ -254,7 +272,7 @@ static int classify_idx(classifier* c, const char* images_path, const char* labe
 int main(int argc, char** argv) {
   const char *idx_images = NULL, *idx_labels = NULL;
   long top = 3, limit = 0, show = 5; /* limit 0: every image */
-  int first_image = argc;
+  int first_image = argc, bits = 0;
   if (argc < 3) return usage();
   for (int i = 2; i < argc; ++i) {
     const int has_value = i + 1 < argc;
@@ -263,6 +281,7 @@ int main(int argc, char** argv) {
     else if (strcmp(argv[i], "--top") == 0 && has_value) top = parse_count(argv[++i]);
     else if (strcmp(argv[i], "--limit") == 0 && has_value) limit = parse_count(argv[++i]);
     else if (strcmp(argv[i], "--show") == 0 && has_value) show = parse_count(argv[++i]);
+    else if (strcmp(argv[i], "--bits") == 0) bits = 1;
     else if (argv[i][0] == '-') return usage();
     else { first_image = i; break; }
   }
@@ -281,6 +300,7 @@ int main(int argc, char** argv) {
   /* 2. What the input wants and how many classes come out. */
   classifier c;
   memset(&c, 0, sizeof c);
+  c.bits = bits;
   c.model = model;
   qrt_tensor_info out_info;
   qrt_tensor_info_init(&out_info);
