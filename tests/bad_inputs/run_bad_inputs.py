@@ -107,6 +107,8 @@ def run_case(name, case_dir, work, tools, memory_mb):
         shutil.rmtree(tmp, ignore_errors=True)
         return None
     return (f"FAIL {name} ({seconds:.1f} s)\n  command: {cmd}\n  exit status: {status}\n"
+            + f"  expected: exit {'non-zero' if want_exit is None else want_exit}, stderr matching {expect!r}, "
+            + (f"only {', '.join(sorted(allowed))} left in @TMP@\n" if allowed else "nothing left in @TMP@\n")
             + "".join(f"  problem: {p}\n" for p in problems)
             + "  stderr:\n" + "".join(f"    {line}\n" for line in stderr.splitlines()[-40:]))
 
