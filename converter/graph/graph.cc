@@ -13,6 +13,18 @@ int64_t num_elements(const Shape& shape) {
   return n;
 }
 
+bool num_elements_within(const Shape& shape, int64_t limit, int64_t* out) {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    if (d < 0) return false;
+  for (int64_t d : shape)
+    if (d == 0) n = 0;
+  for (int64_t d : shape)
+    if (n != 0 && (__builtin_mul_overflow(n, d, &n) || n > limit)) return false;
+  *out = n;
+  return true;
+}
+
 std::string shape_to_string(const Shape& shape) {
   std::ostringstream os;
   os << "[";
