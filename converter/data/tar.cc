@@ -143,8 +143,9 @@ std::vector<TarEntry> read_tar(const std::string& path, const std::function<bool
     e.offset = at;
     if (want) {
       if (size > (uint64_t(1) << 32))
-        fail(path + ": entry '" + name + "' at offset " + std::to_string(at) + ": " + std::to_string(size) +
-             " bytes is too large");
+        fail(path + ": entry '" + name + "' at offset " + std::to_string(at) + ": size field (offset " +
+             std::to_string(at + 124) + ") says " + std::to_string(size) +
+             " bytes, more than the 4 GiB an entry may have");
       e.data.resize(size_t(padded));
       const size_t n = gz_read_exact(f, path, data_at, e.data.data(), size_t(padded));
       if (n < size)

@@ -146,6 +146,11 @@ def npy_header_len_past_end(path):
         f.write(b"\x93NUMPY\x02\x00" + struct.pack("<I", 0xFFFFFFF0) + b"{'descr'")
 
 
+def npy_fortran(path):
+    with open(path, "wb") as f:
+        f.write(npy_header("<f4", "(1, 3, 8, 8)", fortran=True) + bytes(4 * 192))
+
+
 def npy_float64(path):
     with open(path, "wb") as f:
         f.write(npy_header("<f8", "(1, 3, 8, 8)") + bytes(8 * 192))
@@ -177,11 +182,11 @@ def png_bytes(width, height, gray=False, body=None):
 
 
 def png_huge_header(path):
-    """A PNG whose header says 20000x20000 (decoding would need 1.2 GB); the
+    """A gray PNG whose header says 20000x20000 (decoding would need 400 MB); the
     pixel data is a few bytes: a reader that decodes before checking the
     header's size fails differently (and slowly, with real data)."""
     with open(path, "wb") as f:
-        f.write(png_bytes(20000, 20000, body=zlib.compress(b"\x00" * 64)))
+        f.write(png_bytes(20000, 20000, gray=True, body=zlib.compress(b"\x00" * 64)))
 
 
 def image_dir_huge_png(path):
@@ -199,6 +204,12 @@ def image_dir_valid(path):
             f.write(png_bytes(8, 8))
 
 
+def image_dir_empty(path):
+    os.makedirs(path, exist_ok=True)
+    with open(os.path.join(path, "notes.txt"), "w") as f:
+        f.write("no images here\n")
+
+
 def image_dir_corrupt(path):
     os.makedirs(path, exist_ok=True)
     with open(os.path.join(path, "bad.png"), "wb") as f:
@@ -207,7 +218,7 @@ def image_dir_corrupt(path):
 
 def cifar_tar_huge_png(path):
     """A CIFAR-10 style .tar.gz with one image whose header says 20000x20000."""
-    data = png_bytes(20000, 20000, body=zlib.compress(b"\x00" * 64))
+    data = png_bytes(20000, 20000, gray=True, body=zlib.compress(b"\x00" * 64))
     with tarfile.open(path, "w:gz", format=tarfile.USTAR_FORMAT) as tf:
         info = tarfile.TarInfo("test/cat/0001.png")
         info.size = len(data)
@@ -245,6 +256,14 @@ def idx_images(path):
     with open(path, "wb") as f:
         f.write(b"\x00\x00\x08\x03" + struct.pack(">III", 8, 28, 28) + bytes(rng(3).integers(0, 255, 8 * 784,
                                                                                          dtype=np.uint8)))
+
+
+def idx_images_gz(path):
+    """8 valid 28x28 images, gzip-compressed (6,288 bytes inflated)."""
+    import gzip
+    raw = b"\x00\x00\x08\x03" + struct.pack(">III", 8, 28, 28) + bytes(8 * 784)
+    with open(path, "wb") as f:
+        f.write(gzip.compress(raw, mtime=0))
 
 
 def idx_labels(path):
