@@ -278,10 +278,15 @@ int run(int argc, char** argv) {
       auto outs = exec.run(inputs, layers ? layers->observer() : qrt::graph::TensorObserver{});
       if (layers) layers->finish_image();
       flog = std::move(outs.at(graph.outputs[0]).data);
-      if (flog.size() != out_info.num_elements) throw ConvertError("the float and int8 outputs differ in size");
+      if (flog.size() != out_info.num_elements)
+        throw ConvertError(onnx_path + " output '" + graph.outputs[0] + "' has " + std::to_string(flog.size()) +
+                           " elements, " + qrt_path + " output '" + out_info.name + "' " +
+                           std::to_string(out_info.num_elements) + ": not the same model");
     }
     if (s.label >= int(out_info.num_elements))
-      throw ConvertError(s.source + ": label " + std::to_string(s.label) + " out of range");
+      throw ConvertError(s.source + ": label " + std::to_string(s.label) + " out of range: the model has " +
+                         std::to_string(out_info.num_elements) + " outputs (classes 0 to " +
+                         std::to_string(out_info.num_elements - 1) + ")");
     if (s.label >= 0) {
       ++labelled;
       if (!no_float) {

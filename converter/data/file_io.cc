@@ -46,6 +46,8 @@ std::vector<uint8_t> read_file(const std::string& path, uint64_t max_bytes) {
 std::vector<uint8_t> read_maybe_gzip(const std::string& path, uint64_t max_bytes, const std::string& limit_flag) {
   struct stat st{};
   if (stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) fail(path + ": is a directory, not a file");
+  if (stat(path.c_str(), &st) == 0 && (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)))
+    fail(path + ": is a device, not a file");
   gzFile f = gzopen(path.c_str(), "rb");
   if (!f) fail(path + ": cannot open");
   std::vector<uint8_t> out;

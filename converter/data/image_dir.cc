@@ -32,8 +32,8 @@ ImageDirDataset::ImageDirDataset(const std::string& dir, const ReadLimits& limit
       const std::string label_text = line.substr(tab + 1);
       char* end = nullptr;
       const long label = std::strtol(label_text.c_str(), &end, 10);
-      if (label_text.empty() || *end != '\0' || label < 0)
-        fail(labels_path + ":" + std::to_string(line_no) + ": bad class index '" + label_text + "'");
+      if (label_text.empty() || *end != '\0' || label < 0 || label > 1000000)
+        fail(labels_path + ":" + std::to_string(line_no) + ": bad class index '" + label_text + "' (0 to 1000000)");
       files_.push_back(line.substr(0, tab));
       labels_.push_back(static_cast<int>(label));
     }

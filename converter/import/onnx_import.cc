@@ -259,6 +259,11 @@ graph::Shape shape_from_value_info(const onnx::ValueInfoProto& vi, const std::st
                          std::to_string(graph::kMaxTensorElements));
     s.push_back(d.dim_value());
   }
+  int64_t count = 0;
+  if (!graph::num_elements_within(s, graph::kMaxTensorElements, &count))
+    throw ConvertError(origin + ": graph input '" + vi.name() + "' shape " + graph::shape_to_string(s) +
+                       " has more than the " + std::to_string(graph::kMaxTensorElements) +
+                       " elements a tensor may have");
   return s;
 }
 
@@ -334,6 +339,7 @@ graph::Graph import_onnx_from_memory(const void* data, size_t size, const std::s
                            " and " + std::to_string(i) + "); each output must be named once");
     g.outputs.push_back(name);
   }
+  if (g.outputs.empty()) throw ConvertError(origin + ": the graph has no outputs (graph.output is empty)");
 
   const auto& ops = supported_onnx_ops();
   UnsupportedOps unsupported;

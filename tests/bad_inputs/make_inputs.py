@@ -242,6 +242,35 @@ def tar_huge_size(path):
         f.write(bytes(h))
 
 
+def tar_size_past_end(path):
+    """A tar header whose size field says 3 GiB (octal), nothing after it: the
+    reader must not allocate 3 GiB before finding the archive's end."""
+    h = bytearray(512)
+    name = b"test/cat/0001.png"
+    h[0:len(name)] = name
+    h[100:108] = b"0000644\x00"
+    h[124:136] = b"%011o\x00" % (3 << 30)
+    h[156] = ord("0")
+    h[257:263] = b"ustar\x00"
+    h[148:156] = b" " * 8
+    h[148:156] = (b"%06o\x00 " % sum(h))
+    with open(path, "wb") as f:
+        f.write(bytes(h))
+
+
+def image_dir_label_overflow(path):
+    """A folder with labels.txt whose class index overflows an int."""
+    image_dir_valid(path)
+    with open(os.path.join(path, "labels.txt"), "w") as f:
+        f.write("img0.png\t99999999999999999999\n")
+
+
+def onnx_no_outputs(path):
+    m = tiny_graph()
+    del m.graph.output[:]
+    save(m, path)
+
+
 # ----------------------------------------------------------------- IDX
 
 

@@ -9,6 +9,8 @@ A case is one directory:
   exit    optional: the exit status expected (default: any non-zero)
   leaves  optional: file names allowed in @TMP@ afterwards, one per line
           (default: @TMP@ must be empty: no partial output)
+  memory_mb  optional: a tighter address-space cap for this command, MiB
+          (ignored when --memory-limit-mb is 0, as in sanitizer builds)
 Inputs too large or binary to commit are written by make_inputs.py into a
 copy of the case directory under --work before the case runs.
 
@@ -70,6 +72,9 @@ def run_case(name, case_dir, work, tools, memory_mb):
     exit_text = read(os.path.join(case_dir, "exit"))
     want_exit = int(exit_text.strip()) if exit_text is not None else None
     leaves = read(os.path.join(case_dir, "leaves"), "")
+    case_mb = read(os.path.join(case_dir, "memory_mb"))
+    if case_mb is not None and memory_mb:  # a tighter cap for this case (none in sanitizer builds)
+        memory_mb = min(memory_mb, int(case_mb.strip()))
     allowed = {line.strip() for line in leaves.splitlines() if line.strip()}
     tmp = os.path.join(work, "tmp", name)
     shutil.rmtree(tmp, ignore_errors=True)
