@@ -142,6 +142,11 @@ std::vector<uint8_t> convert_to_bytes(const ConvertOptions& options, ConvertSumm
   const graph::Graph graph = import::load_onnx_model(o.model_path);
   if (graph.inputs.size() != 1 || graph.inputs[0].shape.size() != 4)
     throw ConvertError(o.model_path + ": the model needs exactly one 4-D NCHW input");
+  for (size_t d = 1; d < 4; ++d)
+    if (graph.inputs[0].shape[d] < 1)
+      throw ConvertError(o.model_path + ": input '" + graph.inputs[0].name + "' " +
+                         graph::shape_to_string(graph.inputs[0].shape) + " has an empty dim " + std::to_string(d) +
+                         " (C, H and W must be >= 1)");
   // A QDQ model fixes (some of) its own quantization (import/qdq.h); the
   // layers whose weights it leaves float are quantized with the options.
   const bool qdq = graph.has_fixed_quantization();

@@ -43,6 +43,8 @@ Window2d resolve_window2d(const Node& n, int64_t ih, int64_t iw, int64_t kh, int
         fail(n, std::string(what) + " " + shape_to_string(v) + " out of range: each at most " +
                     std::to_string(kMaxWindowValue));
   };
+  if (kh < 1 || kw < 1)
+    fail(n, "kernel_shape " + shape_to_string({kh, kw}) + ": each kernel side must be >= 1");
   check_range("strides", strides);
   check_range("dilations", dil);
   if (kh > kMaxWindowValue || kw > kMaxWindowValue) check_range("kernel_shape", {kh, kw});

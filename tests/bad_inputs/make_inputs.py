@@ -106,6 +106,40 @@ def onnx_huge_initializer_dims(path):
     save(m, path)
 
 
+def _single(nodes, inits, in_dims=(1, 3, 8, 8)):
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, list(in_dims))
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, None)
+    g = helper.make_graph(nodes, "hostile", [x], [y], inits)
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)], producer_name="make_inputs")
+    m.ir_version = 7
+    return m
+
+
+def onnx_constant_of_shape_huge(path):
+    """ConstantOfShape of [100000, 100000, 100000], folded at conversion."""
+    s = numpy_helper.from_array(np.array([100000, 100000, 100000], np.int64), "s")
+    save(_single([helper.make_node("ConstantOfShape", ["s"], ["c"], name="cos"),
+                  helper.make_node("Add", ["x", "c"], ["y"], name="add")], [s]), path)
+
+
+def onnx_tile_huge(path):
+    r = numpy_helper.from_array(np.array([1, 1, 100000, 100000], np.int64), "r")
+    save(_single([helper.make_node("Tile", ["x", "r"], ["y"], name="tile")], [r]), path)
+
+
+def onnx_avgpool_kernel_0(path):
+    save(_single([helper.make_node("AveragePool", ["x"], ["y"], name="pool", kernel_shape=[0, 0])], []), path)
+
+
+def onnx_gather_out_of_range(path):
+    i = numpy_helper.from_array(np.array([7], np.int64), "i")
+    save(_single([helper.make_node("Gather", ["x", "i"], ["y"], name="gather", axis=1)], [i]), path)
+
+
+def onnx_empty_input(path):
+    save(_single([helper.make_node("Relu", ["x"], ["y"], name="relu")], [], in_dims=(1, 3, 0, 8)), path)
+
+
 # ------------------------------------------------------------- tensors
 
 
