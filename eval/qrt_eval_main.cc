@@ -23,6 +23,7 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <new>
 #include <numeric>
 #include <string>
 #include <vector>
@@ -368,6 +369,11 @@ int run(int argc, char** argv) {
 int main(int argc, char** argv) {
   try {
     return run(argc, argv);
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr,
+                 "qrt-eval: error: out of memory (std::bad_alloc): the float model's activations, --per-layer's "
+                 "kept tensors or an image do not fit; try without --per-layer or a lower --max-image-pixels\n");
+    return 1;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "qrt-eval: error: %s\n", e.what());
     return 1;

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include <cmath>
+#include <new>
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -301,6 +302,16 @@ int main(int argc, char** argv) {
       }
       if (o.accuracy_budget > 0) print_budget(s.budget);
     }
+  } catch (const std::bad_alloc&) {
+    // The readers and the importer check their sizes first (data/limits.h,
+    // graph::kMaxTensorElements); what is left is a model or a calibration
+    // set larger than this machine's memory.
+    std::fprintf(stderr,
+                 "qrt-convert: error: out of memory converting %s (std::bad_alloc): the model's activations times "
+                 "the calibration batch, or --layer-stats-memory %zu MiB, do not fit; try fewer --num-images or a "
+                 "smaller --layer-stats-memory\n",
+                 o.model_path.c_str(), stats_mb);
+    return 1;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "qrt-convert: error: %s\n", e.what());
     return 1;

@@ -140,6 +140,14 @@ def onnx_empty_input(path):
     save(_single([helper.make_node("Relu", ["x"], ["y"], name="relu")], [], in_dims=(1, 3, 0, 8)), path)
 
 
+def onnx_wide_conv(path):
+    """x [1, 3, 4096, 4096] -> Conv 3x3 to 100 channels: a 6.7 GB float
+    activation (under the 2^31-element tensor limit), for out-of-memory."""
+    w = numpy_helper.from_array(np.full((100, 3, 3, 3), 0.01, np.float32), "w")
+    save(_single([helper.make_node("Conv", ["x", "w"], ["y"], name="conv", kernel_shape=[3, 3], pads=[1, 1, 1, 1])],
+                 [w], in_dims=(1, 3, 4096, 4096)), path)
+
+
 # ------------------------------------------------------------- tensors
 
 
