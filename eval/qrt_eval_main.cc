@@ -302,6 +302,10 @@ int run(int argc, char** argv) {
     progress.update(i + 1);
   }
   progress.finish();
+  if (labelled == 0 && n > 0)
+    std::fprintf(stderr,
+                 "qrt-eval: warning: none of the %zu samples has a label (%s), so top-1/top-5 are not measured%s\n", n,
+                 data->describe().c_str(), no_float ? "" : "; the float/int8 agreement is");
 
   std::vector<qrt::eval::EvalSummary> sums;
   for (const auto& q : models) {

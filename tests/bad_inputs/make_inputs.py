@@ -140,6 +140,12 @@ def onnx_empty_input(path):
     save(_single([helper.make_node("Relu", ["x"], ["y"], name="relu")], [], in_dims=(1, 3, 0, 8)), path)
 
 
+def onnx_duplicate_producer(path):
+    """Two nodes writing the same tensor 'y'."""
+    save(_single([helper.make_node("Relu", ["x"], ["y"], name="relu1"),
+                  helper.make_node("Relu", ["x"], ["y"], name="relu2")], []), path)
+
+
 def onnx_wide_conv(path):
     """x [1, 3, 4096, 4096] -> Conv 3x3 to 100 channels: a 6.7 GB float
     activation (under the 2^31-element tensor limit), for out-of-memory."""
