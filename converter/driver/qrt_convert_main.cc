@@ -215,7 +215,22 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--labels", labels_path, "class names, one per line, stored in the metadata");
   app.add_flag("-q,--quiet", quiet, "no progress or summary");
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --calib-npy takes every file after it: a model given after it lands
+    // there, and CLI11 only says the model is missing.
+    if (o.model_path.empty())
+      for (const std::string& f : o.calib_npy)
+        if (f.size() > 5 && f.compare(f.size() - 5, 5, ".onnx") == 0) {
+          std::fprintf(stderr,
+                       "qrt-convert: error: no model: '%s' was taken as a --calib-npy file (--calib-npy takes every "
+                       "file after it); give the model first: qrt-convert %s -o OUT.qrt --calib-npy ...\n",
+                       f.c_str(), f.c_str());
+          return e.get_exit_code();
+        }
+    return app.exit(e);
+  }
   o.calib_random = calib_seed->count() > 0;
   if (max_iterations->count() > 0 && !o.iterative) {
     std::fprintf(stderr, "qrt-convert: error: --max-iterations needs --iterative\n");
