@@ -180,6 +180,10 @@ std::vector<float> preprocess_image(const Image& image, const PreprocessConfig& 
         const float v = px[(size_t(y + top) * w + (x + left)) * c + k];
         out[(size_t(k) * height + y) * width + x] = (v / 255.0f - mean) / stdv;
       }
+    const float* plane = out.data() + size_t(k) * height * width;
+    if (!std::all_of(plane, plane + size_t(height) * width, [](float v) { return std::isfinite(v); }))
+      fail(image.source + ": (x/255 - mean) / std overflows for channel " + std::to_string(k) + " (mean " +
+           number(mean) + ", std " + number(stdv) + "): " + cfg.setting("--std", "std") + " is too small");
   }
   return out;
 }
@@ -192,6 +196,10 @@ std::vector<float> sample_to_input(const Sample& sample, const PreprocessConfig&
     fail(sample.source + ": tensor has " + std::to_string(sample.tensor.size()) + " elements, the model input needs " +
          std::to_string(want) + " (1x" + std::to_string(channels) + "x" + std::to_string(height) + "x" +
          std::to_string(width) + ")");
+  for (size_t i = 0; i < sample.tensor.size(); ++i)
+    if (!std::isfinite(sample.tensor[i]))
+      fail(sample.source + ": element " + std::to_string(i) + " is " + number(sample.tensor[i]) +
+           "; input tensors must be finite numbers");
   return sample.tensor;
 }
 

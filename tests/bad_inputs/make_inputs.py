@@ -173,6 +173,14 @@ def npy_calib(path):
         os.replace(path + ".npy", path)
 
 
+def npy_nan(path):
+    """4 calibration tensors [4, 3, 8, 8], the third with a NaN at element 5."""
+    a = rng(2).standard_normal((4, 3, 8, 8)).astype(np.float32)
+    a[2].flat[5] = np.nan
+    with open(path, "wb") as f:
+        f.write(npy_header("<f4", "(4, 3, 8, 8)") + a.tobytes())
+
+
 def npy_huge_shape(path):
     """The issue's 128-byte file: shape (2^32, 2^32, 1, 1), product wraps to 0."""
     with open(path, "wb") as f:
