@@ -148,6 +148,10 @@ int run(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
+  if (const std::string why = qrt::cli::empty_value_problem(app); !why.empty()) {
+    std::fprintf(stderr, "qrt-eval: error: %s\n", why.c_str());
+    return 2;
+  }
   if (fm_images.empty() && images_dir.empty() && cifar10.empty()) {
     std::fprintf(stderr,
                  "qrt-eval: error: give --fashion-mnist-images/--fashion-mnist-labels, --images or --cifar10\n");

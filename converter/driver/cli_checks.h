@@ -102,6 +102,18 @@ inline std::string output_path_problem(const std::string& path) {
   return std::string();
 }
 
+// The first option given an empty value ("--crop ''", often an unset shell
+// variable), as "--crop: empty value", or "" if none: an empty value would
+// otherwise read as "not given".
+inline std::string empty_value_problem(const CLI::App& app) {
+  for (const CLI::Option* opt : app.get_options()) {
+    if (opt->count() == 0 || opt->get_expected_min() < 1) continue;  // not given, or a flag
+    for (const std::string& v : opt->results())
+      if (v.empty()) return opt->get_name() + ": empty value (give a value or leave the option out)";
+  }
+  return std::string();
+}
+
 // CLI11's failure message with the tool's name in front, so a bad flag
 // reads like every other error of the tool.
 inline std::function<std::string(const CLI::App*, const CLI::Error&)> failure_message(const std::string& tool) {

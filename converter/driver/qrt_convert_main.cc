@@ -231,6 +231,10 @@ int main(int argc, char** argv) {
         }
     return app.exit(e);
   }
+  if (const std::string why = qrt::cli::empty_value_problem(app); !why.empty()) {
+    std::fprintf(stderr, "qrt-convert: error: %s\n", why.c_str());
+    return 1;
+  }
   o.calib_random = calib_seed->count() > 0;
   if (max_iterations->count() > 0 && !o.iterative) {
     std::fprintf(stderr, "qrt-convert: error: --max-iterations needs --iterative\n");
