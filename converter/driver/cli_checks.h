@@ -68,7 +68,7 @@ inline CLI::Validator real(double lo, double hi, bool lo_open, bool hi_open, boo
           return "'" + text + "' is out of range; " + range;
         return std::string();
       },
-      "number", "real");
+      std::string(lo_open ? "(" : "[") + bound(lo) + ", " + bound(hi) + (hi_open ? ")" : "]"), "real");
 }
 
 // One of the given words, exactly.
