@@ -20,7 +20,11 @@
 #include <string.h>
 #include <time.h>
 
+#include <errno.h>
+
 #include <algorithm>
+#include <cmath>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -45,40 +49,102 @@ int Usage(const char* argv0) {
   return 2;
 }
 
+// What is wrong, then the usage line; exit status 2.
+int BadUsage(const char* argv0, const std::string& what) {
+  fprintf(stderr, "qrt-bench: error: %s\n", what.c_str());
+  return Usage(argv0);
+}
+
+// A whole number lo..hi written in plain decimal digits (no sign for lo >=
+// 0), or "" and *out set; else what is wrong, naming the flag and the range.
+std::string ParseWhole(const char* flag, const char* text, long lo, long hi, int* out) {
+  const std::string range = std::string("give ") + std::to_string(lo) + " to " + std::to_string(hi);
+  const std::string t = text;
+  const size_t digits = t.find_first_not_of("0123456789", t[0] == '-' && lo < 0 ? 1 : 0);
+  if (t.empty() || digits != std::string::npos || t == "-")
+    return std::string(flag) + ": '" + t + "' is not a whole number; " + range;
+  errno = 0;
+  const long v = strtol(text, nullptr, 10);
+  if (errno == ERANGE || v < lo || v > hi) return std::string(flag) + ": '" + t + "' is out of range; " + range;
+  *out = (int)v;
+  return "";
+}
+
+bool OneOf(const char* text, std::initializer_list<const char*> words) {
+  for (const char* w : words)
+    if (!strcmp(text, w)) return true;
+  return false;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2) return Usage(argv[0]);
+  if (argc < 2) return BadUsage(argv[0], "no model given (the first argument is the .qrt file)");
+  if (argv[1][0] == '-' && !strcmp(argv[1], "--help")) return Usage(argv[0]), 0;
+  if (argv[1][0] == '-')
+    return BadUsage(argv[0], std::string("the first argument must be the .qrt model, not '") + argv[1] + "'");
   const char* model_path = argv[1];
   int iterations = 50, warmup = 5, threads = 1;
+  bool iterations_given = false;
   const char* path = nullptr;
   const char* float_adds = "auto";
   const char* baseline = nullptr;
   qrt_bench::BaselineConfig bc;
   for (int i = 2; i < argc; ++i) {
-    const bool has_value = i + 1 < argc;
-    if (!strcmp(argv[i], "--iterations") && has_value) iterations = atoi(argv[++i]);
-    else if (!strcmp(argv[i], "--warmup") && has_value) warmup = atoi(argv[++i]);
-    else if (!strcmp(argv[i], "--threads") && has_value) threads = atoi(argv[++i]);
-    else if (!strcmp(argv[i], "--path") && has_value) path = argv[++i];
-    else if (!strcmp(argv[i], "--float-adds") && has_value) float_adds = argv[++i];
-    else if (!strcmp(argv[i], "--baseline") && has_value) baseline = argv[++i];
-    else if (!strcmp(argv[i], "--side") && has_value) bc.side = argv[++i];
-    else if (!strcmp(argv[i], "--only-op") && has_value) bc.only_op = atoi(argv[++i]);
-    else if (!strcmp(argv[i], "--max-output-diff") && has_value) bc.max_output_diff = atof(argv[++i]);
-    else return Usage(argv[0]);
+    const char* flag = argv[i];
+    static const char* const kFlags[] = {"--iterations", "--warmup", "--threads", "--path", "--float-adds",
+                                         "--baseline",   "--side",   "--only-op", "--max-output-diff"};
+    bool known = false;
+    for (const char* f : kFlags) known = known || !strcmp(flag, f);
+    if (!known) return BadUsage(argv[0], std::string("unknown option '") + flag + "'");
+    if (i + 1 >= argc) return BadUsage(argv[0], std::string(flag) + " needs a value");
+    const char* value = argv[++i];
+    std::string why;
+    if (!strcmp(flag, "--iterations")) {
+      why = ParseWhole(flag, value, 0, 100000000, &iterations);
+      iterations_given = true;
+    } else if (!strcmp(flag, "--warmup")) {
+      why = ParseWhole(flag, value, 0, 100000000, &warmup);
+    } else if (!strcmp(flag, "--threads")) {
+      why = ParseWhole(flag, value, 1, 256, &threads);
+    } else if (!strcmp(flag, "--path")) {
+      path = value;
+      if (!OneOf(value, {"ref", "neon", "neondot", "i8mm"}))
+        why = std::string("--path: '") + value + "' is not one of: ref, neon, neondot, i8mm";
+    } else if (!strcmp(flag, "--float-adds")) {
+      float_adds = value;
+      if (!OneOf(value, {"auto", "f32", "f16"}))
+        why = std::string("--float-adds: '") + value + "' is not one of: auto, f32, f16";
+    } else if (!strcmp(flag, "--baseline")) {
+      baseline = value;
+      if (strcmp(value, "xnnpack") != 0) why = std::string("--baseline: '") + value + "' is not xnnpack";
+    } else if (!strcmp(flag, "--side")) {
+      bc.side = value;
+      if (!OneOf(value, {"both", "qrt", "xnnpack"}))
+        why = std::string("--side: '") + value + "' is not one of: both, qrt, xnnpack";
+    } else if (!strcmp(flag, "--only-op")) {
+      why = ParseWhole(flag, value, 0, 1000000, &bc.only_op);
+    } else {  // --max-output-diff
+      char* end = nullptr;
+      const double d = strtod(value, &end);
+      if (*value == '\0' || *end != '\0' || !(d >= 0) || std::isinf(d))
+        why = std::string("--max-output-diff: '") + value + "' is not a finite number >= 0";
+      bc.max_output_diff = d;
+    }
+    if (!why.empty()) return BadUsage(argv[0], why);
   }
-  if (iterations < (baseline ? 0 : 1) || warmup < 0 || threads < 1) return Usage(argv[0]);
-  qrt_float_adds adds;
-  if (!strcmp(float_adds, "auto")) adds = QRT_FLOAT_ADDS_AUTO;
-  else if (!strcmp(float_adds, "f32")) adds = QRT_FLOAT_ADDS_F32;
+  if (!baseline) {
+    const char* needs_baseline[] = {"--side", "--only-op", "--max-output-diff"};
+    for (int i = 2; i < argc; ++i)
+      for (const char* f : needs_baseline)
+        if (!strcmp(argv[i], f)) return BadUsage(argv[0], std::string(f) + " needs --baseline xnnpack");
+    if (iterations_given && iterations < 1) return BadUsage(argv[0], "--iterations: '0' is out of range; give 1 to 100000000");
+  }
+  qrt_float_adds adds = QRT_FLOAT_ADDS_AUTO;
+  if (!strcmp(float_adds, "f32")) adds = QRT_FLOAT_ADDS_F32;
   else if (!strcmp(float_adds, "f16")) adds = QRT_FLOAT_ADDS_F16;
-  else return Usage(argv[0]);
   if (path != nullptr) setenv("QRT_KERNEL_PATH", path, 1);
   if (baseline != nullptr) {
-    if (strcmp(baseline, "xnnpack") != 0) return Usage(argv[0]);
-    if (strcmp(bc.side, "both") && strcmp(bc.side, "qrt") && strcmp(bc.side, "xnnpack"))
-      return Usage(argv[0]);
     bc.model_path = model_path;
     bc.iterations = iterations;
     bc.warmup = warmup;
@@ -90,7 +156,7 @@ int main(int argc, char** argv) {
   qrt_error err;
   qrt_model* model = nullptr;
   if (qrt_model_load_file(model_path, &model, &err) != QRT_OK) {
-    fprintf(stderr, "qrt-bench: %s\n", err.message);
+    fprintf(stderr, "qrt-bench: error: %s: %s\n", model_path, err.message);
     return 1;
   }
   qrt_session_options o;
@@ -100,7 +166,7 @@ int main(int argc, char** argv) {
   o.float_adds = adds;
   qrt_session* session = nullptr;
   if (qrt_session_create(model, &o, &session, &err) != QRT_OK) {
-    fprintf(stderr, "qrt-bench: %s\n", err.message);
+    fprintf(stderr, "qrt-bench: error: %s: cannot create a session: %s\n", model_path, err.message);
     qrt_model_destroy(model);
     return 1;
   }
@@ -115,7 +181,12 @@ int main(int argc, char** argv) {
   for (int i = 0; i < warmup + iterations; ++i) {
     qrt_session_set_input_f32(session, 0, x.data(), x.size());
     const double t0 = NowMs();
-    qrt_session_run(session);
+    if (qrt_session_run(session) != QRT_OK) {
+      fprintf(stderr, "qrt-bench: error: %s: run failed: %s\n", model_path, qrt_session_last_error(session));
+      qrt_session_destroy(session);
+      qrt_model_destroy(model);
+      return 1;
+    }
     const double t1 = NowMs();
     if (i < warmup) continue;
     run_ms.push_back(t1 - t0);

@@ -23,6 +23,7 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <new>
 #include <numeric>
 #include <string>
 #include <vector>
@@ -32,6 +33,7 @@
 #include "data/idx.h"
 #include "data/image_dir.h"
 #include "data/preprocess.h"
+#include "driver/cli_checks.h"
 #include "graph/float_executor.h"
 #include "import/onnx_import.h"
 #include "qrt/qrt.h"
@@ -84,6 +86,10 @@ std::vector<qrt::eval::ModelTally> models_tallies(const std::vector<std::unique_
 
 int run(int argc, char** argv) {
   CLI::App app{"qrt-eval: float vs int8 accuracy and int8 latency"};
+  app.failure_message(qrt::cli::failure_message("qrt-eval"));
+  using qrt::cli::one_of;
+  using qrt::cli::whole;
+  constexpr uint64_t kMaxCount = 1000000000000ull, kMaxLimit = uint64_t(1) << 48;
   std::string onnx_path, fm_images, fm_labels, images_dir, cifar10, json_path, report_md;
   std::string jpeg_decoder = "libjpeg";
   size_t limit = 0, worst_n = 5, stride = 1;
@@ -104,16 +110,29 @@ int run(int argc, char** argv) {
   fml->needs(fmi);
   dir->excludes(fmi);
   c10->excludes(fmi)->excludes(dir);
-  app.add_option("--limit", limit, "evaluate only the first N samples (0: all)");
+  auto* limit_flag = app.add_option("--limit", limit, "evaluate only the first N samples (0: all)")
+                         ->check(whole(0, kMaxCount, " (0: every sample)"));
   app.add_option("--stride", stride, "evaluate every K-th sample (0, K, 2K, ...; --limit counts these)")
-      ->check(CLI::PositiveNumber);
+      ->check(whole(1, kMaxCount));
+  qrt::data::ReadLimits limits;
+  app.add_option("--max-image-pixels", limits.max_image_pixels,
+                 "refuse images (read from their headers, before decoding) and resized images with more pixels "
+                 "than this")
+      ->capture_default_str()
+      ->check(whole(1, kMaxLimit));
+  app.add_option("--max-tensor-elements", limits.max_tensor_elements,
+                 "refuse IDX files with more elements than this")
+      ->capture_default_str()
+      ->check(whole(1, kMaxLimit));
   app.add_option("--json", json_path, "also write the results as JSON");
   app.add_option("--report-md", report_md, "write the per-layer report (Markdown); implies --per-layer");
   app.add_flag("--per-layer", per_layer, "compare every int8 tensor with the float model (SQNR, cosine)");
-  app.add_option("--worst", worst_n, "how many layers the worst-layer lists show")->capture_default_str();
+  app.add_option("--worst", worst_n, "how many layers the worst-layer lists show")
+      ->capture_default_str()
+      ->check(whole(0, 100000));
   app.add_option("--jpeg-decoder", jpeg_decoder, "JPEG decoder for --cifar10 archives: libjpeg (as PIL) or stb")
       ->capture_default_str()
-      ->check(CLI::IsMember({"libjpeg", "stb"}));
+      ->check(one_of({"libjpeg", "stb"}));
   app.add_flag("--emulate-plain-int16", emulate_plain_int16,
                "accuracy study: INT16 layers accumulate the whole dot product in one saturating int16 "
                "(docs/accumulation.md); slower, not a production mode");
@@ -122,12 +141,16 @@ int run(int argc, char** argv) {
                  "storage of the float residual path: auto (fp16 where the CPU has fp16 arithmetic, as the "
                  "runtime's default), f32 or f16 (docs/runtime.md)")
       ->capture_default_str()
-      ->check(CLI::IsMember({"auto", "f32", "f16"}));
+      ->check(one_of({"auto", "f32", "f16"}));
   app.add_flag("-q,--quiet", quiet, "no progress");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
+  }
+  if (const std::string why = qrt::cli::empty_value_problem(app); !why.empty()) {
+    std::fprintf(stderr, "qrt-eval: error: %s\n", why.c_str());
+    return 2;
   }
   if (fm_images.empty() && images_dir.empty() && cifar10.empty()) {
     std::fprintf(stderr,
@@ -139,6 +162,15 @@ int run(int argc, char** argv) {
     std::fprintf(stderr, "qrt-eval: error: --per-layer/--report-md need one --qrt and the float model\n");
     return 2;
   }
+  // Output files are checked before the run, not after it.
+  const struct { const char* flag; const std::string& path; } outputs[] = {
+      {"--json", json_path}, {"--report-md", report_md}, {"--per-image", per_image_path}};
+  for (const auto& out : outputs)
+    if (!out.path.empty())
+      if (const std::string why = qrt::cli::output_path_problem(out.path); !why.empty()) {
+        std::fprintf(stderr, "qrt-eval: error: %s: %s\n", out.flag, why.c_str());
+        return 2;
+      }
   if (jpeg_decoder == "libjpeg") qrt::eval::install_libjpeg_decoder();
 
   // Int8 models and their preprocessing (every model must agree with the first).
@@ -166,6 +198,8 @@ int run(int argc, char** argv) {
     qrt_preprocess_init(&pp);
     qrt_model_preprocess(q->model, &pp);
     qrt::data::PreprocessConfig c;
+    c.origin = path + ": stored preprocessing";  // errors name the model's field, not a flag
+    c.max_image_pixels = limits.max_image_pixels;
     if (pp.has_preprocess) {
       c.resize_short = pp.resize_short;
       c.crop_height = pp.crop_height;
@@ -204,12 +238,16 @@ int run(int argc, char** argv) {
   qrt::graph::FloatExecutor exec(graph);
 
   std::unique_ptr<qrt::data::Dataset> data;
-  if (!fm_images.empty()) data = std::make_unique<qrt::data::FashionMnistDataset>(fm_images, fm_labels);
-  else if (!cifar10.empty()) data = std::make_unique<qrt::data::Cifar10Dataset>(cifar10);
-  else data = std::make_unique<qrt::data::ImageDirDataset>(images_dir);
+  if (!fm_images.empty()) data = std::make_unique<qrt::data::FashionMnistDataset>(fm_images, fm_labels, limits);
+  else if (!cifar10.empty()) data = std::make_unique<qrt::data::Cifar10Dataset>(cifar10, limits);
+  else data = std::make_unique<qrt::data::ImageDirDataset>(images_dir, limits);
   std::unique_ptr<qrt::eval::LayerComparer> layers;
   if (per_layer) layers = std::make_unique<qrt::eval::LayerComparer>(graph, models[0]->session);
-  size_t n = (data->size() + stride - 1) / stride;
+  size_t n = data->size() / stride + (data->size() % stride != 0);
+  if (limit_flag->count() > 0 && limit > n)
+    std::fprintf(stderr, "qrt-eval: warning: evaluating %zu samples, fewer than the %zu asked for (--limit %zu): %s%s\n",
+                 n, limit, limit, data->describe().c_str(),
+                 stride > 1 ? (" every " + std::to_string(stride) + "th sample").c_str() : " has no more");
   if (limit > 0) n = std::min(n, limit);
 
   size_t f1 = 0, f5 = 0, labelled = 0;
@@ -245,10 +283,15 @@ int run(int argc, char** argv) {
       auto outs = exec.run(inputs, layers ? layers->observer() : qrt::graph::TensorObserver{});
       if (layers) layers->finish_image();
       flog = std::move(outs.at(graph.outputs[0]).data);
-      if (flog.size() != out_info.num_elements) throw ConvertError("the float and int8 outputs differ in size");
+      if (flog.size() != out_info.num_elements)
+        throw ConvertError(onnx_path + " output '" + graph.outputs[0] + "' has " + std::to_string(flog.size()) +
+                           " elements, " + qrt_path + " output '" + out_info.name + "' " +
+                           std::to_string(out_info.num_elements) + ": not the same model");
     }
     if (s.label >= int(out_info.num_elements))
-      throw ConvertError(s.source + ": label " + std::to_string(s.label) + " out of range");
+      throw ConvertError(s.source + ": label " + std::to_string(s.label) + " out of range: the model has " +
+                         std::to_string(out_info.num_elements) + " outputs (classes 0 to " +
+                         std::to_string(out_info.num_elements - 1) + ")");
     if (s.label >= 0) {
       ++labelled;
       if (!no_float) {
@@ -263,6 +306,10 @@ int run(int argc, char** argv) {
     progress.update(i + 1);
   }
   progress.finish();
+  if (labelled == 0 && n > 0)
+    std::fprintf(stderr,
+                 "qrt-eval: warning: none of the %zu samples has a label (%s), so top-1/top-5 are not measured%s\n", n,
+                 data->describe().c_str(), no_float ? "" : "; the float/int8 agreement is");
 
   std::vector<qrt::eval::EvalSummary> sums;
   for (const auto& q : models) {
@@ -330,6 +377,11 @@ int run(int argc, char** argv) {
 int main(int argc, char** argv) {
   try {
     return run(argc, argv);
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr,
+                 "qrt-eval: error: out of memory (std::bad_alloc): the float model's activations, --per-layer's "
+                 "kept tensors or an image do not fit; try without --per-layer or a lower --max-image-pixels\n");
+    return 1;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "qrt-eval: error: %s\n", e.what());
     return 1;

@@ -18,7 +18,8 @@ int cifar10_class_index(const std::string& name) {
   return -1;
 }
 
-Cifar10Dataset::Cifar10Dataset(const std::string& archive_path) : path_(archive_path) {
+Cifar10Dataset::Cifar10Dataset(const std::string& archive_path, const ReadLimits& limits)
+    : path_(archive_path), limits_(limits) {
   entries_ = read_tar(archive_path, [](const std::string& name) { return detail::has_image_extension(name); });
   std::sort(entries_.begin(), entries_.end(),
             [](const TarEntry& a, const TarEntry& b) { return a.name < b.name; });
@@ -44,6 +45,10 @@ Sample Cifar10Dataset::load(size_t i, int want_channels) const {
   Sample s;
   s.source = path_ + ":" + e.name;
   std::string why;
+  int w = 0, h = 0;
+  if (image_header_size(e.data.data(), e.data.size(), &w, &h))  // before decoding anything
+    check_image_pixels(path_ + ": entry '" + e.name + "' at offset " + std::to_string(e.offset), uint64_t(w),
+                       uint64_t(h), limits_);
   if (!memory_image_decoder()(e.data.data(), e.data.size(), want_channels, &s.image, &why))
     fail(path_ + ": entry '" + e.name + "' at offset " + std::to_string(e.offset) + ": cannot decode image: " + why);
   s.image.source = s.source;

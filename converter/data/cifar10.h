@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "data/dataset.h"
+#include "data/limits.h"
 #include "data/tar.h"
 
 namespace qrt::data {
@@ -26,7 +27,9 @@ int cifar10_class_index(const std::string& name);
 // images) and are decoded in load().
 class Cifar10Dataset : public Dataset {
  public:
-  explicit Cifar10Dataset(const std::string& archive_path);
+  // An image whose header says it has more than limits.max_image_pixels
+  // pixels is refused in load(), before decoding.
+  explicit Cifar10Dataset(const std::string& archive_path, const ReadLimits& limits = {});
   size_t size() const override { return entries_.size(); }
   Sample load(size_t i, int want_channels) const override;
   std::string describe() const override;
@@ -35,6 +38,7 @@ class Cifar10Dataset : public Dataset {
 
  private:
   std::string path_;
+  ReadLimits limits_;
   std::vector<TarEntry> entries_;
   std::vector<int> labels_;
 };

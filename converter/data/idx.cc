@@ -14,8 +14,11 @@ uint32_t be32(const uint8_t* p) {
 
 }  // namespace
 
-IdxArray read_idx_file(const std::string& path, uint8_t expect_type_code, int expect_ndims) {
-  const std::vector<uint8_t> bytes = detail::read_maybe_gzip(path);
+IdxArray read_idx_file(const std::string& path, uint8_t expect_type_code, int expect_ndims,
+                       const ReadLimits& limits) {
+  uint64_t max_bytes = 0;  // the data and a header of at most 255 dims
+  if (!checked_add(limits.max_tensor_elements, 4 + 4 * 255, &max_bytes)) max_bytes = UINT64_MAX;
+  const std::vector<uint8_t> bytes = detail::read_maybe_gzip(path, max_bytes, "--max-tensor-elements");
   if (bytes.size() < 4) fail(path + ": too short for an IDX header (" + std::to_string(bytes.size()) + " bytes)");
   if (bytes[0] != 0 || bytes[1] != 0) fail(path + ": offset 0: not an IDX file (bad magic)");
   if (bytes[2] != expect_type_code)
@@ -27,29 +30,34 @@ IdxArray read_idx_file(const std::string& path, uint8_t expect_type_code, int ex
   const size_t header = 4 + 4 * size_t(ndims);
   if (bytes.size() < header) fail(path + ": truncated IDX header");
   IdxArray a;
-  size_t total = 1;
+  std::vector<uint64_t> dims;
   for (int d = 0; d < ndims; ++d) {
     const uint32_t v = be32(&bytes[4 + 4 * d]);
-    if (v == 0 || v > (1u << 28)) fail(path + ": offset " + std::to_string(4 + 4 * d) + ": bad dimension " + std::to_string(v));
+    if (v == 0 || v > (1u << 28))
+      fail(path + ": offset " + std::to_string(4 + 4 * d) + ": bad dimension " + std::to_string(v) +
+           " (1 to 2^28)");
     a.dims.push_back(static_cast<int>(v));
-    total *= v;
+    dims.push_back(v);
   }
-  if (bytes.size() != header + total)
+  const uint64_t total = checked_elements(path + ": offset 4: IDX dimensions", dims, limits);
+  if (bytes.size() - header != total)
     fail(path + ": expected " + std::to_string(header + total) + " bytes from the header, file has " +
          std::to_string(bytes.size()));
   a.data.assign(bytes.begin() + header, bytes.end());
   return a;
 }
 
-FashionMnistDataset::FashionMnistDataset(const std::string& images_path, const std::string& labels_path)
+FashionMnistDataset::FashionMnistDataset(const std::string& images_path, const std::string& labels_path,
+                                         const ReadLimits& limits)
     : images_path_(images_path) {
-  IdxArray img = read_idx_file(images_path, 0x08, 3);
+  IdxArray img = read_idx_file(images_path, 0x08, 3, limits);
   count_ = size_t(img.dims[0]);
   rows_ = img.dims[1];
   cols_ = img.dims[2];
+  check_image_pixels(images_path + ": offset 8: IDX rows x columns", uint64_t(cols_), uint64_t(rows_), limits);
   pixels_ = std::move(img.data);
   if (!labels_path.empty()) {
-    IdxArray lab = read_idx_file(labels_path, 0x08, 1);
+    IdxArray lab = read_idx_file(labels_path, 0x08, 1, limits);
     if (size_t(lab.dims[0]) != count_)
       fail(labels_path + ": " + std::to_string(lab.dims[0]) + " labels but " + images_path + " has " +
            std::to_string(count_) + " images");

@@ -1,5 +1,8 @@
 #include "data/image_decode.h"
 
+#include <climits>
+#include <cstring>
+
 #include "stb_image.h"
 
 namespace qrt::data {
@@ -8,8 +11,28 @@ namespace {
 MemoryImageDecoder g_decoder = nullptr;
 }  // namespace
 
+bool image_header_size(const uint8_t* data, size_t size, int* width, int* height) {
+  int c = 0;
+  if (size <= size_t(INT_MAX) && stbi_info_from_memory(data, int(size), width, height, &c) != 0) return true;
+  // stb_image's header reader refuses images over 2^30 bytes itself; a PNG's
+  // IHDR still says how large it claims to be, for the limit's message.
+  static const uint8_t kPng[16] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R'};
+  if (size < 24 || std::memcmp(data, kPng, 16) != 0) return false;
+  const auto be32 = [](const uint8_t* p) {
+    return (uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8) | p[3];
+  };
+  if (be32(data + 16) > uint32_t(INT_MAX) || be32(data + 20) > uint32_t(INT_MAX)) return false;
+  *width = int(be32(data + 16));
+  *height = int(be32(data + 20));
+  return true;
+}
+
 bool decode_image_stb(const uint8_t* data, size_t size, int want_channels, Image* out, std::string* error) {
   int w = 0, h = 0, c = 0;
+  if (size > size_t(INT_MAX)) {
+    *error = std::to_string(size) + " bytes, more than an image file may have (2 GiB)";
+    return false;
+  }
   uint8_t* px = stbi_load_from_memory(data, int(size), &w, &h, &c, want_channels);
   if (!px) {
     *error = stbi_failure_reason();

@@ -19,6 +19,9 @@ namespace qrt::data {
 // returns false and sets *error.
 using MemoryImageDecoder = bool (*)(const uint8_t* data, size_t size, int want_channels, Image* out,
                                     std::string* error);
+// The width and height a JPEG/PNG/BMP/PNM header states, without decoding;
+// false if the header is not one of these.
+bool image_header_size(const uint8_t* data, size_t size, int* width, int* height);
 // stb_image (the default).
 bool decode_image_stb(const uint8_t* data, size_t size, int want_channels, Image* out, std::string* error);
 // The decoder archive datasets use; nullptr restores stb_image. Process-wide:

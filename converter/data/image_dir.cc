@@ -3,18 +3,19 @@
 #include <dirent.h>
 
 #include <algorithm>
+#include <climits>
 #include <cstdlib>
 #include <fstream>
 
 #include "data/file_io.h"
-#include "stb_image.h"
+#include "data/image_decode.h"
 
 namespace qrt::data {
 
 using detail::fail;
 using detail::join_path;
 
-ImageDirDataset::ImageDirDataset(const std::string& dir) : dir_(dir) {
+ImageDirDataset::ImageDirDataset(const std::string& dir, const ReadLimits& limits) : dir_(dir), limits_(limits) {
   const std::string labels_path = join_path(dir, "labels.txt");
   std::ifstream in(labels_path);
   if (in) {
@@ -31,8 +32,8 @@ ImageDirDataset::ImageDirDataset(const std::string& dir) : dir_(dir) {
       const std::string label_text = line.substr(tab + 1);
       char* end = nullptr;
       const long label = std::strtol(label_text.c_str(), &end, 10);
-      if (label_text.empty() || *end != '\0' || label < 0)
-        fail(labels_path + ":" + std::to_string(line_no) + ": bad class index '" + label_text + "'");
+      if (label_text.empty() || *end != '\0' || label < 0 || label > 1000000)
+        fail(labels_path + ":" + std::to_string(line_no) + ": bad class index '" + label_text + "' (0 to 1000000)");
       files_.push_back(line.substr(0, tab));
       labels_.push_back(static_cast<int>(label));
     }
@@ -53,16 +54,16 @@ ImageDirDataset::ImageDirDataset(const std::string& dir) : dir_(dir) {
 
 Sample ImageDirDataset::load(size_t i, int want_channels) const {
   const std::string path = join_path(dir_, files_.at(i));
-  int w = 0, h = 0, c = 0;
-  uint8_t* px = stbi_load(path.c_str(), &w, &h, &c, want_channels);
-  if (!px) fail(path + ": cannot decode image: " + stbi_failure_reason());
+  const std::vector<uint8_t> bytes = detail::read_file(path, uint64_t(INT_MAX));
   Sample s;
-  s.image.width = w;
-  s.image.height = h;
-  s.image.channels = want_channels;
-  s.image.pixels.assign(px, px + size_t(w) * h * want_channels);
+  int w = 0, h = 0;
+  // The header's size, before decoding anything.
+  if (image_header_size(bytes.data(), bytes.size(), &w, &h))
+    check_image_pixels(path, uint64_t(w), uint64_t(h), limits_);
+  std::string why;
+  if (!decode_image_stb(bytes.data(), bytes.size(), want_channels, &s.image, &why))
+    fail(path + ": cannot decode image: " + why);
   s.image.source = path;
-  stbi_image_free(px);
   s.label = labels_[i];
   s.source = path;
   return s;

@@ -8,12 +8,15 @@
 #include <vector>
 
 #include "data/dataset.h"
+#include "data/limits.h"
 
 namespace qrt::data {
 
 class ImageDirDataset : public Dataset {
  public:
-  explicit ImageDirDataset(const std::string& dir);  // throws if unusable
+  // Throws if unusable. An image whose header says it has more than
+  // limits.max_image_pixels pixels is refused in load(), before decoding.
+  explicit ImageDirDataset(const std::string& dir, const ReadLimits& limits = {});
   size_t size() const override { return files_.size(); }
   Sample load(size_t i, int want_channels) const override;
   std::string describe() const override;
@@ -21,6 +24,7 @@ class ImageDirDataset : public Dataset {
 
  private:
   std::string dir_;
+  ReadLimits limits_;
   std::vector<std::string> files_;
   std::vector<int> labels_;
   bool has_labels_ = false;

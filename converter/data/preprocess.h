@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "data/dataset.h"
+#include "data/limits.h"
 
 namespace qrt::data {
 
@@ -27,16 +28,29 @@ struct PreprocessConfig {
   std::vector<float> mean;       // empty: 0 per channel
   std::vector<float> std;        // empty: 1 per channel
   std::string channel_order;     // "RGB", "BGR", "GRAY"; empty: GRAY if C == 1 else RGB
+  // Where the settings came from, for error messages: empty for the
+  // command line (errors name the flag, e.g. --std), else e.g. "m.qrt:
+  // stored preprocessing" (errors name the field, never a flag the user
+  // did not pass).
+  std::string origin;
+  // A resized image may have at most this many pixels (limits.h,
+  // --max-image-pixels); not stored in the model.
+  uint64_t max_image_pixels = ReadLimits{}.max_image_pixels;
 
   // Fills the defaults for a model input with `channels` channels and
-  // checks everything (throws qrt::ConvertError naming the bad setting).
+  // checks everything (throws qrt::ConvertError naming the bad setting):
+  // resize_short and crop sides 0 to kMaxImageSide, std finite and > 0,
+  // mean finite.
   void finalize(int channels);
+  // "--std" for the command line, "<origin> std" for stored settings.
+  std::string setting(const std::string& flag, const std::string& field) const;
   int decode_channels() const { return channel_order == "GRAY" ? 1 : 3; }
 };
 
-// Parses "a,b,c" into floats (throws naming `flag` on a bad number).
+// Parses "a,b,c" into finite floats (throws naming `flag` on a bad number).
 std::vector<float> parse_float_list(const std::string& text, const std::string& flag);
-// Parses "HxW" (or "N" for a square) into height and width.
+// Parses "HxW" (or "N" for a square) into height and width, each 1 to
+// kMaxImageSide (throws naming --crop and the value otherwise).
 void parse_crop(const std::string& text, int* height, int* width);
 
 // Bilinear resize of 8-bit HWC pixels to float HWC (half-pixel centres,

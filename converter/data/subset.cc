@@ -55,8 +55,8 @@ std::vector<size_t> select_subset(size_t total, const SubsetSpec& spec) {
     return idx;
   }
   if (spec.offset >= total)
-    fail("subset offset " + std::to_string(spec.offset) + " is past the end (" + std::to_string(total) +
-         " samples)");
+    fail("--calib-offset " + std::to_string(spec.offset) + " is past the end of the data (" + std::to_string(total) +
+         " samples; give 0 to " + std::to_string(total - 1) + ")");
   const size_t left = total - spec.offset;
   const size_t n = spec.count == 0 ? left : std::min(spec.count, left);
   for (size_t i = 0; i < n; ++i) idx.push_back(spec.offset + i);

@@ -15,6 +15,8 @@ using detail::fail;
 namespace {
 
 constexpr size_t kBlock = 512;
+constexpr uint64_t kReadChunk = uint64_t(1) << 20;       // an entry's data is read 1 MiB at a time
+constexpr uint64_t kMaxNameRecord = uint64_t(1) << 20;   // a GNU 'L' / pax 'x' record
 
 // Reads exactly n bytes from a gz stream (plain files pass through). Returns
 // the count read (< n only at the end of the stream); a corrupt or truncated
@@ -143,10 +145,22 @@ std::vector<TarEntry> read_tar(const std::string& path, const std::function<bool
     e.offset = at;
     if (want) {
       if (size > (uint64_t(1) << 32))
-        fail(path + ": entry '" + name + "' at offset " + std::to_string(at) + ": " + std::to_string(size) +
-             " bytes is too large");
-      e.data.resize(size_t(padded));
-      const size_t n = gz_read_exact(f, path, data_at, e.data.data(), size_t(padded));
+        fail(path + ": entry '" + name + "' at offset " + std::to_string(at) + ": size field (offset " +
+             std::to_string(at + 124) + ") says " + std::to_string(size) +
+             " bytes, more than the 4 GiB an entry may have");
+      if (meta && size > kMaxNameRecord)
+        fail(path + ": entry '" + name + "' at offset " + std::to_string(at) + ": a long-name record of " +
+             std::to_string(size) + " bytes (at most " + std::to_string(kMaxNameRecord) + ")");
+      // Grown as the data arrives, so a size field larger than the archive
+      // fails at the archive's end instead of allocating it up front.
+      uint64_t n = 0;
+      while (n < padded) {
+        const size_t step = size_t(std::min<uint64_t>(padded - n, kReadChunk));
+        e.data.resize(size_t(n) + step);
+        const size_t got = gz_read_exact(f, path, data_at + n, e.data.data() + n, step);
+        n += got;
+        if (got < step) break;
+      }
       if (n < size)
         fail(path + ": entry '" + name + "' at offset " + std::to_string(at) + ": data truncated (" +
              std::to_string(size) + " bytes, archive ends after " + std::to_string(n) + ")");

@@ -28,11 +28,11 @@ std::unique_ptr<data::Dataset> open_calibration_dataset(const ConvertOptions& o)
   if (sources > 1)
     throw ConvertError("give only one of --calib-images, --calib-fashion-mnist, --calib-cifar10, --calib-npy");
   std::unique_ptr<data::Dataset> source;
-  if (!o.calib_images_dir.empty()) source = std::make_unique<data::ImageDirDataset>(o.calib_images_dir);
+  if (!o.calib_images_dir.empty()) source = std::make_unique<data::ImageDirDataset>(o.calib_images_dir, o.limits);
   else if (!o.calib_fashion_mnist.empty())
-    source = std::make_unique<data::FashionMnistDataset>(o.calib_fashion_mnist, "");
-  else if (!o.calib_cifar10.empty()) source = std::make_unique<data::Cifar10Dataset>(o.calib_cifar10);
-  else source = std::make_unique<data::NpyDataset>(o.calib_npy);
+    source = std::make_unique<data::FashionMnistDataset>(o.calib_fashion_mnist, "", o.limits);
+  else if (!o.calib_cifar10.empty()) source = std::make_unique<data::Cifar10Dataset>(o.calib_cifar10, o.limits);
+  else source = std::make_unique<data::NpyDataset>(o.calib_npy, o.limits);
   if (!o.calib_random && o.calib_offset == 0) return source;
   if (o.num_images == 0) throw ConvertError("--calib-seed and --calib-offset need --num-images N (N > 0)");
   data::SubsetSpec spec;
@@ -142,6 +142,11 @@ std::vector<uint8_t> convert_to_bytes(const ConvertOptions& options, ConvertSumm
   const graph::Graph graph = import::load_onnx_model(o.model_path);
   if (graph.inputs.size() != 1 || graph.inputs[0].shape.size() != 4)
     throw ConvertError(o.model_path + ": the model needs exactly one 4-D NCHW input");
+  for (size_t d = 1; d < 4; ++d)
+    if (graph.inputs[0].shape[d] < 1)
+      throw ConvertError(o.model_path + ": input '" + graph.inputs[0].name + "' " +
+                         graph::shape_to_string(graph.inputs[0].shape) + " has an empty dim " + std::to_string(d) +
+                         " (C, H and W must be >= 1)");
   // A QDQ model fixes (some of) its own quantization (import/qdq.h); the
   // layers whose weights it leaves float are quantized with the options.
   const bool qdq = graph.has_fixed_quantization();
@@ -166,6 +171,12 @@ std::vector<uint8_t> convert_to_bytes(const ConvertOptions& options, ConvertSumm
   }
 
   std::unique_ptr<data::Dataset> source = open_calibration_dataset(o);
+  // Fewer samples than asked for: said, with both numbers.
+  std::string short_warning;
+  if (o.num_images_explicit && o.num_images > source->size())
+    short_warning = "calibrating on " + std::to_string(source->size()) + " samples, fewer than the " +
+                    std::to_string(o.num_images) + " asked for (--num-images " + std::to_string(o.num_images) +
+                    "): " + source->describe() + " has no more";
   std::unique_ptr<calib::ActivationCalibration> owned =
       std::make_unique<calib::ActivationCalibration>(o.calibration);  // validates the settings before the long run
   std::vector<std::string> input_names;
@@ -225,6 +236,7 @@ std::vector<uint8_t> convert_to_bytes(const ConvertOptions& options, ConvertSumm
 
   quantize::LoweredModel m = quantize::lower_graph(graph, calibration, o.lower);
   calibration.check_tolerance_names();
+  if (!short_warning.empty()) m.warnings.insert(m.warnings.begin(), short_warning);
   return finish_model(o, std::move(m), stats, &calibration, o.iterative ? &iterative : nullptr, summary,
                       layers.empty(), budget ? &budget_report : nullptr);
 }

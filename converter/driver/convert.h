@@ -35,6 +35,9 @@ struct ConvertOptions {
   std::vector<std::string> calib_npy;
   std::string calib_cifar10;            // CIFAR-10 .tar.gz (train_jpg.tar.gz)
   size_t num_images = 200;              // 0: every sample of the source
+  // Set when the user chose num_images (qrt-convert --num-images): a source
+  // with fewer samples then gives a warning with both numbers.
+  bool num_images_explicit = false;
   // Which num_images samples: the first (default), from an offset, or drawn
   // at random with a seed (dataset.h select_subset), so calibration can be
   // repeated on different, reproducible subsets.
@@ -47,6 +50,10 @@ struct ConvertOptions {
   bool iterative = false;
   IterativeSettings iterative_settings;  // --max-iterations, epsilon 1e-3
   data::PreprocessConfig preprocess;      // finalized by convert_model()
+  // What a calibration file may make the readers allocate (data/limits.h:
+  // --max-image-pixels, --max-tensor-elements); preprocess.max_image_pixels
+  // bounds resized images.
+  data::ReadLimits limits;
   // Lowering. The converter's weight quantization default is set here, not
   // in LowerOptions (whose own default, minmax without bias correction,
   // needs no calibration statistics): gptq + bias correction, the best on

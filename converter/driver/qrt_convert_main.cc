@@ -10,16 +10,24 @@
 // the output path (-o), so the output file's name never changes its bytes.
 #include <CLI/CLI.hpp>
 
+#include <sys/stat.h>
+
 #include <cmath>
+#include <new>
 #include <cstdio>
 #include <fstream>
 #include <string>
 #include <vector>
 
+#include "driver/cli_checks.h"
 #include "driver/convert.h"
 #include "import/supported_ops.h"
 
 namespace {
+
+// The largest sample count or offset a flag accepts, and the largest limit.
+constexpr uint64_t kMaxCount = 1000000000000ull;
+constexpr uint64_t kMaxLimit = uint64_t(1) << 48;
 
 std::string quote_arg(const std::string& a) {
   if (!a.empty() && a.find_first_of(" \t\"'\\$") == std::string::npos) return a;
@@ -45,14 +53,19 @@ std::string recorded_command_line(int argc, char** argv) {
 }
 
 std::vector<std::string> read_labels(const std::string& path) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0) throw qrt::ConvertError("--labels: cannot open '" + path + "'");
+  if (!S_ISREG(st.st_mode))
+    throw qrt::ConvertError("--labels: '" + path + "' is not a file (give a text file with one class name per line)");
   std::ifstream in(path);
-  if (!in) throw qrt::ConvertError(path + ": cannot open labels file");
+  if (!in) throw qrt::ConvertError("--labels: cannot open '" + path + "'");
   std::vector<std::string> labels;
   std::string line;
   while (std::getline(in, line)) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (!line.empty()) labels.push_back(line);
   }
+  if (labels.empty()) throw qrt::ConvertError("--labels: '" + path + "' has no class names (one per line)");
   return labels;
 }
 
@@ -86,6 +99,10 @@ int main(int argc, char** argv) {
       return 0;
     }
   CLI::App app{"qrt-convert: quantize an ONNX CNN into a .qrt model"};
+  app.failure_message(qrt::cli::failure_message("qrt-convert"));
+  using qrt::cli::one_of;
+  using qrt::cli::real;
+  using qrt::cli::whole;
   bool list_ops = false;
   app.add_flag("--list-ops", list_ops, "print every ONNX operator qrt-convert accepts and what becomes of it, then exit");
   qrt::convert::ConvertOptions o;
@@ -98,37 +115,56 @@ int main(int argc, char** argv) {
   app.add_option("--calib-npy", o.calib_npy, "calibration float32 .npy tensors (NCHW)");
   app.add_option("--calib-cifar10", o.calib_cifar10, "calibration images from a CIFAR-10 .tar.gz (train_jpg.tar.gz)");
   auto* calib_seed = app.add_option("--calib-seed", o.calib_seed,
-                                    "draw the --num-images calibration samples at random with this seed");
+                                    "draw the --num-images calibration samples at random with this seed")
+                         ->check(whole(0, UINT64_MAX));
   app.add_option("--calib-offset", o.calib_offset, "use the --num-images calibration samples from this offset")
-      ->excludes(calib_seed);
-  app.add_option("--num-images", o.num_images, "calibration samples to use (0: all)")->capture_default_str();
-  app.add_option("--calibration", o.calibration.method, "activation calibration: kl (KL with tolerance), minmax, percentile")
-      ->capture_default_str()->check(CLI::IsMember({"kl", "minmax", "percentile"}));
-  app.add_option("--tolerance", o.calibration.tolerance,
-                 "KL tolerance T >= 1 (or inf): global and/or per tensor, e.g. 1.3,conv1_out=2")
+      ->excludes(calib_seed)
+      ->check(whole(0, kMaxCount));
+  auto* num_images = app.add_option("--num-images", o.num_images, "calibration samples to use (0: all)")
+      ->capture_default_str()
+      ->check(whole(0, kMaxCount, " (0: every sample)"));
+  auto* calibration_flag = app.add_option("--calibration", o.calibration.method, "activation calibration: kl (KL with tolerance), minmax, percentile")
+      ->capture_default_str()->check(one_of({"kl", "minmax", "percentile"}));
+  auto* tolerance = app.add_option("--tolerance", o.calibration.tolerance,
+                 "KL tolerance T >= 1 (or inf): global and/or per tensor, e.g. 1.3,conv1_out=2 (--calibration kl)")
       ->capture_default_str();
-  app.add_option("--kl-guard", o.calibration.kl_guard_db,
+  auto* kl_guard = app.add_option("--kl-guard", o.calibration.kl_guard_db,
                  "KL error guard: a tensor whose KL threshold's estimated SQNR is more than this many dB below "
-                 "MinMax's gets MinMax (inf: off); docs/calibration.md")
-      ->capture_default_str();
-  app.add_option("--percentile", o.calibration.percentile, "percentile calibration: p in (0, 100]")->capture_default_str();
+                 "MinMax's gets MinMax (inf: off); docs/calibration.md (--calibration kl)")
+      ->capture_default_str()
+      ->check(real(0, INFINITY, false, false, true, " (inf: off)"));
+  auto* percentile = app.add_option("--percentile", o.calibration.percentile,
+                                    "percentile calibration: p in (0, 100] (--calibration percentile)")
+      ->capture_default_str()
+      ->check(real(0, 100, true, false, false));
   auto* max_iterations =
       app.add_option("--max-iterations", o.iterative_settings.max_iterations,
                      "--iterative: at most N calibration passes, the first included (>= 1)")
-          ->capture_default_str()->check(CLI::PositiveNumber);
+          ->capture_default_str()->check(whole(1, 1000));
   app.add_flag("--iterative", o.iterative,
                "iterative calibration (the paper's Algorithm 1): recalibrate on the simulated quantized network "
                "until every threshold moves by less than 0.1%");
-  app.add_option("--resize-short", o.preprocess.resize_short, "resize so the short side is N (0: no resize)");
-  app.add_option("--crop", crop, "centre crop HxW");
+  app.add_option("--resize-short", o.preprocess.resize_short, "resize so the short side is N (0: no resize)")
+      ->check(whole(0, qrt::data::kMaxImageSide, " (0: no resize)"));
+  app.add_option("--crop", crop, "centre crop HxW (each side 1 to " + std::to_string(qrt::data::kMaxImageSide) + ")");
+  qrt::data::ReadLimits& limits = o.limits;
+  app.add_option("--max-image-pixels", limits.max_image_pixels,
+                 "refuse calibration images (read from their headers, before decoding) and resized images with "
+                 "more pixels than this")
+      ->capture_default_str()
+      ->check(whole(1, kMaxLimit));
+  app.add_option("--max-tensor-elements", limits.max_tensor_elements,
+                 "refuse .npy and IDX calibration files with more elements than this")
+      ->capture_default_str()
+      ->check(whole(1, kMaxLimit));
   app.add_option("--mean", mean, "per-channel mean a,b,c (after x/255)");
   app.add_option("--std", stdv, "per-channel std a,b,c (after x/255)");
   app.add_option("--channel-order", o.preprocess.channel_order, "RGB, BGR or GRAY (default: from the input channels)")
-      ->check(CLI::IsMember({"RGB", "BGR", "GRAY"}));
+      ->check(one_of({"RGB", "BGR", "GRAY"}));
   app.add_option("--mode", mode, "preset: w8a8 (8-bit weights and activations) or w6a8 (6-bit weights)")
-      ->capture_default_str()->check(CLI::IsMember({"w8a8", "w6a8"}));
+      ->capture_default_str()->check(one_of({"w8a8", "w6a8"}));
   auto* wbits = app.add_option("--weight-bits", o.lower.weight_bits, "weight bits, 4..8 (default: from --mode)")
-                    ->check(CLI::Range(4, 8));
+                    ->check(whole(4, 8));
   std::string layer_weight_bits;
   app.add_option("--layer-weight-bits", layer_weight_bits,
                  "per-layer weight bits by ONNX node name, NODE=BITS[,NODE=BITS...] (mixed precision: "
@@ -139,26 +175,26 @@ int main(int argc, char** argv) {
                  "0.99 or 99%; the layers whose quantized weights hurt the output most go to 8 bits until it is "
                  "met (a classifier only; docs/calibration.md)");
   auto* abits = app.add_option("--activation-bits", o.lower.activation_bits, "activation bits, 4..8 (default: from --mode)")
-                    ->check(CLI::Range(4, 8));
+                    ->check(whole(4, 8));
   app.add_flag("--per-tensor-weights", per_tensor_weights, "one scale per weight tensor (default: per output channel)");
   auto* weights = app.add_option("--weights", o.lower.weight_method,
                  "weight quantization: minmax (per-channel MinMax, round to nearest: the paper's rule), mse "
                  "(per-channel clip minimizing the weight MSE), gptq (mse scales, rounding that compensates the "
                  "layer's output error on the calibration inputs); docs/calibration.md. With --per-tensor-weights "
                  "the default is minmax")
-      ->check(CLI::IsMember({"minmax", "mse", "gptq"}))
+      ->check(one_of({"minmax", "mse", "gptq"}))
       ->capture_default_str();
   std::string bias_correction = o.lower.bias_correction ? "on" : "off";
   auto* bias_corr = app.add_option("--bias-correction", bias_correction,
                  "fold the expected output shift of weight rounding, measured on the calibration inputs, into the "
                  "biases. With --per-tensor-weights the default is off")
-      ->check(CLI::IsMember({"on", "off"}))
+      ->check(one_of({"on", "off"}))
       ->capture_default_str();
   size_t stats_mb = o.layer_stats_budget_bytes >> 20;
   app.add_option("--layer-stats-memory", stats_mb,
                  "MiB for the per-layer input statistics of --weights gptq / --bias-correction (layers over it take "
                  "more passes over the calibration data)")
-      ->check(CLI::PositiveNumber)
+      ->check(whole(1, 1 << 20))
       ->capture_default_str();
   app.add_flag("--signed-activations", signed_activations,
                "S8 for every activation (default: U8 [0, 2^b-1] after ReLU/ReLU6)");
@@ -169,22 +205,60 @@ int main(int argc, char** argv) {
   app.add_option("--sparse-weights", sparse_weights,
                  "store a layer's weights as a bitmap + its non-zero values when that is smaller (pruned models; "
                  "decoded to dense at load), or always dense (off)")
-      ->check(CLI::IsMember({"auto", "off"}))
+      ->check(one_of({"auto", "off"}))
       ->capture_default_str();
   std::string qdq_asymmetric = "error";
   app.add_option("--qdq-asymmetric", qdq_asymmetric,
                  "QDQ models: an activation with a non-zero zero point is an error, or (widen) stored symmetric "
                  "over the same range, with a warning")
-      ->check(CLI::IsMember({"error", "widen"}))
+      ->check(one_of({"error", "widen"}))
       ->capture_default_str();
   app.add_option("--labels", labels_path, "class names, one per line, stored in the metadata");
   app.add_flag("-q,--quiet", quiet, "no progress or summary");
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --calib-npy takes every file after it: a model given after it lands
+    // there, and CLI11 only says the model is missing.
+    if (o.model_path.empty())
+      for (const std::string& f : o.calib_npy)
+        if (f.size() > 5 && f.compare(f.size() - 5, 5, ".onnx") == 0) {
+          std::fprintf(stderr,
+                       "qrt-convert: error: no model: '%s' was taken as a --calib-npy file (--calib-npy takes every "
+                       "file after it); give the model first: qrt-convert %s -o OUT.qrt --calib-npy ...\n",
+                       f.c_str(), f.c_str());
+          return e.get_exit_code();
+        }
+    return app.exit(e);
+  }
+  if (const std::string why = qrt::cli::empty_value_problem(app); !why.empty()) {
+    std::fprintf(stderr, "qrt-convert: error: %s\n", why.c_str());
+    return 1;
+  }
   o.calib_random = calib_seed->count() > 0;
   if (max_iterations->count() > 0 && !o.iterative) {
     std::fprintf(stderr, "qrt-convert: error: --max-iterations needs --iterative\n");
     return 1;
   }
+  // Settings of one calibration method given with another: refused, not
+  // silently ignored.
+  const std::string& method = o.calibration.method;
+  const struct { CLI::Option* flag; const char* name; const char* wants; } only_for[] = {
+      {tolerance, "--tolerance", "kl"}, {kl_guard, "--kl-guard", "kl"}, {percentile, "--percentile", "percentile"}};
+  for (const auto& f : only_for)
+    if (f.flag->count() > 0 && method != f.wants) {
+      std::fprintf(stderr,
+                   "qrt-convert: error: %s applies to --calibration %s only, and the calibration is %s%s: add "
+                   "--calibration %s or leave %s out\n",
+                   f.name, f.wants, method.c_str(), calibration_flag->count() ? "" : " (the default)", f.wants, f.name);
+      return 1;
+    }
+  if (const std::string why = qrt::cli::output_path_problem(o.output_path); !why.empty()) {
+    std::fprintf(stderr, "qrt-convert: error: -o: %s\n", why.c_str());
+    return 1;
+  }
+  o.preprocess.max_image_pixels = limits.max_image_pixels;
+  o.num_images_explicit = num_images->count() > 0;
 
   const int mode_weight_bits = mode == "w6a8" ? 6 : 8;
   if (wbits->count() == 0) o.lower.weight_bits = mode_weight_bits;
@@ -247,6 +321,16 @@ int main(int argc, char** argv) {
       }
       if (o.accuracy_budget > 0) print_budget(s.budget);
     }
+  } catch (const std::bad_alloc&) {
+    // The readers and the importer check their sizes first (data/limits.h,
+    // graph::kMaxTensorElements); what is left is a model or a calibration
+    // set larger than this machine's memory.
+    std::fprintf(stderr,
+                 "qrt-convert: error: out of memory converting %s (std::bad_alloc): the model's activations times "
+                 "the calibration batch, or --layer-stats-memory %zu MiB, do not fit; try fewer --num-images or a "
+                 "smaller --layer-stats-memory\n",
+                 o.model_path.c_str(), stats_mb);
+    return 1;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "qrt-convert: error: %s\n", e.what());
     return 1;

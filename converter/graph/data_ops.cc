@@ -445,6 +445,12 @@ std::vector<Tensor> data_op_run(const Node& n, const std::vector<const Tensor*>&
   std::vector<Shape> shapes;
   for (const Tensor* t : in) shapes.push_back(t ? t->shape : Shape());
   const std::vector<Shape> outs = data_op_shapes(n, shapes, in);
+  for (size_t i = 0; i < outs.size(); ++i) {  // before anything is allocated (ConstantOfShape, Tile, Expand)
+    int64_t count = 0;
+    if (!num_elements_within(outs[i], kMaxTensorElements, &count))
+      fail(n, "output " + std::to_string(i) + " would have shape " + shape_to_string(outs[i]) + ", more than the " +
+                  std::to_string(kMaxTensorElements) + " elements a tensor may have");
+  }
   if (op == "Constant") return {constant_value(n)};
   const Tensor& x = *in.at(0);
   const int64_t r = int64_t(x.shape.size());
@@ -466,7 +472,10 @@ std::vector<Tensor> data_op_run(const Node& n, const std::vector<const Tensor*>&
     Tensor idx = *in[1];
     for (float& v : idx.data) {
       if (v < 0) v += float(x.shape[axis]);
-      if (!(v >= 0 && v < float(x.shape[axis]))) fail(n, "index out of range");
+      if (!(v >= 0 && v < float(x.shape[axis])))
+        fail(n, "index " + std::to_string(int64_t(v < 0 ? v - float(x.shape[axis]) : v)) + " out of range for axis " +
+                    std::to_string(axis) + " of size " + std::to_string(x.shape[axis]) + " (input " +
+                    shape_to_string(x.shape) + ")");
     }
     return {ops::gather(x, idx, axis)};
   }

@@ -13,6 +13,18 @@ int64_t num_elements(const Shape& shape) {
   return n;
 }
 
+bool num_elements_within(const Shape& shape, int64_t limit, int64_t* out) {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    if (d < 0) return false;
+  for (int64_t d : shape)
+    if (d == 0) n = 0;
+  for (int64_t d : shape)
+    if (n != 0 && (__builtin_mul_overflow(n, d, &n) || n > limit)) return false;
+  *out = n;
+  return true;
+}
+
 std::string shape_to_string(const Shape& shape) {
   std::ostringstream os;
   os << "[";
@@ -203,8 +215,17 @@ void Graph::validate() const {
       throw ConvertError(n.describe() + ": input '" + in +
                          "' is not a graph input, an initializer, or the output of any node");
     }
-    for (const auto& o : n.outputs)
-      if (!o.empty()) defined.insert(o);
+    for (const auto& o : n.outputs) {
+      if (o.empty()) continue;
+      if (!defined.insert(o).second) {  // ONNX tensors have one producer
+        const int first = producer_index(o);
+        throw ConvertError(n.describe() + ": output '" + o + "' is already " +
+                           (first >= 0 && &nodes[size_t(first)] != &n
+                                ? "the output of " + nodes[size_t(first)].describe()
+                                : std::string("a graph input, an initializer or another output of this node")) +
+                           " (each tensor must have one producer)");
+      }
+    }
   }
   for (const auto& o : outputs)
     if (!defined.count(o)) throw ConvertError("graph output '" + o + "' is not produced by any node");

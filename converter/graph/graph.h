@@ -43,6 +43,14 @@ using Shape = std::vector<int64_t>;
 
 // Number of elements of a shape (1 for a scalar, []).
 int64_t num_elements(const Shape& shape);
+// The most elements one tensor of the graph may have (its float copy is
+// 8 GiB); larger shapes come from hostile or broken models (pads of 2^40)
+// and are refused naming the node or initializer, instead of overflowing or
+// ending in std::bad_alloc.
+constexpr int64_t kMaxTensorElements = (int64_t{1} << 31) - 1;
+// The product of a shape's dims without overflow: false (and *out unset)
+// when a dim is negative or the product is over `limit`.
+bool num_elements_within(const Shape& shape, int64_t limit, int64_t* out);
 // "[1, 3, 224, 224]"
 std::string shape_to_string(const Shape& shape);
 

@@ -34,12 +34,27 @@ Window2d resolve_window2d(const Node& n, int64_t ih, int64_t iw, int64_t kh, int
   auto strides = n.get_ints("strides", {1, 1});
   auto dil = n.get_ints("dilations", {1, 1});
   if (strides.size() != 2 || dil.size() != 2) fail(n, "strides/dilations must have 2 values (2-D only)");
+  // Far past any real model, and small enough that the window arithmetic
+  // below cannot overflow.
+  constexpr int64_t kMaxWindowValue = int64_t{1} << 20;
+  const auto check_range = [&](const char* what, const std::vector<int64_t>& v) {
+    for (int64_t x : v)
+      if (x > kMaxWindowValue)
+        fail(n, std::string(what) + " " + shape_to_string(v) + " out of range: each at most " +
+                    std::to_string(kMaxWindowValue));
+  };
+  if (kh < 1 || kw < 1)
+    fail(n, "kernel_shape " + shape_to_string({kh, kw}) + ": each kernel side must be >= 1");
+  check_range("strides", strides);
+  check_range("dilations", dil);
+  if (kh > kMaxWindowValue || kw > kMaxWindowValue) check_range("kernel_shape", {kh, kw});
   w.sh = strides[0], w.sw = strides[1], w.dh = dil[0], w.dw = dil[1];
   if (w.sh < 1 || w.sw < 1 || w.dh < 1 || w.dw < 1) fail(n, "strides and dilations must be >= 1");
   const std::string auto_pad = n.get_string("auto_pad", "NOTSET");
   if (auto_pad == "NOTSET") {
     auto pads = n.get_ints("pads", {0, 0, 0, 0});
     if (pads.size() != 4) fail(n, "pads must have 4 values (2-D only)");
+    check_range("pads", pads);
     w.pt = pads[0], w.pl = pads[1], w.pb = pads[2], w.pr = pads[3];
     if (w.pt < 0 || w.pl < 0 || w.pb < 0 || w.pr < 0) fail(n, "negative pads are not supported");
   } else if (auto_pad == "VALID") {
@@ -283,7 +298,19 @@ void infer_node_shapes(Graph& g, Node& n) {
 void infer_shapes(Graph& g) {
   for (const auto& in : g.inputs) g.shapes[in.name] = in.shape;
   for (const auto& kv : g.initializers) g.shapes[kv.first] = kv.second.shape;
-  for (Node& n : g.nodes) infer_node_shapes(g, n);
+  for (Node& n : g.nodes) {
+    infer_node_shapes(g, n);
+    for (const std::string& o : n.outputs) {
+      const auto it = g.shapes.find(o);
+      int64_t count = 0;
+      if (it != g.shapes.end() &&
+          std::none_of(it->second.begin(), it->second.end(), [](int64_t d) { return d < 0; }) &&
+          !num_elements_within(it->second, kMaxTensorElements, &count))
+        fail(n, "output '" + o + "' would have shape " + shape_to_string(it->second) + ", more than the " +
+                    std::to_string(kMaxTensorElements) +
+                    " elements a tensor may have (check the node's pads, strides, kernel_shape or shape inputs)");
+    }
+  }
   for (const auto& o : g.outputs)
     if (!g.shapes.count(o)) throw ConvertError("graph output '" + o + "' has no shape");
 }

@@ -1,6 +1,8 @@
 // ONNX ModelProto -> Graph. See onnx_import.h for what is normalized.
 #include "import/onnx_import.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -120,8 +122,10 @@ std::vector<int64_t> integer_values(const onnx::TensorProto& t, const std::strin
                          onnx::TensorProto_DataType_Name(static_cast<onnx::TensorProto_DataType>(t.data_type())) +
                          " where an integer tensor (int8, uint8, int32, int64) is expected");
   }
-  int64_t n = 1;
-  for (int64_t d : t.dims()) n *= d;
+  int64_t n = 0;
+  if (!graph::num_elements_within(graph::Shape(t.dims().begin(), t.dims().end()), graph::kMaxTensorElements, &n))
+    throw ConvertError(where + ": dims have more than the " + std::to_string(graph::kMaxTensorElements) +
+                       " elements a tensor may have, or a negative dim");
   if (int64_t(v.size()) != n)
     throw ConvertError(where + ": has " + std::to_string(v.size()) + " values but its shape needs " + std::to_string(n));
   return v;
@@ -148,7 +152,10 @@ graph::Tensor tensor_from_proto(const onnx::TensorProto& t, const std::string& w
     if (d < 0) throw ConvertError(where + ": negative dimension " + std::to_string(d));
     out.shape.push_back(d);
   }
-  const int64_t n = graph::num_elements(out.shape);
+  int64_t n = 0;
+  if (!graph::num_elements_within(out.shape, graph::kMaxTensorElements, &n))
+    throw ConvertError(where + ": dims " + graph::shape_to_string(out.shape) + " have more than the " +
+                       std::to_string(graph::kMaxTensorElements) + " elements a tensor may have");
   const bool raw = t.has_raw_data();
   std::vector<float>& v = out.data;
   switch (t.data_type()) {
@@ -225,12 +232,62 @@ graph::Attribute attribute_from_proto(const onnx::AttributeProto& a, const std::
   return r;
 }
 
-graph::Shape shape_from_value_info(const onnx::ValueInfoProto& vi) {
+// A graph input's shape. A dynamic batch (dim 0: dim_param or unset) becomes
+// 1; any other dynamic or negative dim is an error naming the input,
+// the dim and how to fix the model, since calibration and the .qrt need
+// one fixed size.
+graph::Shape shape_from_value_info(const onnx::ValueInfoProto& vi, const std::string& origin) {
   graph::Shape s;
   if (!vi.type().has_tensor_type() || !vi.type().tensor_type().has_shape()) return s;
-  for (const auto& d : vi.type().tensor_type().shape().dim())
-    s.push_back(d.has_dim_value() ? d.dim_value() : 1);  // dynamic (dim_param or unset) -> 1
+  const auto& dims = vi.type().tensor_type().shape().dim();
+  static const char* const kNchw[4] = {"N, the batch", "C, the channels", "H, the height", "W, the width"};
+  for (int i = 0; i < dims.size(); ++i) {
+    const auto& d = dims[i];
+    if (i == 0 && !d.has_dim_value()) {
+      s.push_back(1);  // dynamic batch -> 1
+      continue;
+    }
+    const std::string which = "graph input '" + vi.name() + "' dim " + std::to_string(i) +
+                              (dims.size() == 4 ? std::string(" (") + kNchw[i] + ")" : std::string());
+    if (!d.has_dim_value())
+      throw ConvertError(origin + ": " + which + " is dynamic" +
+                         (d.dim_param().empty() ? std::string() : " ('" + d.dim_param() + "')") +
+                         "; qrt needs a fixed input size: export the model with that dim fixed (torch.onnx.export "
+                         "without it in dynamic_axes), or fix it with onnx.tools.update_model_dims");
+    if (d.dim_value() < 0 || d.dim_value() > graph::kMaxTensorElements)
+      throw ConvertError(origin + ": " + which + " is " + std::to_string(d.dim_value()) + ", not a size 0 to " +
+                         std::to_string(graph::kMaxTensorElements));
+    s.push_back(d.dim_value());
+  }
+  int64_t count = 0;
+  if (!graph::num_elements_within(s, graph::kMaxTensorElements, &count))
+    throw ConvertError(origin + ": graph input '" + vi.name() + "' shape " + graph::shape_to_string(s) +
+                       " has more than the " + std::to_string(graph::kMaxTensorElements) +
+                       " elements a tensor may have");
   return s;
+}
+
+// The ONNX opsets (default domain) the importer knows the operators of.
+constexpr int64_t kMinOpset = 1, kMaxOpset = 21;
+
+// NaN anywhere, or +-inf outside the bounds of Clip/Min/Max (where inf
+// means "unbounded"), in a float initializer: an error naming it and its
+// first consumer, before calibration would report it as a NaN activation.
+void check_finite_initializers(const graph::Graph& g, const std::string& origin) {
+  for (const graph::Node& n : g.nodes)
+    for (size_t i = 0; i < n.inputs.size(); ++i) {
+      const auto it = g.initializers.find(n.inputs[i]);
+      if (it == g.initializers.end() || it->second.is_integer) continue;
+      const bool inf_ok = n.op_type == "Clip" || n.op_type == "Min" || n.op_type == "Max";
+      const std::vector<float>& v = it->second.data;
+      for (size_t k = 0; k < v.size(); ++k)
+        if (std::isnan(v[k]) || (std::isinf(v[k]) && !inf_ok))
+          throw ConvertError(origin + ": initializer '" + it->first + "' (input " + std::to_string(i) + " of " +
+                             n.describe() + ") holds " + (std::isnan(v[k]) ? "NaN" : v[k] > 0 ? "+inf" : "-inf") +
+                             " at element " + std::to_string(k) + " of " + std::to_string(v.size()) +
+                             " (shape " + graph::shape_to_string(it->second.shape) +
+                             "); the model's weights must be finite numbers");
+    }
 }
 
 }  // namespace
@@ -252,6 +309,10 @@ graph::Graph import_onnx_from_memory(const void* data, size_t size, const std::s
     if (os.domain().empty() || os.domain() == "ai.onnx") g.opset = os.version();
   if (g.opset == 0)
     throw ConvertError(origin + ": model imports no default-domain (ai.onnx) opset");
+  if (g.opset < kMinOpset || g.opset > kMaxOpset)
+    throw ConvertError(origin + ": ONNX opset " + std::to_string(g.opset) + " is not supported: qrt-convert reads "
+                       "default-domain opsets " + std::to_string(kMinOpset) + " to " + std::to_string(kMaxOpset) +
+                       " (convert the model with onnx.version_converter)");
 
   for (const auto& t : gp.initializer()) {
     if (t.name().empty()) throw ConvertError(origin + ": an initializer has no name");
@@ -267,10 +328,18 @@ graph::Graph import_onnx_from_memory(const void* data, size_t size, const std::s
                          onnx::TensorProto_DataType_Name(
                              static_cast<onnx::TensorProto_DataType>(vi.type().tensor_type().elem_type())) +
                          "; only float graph inputs are supported (make shape inputs initializers)");
-    g.inputs.push_back({vi.name(), shape_from_value_info(vi)});
+    g.inputs.push_back({vi.name(), shape_from_value_info(vi, origin)});
     g.shapes[vi.name()] = g.inputs.back().shape;
   }
-  for (const auto& vi : gp.output()) g.outputs.push_back(vi.name());
+  for (int i = 0; i < gp.output_size(); ++i) {
+    const std::string& name = gp.output(i).name();
+    for (int j = 0; j < i; ++j)
+      if (gp.output(j).name() == name)
+        throw ConvertError(origin + ": graph output '" + name + "' is listed twice (outputs " + std::to_string(j) +
+                           " and " + std::to_string(i) + "); each output must be named once");
+    g.outputs.push_back(name);
+  }
+  if (g.outputs.empty()) throw ConvertError(origin + ": the graph has no outputs (graph.output is empty)");
 
   const auto& ops = supported_onnx_ops();
   UnsupportedOps unsupported;
@@ -303,6 +372,7 @@ graph::Graph import_onnx_from_memory(const void* data, size_t size, const std::s
     g.nodes.push_back(std::move(n));
   }
   if (unsupported.total > 0) throw ConvertError(unsupported.message(origin));
+  check_finite_initializers(g, origin);
   try {
     g.validate();
   } catch (const ConvertError& e) {
@@ -312,6 +382,9 @@ graph::Graph import_onnx_from_memory(const void* data, size_t size, const std::s
 }
 
 graph::Graph import_onnx(const std::string& path) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+    throw ConvertError(path + ": is a folder, not an ONNX model file");
   std::ifstream f(path, std::ios::binary);
   if (!f) throw ConvertError(path + ": cannot open file");
   std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());

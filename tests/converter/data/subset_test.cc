@@ -67,7 +67,7 @@ TEST_CASE("select_subset: sequential mode from an offset", "[data][subset]") {
   spec.offset = 7;
   CHECK(select_subset(10, spec) == std::vector<size_t>{7, 8, 9});
   spec.offset = 10;
-  CHECK_THROWS_WITH(select_subset(10, spec), Catch::Contains("offset 10 is past the end (10 samples)"));
+  CHECK_THROWS_WITH(select_subset(10, spec), Catch::Contains("--calib-offset 10 is past the end of the data (10 samples; give 0 to 9)"));
   CHECK(spec.describe() == "all from offset 10");
   SubsetSpec first;
   first.count = 200;
