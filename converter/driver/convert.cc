@@ -232,7 +232,7 @@ ConvertSummary convert_model(const ConvertOptions& options) {
   if (options.output_path.empty()) throw ConvertError("no output file (-o)");
   ConvertSummary summary;
   const std::vector<uint8_t> bytes = convert_to_bytes(options, &summary);
-  emit::write_file_atomic(options.output_path, bytes);
+  emit::write_file_atomic(options.output_path, bytes, {options.model_path});
   return summary;
 }
 
