@@ -33,6 +33,21 @@ std::vector<uint8_t> ConvModel(int32_t bias0, int8_t w, int zx = 0,
   return b.Inputs({x}).Outputs({y}).Build();
 }
 
+// The depthwise form: groups 2, weights [2,3,3,1] (K = 9), both channels'
+// bias `bias0` (the depthwise kernels fold zx * row sums into the bias).
+std::vector<uint8_t> DepthwiseModel(int32_t bias0, int8_t w, int zx, DType xtype) {
+  ModelBuilder b;
+  int x = b.Activation("x", xtype, {1, 3, 3, 2}, 0.5f, zx);
+  int wt = b.WeightsS8("w", {2, 3, 3, 1}, std::vector<int8_t>(18, w), {0.25f});
+  int bias = b.BiasS32("b", {bias0, bias0}, {0.125f});
+  int y = b.Activation("y", DType::S8, {1, 3, 3, 2}, 1.0f);
+  ConvOpts o;
+  o.pad = 1;
+  o.groups = 2;
+  b.Conv2D("dw", x, wt, bias, y, o);
+  return b.Inputs({x}).Outputs({y}).Build();
+}
+
 // Runs `file` on an input of all `value`: must not overflow (UBSan builds
 // check the kernels' sums).
 void RunAll(const std::vector<uint8_t>& file, float value) {
@@ -51,8 +66,10 @@ TEST_CASE("conv bias: the accumulator bound |b| + (128 + |zx|) * sum|w| is check
   const int64_t sum = 18 * 127;  // one output channel's sum|w|
   const int32_t at = (int32_t)(INT32_MAX - 128 * sum);
   CHECK(TryLoad(ConvModel(at, 127), &msg) == QRT_OK);
-  RunAll(ConvModel(at, 127), -64.0f);  // x = -128: the sum reaches the bound's magnitude
-  RunAll(ConvModel(-at, -127), -64.0f);
+  // x = -128 everywhere: the centre output's sum is -128 * 2286, so the
+  // accumulator reaches -(2^31 - 1) exactly (UBSan builds check every path).
+  RunAll(ConvModel(-at, 127), -64.0f);
+  RunAll(ConvModel(at, -127), -64.0f);
   CHECK(TryLoad(ConvModel(at + 1, 127), &msg) == QRT_ERROR_INVALID_MODEL);
   CHECK(msg == "operator 0 'conv' (CONV_2D): bias tensor 2 'b' channel 0 = 2147191040: |bias| + "
                "(128 + |input zero point 0|) * sum|w| (2286, weight tensor 1 'w') = 2147483648 "
@@ -64,8 +81,24 @@ TEST_CASE("conv bias: the accumulator bound |b| + (128 + |zx|) * sum|w| is check
   // The input zero point widens the reach: U8 zero point 200 is storage 72.
   const int32_t at_u8 = (int32_t)(INT32_MAX - (128 + 72) * sum);
   CHECK(TryLoad(ConvModel(at_u8, 127, 200, DType::U8), &msg) == QRT_OK);
+  RunAll(ConvModel(-at_u8, 127, 200, DType::U8), -100.0f);  // q = 0: x - zx = -200
   CHECK(TryLoad(ConvModel(at_u8 + 1, 127, 200, DType::U8), &msg) == QRT_ERROR_INVALID_MODEL);
   CHECK_THAT(msg, Catch::Contains("input zero point 72"));
+}
+
+TEST_CASE("depthwise conv bias: the same bound, zero-point row sums included",
+          "[runtime][loader][values]") {
+  std::string msg;
+  const int64_t sum = 9 * 127;
+  const int32_t at = (int32_t)(INT32_MAX - 128 * sum);
+  CHECK(TryLoad(DepthwiseModel(at, 127, 0, DType::S8), &msg) == QRT_OK);
+  RunAll(DepthwiseModel(-at, 127, 0, DType::S8), -64.0f);
+  CHECK(TryLoad(DepthwiseModel(at + 1, 127, 0, DType::S8), &msg) == QRT_ERROR_INVALID_MODEL);
+  const int32_t at_u8 = (int32_t)(INT32_MAX - 200 * sum);
+  RunAll(DepthwiseModel(-at_u8, 127, 200, DType::U8), -100.0f);
+  RunAll(DepthwiseModel(at_u8, -127, 200, DType::U8), -100.0f);
+  CHECK(TryLoad(DepthwiseModel(-at_u8 - 1, 127, 200, DType::U8), &msg) == QRT_ERROR_INVALID_MODEL);
+  CHECK_THAT(msg, Catch::StartsWith("operator 0 'dw' (CONV_2D): bias tensor 2 'b' channel 0"));
 }
 
 TEST_CASE("fully connected bias: the same bound", "[runtime][loader][values]") {
