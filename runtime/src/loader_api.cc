@@ -180,6 +180,12 @@ qrt_status LoadFile(const char* path, const Limits& limits, qrt_model** out_mode
   if (fstat(fd, &st) != 0) {
     const int err = errno;
     close(fd);
+    if (err == EOVERFLOW) {  // 32-bit off_t: the file is 2 GiB or larger
+      return SetError(error, QRT_ERROR_INVALID_MODEL,
+                      "%s: model is 2 GiB or larger, more than the maximum model size "
+                      "%llu (qrt_load_options.max_file_bytes)", path,
+                      (unsigned long long)limits.max_file_bytes);
+    }
     return SetError(error, QRT_ERROR_IO, "cannot stat '%s': %s", path, strerror(err));
   }
   if (!S_ISREG(st.st_mode)) {

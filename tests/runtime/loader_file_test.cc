@@ -4,6 +4,7 @@
 // the FlatBuffer, and qrt_load_options itself.
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -81,12 +82,16 @@ TEST_CASE("files over the maximum model size are refused before reading",
   std::string msg;
   const std::vector<uint8_t> model = SmallModel();
   SECTION("3 GiB and 2 GiB (sparse files), default limit") {
-    for (const off_t size : {(off_t)3 << 30, (off_t)2 << 30, ((off_t)1 << 30) + 1}) {
+    const long long sizes[] = {3LL << 30, 2LL << 30, (1LL << 30) + 1};
+    for (const long long size : sizes) {
+      // A 32-bit off_t (armhf without large-file support) cannot make or
+      // stat the 2 GiB files: their own message is checked below.
+      if (size > INT32_MAX && sizeof(off_t) < 8) continue;
       const std::string path = dir.File("big.qrt");
       Write(path, model);
-      REQUIRE(truncate(path.c_str(), size) == 0);
+      REQUIRE(truncate(path.c_str(), (off_t)size) == 0);
       CHECK(LoadFile(path, &msg) == QRT_ERROR_INVALID_MODEL);
-      CHECK(msg == path + ": model is " + std::to_string((long long)size) +
+      CHECK(msg == path + ": model is " + std::to_string(size) +
                        " bytes, more than the maximum model size 1073741824 "
                        "(qrt_load_options.max_file_bytes)");
     }
@@ -106,8 +111,10 @@ TEST_CASE("files over the maximum model size are refused before reading",
     // The FlatBuffers limit cannot be lifted: a 2 GiB file is refused
     // even at the largest limit.
     o.max_file_bytes = QRT_MAX_FILE_BYTES_LIMIT;
-    REQUIRE(truncate(path.c_str(), (off_t)2 << 30) == 0);
-    CHECK(LoadFile(path, &msg, &o) == QRT_ERROR_INVALID_MODEL);
+    if (sizeof(off_t) >= 8) {
+      REQUIRE(truncate(path.c_str(), (off_t)(2LL << 30)) == 0);
+      CHECK(LoadFile(path, &msg, &o) == QRT_ERROR_INVALID_MODEL);
+    }
     o.max_file_bytes = QRT_MAX_FILE_BYTES_LIMIT + 1;
     CHECK(LoadFile(path, &msg, &o) == QRT_ERROR_INVALID_ARGUMENT);
     CHECK(msg == "qrt_load_options.max_file_bytes is 2147483647, at most 2147483646 "

@@ -48,14 +48,17 @@ std::vector<uint8_t> DepthwiseModel(int32_t bias0, int8_t w, int zx, DType xtype
   return b.Inputs({x}).Outputs({y}).Build();
 }
 
-// Runs `file` on an input of all `value`: must not overflow (UBSan builds
-// check the kernels' sums).
-void RunAll(const std::vector<uint8_t>& file, float value) {
+// Runs `file` ([1,3,3,2] -> [1,3,3,2], y scale 1) on an input of all
+// `value`; the centre pixel's channel 0 must be `centre0`. A kernel whose
+// sum wrapped would give the other end of the range (UBSan builds also
+// check the sums themselves).
+void RunAll(const std::vector<uint8_t>& file, float value, float centre0) {
   Runner r(file);
   qrt_tensor_info in;
   REQUIRE(r.model.input_info(0, &in) == QRT_OK);
   r.SetInput(0, std::vector<float>(in.num_elements, value));
   r.Run();
+  CHECK(r.Output(0)[(1 * 3 + 1) * 2] == centre0);
 }
 
 }  // namespace
@@ -68,8 +71,8 @@ TEST_CASE("conv bias: the accumulator bound |b| + (128 + |zx|) * sum|w| is check
   CHECK(TryLoad(ConvModel(at, 127), &msg) == QRT_OK);
   // x = -128 everywhere: the centre output's sum is -128 * 2286, so the
   // accumulator reaches -(2^31 - 1) exactly (UBSan builds check every path).
-  RunAll(ConvModel(-at, 127), -64.0f);
-  RunAll(ConvModel(at, -127), -64.0f);
+  RunAll(ConvModel(-at, 127), -64.0f, -127.0f);
+  RunAll(ConvModel(at, -127), -64.0f, 127.0f);
   CHECK(TryLoad(ConvModel(at + 1, 127), &msg) == QRT_ERROR_INVALID_MODEL);
   CHECK(msg == "operator 0 'conv' (CONV_2D): bias tensor 2 'b' channel 0 = 2147191040: |bias| + "
                "(128 + |input zero point 0|) * sum|w| (2286, weight tensor 1 'w') = 2147483648 "
@@ -81,7 +84,7 @@ TEST_CASE("conv bias: the accumulator bound |b| + (128 + |zx|) * sum|w| is check
   // The input zero point widens the reach: U8 zero point 200 is storage 72.
   const int32_t at_u8 = (int32_t)(INT32_MAX - (128 + 72) * sum);
   CHECK(TryLoad(ConvModel(at_u8, 127, 200, DType::U8), &msg) == QRT_OK);
-  RunAll(ConvModel(-at_u8, 127, 200, DType::U8), -100.0f);  // q = 0: x - zx = -200
+  RunAll(ConvModel(-at_u8, 127, 200, DType::U8), -100.0f, -127.0f);  // q = 0: x - zx = -200
   CHECK(TryLoad(ConvModel(at_u8 + 1, 127, 200, DType::U8), &msg) == QRT_ERROR_INVALID_MODEL);
   CHECK_THAT(msg, Catch::Contains("input zero point 72"));
 }
@@ -92,11 +95,11 @@ TEST_CASE("depthwise conv bias: the same bound, zero-point row sums included",
   const int64_t sum = 9 * 127;
   const int32_t at = (int32_t)(INT32_MAX - 128 * sum);
   CHECK(TryLoad(DepthwiseModel(at, 127, 0, DType::S8), &msg) == QRT_OK);
-  RunAll(DepthwiseModel(-at, 127, 0, DType::S8), -64.0f);
+  RunAll(DepthwiseModel(-at, 127, 0, DType::S8), -64.0f, -127.0f);
   CHECK(TryLoad(DepthwiseModel(at + 1, 127, 0, DType::S8), &msg) == QRT_ERROR_INVALID_MODEL);
   const int32_t at_u8 = (int32_t)(INT32_MAX - 200 * sum);
-  RunAll(DepthwiseModel(-at_u8, 127, 200, DType::U8), -100.0f);
-  RunAll(DepthwiseModel(at_u8, -127, 200, DType::U8), -100.0f);
+  RunAll(DepthwiseModel(-at_u8, 127, 200, DType::U8), -100.0f, -127.0f);
+  RunAll(DepthwiseModel(at_u8, -127, 200, DType::U8), -100.0f, 127.0f);
   CHECK(TryLoad(DepthwiseModel(-at_u8 - 1, 127, 200, DType::U8), &msg) == QRT_ERROR_INVALID_MODEL);
   CHECK_THAT(msg, Catch::StartsWith("operator 0 'dw' (CONV_2D): bias tensor 2 'b' channel 0"));
 }
