@@ -226,7 +226,7 @@ TEST_CASE("write_file_atomic refuses to replace an input, a directory or a fifo"
   for (const std::string& f : list_dir(dir.path())) CHECK(f.find(".tmp.") == std::string::npos);
 }
 
-TEST_CASE("qrt-convert -o the input ONNX is refused and leaves it intact", "[emit][write]") {
+TEST_CASE("convert_model: -o the input ONNX (or a symlink to it) or the calibration .npy is refused", "[emit][write]") {
   TempDir dir;
   OnnxBuilder b;
   b.input("x", kInput).initializer("w", random_tensor({4, 3, 3, 3}, 1));
@@ -235,9 +235,10 @@ TEST_CASE("qrt-convert -o the input ONNX is refused and leaves it intact", "[emi
   ConvertOptions o = options_for(dir, b);
   const std::vector<uint8_t> before = read_bytes(o.model_path);
   REQUIRE(::symlink(o.model_path.c_str(), dir.file("link.qrt").c_str()) == 0);
-  for (const std::string& out : {o.model_path, dir.file("link.qrt")}) {
+  for (const std::string& out : {o.model_path, dir.file("link.qrt"), o.calib_npy.at(0)}) {
     o.output_path = out;
     CHECK_THAT(error_of([&] { convert_model(o); }), Catch::Contains("the output is the input file"));
     CHECK(read_bytes(o.model_path) == before);
   }
+  CHECK(list_dir(dir.path()) == std::vector<std::string>{"calib.npy", "link.qrt", "m.onnx"});
 }
