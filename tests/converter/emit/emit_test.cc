@@ -97,9 +97,9 @@ TEST_CASE("pooling windows of size 0 or -1 are refused naming the node", "[emit]
     attr_ints(b.node("AveragePool", {"x"}, {"y"}, "pool0"), "kernel_shape", {k, k});
     b.output("y");
     ConvertOptions o = options_for(dir, b);
+    // Lowering refuses it (the importer may refuse it first, in its words).
     CHECK_THAT(error_of([&] { convert_model(o); }),
-               Catch::StartsWith("node 'pool0' (AveragePool): kernel " + std::to_string(k)) &&
-                   Catch::Contains("must be >= 1"));
+               Catch::Contains("node 'pool0' (AveragePool)") && Catch::Contains(">= 1"));
     CHECK_FALSE(file_exists(o.output_path));
   }
 }
@@ -139,8 +139,8 @@ TEST_CASE("a graph without outputs is refused", "[emit][values]") {
   b.input("x", kInput);
   b.node("Relu", {"x"}, {"y"}, "r");
   ConvertOptions o = options_for(dir, b);
-  CHECK_THAT(error_of([&] { convert_model(o); }), Catch::Contains("model has no outputs") &&
-                                                      Catch::Contains("nothing was written"));
+  // The runtime's check through emit (the importer may refuse it first).
+  CHECK_THAT(error_of([&] { convert_model(o); }), Catch::Contains("no outputs"));
   CHECK_FALSE(file_exists(o.output_path));
   CHECK(list_dir(dir.path()) == std::vector<std::string>{"calib.npy", "m.onnx"});
 }
