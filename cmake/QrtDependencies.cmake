@@ -14,6 +14,11 @@ if(CMAKE_CROSSCOMPILING AND QRT_FLATBUFFERS_INCLUDE STREQUAL "/usr/include")
 else()
   target_include_directories(qrt_flatbuffers_headers SYSTEM INTERFACE ${QRT_FLATBUFFERS_INCLUDE})
 endif()
+# The loader refuses bytes after the FlatBuffer by the verifier's computed
+# size (runtime/src/loader_api.cc). Every target that includes the headers
+# gets the same definition, so the verifier's inline functions are the same
+# everywhere they are instantiated (one definition rule).
+target_compile_definitions(qrt_flatbuffers_headers INTERFACE FLATBUFFERS_TRACK_VERIFIER_BUFFER_SIZE)
 
 # cpuinfo and pthreadpool (Debian's cpuinfo-config.cmake is broken: plain
 # find_library instead), and XNNPACK (shared library only, no CMake config).

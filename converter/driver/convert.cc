@@ -244,7 +244,10 @@ ConvertSummary convert_model(const ConvertOptions& options) {
   if (options.output_path.empty()) throw ConvertError("no output file (-o)");
   ConvertSummary summary;
   const std::vector<uint8_t> bytes = convert_to_bytes(options, &summary);
-  emit::write_file_atomic(options.output_path, bytes);
+  // Never over an input: the model or a calibration file.
+  std::vector<std::string> inputs = {options.model_path, options.calib_fashion_mnist, options.calib_cifar10};
+  inputs.insert(inputs.end(), options.calib_npy.begin(), options.calib_npy.end());
+  emit::write_file_atomic(options.output_path, bytes, inputs);
   return summary;
 }
 

@@ -1,8 +1,4 @@
-// LoweredModel -> .qrt bytes, and the atomic file write.
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
+// LoweredModel -> .qrt bytes, checked by the runtime's loader.
 #include <cstdio>
 #include <cstring>
 
@@ -78,6 +74,11 @@ std::pair<schema::OperatorOptions, fb::Offset<void>> build_options(fb::FlatBuffe
 
 std::vector<uint8_t> serialize_model(const quantize::LoweredModel& m) {
   fb::FlatBufferBuilder b(1 << 16);
+  // First object built = last in the file: the model's inputs, which every
+  // runtime verifies, so the verifier's computed end is the file's end (the
+  // loader refuses trailing bytes; runtime/src/loader_api.cc) also for
+  // runtimes that do not know fields added later.
+  auto model_inputs = b.CreateVector(m.inputs);
 
   const quantize::LMetadata& md = m.metadata;
   const quantize::LSettings& s = md.settings;
@@ -125,43 +126,12 @@ std::vector<uint8_t> serialize_model(const quantize::LoweredModel& m) {
     buffers.push_back(schema::CreateBuffer(b, vec, buf.packed_bits, buf.sparse));
   }
   auto buffers_vec = b.CreateVector(buffers);
-  auto inputs = b.CreateVector(m.inputs);
   auto outputs = b.CreateVector(m.outputs);
-  auto model = schema::CreateModel(b, kQrtFormatVersion, metadata, tensors_vec, ops_vec, buffers_vec, inputs, outputs);
+  auto model = schema::CreateModel(b, kQrtFormatVersion, metadata, tensors_vec, ops_vec, buffers_vec, model_inputs, outputs);
   schema::FinishModelBuffer(b, model);
-  return std::vector<uint8_t>(b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize());
-}
-
-void write_file_atomic(const std::string& path, const std::vector<uint8_t>& bytes) {
-  const std::string tmp = path + ".tmp." + std::to_string(getpid());
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw ConvertError(path + ": cannot create temporary file " + tmp + ": " + std::strerror(errno));
-  auto fail = [&](const std::string& step) {
-    const int err = errno;
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    throw ConvertError(path + ": " + step + " failed: " + std::strerror(err));
-  };
-  size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      fail("write");
-    }
-    done += size_t(n);
-  }
-  if (::fsync(fd) != 0) fail("fsync");
-  if (::close(fd) != 0) {
-    const int err = errno;
-    ::unlink(tmp.c_str());
-    throw ConvertError(path + ": close failed: " + std::strerror(err));
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int err = errno;
-    ::unlink(tmp.c_str());
-    throw ConvertError(path + ": rename from " + tmp + " failed: " + std::strerror(err));
-  }
+  std::vector<uint8_t> bytes(b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize());
+  validate_model_bytes(bytes);
+  return bytes;
 }
 
 }  // namespace qrt::emit

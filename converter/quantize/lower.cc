@@ -345,6 +345,23 @@ int32_t Lowerer::add_weights(const graph::Node& n, const std::vector<float>& w, 
   QuantizedWeights q = is_fixed ? fixed_weights(n, fixed->second, w, out_channels, out_axis)
                                 : quantize_layer(opt_, n, w, out_channels, groups, stats, bias);
   if (!is_fixed) {
+    // A channel whose weights are so small (|w| < ~1e-36) that their scale
+    // is 0 or denormal is all zero at any scale: store it as an all-zero
+    // channel (scale 1), as an exactly zero channel is. The runtime refuses
+    // scales that are not normal floats (docs/integer-semantics.md).
+    const size_t k = q.scales.empty() ? 0 : q.values.size() / q.scales.size();
+    size_t tiny = 0;
+    for (size_t c = 0; c < q.scales.size(); ++c) {
+      const float s = q.scales[c];
+      if (!std::isfinite(s) || (s > 0.0f && std::isnormal(s))) continue;
+      q.scales[c] = 1.0f;
+      std::fill(q.values.begin() + std::ptrdiff_t(c * k), q.values.begin() + std::ptrdiff_t((c + 1) * k), 0);
+      ++tiny;
+    }
+    if (tiny > 0)
+      m_.warnings.push_back(n.describe() + ": weights '" + name + "': " + std::to_string(tiny) + " of " +
+                            std::to_string(q.scales.size()) +
+                            " channels have a scale that is 0 or denormal (|w| below ~1e-36); stored as zero");
     ++m_.quantized_layers;
     // Per-channel scales only: one shared scale cannot be raised for one channel.
     if (bias != nullptr && opt_.per_channel_weights) fit_bias_scales(n, w, *bias, input_scale, bits, &q);
@@ -402,8 +419,15 @@ void Lowerer::plan_accumulator(const graph::Node& n, int32_t x, const std::vecto
   opts->int16_chunk = int(chunk);
 }
 
-int32_t Lowerer::add_bias(const std::string& name, const std::vector<float>& b, float input_scale,
-                          const std::vector<float>& weight_scales) {
+int32_t Lowerer::add_bias(const graph::Node& n, const std::string& name, const std::vector<float>& b,
+                          float input_scale, const std::vector<float>& weight_scales, int32_t x,
+                          const std::vector<int8_t>& wq) {
+  // The accumulator bound per channel: |bias| + (128 + |zx|) * sum|w| must
+  // fit int32 (the runtime refuses the model otherwise).
+  const LTensor& xt = m_.tensors[size_t(x)];
+  const int64_t zx = (xt.zero_point.empty() ? 0 : xt.zero_point[0]) - (xt.dtype == schema::DType::U8 ? 128 : 0);
+  const int64_t reach = 128 + (zx < 0 ? -zx : zx);
+  const size_t k = b.empty() ? 0 : wq.size() / b.size();
   LTensor t;
   t.name = name;
   t.dtype = schema::DType::S32;
@@ -427,10 +451,18 @@ int32_t Lowerer::add_bias(const std::string& name, const std::vector<float>& b, 
       if (fs == input_scale * weight_scales[c] && f->codes.size() == b.size()) q = int32_t(f->codes[c]);
       else ++requantized;
     }
+    int64_t wsum = 0;
+    for (size_t j = 0; j < k; ++j) wsum += std::abs(int(wq[c * k + j]));
+    const int64_t room = int64_t(std::numeric_limits<int32_t>::max()) - reach * wsum;
+    bool beyond = false;
+    if (room >= 0 && (q > room || q < -room)) {
+      q = int32_t(q > 0 ? room : -room);
+      beyond = true;
+    }
     std::memcpy(&bytes[c * 4], &q, 4);  // little-endian host
     t.scale.push_back(input_scale * weight_scales[c]);
     const double ratio = std::fabs(double(b[c]) / double(input_scale * weight_scales[c]));
-    if (ratio > double(std::numeric_limits<int32_t>::max())) {
+    if (beyond) {
       ++clamped;
       if (ratio > worst) worst_weight_scale = weight_scales[c];
       worst = std::max(worst, ratio);
@@ -445,9 +477,11 @@ int32_t Lowerer::add_bias(const std::string& name, const std::vector<float>& b, 
     char detail[128];
     std::snprintf(detail, sizeof detail, "up to %.3g steps; input scale %.3g, weight scale %.3g", worst,
                   double(input_scale), double(worst_weight_scale));
-    m_.warnings.push_back("bias '" + name + "': " + std::to_string(clamped) + " of " + std::to_string(b.size()) +
-                          " channels do not fit int32 at scale input x weight (" + detail +
-                          "): clamped, so those output channels are wrong. The bias is huge against the "
+    m_.warnings.push_back(n.describe() + ": bias '" + name + "': " + std::to_string(clamped) + " of " +
+                          std::to_string(b.size()) +
+                          " channels do not fit the int32 accumulator at scale input x weight (" + detail +
+                          "): clamped to |bias| + (128 + |input zero point|) x sum|w| = 2^31 - 1, so those "
+                          "output channels are wrong. The bias is huge against the "
                           "channel's weights (near-zero weights, e.g. BN folded with a tiny gamma) or against "
                           "the layer's input on the calibration data");
   }

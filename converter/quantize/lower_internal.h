@@ -69,8 +69,13 @@ class Lowerer {
   // Sets opts->accumulator / int16_chunk for a conv/FC reading `x`.
   void plan_accumulator(const graph::Node& n, int32_t x, const std::vector<int8_t>& w, int64_t out_channels,
                         int weight_bits, LOptions* opts);
-  int32_t add_bias(const std::string& name, const std::vector<float>& b, float input_scale,
-                   const std::vector<float>& weight_scales);
+  // The int32 bias of node n reading activation x with quantized weights
+  // `wq` ([out_channels][k]). A value beyond the accumulator bound
+  // (docs/integer-semantics.md, "Value ranges checked at load") is clamped
+  // to it, with a warning naming the node.
+  int32_t add_bias(const graph::Node& n, const std::string& name, const std::vector<float>& b,
+                   float input_scale, const std::vector<float>& weight_scales, int32_t x,
+                   const std::vector<int8_t>& wq);
   schema::Activation activation(const graph::Node& n) const;
 
   // One function per ONNX op (lower_ops.cc).

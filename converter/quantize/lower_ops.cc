@@ -50,6 +50,13 @@ Window read_window(const graph::Node& n, int64_t kh, int64_t kw, const Shape& in
   } else if (auto_pad != "NOTSET") {
     throw ConvertError(n.describe() + ": auto_pad '" + auto_pad + "' is not supported");
   }
+  // What the runtime refuses (and shape inference cannot mean).
+  if (w.kh < 1 || w.kw < 1 || w.sh < 1 || w.sw < 1 || w.dh < 1 || w.dw < 1 || w.pt < 0 || w.pl < 0 ||
+      w.pb < 0 || w.pr < 0)
+    throw ConvertError(n.describe() + ": kernel " + std::to_string(w.kh) + "x" + std::to_string(w.kw) +
+                       ", strides " + std::to_string(w.sh) + "x" + std::to_string(w.sw) + ", dilations " +
+                       std::to_string(w.dh) + "x" + std::to_string(w.dw) +
+                       ": kernel sizes, strides and dilations must be >= 1 and pads >= 0");
   return w;
 }
 
@@ -109,8 +116,8 @@ void Lowerer::lower_conv(const graph::Node& n) {
   // A bias the graph has, or one the bias correction made (named after the
   // weights: the graph has no tensor for it).
   int32_t bias = -1;
-  if (!n.input(2).empty()) bias = add_bias(n.input(2), b, sx, sw);
-  else if (opt_.bias_correction && !fixed) bias = add_bias(n.input(1) + ".bias_correction", b, sx, sw);
+  if (!n.input(2).empty()) bias = add_bias(n, n.input(2), b, sx, sw, x, wq);
+  else if (opt_.bias_correction && !fixed) bias = add_bias(n, n.input(1) + ".bias_correction", b, sx, sw, x, wq);
   const int32_t y = define_output(n, n.outputs[0]);
   add_op(schema::OpType::CONV_2D, n, {x, wt, bias}, {y}, opts);
 }
@@ -175,8 +182,8 @@ void Lowerer::lower_fc(const graph::Node& n) {
   const int32_t wt =
       add_weights(n, w, out, 1, trans_b ? 0 : 1, {int32_t(out), int32_t(k)}, stats, &b, sx, &sw, &wq, &bits);
   int32_t bias = -1;
-  if (has_bias) bias = add_bias(n.input(2), b, sx, sw);
-  else if (opt_.bias_correction && !fixed) bias = add_bias(n.input(1) + ".bias_correction", b, sx, sw);
+  if (has_bias) bias = add_bias(n, n.input(2), b, sx, sw, x, wq);
+  else if (opt_.bias_correction && !fixed) bias = add_bias(n, n.input(1) + ".bias_correction", b, sx, sw, x, wq);
   LOptions opts;
   opts.activation = activation(n);
   plan_accumulator(n, x, wq, out, bits, &opts);
@@ -206,6 +213,10 @@ void Lowerer::lower_pool(const graph::Node& n) {
   if (k.size() != 2) throw ConvertError(n.describe() + ": kernel_shape must have 2 values");
   Window w = read_window(n, k[0], k[1], xs);
   if (w.dh != 1 || w.dw != 1) throw ConvertError(n.describe() + ": dilated pooling is not supported");
+  if (w.pt >= w.kh || w.pb >= w.kh || w.pl >= w.kw || w.pr >= w.kw)
+    throw ConvertError(n.describe() + ": pads " + std::to_string(w.pt) + "," + std::to_string(w.pl) + "," +
+                       std::to_string(w.pb) + "," + std::to_string(w.pr) + " with kernel " + std::to_string(w.kh) +
+                       "x" + std::to_string(w.kw) + ": a pooling pad must be smaller than the kernel");
   const bool is_max = n.op_type == "MaxPool";
   const int64_t oh = window_out(xs[2], w.kh, w.sh, 1, w.pt, w.pb);
   const int64_t ow = window_out(xs[3], w.kw, w.sw, 1, w.pl, w.pr);

@@ -197,7 +197,7 @@ void Lowerer::lower_batch_norm(const graph::Node& n) {
   std::vector<uint8_t> bytes = bits < 8 ? pack_bits(q.values, bits) : std::vector<uint8_t>(q.values.begin(), q.values.end());
   w.buffer = m_.add_buffer(std::move(bytes), uint8_t(bits < 8 ? bits : 0));
   const int32_t wt = m_.add_tensor(std::move(w));
-  const int32_t bias = add_bias(n.name + "/depthwise_bias", t, sx, q.scales);
+  const int32_t bias = add_bias(n, n.name + "/depthwise_bias", t, sx, q.scales, x, q.values);
   LOptions opts;
   opts.kernel_h = opts.kernel_w = 1;
   opts.groups = int(c);

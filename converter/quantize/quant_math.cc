@@ -87,12 +87,13 @@ std::vector<uint8_t> encode_sparse(const std::vector<int8_t>& values, int bits) 
 
 float activation_scale(float lo, float hi, bool is_unsigned, int bits) {
   if (bits < 4 || bits > 8) throw ConvertError("activation bits must be 4..8, got " + std::to_string(bits));
-  if (is_unsigned) {
-    const float m = std::max(hi, 0.0f);
-    return m > 0.0f ? m / float(u8_qmax(bits)) : 1.0f / float(u8_qmax(bits));
-  }
-  const float m = std::max(std::fabs(lo), std::fabs(hi));
-  return m > 0.0f ? m / float(s8_qmax(bits)) : 1.0f / float(s8_qmax(bits));
+  // A range so small that its scale would be 0 or denormal (activations
+  // decaying to ~1e-38) is treated as all zero: the runtime refuses scales
+  // that are not normal floats.
+  const float qmax = float(is_unsigned ? u8_qmax(bits) : s8_qmax(bits));
+  const float m = is_unsigned ? std::max(hi, 0.0f) : std::max(std::fabs(lo), std::fabs(hi));
+  const float s = m / qmax;
+  return m > 0.0f && (std::isnormal(s) || !std::isfinite(s)) ? s : 1.0f / qmax;
 }
 
 }  // namespace qrt::quantize

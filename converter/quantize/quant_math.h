@@ -16,7 +16,10 @@
 // Activations (zero point always 0, docs/integer-semantics.md):
 //     U8 (known non-negative):  scale = max(hi, 0) / (2^b - 1)
 //     S8 (otherwise):           scale = max(|lo|, |hi|) / (2^(b-1) - 1)
-// A range that is all zero gets scale 1 / qmax (any scale represents 0).
+// A range that is all zero gets scale 1 / qmax (any scale represents 0), and
+// so does a range whose scale would be 0 or denormal (|values| < ~1e-36).
+// Weight channels likewise (Lowerer::add_weights): a channel whose scale
+// is 0 or denormal is stored as an all-zero channel with scale 1.
 //
 // Weights below 8 bits are stored bit-packed (schema Buffer.packed_bits):
 // one bit stream, element i in stream bits [i*b, i*b + b), stream bit k is

@@ -1,11 +1,12 @@
-// qrt_model_load_memory / qrt_model_load_file: verify, validate, prepare.
+// Loading a verified model: turns the FlatBuffers file into the Model's
+// tables (the entry points, reading and verifying the bytes, are in
+// loader_api.cc).
 //
-// Order matters: the FlatBuffers verifier runs on the raw bytes before any
-// field is read, so a truncated or corrupted file can only produce an
-// error. Then, in order: format version, buffers, tensors (shape, dtype,
-// quantization, buffer size, constants unpacked), graph (model inputs and
-// outputs, every op's tensor indices, each activation written once and
-// before it is read), and finally each op's Prepare (ops/op.h).
+// In order: preprocessing metadata, format version, buffers, tensors
+// (shape, dtype, quantization, buffer size, constants unpacked), graph
+// (model inputs and outputs, every op's tensor indices, each activation
+// written once and before it is read), each op's Prepare (ops/op.h), and
+// the value ranges of convs / FCs (loader_checks.h).
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -17,6 +18,8 @@
 #include <new>
 
 #include "error.h"
+#include "loader.h"
+#include "loader_checks.h"
 #include "model.h"
 #include "ops/float16.h"
 #include "ops/op.h"
@@ -30,8 +33,6 @@ Model::~Model() { free(file); }
 namespace {
 
 using schema::DType;
-
-constexpr size_t kMaxElements = (size_t)1 << 31;
 
 size_t FileElementBytes(DType d) {
   switch (d) {
@@ -65,8 +66,8 @@ qrt_status LoadBuffers(const Model& m, qrt_error* error) {
 }
 
 // Shape, dtype and quantization of tensor i (no data yet).
-qrt_status DescribeTensor(int i, const schema::Tensor* fb, TensorDesc* t,
-                          qrt_error* error) {
+qrt_status DescribeTensor(int i, const schema::Tensor* fb, size_t max_elements,
+                          TensorDesc* t, qrt_error* error) {
   t->fb = fb;
   t->name = fb->name()->c_str();
   t->dtype = fb->dtype();
@@ -93,15 +94,19 @@ qrt_status DescribeTensor(int i, const schema::Tensor* fb, TensorDesc* t,
                       "%s: dimension %d is %d, must be positive", where.text, d,
                       (int)t->shape[d]);
     }
-    n *= (size_t)t->shape[d];
-    if (n > kMaxElements) {
+    if (__builtin_mul_overflow(n, (size_t)t->shape[d], &n) || n > max_elements) {
       return SetError(error, QRT_ERROR_INVALID_MODEL,
-                      "%s: more than 2^31 elements", where.text);
+                      "%s: more than %zu elements (the limit per tensor; "
+                      "qrt_load_options.max_tensor_elements)", where.text, max_elements);
     }
   }
   t->num_elements = n;
   t->element_bytes = t->dtype == DType::F32 || t->dtype == DType::S32 ? 4 : 1;
-  t->bytes = n * t->element_bytes;
+  if (__builtin_mul_overflow(n, t->element_bytes, &t->bytes)) {
+    return SetError(error, QRT_ERROR_INVALID_MODEL,
+                    "%s: %zu elements of %zu bytes do not fit in size_t", where.text, n,
+                    t->element_bytes);
+  }
 
   const schema::Quantization* q = fb->quant();
   const bool needs_quant = t->dtype != DType::F32;
@@ -117,10 +122,12 @@ qrt_status DescribeTensor(int i, const schema::Tensor* fb, TensorDesc* t,
   t->scales = q->scale()->data();
   t->num_scales = q->scale()->size();
   for (size_t c = 0; c < t->num_scales; ++c) {
-    if (!(t->scales[c] > 0.0f) || !isfinite(t->scales[c])) {
+    // Not 0, negative, denormal, NaN or inf: a denormal scale's reciprocal
+    // (quantizing) is inf, and products of scales underflow to 0.
+    if (!(t->scales[c] > 0.0f) || !isnormal(t->scales[c])) {
       return SetError(error, QRT_ERROR_INVALID_MODEL,
-                      "%s: scale[%zu] = %g, must be positive and finite",
-                      where.text, c, (double)t->scales[c]);
+                      "%s: scale[%zu] = %g, must be a positive normal float (not 0, "
+                      "denormal, NaN or inf)", where.text, c, (double)t->scales[c]);
     }
   }
   const auto* zp = q->zero_point();
@@ -297,7 +304,7 @@ qrt_status LoadTensors(Model& m, qrt_error* error) {
   m.tensors.resize(tensors->size());
   for (flatbuffers::uoffset_t i = 0; i < tensors->size(); ++i) {
     TensorDesc* t = &m.tensors[i];
-    qrt_status s = DescribeTensor((int)i, tensors->Get(i), t, error);
+    qrt_status s = DescribeTensor((int)i, tensors->Get(i), m.max_tensor_elements, t, error);
     if (s != QRT_OK) return s;
     if (t->fb->buffer() != 0) {
       s = BindConstant(m, (int)i, t, error);
@@ -387,6 +394,9 @@ qrt_status LoadGraph(Model& m, qrt_error* error) {
       op.outputs.push_back(i);
     }
   }
+  if (m.fb->outputs()->size() == 0) {
+    return SetError(error, QRT_ERROR_INVALID_MODEL, "model has no outputs");
+  }
   for (flatbuffers::uoffset_t k = 0; k < m.fb->outputs()->size(); ++k) {
     const int i = m.fb->outputs()->Get(k);
     if (i < 0 || i >= num_tensors) {
@@ -404,6 +414,12 @@ qrt_status LoadGraph(Model& m, qrt_error* error) {
       return SetError(error, QRT_ERROR_UNSUPPORTED,
                       "model output %u: %s has dtype %s (F32, S8 or U8 only)", k,
                       TensorText(i, t).text, schema::EnumNameDType(t.dtype));
+    }
+    const auto seen = std::find(m.outputs.begin(), m.outputs.end(), i);
+    if (seen != m.outputs.end()) {
+      return SetError(error, QRT_ERROR_INVALID_MODEL,
+                      "model output %u: %s is already model output %d", k,
+                      TensorText(i, t).text, (int)(seen - m.outputs.begin()));
     }
     m.outputs.push_back(i);
   }
@@ -459,129 +475,24 @@ void FindInputQuantizes(Model& m) {
   }
 }
 
+}  // namespace
+
 qrt_status LoadVerified(Model& m, qrt_error* error) {
   if (m.fb->format_version() != QRT_FORMAT_VERSION) {
     return SetError(error, QRT_ERROR_INVALID_MODEL,
                     "format_version is %u, this runtime reads version %d",
                     m.fb->format_version(), QRT_FORMAT_VERSION);
   }
-  qrt_status s = LoadBuffers(m, error);
+  qrt_status s = CheckPreprocess(m, error);
+  if (s == QRT_OK) s = LoadBuffers(m, error);
   if (s == QRT_OK) s = LoadTensors(m, error);
   if (s == QRT_OK) s = LoadGraph(m, error);
   if (s == QRT_OK) s = PrepareOps(m, error);
+  if (s == QRT_OK) s = CheckLinearRanges(m, error);
   if (s == QRT_OK) s = PrepareFloat16(m, error);
   if (s == QRT_OK) FindInputQuantizes(m);
   return s;
 }
 
-}  // namespace
 }  // namespace rt
 }  // namespace qrt
-
-using qrt::rt::SetError;
-
-extern "C" qrt_status qrt_model_load_memory(const void* data, size_t size,
-                                            qrt_model** out_model,
-                                            qrt_error* error) {
-  qrt::rt::ClearError(error);
-  if (out_model == nullptr) {
-    return SetError(error, QRT_ERROR_INVALID_ARGUMENT,
-                    "qrt_model_load_memory: out_model is NULL");
-  }
-  *out_model = nullptr;
-  if (data == nullptr && size != 0) {
-    return SetError(error, QRT_ERROR_INVALID_ARGUMENT,
-                    "qrt_model_load_memory: data is NULL");
-  }
-  // FlatBuffers needs 8 bytes for the root offset and file identifier.
-  if (size < 8) {
-    return SetError(error, QRT_ERROR_INVALID_MODEL,
-                    "model is %zu bytes, too short for a qrt file", size);
-  }
-  if (!flatbuffers::BufferHasIdentifier(data, qrt::schema::ModelIdentifier())) {
-    const unsigned char* id = static_cast<const unsigned char*>(data) + 4;
-    return SetError(error, QRT_ERROR_INVALID_MODEL,
-                    "file identifier at offset 4 is \"%c%c%c%c\" (0x%02x%02x%02x%02x), "
-                    "expected \"%s\": not a qrt model",
-                    isprint(id[0]) ? id[0] : '?', isprint(id[1]) ? id[1] : '?',
-                    isprint(id[2]) ? id[2] : '?', isprint(id[3]) ? id[3] : '?',
-                    id[0], id[1], id[2], id[3], qrt::schema::ModelIdentifier());
-  }
-  qrt_model* m = new (std::nothrow) qrt_model();
-  if (m == nullptr) {
-    return SetError(error, QRT_ERROR_OUT_OF_MEMORY, "no memory for the model");
-  }
-  // A 64-byte aligned private copy: the caller's buffer may go away, and
-  // the verifier checks alignment relative to the buffer start.
-  const size_t rounded = (size + 63) / 64 * 64;
-  m->file = aligned_alloc(64, rounded);
-  if (m->file == nullptr) {
-    delete m;
-    return SetError(error, QRT_ERROR_OUT_OF_MEMORY,
-                    "no memory to copy the %zu-byte model", size);
-  }
-  memcpy(m->file, data, size);
-  m->file_size = size;
-  flatbuffers::Verifier verifier(static_cast<const uint8_t*>(m->file), size);
-  if (!qrt::schema::VerifyModelBuffer(verifier)) {
-    delete m;
-    return SetError(error, QRT_ERROR_INVALID_MODEL,
-                    "FlatBuffers verification failed: the %zu-byte file is "
-                    "truncated or corrupt (an offset, length or required field "
-                    "is invalid)", size);
-  }
-  m->fb = qrt::schema::GetModel(m->file);
-  const qrt_status s = qrt::rt::LoadVerified(*m, error);
-  if (s != QRT_OK) {
-    delete m;
-    return s;
-  }
-  *out_model = m;
-  return QRT_OK;
-}
-
-extern "C" qrt_status qrt_model_load_file(const char* path,
-                                          qrt_model** out_model,
-                                          qrt_error* error) {
-  qrt::rt::ClearError(error);
-  if (out_model != nullptr) *out_model = nullptr;
-  if (path == nullptr || out_model == nullptr) {
-    return SetError(error, QRT_ERROR_INVALID_ARGUMENT,
-                    "qrt_model_load_file: path or out_model is NULL");
-  }
-  FILE* f = fopen(path, "rb");
-  if (f == nullptr) {
-    return SetError(error, QRT_ERROR_IO, "cannot open '%s': %s", path,
-                    strerror(errno));
-  }
-  long size = -1;
-  if (fseek(f, 0, SEEK_END) == 0) size = ftell(f);
-  if (size < 0 || fseek(f, 0, SEEK_SET) != 0) {
-    fclose(f);
-    return SetError(error, QRT_ERROR_IO, "cannot get the size of '%s'", path);
-  }
-  void* bytes = malloc(size ? (size_t)size : 1);
-  if (bytes == nullptr) {
-    fclose(f);
-    return SetError(error, QRT_ERROR_OUT_OF_MEMORY,
-                    "no memory to read '%s' (%ld bytes)", path, size);
-  }
-  const size_t got = fread(bytes, 1, (size_t)size, f);
-  fclose(f);
-  if (got != (size_t)size) {
-    free(bytes);
-    return SetError(error, QRT_ERROR_IO, "read %zu of %ld bytes of '%s'", got,
-                    size, path);
-  }
-  const qrt_status s = qrt_model_load_memory(bytes, (size_t)size, out_model, error);
-  free(bytes);
-  if (s != QRT_OK && error != nullptr) {
-    // Name the file in front of the message.
-    char detail[QRT_ERROR_MESSAGE_SIZE];
-    memcpy(detail, error->message, sizeof(detail));
-    SetError(error, s, "%s: %s", path, detail);
-  }
-  return s;
-}
-
-extern "C" void qrt_model_destroy(qrt_model* model) { delete model; }

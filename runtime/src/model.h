@@ -99,7 +99,9 @@ struct OpRun {
 };
 
 // One thread's slice of an op's scratch: its bytes rounded up to 64.
+// Saturates at SIZE_MAX (the planner then refuses the arena).
 inline size_t ThreadScratchStride(size_t thread_scratch_bytes) {
+  if (thread_scratch_bytes > SIZE_MAX - 63) return SIZE_MAX;
   return (thread_scratch_bytes + 63) & ~(size_t)63;
 }
 
@@ -126,6 +128,8 @@ struct Model {
   ~Model();
   void* file = nullptr;  // 64-byte aligned copy of the file (owned)
   size_t file_size = 0;
+  // qrt_load_options.max_tensor_elements, resolved (loader_api.cc).
+  size_t max_tensor_elements = (size_t)QRT_DEFAULT_MAX_TENSOR_ELEMENTS;
   const schema::Model* fb = nullptr;
   std::vector<TensorDesc> tensors;
   std::vector<OpPlan> ops;

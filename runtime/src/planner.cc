@@ -1,5 +1,7 @@
 #include "planner.h"
 
+#include <stdint.h>
+
 #include <algorithm>
 
 namespace qrt {
@@ -7,8 +9,22 @@ namespace rt {
 
 namespace {
 
+// Callers check first (TotalAligned) that no block's rounding overflows.
 size_t AlignUp(size_t n) {
   return (n + kArenaAlignment - 1) / kArenaAlignment * kArenaAlignment;
+}
+
+// The sum of all blocks' rounded sizes, or kArenaTooLarge if it does not fit
+// size_t. Every offset + size any placement computes is at most this sum.
+size_t TotalAligned(const std::vector<Block>& blocks) {
+  size_t total = 0;
+  for (const Block& b : blocks) {
+    if (b.size > SIZE_MAX - (kArenaAlignment - 1) ||
+        __builtin_add_overflow(total, AlignUp(b.size), &total) || total == kArenaTooLarge) {
+      return kArenaTooLarge;
+    }
+  }
+  return total;
 }
 
 bool Overlap(const Block& a, const Block& b) {
@@ -57,6 +73,10 @@ size_t PlaceInOrder(const std::vector<Block>& blocks, const std::vector<size_t>&
 
 size_t PlaceBlocks(const std::vector<Block>& blocks, bool separate,
                    std::vector<size_t>* offsets) {
+  if (TotalAligned(blocks) == kArenaTooLarge) {
+    offsets->assign(blocks.size(), kNotPlanned);
+    return kArenaTooLarge;
+  }
   if (separate) {
     offsets->assign(blocks.size(), kNotPlanned);
     size_t total = 0;
@@ -150,10 +170,16 @@ void PlanMemory(const Model& model, bool keep_all_tensors, MemoryPlan* plan,
     Block& scratch = blocks[num_tensors + (size_t)op.index];
     const size_t shared = op.run[storage].scratch_bytes;
     const size_t per_thread = op.run[storage].thread_scratch_bytes;
-    scratch.size = per_thread == 0
-                       ? shared
-                       : ThreadScratchStride(shared) +
-                             num_threads * ThreadScratchStride(per_thread);
+    // Saturating: a sum that does not fit makes the whole plan kArenaTooLarge.
+    size_t threads_bytes = 0;
+    if (per_thread == 0) {
+      scratch.size = shared;
+    } else if (__builtin_mul_overflow(num_threads, ThreadScratchStride(per_thread),
+                                      &threads_bytes) ||
+               __builtin_add_overflow(ThreadScratchStride(shared), threads_bytes,
+                                      &scratch.size)) {
+      scratch.size = kArenaTooLarge;
+    }
     scratch.first = scratch.last = op.index;
   }
   for (int i : model.outputs) blocks[(size_t)i].last = num_ops;

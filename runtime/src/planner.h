@@ -40,6 +40,11 @@ namespace rt {
 
 constexpr size_t kArenaAlignment = 64;
 constexpr size_t kNotPlanned = (size_t)-1;
+// PlaceBlocks' / MemoryPlan::arena_bytes' answer when the blocks' sizes add
+// up past size_t (possible on 32-bit targets only, with the element limit):
+// no allocation or caller arena is that big, so qrt_session_create fails
+// with QRT_ERROR_OUT_OF_MEMORY.
+constexpr size_t kArenaTooLarge = (size_t)-1;
 
 struct Block {
   size_t size = 0;  // bytes; 0 = needs no memory

@@ -104,7 +104,8 @@ typedef struct qrt_session qrt_session;
 
 /* ---- Loading ------------------------------------------------------------ */
 
-/* Reads the file at `path` and loads it as qrt_model_load_memory does.
+/* Reads the file at `path` and loads it as qrt_model_load_memory does,
+ * with the default limits (qrt_model_load_file_with_options).
  * On success *out_model is a new model the caller frees with
  * qrt_model_destroy; on failure *out_model is NULL. */
 qrt_status qrt_model_load_file(const char* path, qrt_model** out_model,
@@ -115,10 +116,58 @@ qrt_status qrt_model_load_file(const char* path, qrt_model** out_model,
  * as soon as this returns, and needs no particular alignment. Loading runs
  * the FlatBuffers verifier (with file identifier "QRT0") first, then checks
  * format_version == QRT_FORMAT_VERSION, every index, dtype, shape,
- * quantization and buffer size, unpacks bit-packed weights and computes the
- * per-op constants (requantization multipliers, clamp ranges). */
+ * quantization and buffer size, the value ranges a kernel relies on (the
+ * int32 accumulator bound, scales, windows, preprocessing metadata), and
+ * that no bytes follow the FlatBuffer; unpacks bit-packed weights and
+ * computes the per-op constants (requantization multipliers, clamp
+ * ranges). Default limits (qrt_load_options): at most
+ * QRT_DEFAULT_MAX_FILE_BYTES bytes, QRT_DEFAULT_MAX_TENSOR_ELEMENTS
+ * elements per tensor. */
 qrt_status qrt_model_load_memory(const void* data, size_t size,
                                  qrt_model** out_model, qrt_error* error);
+
+/* Limits on what a model file may hold (docs/runtime.md, "Load options and
+ * limits"). The plain load functions use the defaults; pass your own to
+ * the _with_options variants. */
+#define QRT_DEFAULT_MAX_FILE_BYTES ((uint64_t)1 << 30)          /* 1 GiB */
+#define QRT_MAX_FILE_BYTES_LIMIT ((uint64_t)0x7FFFFFFE)         /* FlatBuffers' 2 GiB */
+#define QRT_DEFAULT_MAX_TENSOR_ELEMENTS ((uint64_t)1 << 31)     /* per tensor */
+
+/* Load options; grows at the end only. Set struct_size =
+ * sizeof(qrt_load_options) (qrt_load_options_init does it); fields an older
+ * caller's smaller struct lacks take their defaults; a struct_size below
+ * the first field's end is refused. */
+typedef struct qrt_load_options {
+  size_t struct_size;
+  uint64_t max_file_bytes;      /* the largest model accepted, in bytes: a
+                                   larger file is refused before it is read
+                                   (qrt_model_load_file) or copied (memory).
+                                   0: QRT_DEFAULT_MAX_FILE_BYTES; at most
+                                   QRT_MAX_FILE_BYTES_LIMIT */
+  uint64_t max_tensor_elements; /* the most elements one tensor may have.
+                                   0: QRT_DEFAULT_MAX_TENSOR_ELEMENTS, which
+                                   is also the most it may be set to */
+} qrt_load_options;
+
+/* Fills the defaults (0 = default for every limit). */
+void qrt_load_options_init(qrt_load_options* options);
+
+/* qrt_model_load_file with limits (options may be NULL for the defaults).
+ * Besides what qrt_model_load_memory checks, refuses with QRT_ERROR_IO a
+ * path that is a directory or not a regular file (a fifo, a device), and
+ * with QRT_ERROR_INVALID_MODEL a file over max_file_bytes, before reading
+ * it. The file is read once into the block the model keeps (peak memory:
+ * the file once, plus what loading unpacks and packs). */
+qrt_status qrt_model_load_file_with_options(const char* path,
+                                            const qrt_load_options* options,
+                                            qrt_model** out_model,
+                                            qrt_error* error);
+
+/* qrt_model_load_memory with limits (options may be NULL). */
+qrt_status qrt_model_load_memory_with_options(const void* data, size_t size,
+                                              const qrt_load_options* options,
+                                              qrt_model** out_model,
+                                              qrt_error* error);
 
 /* Frees the model and everything it owns. Every session made from it must
  * be destroyed first. NULL is allowed. */

@@ -56,6 +56,18 @@ class Model {
     Reset();
     return qrt_model_load_memory(data, size, &model_, error);
   }
+  // With limits (qrt_model_load_file_with_options; qrt_load_options_init
+  // first).
+  qrt_status LoadFile(const char* path, const qrt_load_options& options,
+                      qrt_error* error = nullptr) {
+    Reset();
+    return qrt_model_load_file_with_options(path, &options, &model_, error);
+  }
+  qrt_status LoadMemory(const void* data, size_t size, const qrt_load_options& options,
+                        qrt_error* error = nullptr) {
+    Reset();
+    return qrt_model_load_memory_with_options(data, size, &options, &model_, error);
+  }
   void Reset() {
     qrt_model_destroy(model_);
     model_ = nullptr;
