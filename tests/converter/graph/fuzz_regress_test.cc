@@ -12,6 +12,7 @@
 #include <string>
 
 #include "graph/graph.h"
+#include "graph/data_ops.h"
 #include "graph/op_helpers.h"
 #include "graph/passes.h"
 #include "import/onnx_import.h"
@@ -81,4 +82,42 @@ TEST_CASE("fuzz O2: initializer dims whose product overflows int64 are refused n
   CHECK_THAT(message_of([] { graph::num_elements({27622698131520, 482111}); }),
              Catch::Contains("tensor shape [27622698131520, 482111] has more elements than fit in 64 bits"));
   CHECK(graph::num_elements({int64_t(1) << 40, int64_t(1) << 40, 0}) == 0);
+}
+
+// The same class as O1 in the other ops that turn float constants into
+// integers: a value outside int64 is refused or clamped before any cast.
+TEST_CASE("fuzz O1 class: Gather indices and Range counts never cast an out-of-range float", "[fuzz][gather]") {
+  graph::Node g;
+  g.name = "gather";
+  g.op_type = "Gather";
+  g.inputs = {"x", "i"};
+  g.outputs = {"y"};
+  graph::Tensor x(graph::Shape{2, 3});
+  const auto index = [&](float v) {
+    graph::Tensor idx(graph::Shape{1});
+    idx.data = {v};
+    return message_of([&] { graph::data_op_run(g, {&x, &idx}); });
+  };
+  CHECK(index(1) == "(no error)");
+  CHECK(index(-1) == "(no error)");
+  CHECK_THAT(index(7), Catch::Contains("node 'gather' (Gather): index 7 out of range for axis 0 of size 2"));
+  CHECK_THAT(index(-9), Catch::Contains("index -9 out of range"));
+  CHECK_THAT(index(1e30f), Catch::Contains("index 1e+30 out of range"));
+  CHECK_THAT(index(std::numeric_limits<float>::infinity()), Catch::Contains("index inf out of range"));
+  CHECK_THAT(index(std::numeric_limits<float>::quiet_NaN()), Catch::Contains("index nan out of range"));
+  CHECK_THAT(index(0.5f), Catch::Contains("index 0.5 out of range"));  // was truncated to 0
+  // Range whose count is -1e68 (an empty range; the count was cast to
+  // int64 before it was clamped: undefined, seen by UBSan only).
+  graph::Node r;
+  r.name = "range";
+  r.op_type = "Range";
+  r.inputs = {"start", "limit", "delta"};
+  r.outputs = {"r"};
+  graph::Tensor start({}, {0.0f}), limit({}, {-1e38f}), delta({}, {1e-30f});
+  const std::vector<graph::Shape> shapes = graph::data_op_shapes(r, {{}, {}, {}}, {&start, &limit, &delta});
+  REQUIRE(shapes.size() == 1);
+  CHECK(shapes[0] == graph::Shape{0});
+  graph::Tensor inf_start({}, {-std::numeric_limits<float>::infinity()});
+  CHECK_THAT(message_of([&] { graph::data_op_shapes(r, {{}, {}, {}}, {&inf_start, &limit, &delta}); }),
+             Catch::Contains("node 'range' (Range): range too long"));
 }
