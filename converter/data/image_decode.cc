@@ -3,6 +3,7 @@
 #include <climits>
 #include <cstring>
 
+#include "data/jpeg_check.h"
 #include "stb_image.h"
 
 namespace qrt::data {
@@ -13,6 +14,8 @@ MemoryImageDecoder g_decoder = nullptr;
 
 bool image_header_size(const uint8_t* data, size_t size, int* width, int* height) {
   int c = 0;
+  std::string bad_jpeg;
+  if (!jpeg_huffman_tables_valid(data, size, &bad_jpeg)) return false;  // stb_image would write past a table
   if (size <= size_t(INT_MAX) && stbi_info_from_memory(data, int(size), width, height, &c) != 0) return true;
   // stb_image's header reader refuses images over 2^30 bytes itself; a PNG's
   // IHDR still says how large it claims to be, for the limit's message.
@@ -33,9 +36,12 @@ bool decode_image_stb(const uint8_t* data, size_t size, int want_channels, Image
     *error = std::to_string(size) + " bytes, more than an image file may have (2 GiB)";
     return false;
   }
+  if (!jpeg_huffman_tables_valid(data, size, error)) return false;  // before stb_image writes past a table
   uint8_t* px = stbi_load_from_memory(data, int(size), &w, &h, &c, want_channels);
   if (!px) {
-    *error = stbi_failure_reason();
+    // stb_image leaves the reason empty (or null) for some zlib failures.
+    const char* why = stbi_failure_reason();
+    *error = why && *why ? why : "corrupt or unsupported image data (the decoder gave no reason)";
     return false;
   }
   out->width = w;

@@ -109,6 +109,8 @@ NpyArray read_npy_f32(const std::string& path, const ReadLimits& limits) {
   NpyArray a;
   const std::vector<uint64_t> dims = parse_shape(path, shape_text);
   const uint64_t total = checked_elements(path + ": .npy shape", dims, limits);
+  if (total == 0)  // a calibration sample of nothing (and no bytes to copy)
+    fail(path + ": .npy shape " + shape_text + " has 0 elements: a calibration tensor needs at least one value");
   for (uint64_t d : dims) a.shape.push_back(int64_t(d));
   const uint64_t data_start = header_start + header_len;
   const uint64_t data_bytes = bytes.size() - data_start;
@@ -116,7 +118,7 @@ NpyArray read_npy_f32(const std::string& path, const ReadLimits& limits) {
     fail(path + ": offset " + std::to_string(data_start) + ": " + std::to_string(data_bytes) +
          " bytes of data, shape " + shape_text + " needs " + std::to_string(total * 4));
   a.data.resize(size_t(total));
-  if (total) std::memcpy(a.data.data(), bytes.data() + data_start, size_t(total) * 4);  // host is little-endian
+  std::memcpy(a.data.data(), bytes.data() + data_start, size_t(total) * 4);  // host is little-endian
   return a;
 }
 

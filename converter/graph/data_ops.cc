@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <map>
 #include <set>
@@ -18,6 +19,15 @@ namespace graph {
 namespace {
 
 [[noreturn]] void fail(const Node& n, const std::string& msg) { throw ConvertError(n.describe() + ": " + msg); }
+
+// A value from a tensor for a message: a whole number as one ("7"), else
+// as %g ("2.5", "inf", "nan", "1e+30"), never through an int64 cast.
+std::string format_float(float v) {
+  if (std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 1e15f) return std::to_string(int64_t(v));
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", double(v));
+  return text;
+}
 
 const std::set<std::string>& binary_ops() {
   static const std::set<std::string> s = {"Sub",   "Mul",          "Div",            "Pow", "Equal", "Less",
@@ -349,7 +359,9 @@ std::vector<Shape> data_op_shapes(const Node& n, const std::vector<Shape>& in, c
     if (d->data[0] == 0.0f) fail(n, "delta 0");
     const double cnt = std::ceil((double(l->data[0]) - s->data[0]) / d->data[0]);
     if (!(cnt < double(1 << 24))) fail(n, "range too long");
-    return {{std::max<int64_t>(0, static_cast<int64_t>(cnt))}};
+    // -inf or a huge negative count is an empty range, clamped before the
+    // cast (a double -> int64 cast out of range is undefined).
+    return {{cnt > 0 ? static_cast<int64_t>(cnt) : 0}};
   }
   if (op == "ConstantOfShape") {
     need(1, 1);
@@ -471,11 +483,11 @@ std::vector<Tensor> data_op_run(const Node& n, const std::vector<const Tensor*>&
     const int64_t axis = norm_axis(n, n.get_int("axis", 0), r);
     Tensor idx = *in[1];
     for (float& v : idx.data) {
+      const float given = v;  // printed as a float: inf, NaN and 1e30 have no int64
       if (v < 0) v += float(x.shape[axis]);
-      if (!(v >= 0 && v < float(x.shape[axis])))
-        fail(n, "index " + std::to_string(int64_t(v < 0 ? v - float(x.shape[axis]) : v)) + " out of range for axis " +
-                    std::to_string(axis) + " of size " + std::to_string(x.shape[axis]) + " (input " +
-                    shape_to_string(x.shape) + ")");
+      if (!(v >= 0 && v < float(x.shape[axis])) || v != std::floor(v))
+        fail(n, "index " + format_float(given) + " out of range for axis " + std::to_string(axis) + " of size " +
+                    std::to_string(x.shape[axis]) + " (input " + shape_to_string(x.shape) + ")");
     }
     return {ops::gather(x, idx, axis)};
   }

@@ -8,8 +8,12 @@ namespace qrt {
 namespace graph {
 
 int64_t num_elements(const Shape& shape) {
+  for (int64_t d : shape)
+    if (d == 0) return 0;  // empty, whatever the other dims
   int64_t n = 1;
-  for (int64_t d : shape) n *= d;
+  for (int64_t d : shape)
+    if (__builtin_mul_overflow(n, d, &n))
+      throw ConvertError("tensor shape " + shape_to_string(shape) + " has more elements than fit in 64 bits");
   return n;
 }
 

@@ -41,7 +41,8 @@ namespace graph {
 
 using Shape = std::vector<int64_t>;
 
-// Number of elements of a shape (1 for a scalar, []).
+// Number of elements of a shape (1 for a scalar, []); throws ConvertError
+// (naming the shape) when the product overflows int64.
 int64_t num_elements(const Shape& shape);
 // The most elements one tensor of the graph may have (its float copy is
 // 8 GiB); larger shapes come from hostile or broken models (pads of 2^40)

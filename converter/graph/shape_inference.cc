@@ -114,7 +114,14 @@ Shape reshape_target(const Node& n, const Shape& in, const Tensor& spec) {
   Shape out;
   int64_t infer = -1, known = 1;
   for (size_t i = 0; i < spec.data.size(); ++i) {
-    int64_t d = static_cast<int64_t>(spec.data[i]);
+    // The spec arrives as floats (graph tensors are float): an entry that is
+    // not a whole number from -1 to the element limit is refused before the
+    // cast to int64, which is undefined for inf, NaN and huge values.
+    const float v = spec.data[i];
+    if (!(v >= -1.0f && v <= float(kMaxTensorElements)) || v != std::trunc(v))
+      fail(n, "shape entry " + std::to_string(v) + " at index " + std::to_string(i) +
+                  " is not a dimension (a whole number from -1 to " + std::to_string(kMaxTensorElements) + ")");
+    int64_t d = static_cast<int64_t>(v);
     if (d == 0 && !allowzero) {
       if (i >= in.size()) fail(n, "shape entry 0 at index " + std::to_string(i) + " beyond input rank");
       d = in[i];
@@ -126,7 +133,9 @@ Shape reshape_target(const Node& n, const Shape& in, const Tensor& spec) {
       continue;
     }
     if (d < 0) fail(n, "invalid target dimension " + std::to_string(d));
-    known *= d;
+    if (__builtin_mul_overflow(known, d, &known) || known > kMaxTensorElements)
+      fail(n, "target shape has more than " + std::to_string(kMaxTensorElements) + " elements (at index " +
+                  std::to_string(i) + ")");
     out.push_back(d);
   }
   const int64_t total = num_elements(in);

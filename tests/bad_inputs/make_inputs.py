@@ -217,6 +217,13 @@ def npy_truncated(path):
         f.write(npy_header("<f4", "(1, 3, 8, 8)") + bytes(4 * 100))
 
 
+def npy_zero_elements(path):
+    """A valid header of shape (2, 0, 5) and no data: a calibration tensor of
+    nothing (fuzz finding D2: memcpy to NULL)."""
+    with open(path, "wb") as f:
+        f.write(npy_header("<f4", "(2, 0, 5)"))
+
+
 def npy_many_elements(path):
     """A header promising 2^40 floats (4 TiB), with 16 bytes of data."""
     with open(path, "wb") as f:
