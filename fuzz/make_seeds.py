@@ -2,9 +2,11 @@
 """Writes the fuzzers' seed corpora from the project's own models and small
 generated files: OUT/<target>/ for every target in fuzz/CMakeLists.txt.
 
-  /usr/bin/python3 fuzz/make_seeds.py OUT
+  /usr/bin/python3 fuzz/make_seeds.py [--qrt-convert PATH] OUT
 
-  load_run     the committed .qrt models (tests/e2e/data)
+  load_run     the committed .qrt models (tests/e2e/data); with
+               --qrt-convert also every ONNX seed below converted (w8a8 and
+               w6a8, random calibration tensors)
   onnx_import  small ONNX graphs built here, one per common pattern (conv +
                BN + relu + pool + gemm, residual add, concat, reshape /
                flatten, depthwise, clip, softmax, QDQ pair)
@@ -68,13 +70,15 @@ def onnx_seeds(out):
         helper.make_node("GlobalAveragePool", ["k"], ["y"])],
         [init("w", [3, 1, 3, 3]), numpy_helper.from_array(np.array(0, np.float32), "lo"),
          numpy_helper.from_array(np.array(6, np.float32), "hi")], [1, 3, 5, 5], [1, 3, 1, 1])
-    model("concat_reshape_softmax", [
+    model("concat_reshape_gemm_softmax", [
         helper.make_node("Conv", ["x", "w"], ["c"]),
         helper.make_node("Concat", ["c", "x"], ["k"], axis=1),
         helper.make_node("Reshape", ["k", "s"], ["r"]),
-        helper.make_node("Softmax", ["r"], ["y"], axis=1)],
-        [init("w", [2, 2, 1, 1]), numpy_helper.from_array(np.array([1, -1], np.int64), "s")],
-        [1, 2, 2, 2], [1, 16])
+        helper.make_node("Gemm", ["r", "fw"], ["g"], transB=1),
+        helper.make_node("Softmax", ["g"], ["y"], axis=1)],
+        [init("w", [2, 2, 1, 1]), numpy_helper.from_array(np.array([1, -1], np.int64), "s"),
+         init("fw", [5, 16])],
+        [1, 2, 2, 2], [1, 5])
     model("qdq_conv", [
         helper.make_node("QuantizeLinear", ["x", "xs", "xz"], ["xq"]),
         helper.make_node("DequantizeLinear", ["xq", "xs", "xz"], ["xd"]),
@@ -91,6 +95,25 @@ def onnx_seeds(out):
          numpy_helper.from_array(np.array([1], np.int64), "st"),
          numpy_helper.from_array(np.array([5], np.int64), "en"),
          numpy_helper.from_array(np.array([2], np.int64), "ax")], [1, 1, 4, 4], [1, 1, 4, 6])
+
+
+def converted_seeds(onnx_dir, out, qrt_convert):
+    """Each ONNX seed converted to .qrt (w8a8 and w6a8, random calibration
+    tensors): small models with more op types than the committed ones."""
+    import subprocess
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        for f in sorted(os.listdir(onnx_dir)):
+            m = onnx.load(os.path.join(onnx_dir, f))
+            shape = [d.dim_value for d in m.graph.input[0].type.tensor_type.shape.dim]
+            calib = os.path.join(tmp, f + ".npy")
+            np.save(calib, rng.standard_normal([4] + shape[1:]).astype(np.float32))
+            for mode in ("w8a8", "w6a8"):
+                dst = os.path.join(out, f.replace(".onnx", "_" + mode + ".qrt"))
+                r = subprocess.run([qrt_convert, os.path.join(onnx_dir, f), "-o", dst, "--calib-npy", calib,
+                                    "--mode", mode, "-q"], capture_output=True, text=True)
+                if r.returncode != 0:
+                    sys.exit(f"make_seeds: converting {f} ({mode}) failed: {r.stderr.strip()}")
 
 
 def npy_seeds(out):
@@ -163,15 +186,21 @@ def tar_seeds(out, cifar):
 
 
 def main():
-    if len(sys.argv) != 2:
+    args = sys.argv[1:]
+    qrt_convert = None
+    if len(args) == 3 and args[0] == "--qrt-convert":
+        qrt_convert, args = args[1], args[2:]
+    if len(args) != 1:
         sys.exit(__doc__)
-    out = sys.argv[1]
+    out = args[0]
     qrt = os.path.join(out, "load_run")
     os.makedirs(qrt, exist_ok=True)
     for name in sorted(os.listdir(os.path.join(ROOT, "tests/e2e/data"))):
         if name.endswith(".qrt"):
             shutil.copy(os.path.join(ROOT, "tests/e2e/data", name), qrt)
     onnx_seeds(os.path.join(out, "onnx_import"))
+    if qrt_convert:
+        converted_seeds(os.path.join(out, "onnx_import"), qrt, qrt_convert)
     npy_seeds(os.path.join(out, "npy"))
     idx_seeds(os.path.join(out, "idx"))
     image_seeds(os.path.join(out, "image"))

@@ -29,6 +29,7 @@ host_pkgs=(
   libstb-dev libjpeg-dev libcli11-dev nlohmann-json3-dev
   dataset-fashion-mnist
   g++-aarch64-linux-gnu qemu-user llvm
+  clang libclang-rt-14-dev
 )
 py_pkgs=(python3 python3-numpy python3-onnx python3-pil python3-torch python3-torchvision python3-flatbuffers)
 
