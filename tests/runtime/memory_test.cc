@@ -92,6 +92,25 @@ void operator delete(void* p, size_t) noexcept { __libc_free(p); }
 void operator delete[](void* p, size_t) noexcept { __libc_free(p); }
 #endif
 
+namespace {
+// Under a sanitizer a new thread allocates while it starts (ASan's thread
+// setup calls pthread_getattr_np, which mallocs), and a session's pool
+// threads may still be starting when qrt_session_create returns; the hook
+// would count that. There, one uncounted run first: a parallel job returns
+// only after every worker has checked in for it (thread_pool.h), so every
+// pool thread has started. A normal build counts from the first call after
+// create.
+void LetPoolThreadsStart(qrt::Session& s, const std::vector<float>& x) {
+#ifdef QRT_TEST_SANITIZER_ALLOCATOR
+  REQUIRE(s.SetInput(0, x.data(), x.size()) == QRT_OK);
+  REQUIRE(s.Run() == QRT_OK);
+#else
+  (void)s;
+  (void)x;
+#endif
+}
+}  // namespace
+
 using namespace qrt_test;
 using qrt::schema::OpType;
 
@@ -170,6 +189,7 @@ TEST_CASE("no allocation in set_input, run, get_output", "[runtime][memory]") {
   const std::vector<float> x = Input(8 * 8 * 3);
   std::vector<float> y0(8 * 8 * 8), y1(8 * 8 * 16);
   qrt_tensor_info info;
+  LetPoolThreadsStart(r.session, x);
   g_allocations = 0;
   g_counting = true;
   qrt_status s[6];
@@ -431,6 +451,7 @@ TEST_CASE("a float input's QUANTIZE is folded into set_input_f32", "[runtime][me
   CHECK(info.data == nullptr);
   REQUIRE(keep.session.tensor_info(0, &info) == QRT_OK);
   CHECK(info.data != nullptr);
+  LetPoolThreadsStart(fold.session, std::vector<float>(16 * 16 * 3, 0.5f));
   for (uint32_t seed : {1u, 2u}) {
     std::vector<float> x(16 * 16 * 3);
     const std::vector<int> r = RandomInts(x.size(), -3000, 3000, seed);
