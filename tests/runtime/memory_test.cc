@@ -452,6 +452,7 @@ TEST_CASE("a float input's QUANTIZE is folded into set_input_f32", "[runtime][me
   REQUIRE(keep.session.tensor_info(0, &info) == QRT_OK);
   CHECK(info.data != nullptr);
   LetPoolThreadsStart(fold.session, std::vector<float>(16 * 16 * 3, 0.5f));
+  LetPoolThreadsStart(keep.session, std::vector<float>(16 * 16 * 3, 0.5f));  // its pool too
   for (uint32_t seed : {1u, 2u}) {
     std::vector<float> x(16 * 16 * 3);
     const std::vector<int> r = RandomInts(x.size(), -3000, 3000, seed);
