@@ -58,6 +58,8 @@ if [ "$which" != arm64 ]; then
     printf 'runtime-only smoke: outputs differ from the reference\n got: %s\nwant: %s\n' "$got" "$want" >&2; exit 1
   fi
   echo "runtime-only smoke: outputs equal the reference bit for bit"
+  bash scripts/ci/sanitizers.sh   # ASan + UBSan host suite, TSan concurrency test
+  bash scripts/ci/fuzz.sh         # short libFuzzer run of every fuzz target (~3 min)
 fi
 if [ "$which" != host ]; then
   echo "== aarch64 cross build"

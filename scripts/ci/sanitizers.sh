@@ -42,13 +42,15 @@ asan_exclude=(
 )
 exclude_regex=$(IFS='|'; echo "${asan_exclude[*]:-}")
 
+failed=()
 if [ "$which" != tsan ]; then
   echo "== ASan + UBSan build (cmake --preset asan)"
   start=$SECONDS
   cmake --preset asan "${launcher[@]}"
   cmake --build build/asan -j "$jobs"
   echo "== ASan + UBSan tests"
-  ctest --test-dir build/asan --output-on-failure -j "$jobs" ${exclude_regex:+-E "$exclude_regex"}
+  ctest --test-dir build/asan --output-on-failure -j "$jobs" ${exclude_regex:+-E "$exclude_regex"} \
+    || failed+=("ASan + UBSan tests")
   echo "== ASan + UBSan: $((SECONDS - start)) s"
 fi
 if [ "$which" != asan ]; then
@@ -56,6 +58,11 @@ if [ "$which" != asan ]; then
   start=$SECONDS
   cmake --preset tsan "${launcher[@]}"
   cmake --build build/tsan -j "$jobs" --target runtime_concurrency_test runtime_threads_test
-  ctest --test-dir build/tsan --output-on-failure -R '^runtime_(concurrency|threads)_test$'
+  ctest --test-dir build/tsan --output-on-failure -R '^runtime_(concurrency|threads)_test$' \
+    || failed+=("TSan tests")
   echo "== TSan: $((SECONDS - start)) s"
+fi
+if [ "${#failed[@]}" -gt 0 ]; then
+  echo "sanitizers: failed: ${failed[*]}" >&2
+  exit 1
 fi
