@@ -29,7 +29,8 @@ host_pkgs=(
   libstb-dev libjpeg-dev libcli11-dev nlohmann-json3-dev
   dataset-fashion-mnist
   g++-aarch64-linux-gnu qemu-user llvm
-  g++-arm-linux-gnueabihf clang   # armhf cross build; clang builds (scripts/ci/armhf.sh, clang.sh)
+  g++-arm-linux-gnueabihf   # armhf cross build (scripts/ci/armhf.sh)
+  clang libclang-rt-14-dev  # clang builds (ci/clang.sh), libFuzzer and clang sanitizer runtimes (ci/fuzz.sh)
 )
 py_pkgs=(python3 python3-numpy python3-onnx python3-pil python3-torch python3-torchvision python3-flatbuffers)
 

@@ -70,3 +70,5 @@ fi
 [ "$which" != all ] || bash scripts/ci/install.sh  # installed qrt: find_package, pkg-config, qrt_add_model (host, aarch64)
 [ "$which" != all ] || bash scripts/ci/clang.sh    # clang aarch64 build + tests under qemu; Android/iOS compile checks
 [ "$which" != all ] || bash scripts/ci/armhf.sh    # 32-bit ARM (armhf) build + tests under qemu-arm
+[ "$which" != all ] || bash scripts/ci/sanitizers.sh  # ASan + UBSan host suite, TSan concurrency test
+[ "$which" != all ] || bash scripts/ci/fuzz.sh        # short libFuzzer run of every fuzz target (~3 min)

@@ -10,7 +10,9 @@
 // the packed weights are, lane 2j + q = (channel j, k parity q), and an
 // int8 x int8 product is formed in int16 (it always fits: |p| <= 2^14). On
 // x86-64 Linux hosts GCC also builds an AVX2 clone picked at load time
-// (qrt-eval and qrt-convert spend their time here).
+// (qrt-eval and qrt-convert spend their time here); -DQRT_HOST_CLONES=OFF
+// (QRT_NO_HOST_CLONES, forced under TSan: the ifunc resolver runs before
+// the sanitizer's runtime) builds the default version alone.
 #include <string.h>
 
 #include "qrt/kernels/gemm.h"
@@ -18,7 +20,7 @@
 enum { MR = 4, NR = 8, KR = 2 };
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
-    defined(__linux__)
+    defined(__linux__) && !defined(QRT_NO_HOST_CLONES)
 #define QRT_HOST_CLONES __attribute__((target_clones("avx2", "default")))
 #else
 #define QRT_HOST_CLONES

@@ -160,7 +160,7 @@ TEST_CASE("preprocessing the runtime refuses is refused naming the field", "[emi
       {"std", [](ConvertOptions& o) { o.preprocess.std = {1, 1, NAN}; }},
       {"mean", [](ConvertOptions& o) { o.preprocess.mean = {INFINITY, 0, 0}; }},
       {"XYZ", [](ConvertOptions& o) { o.preprocess.channel_order = "XYZ"; }},
-      {"metadata.preprocess.resize_short = 65536", [](ConvertOptions& o) { o.preprocess.resize_short = 65536; }},
+      {"65536", [](ConvertOptions& o) { o.preprocess.resize_short = 65536; }},
       {"metadata.preprocess: crop 9x9 is larger than resize_short 8",
        [](ConvertOptions& o) {
          o.preprocess.resize_short = 8;
