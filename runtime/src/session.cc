@@ -242,27 +242,43 @@ extern "C" size_t qrt_session_arena_size(const qrt_session* session) {
   return session ? session->arena_bytes : 0;
 }
 
-extern "C" qrt_status qrt_session_set_input_f32(qrt_session* session,
-                                                size_t index, const float* data,
-                                                size_t count) {
-  if (session == nullptr) return QRT_ERROR_INVALID_ARGUMENT;
+namespace {
+
+// The checks every set_input_* makes: clears the last error; model input
+// `index` exists and `count` (of `unit`) equals its element count.
+qrt_status CheckInput(qrt_session* session, const char* fn, size_t index,
+                      const void* data, size_t count, const char* unit) {
   session->last_error[0] = '\0';
   const Model& m = *session->model;
   if (index >= m.inputs.size()) {
     return session->Fail(QRT_ERROR_INVALID_ARGUMENT,
-                         "set_input: index %zu, but the model has %zu inputs",
+                         "%s: index %zu, but the model has %zu inputs", fn,
                          index, m.inputs.size());
   }
   const int ti = m.inputs[index];
   const TensorDesc& t = m.tensors[(size_t)ti];
   if (data == nullptr || count != t.num_elements) {
     return session->Fail(QRT_ERROR_INVALID_ARGUMENT,
-                         "set_input %zu (%s): got %zu floats%s, the tensor has "
-                         "shape %s = %zu elements", index,
-                         qrt::rt::TensorText(ti, t).text, count,
+                         "%s %zu (%s): got %zu %s%s, the tensor has "
+                         "shape %s = %zu elements", fn, index,
+                         qrt::rt::TensorText(ti, t).text, count, unit,
                          data ? "" : " at NULL", qrt::rt::ShapeText(t).text,
                          t.num_elements);
   }
+  return QRT_OK;
+}
+
+}  // namespace
+
+extern "C" qrt_status qrt_session_set_input_f32(qrt_session* session,
+                                                size_t index, const float* data,
+                                                size_t count) {
+  if (session == nullptr) return QRT_ERROR_INVALID_ARGUMENT;
+  const qrt_status s = CheckInput(session, "set_input", index, data, count, "floats");
+  if (s != QRT_OK) return s;
+  const Model& m = *session->model;
+  const int ti = m.inputs[index];
+  const TensorDesc& t = m.tensors[(size_t)ti];
   const int folded = session->folded_quantize[index];
   if (folded >= 0) {  // straight into the QUANTIZE's output, its kernel
     qrt::rt::QuantizeInto(m.ops[(size_t)folded], data, session->tensor_data.data());
@@ -291,23 +307,11 @@ extern "C" qrt_status qrt_session_set_input_u8(qrt_session* session,
                                                const uint8_t* pixels,
                                                size_t count) {
   if (session == nullptr) return QRT_ERROR_INVALID_ARGUMENT;
-  session->last_error[0] = '\0';
+  const qrt_status s = CheckInput(session, "set_input_u8", index, pixels, count, "bytes");
+  if (s != QRT_OK) return s;
   const Model& m = *session->model;
-  if (index >= m.inputs.size()) {
-    return session->Fail(QRT_ERROR_INVALID_ARGUMENT,
-                         "set_input_u8: index %zu, but the model has %zu inputs",
-                         index, m.inputs.size());
-  }
   const int ti = m.inputs[index];
   const TensorDesc& t = m.tensors[(size_t)ti];
-  if (pixels == nullptr || count != t.num_elements) {
-    return session->Fail(QRT_ERROR_INVALID_ARGUMENT,
-                         "set_input_u8 %zu (%s): got %zu bytes%s, the tensor has "
-                         "shape %s = %zu elements", index,
-                         qrt::rt::TensorText(ti, t).text, count,
-                         pixels ? "" : " at NULL", qrt::rt::ShapeText(t).text,
-                         t.num_elements);
-  }
   qrt_preprocess pre;
   qrt_preprocess_init(&pre);
   qrt_model_preprocess(static_cast<const qrt_model*>(&m), &pre);

@@ -39,11 +39,6 @@ asan_exclude=(
   # evaluate runs, 10-20 s each in Release and several minutes each under
   # ASan; the converter and runtime code they run is covered by the
   # converter, qdq and e2e tests here. No -E entry needed.
-  # Open finding S2 (docs/reliability.md): UBSan's vptr check reports the
-  # static_cast to Conv2DParams in eval/study/plain_int16.cc:93 (a host-only
-  # accuracy study, not in libqrt.a); under investigation, the test passes
-  # in every other build.
-  '^eval_plain_int16_test$'
   # import_models_test imports the shared models and measures the ImageNet
   # MobileNetV1's float top-1 over 1000 images: still running after 9 min
   # under ASan here. Its import code runs under ASan in the qdq, converter
