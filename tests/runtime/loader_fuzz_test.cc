@@ -1,5 +1,5 @@
-// Inputs the fuzzers found (/work/notes/fuzz-findings.md, branch i13-san's
-// fuzz/open/load_run/), kept here as bytes so every build runs them: each
+// Inputs the fuzzers found (docs/reliability.md "Findings";
+// fuzz/regressions/load_run/), kept here as bytes so every build runs them: each
 // must be refused at load with the message that names the place.
 #include "test_util.h"
 
