@@ -70,5 +70,5 @@ if(QRT_BUILD_CONVERTER)
   find_package(nlohmann_json CONFIG REQUIRED)
   find_package(ZLIB REQUIRED)
   find_path(QRT_STB_INCLUDE stb_image.h PATH_SUFFIXES stb REQUIRED)
-  find_package(JPEG REQUIRED)   # qrt-eval decodes JPEG as PIL does
+  find_package(JPEG REQUIRED)   # converter/data decodes JPEG as PIL does
 endif()

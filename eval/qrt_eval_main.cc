@@ -37,7 +37,6 @@
 #include "graph/float_executor.h"
 #include "import/onnx_import.h"
 #include "qrt/qrt.h"
-#include "qrt_eval_jpeg.h"
 #include "qrt_eval_layers.h"
 #include "qrt_eval_multi.h"
 #include "qrt_eval_report.h"
@@ -91,7 +90,6 @@ int run(int argc, char** argv) {
   using qrt::cli::whole;
   constexpr uint64_t kMaxCount = 1000000000000ull, kMaxLimit = uint64_t(1) << 48;
   std::string onnx_path, fm_images, fm_labels, images_dir, cifar10, json_path, report_md;
-  std::string jpeg_decoder = "libjpeg";
   size_t limit = 0, worst_n = 5, stride = 1;
   std::vector<std::string> qrt_paths;
   std::string per_image_path;
@@ -130,9 +128,6 @@ int run(int argc, char** argv) {
   app.add_option("--worst", worst_n, "how many layers the worst-layer lists show")
       ->capture_default_str()
       ->check(whole(0, 100000));
-  app.add_option("--jpeg-decoder", jpeg_decoder, "JPEG decoder for --cifar10 archives: libjpeg (as PIL) or stb")
-      ->capture_default_str()
-      ->check(one_of({"libjpeg", "stb"}));
   app.add_flag("--emulate-plain-int16", emulate_plain_int16,
                "accuracy study: INT16 layers accumulate the whole dot product in one saturating int16 "
                "(docs/accumulation.md); slower, not a production mode");
@@ -171,7 +166,6 @@ int run(int argc, char** argv) {
         std::fprintf(stderr, "qrt-eval: error: %s: %s\n", out.flag, why.c_str());
         return 2;
       }
-  if (jpeg_decoder == "libjpeg") qrt::eval::install_libjpeg_decoder();
 
   // Int8 models and their preprocessing (every model must agree with the first).
   qrt_session_options options;
@@ -316,8 +310,7 @@ int run(int argc, char** argv) {
     qrt::eval::EvalSummary sum;
     sum.onnx_path = onnx_path;
     sum.qrt_path = q->path;
-    sum.data = data->describe() + (stride > 1 ? ", every " + std::to_string(stride) + "th sample" : "") +
-               (cifar10.empty() ? "" : ", JPEG decoder " + jpeg_decoder);
+    sum.data = data->describe() + (stride > 1 ? ", every " + std::to_string(stride) + "th sample" : "");
     sum.images = n;
     sum.labelled = labelled;
     sum.float_top1 = f1;

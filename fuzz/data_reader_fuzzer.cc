@@ -6,7 +6,7 @@
 //   3 tar     read_tar, every entry kept (plain or gzip-compressed)
 //   4 cifar10 Cifar10Dataset (a tar of class-named image folders): index,
 //             then decode the first samples
-//   5 image   decode_image_stb from memory, 1 or 3 channels
+//   5 image   decode_image from memory, 1 or 3 channels, the default pixel limit
 // The readers take paths, so the bytes go to one temporary file per process
 // (under $TMPDIR, /dev/shm when it exists). A reader either returns data or
 // throws an exception with a message; a crash, sanitizer report, hang or an
@@ -58,7 +58,8 @@ void Read(const uint8_t* data, size_t size) {
 #if QRT_FUZZ_READER == 5
   Image image;
   std::string error;
-  if (!decode_image_stb(data, size, size % 2 ? 3 : 1, &image, &error) && error.empty()) abort();
+  if (!decode_image(data, size, size % 2 ? 3 : 1, ReadLimits().max_image_pixels, &image, &error) && error.empty())
+    abort();
 #else
   WriteFile(data, size);
   const std::string& path = TempPath();

@@ -49,7 +49,7 @@ Sample Cifar10Dataset::load(size_t i, int want_channels) const {
   if (image_header_size(e.data.data(), e.data.size(), &w, &h))  // before decoding anything
     check_image_pixels(path_ + ": entry '" + e.name + "' at offset " + std::to_string(e.offset), uint64_t(w),
                        uint64_t(h), limits_);
-  if (!memory_image_decoder()(e.data.data(), e.data.size(), want_channels, &s.image, &why))
+  if (!decode_image(e.data.data(), e.data.size(), want_channels, limits_.max_image_pixels, &s.image, &why))
     fail(path_ + ": entry '" + e.name + "' at offset " + std::to_string(e.offset) + ": cannot decode image: " + why);
   s.image.source = s.source;
   s.label = labels_[i];

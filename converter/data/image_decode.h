@@ -1,10 +1,14 @@
-// Decoding a compressed image (JPEG/PNG/...) held in memory, as archive
-// datasets (cifar10.h) need, through a replaceable process-wide hook.
-//
-// Different JPEG decoders differ by a few levels per pixel (stb_image's
-// IDCT and colour conversion are not libjpeg's), enough to move a CIFAR-10
-// top-1 by a few images; to reproduce numbers measured with PIL (libjpeg),
-// install a libjpeg decoder (qrt-eval does: eval/qrt_eval_jpeg.h).
+// Decoding a compressed image held in memory: calibration folders
+// (image_dir.h), CIFAR-10 archives (cifar10.h), qrt-eval. One decoder per
+// format, the same in every tool:
+//   JPEG          libjpeg(-turbo), as PIL decodes it (data/jpeg_decode.h);
+//   PNG, BMP, PNM stb_image (Debian's libstb-dev), after the container
+//                 checks it lacks (data/image_check.h).
+// Channels convert as PIL's Image.convert does: RGB to 1 channel by
+// (19595 R + 38470 G + 7471 B + 0x8000) >> 16, gray to RGB by repetition,
+// alpha dropped. Every input is untrusted: a refusal returns false with a
+// reason, and no image is decoded whose header states more than
+// `max_pixels` pixels.
 #pragma once
 
 #include <cstddef>
@@ -15,18 +19,13 @@
 
 namespace qrt::data {
 
-// Decodes `size` bytes into `out` with `want_channels` channels; on failure
-// returns false and sets *error.
-using MemoryImageDecoder = bool (*)(const uint8_t* data, size_t size, int want_channels, Image* out,
-                                    std::string* error);
 // The width and height a JPEG/PNG/BMP/PNM header states, without decoding;
-// false if the header is not one of these.
+// false if the header is not one of these (or fails image_check.h).
 bool image_header_size(const uint8_t* data, size_t size, int* width, int* height);
-// stb_image (the default).
-bool decode_image_stb(const uint8_t* data, size_t size, int want_channels, Image* out, std::string* error);
-// The decoder archive datasets use; nullptr restores stb_image. Process-wide:
-// set it once at start-up, before loading images.
-void set_memory_image_decoder(MemoryImageDecoder decoder);
-MemoryImageDecoder memory_image_decoder();
+
+// Decodes `size` bytes into `out` with `want_channels` (1 or 3) channels;
+// on failure returns false and sets *error.
+bool decode_image(const uint8_t* data, size_t size, int want_channels, uint64_t max_pixels, Image* out,
+                  std::string* error);
 
 }  // namespace qrt::data

@@ -61,7 +61,7 @@ Sample ImageDirDataset::load(size_t i, int want_channels) const {
   if (image_header_size(bytes.data(), bytes.size(), &w, &h))
     check_image_pixels(path, uint64_t(w), uint64_t(h), limits_);
   std::string why;
-  if (!decode_image_stb(bytes.data(), bytes.size(), want_channels, &s.image, &why))
+  if (!decode_image(bytes.data(), bytes.size(), want_channels, limits_.max_image_pixels, &s.image, &why))
     fail(path + ": cannot decode image: " + why);
   s.image.source = path;
   s.label = labels_[i];

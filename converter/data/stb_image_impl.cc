@@ -1,7 +1,7 @@
 // The one translation unit that compiles stb_image's implementation.
-// Only the decoders the converter needs are enabled.
+// Only the decoders the converter needs are enabled: PNG, BMP and PNM
+// (JPEG is libjpeg's: data/jpeg_decode.h).
 #define STB_IMAGE_IMPLEMENTATION
-#define STBI_ONLY_JPEG
 #define STBI_ONLY_PNG
 #define STBI_ONLY_BMP
 #define STBI_ONLY_PNM

@@ -42,6 +42,7 @@ class Resolver {
     bool any = false;
     for (const auto& n : gp_.node()) any = any || n.op_type() == "QuantizeLinear" || n.op_type() == "DequantizeLinear";
     if (!any) return;
+    check_arity();
     index();
     consumed_.assign(size_t(gp_.node_size()), false);
     for (int i = 0; i < gp_.node_size(); ++i) {
@@ -58,6 +59,28 @@ class Resolver {
 
  private:
   std::string where(int i) const { return origin_ + ": " + describe(gp_.node(i), i); }
+
+  // The nodes this pass reads by input / output index, checked before it
+  // reads any (the importer's own checks come later, on the graph this pass
+  // leaves): Q/DQ take 2..3 inputs, the others it follows 1 (Clip 1..3), and
+  // all give 1 output, with the first input named.
+  void check_arity() const {
+    static const std::map<std::string, std::pair<int, int>> kInputs = {
+        {"QuantizeLinear", {2, 3}}, {"DequantizeLinear", {2, 3}}, {"Relu", {1, 1}}, {"Identity", {1, 1}},
+        {"Cast", {1, 1}},           {"Clip", {1, 3}},             {"ConstantOfShape", {1, 1}}};
+    for (int i = 0; i < gp_.node_size(); ++i) {
+      const onnx::NodeProto& n = gp_.node(i);
+      if (!n.domain().empty() && n.domain() != "ai.onnx") continue;
+      const auto it = kInputs.find(n.op_type());
+      if (it == kInputs.end()) continue;
+      const auto [lo, hi] = it->second;
+      if (n.input_size() < lo || n.input_size() > hi || n.input(0).empty())
+        throw ConvertError(where(i) + ": expects " + std::to_string(lo) + ".." + std::to_string(hi) +
+                           " inputs (the first named), has " + std::to_string(n.input_size()));
+      if (n.output_size() != 1 || n.output(0).empty())
+        throw ConvertError(where(i) + ": expects 1 named output, has " + std::to_string(n.output_size()));
+    }
+  }
 
   void index() {
     for (const auto& t : gp_.initializer()) consts_[t.name()] = &t;

@@ -21,6 +21,8 @@
 #endif
 #include "stb_image_write.h"
 
+#include <jpeglib.h>  // after <cstdio>: it uses FILE and size_t
+
 namespace qrt::testing {
 
 TempDir::TempDir() {
@@ -150,9 +152,32 @@ std::vector<uint8_t> encode_png(int w, int h, int c, const std::vector<uint8_t>&
   return out;
 }
 
+// libjpeg's encoder (quality 95, libjpeg's default 4:2:0 for colour): on
+// valid input it cannot fail, so its errors keep libjpeg's default (exit).
 std::vector<uint8_t> encode_jpg(int w, int h, int c, const std::vector<uint8_t>& pixels) {
-  std::vector<uint8_t> out;
-  if (!stbi_write_jpg_to_func(append_bytes, &out, w, h, c, pixels.data(), 95)) throw std::runtime_error("jpg");
+  if ((c != 1 && c != 3) || pixels.size() != size_t(w) * size_t(h) * size_t(c)) throw std::runtime_error("jpg");
+  jpeg_compress_struct cinfo;
+  jpeg_error_mgr err;
+  cinfo.err = jpeg_std_error(&err);
+  jpeg_create_compress(&cinfo);
+  unsigned char* mem = nullptr;
+  unsigned long mem_size = 0;
+  jpeg_mem_dest(&cinfo, &mem, &mem_size);
+  cinfo.image_width = JDIMENSION(w);
+  cinfo.image_height = JDIMENSION(h);
+  cinfo.input_components = c;
+  cinfo.in_color_space = c == 1 ? JCS_GRAYSCALE : JCS_RGB;
+  jpeg_set_defaults(&cinfo);
+  jpeg_set_quality(&cinfo, 95, TRUE);
+  jpeg_start_compress(&cinfo, TRUE);
+  while (cinfo.next_scanline < cinfo.image_height) {
+    JSAMPROW row = const_cast<uint8_t*>(pixels.data()) + size_t(cinfo.next_scanline) * size_t(w) * size_t(c);
+    jpeg_write_scanlines(&cinfo, &row, 1);
+  }
+  jpeg_finish_compress(&cinfo);
+  std::vector<uint8_t> out(mem, mem + mem_size);
+  jpeg_destroy_compress(&cinfo);
+  std::free(mem);
   return out;
 }
 

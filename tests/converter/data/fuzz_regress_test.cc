@@ -1,7 +1,6 @@
 // The fuzzer's findings in the data readers (docs/reliability.md), each
-// replayed from the reproducer's bytes, committed under fuzz/ beside this
-// file (copied from the fuzz branch's fuzz/open/<target>/<name>), or built
-// here: the reader must refuse with a message naming the file and the
+// replayed from the reproducer's bytes in fuzz/regressions/<target>/, or
+// built here: the reader must refuse with a message naming the file and the
 // place, and must not touch memory it does not own (the ASan+UBSan build
 // runs this test too).
 #include <catch2/catch.hpp>
@@ -13,7 +12,7 @@
 #include "data/idx.h"
 #include "data/image_decode.h"
 #include "data/image_dir.h"
-#include "data/jpeg_check.h"
+#include "data/image_check.h"
 #include "data/npy.h"
 #include "files.h"
 #include "graph/graph.h"
@@ -57,7 +56,7 @@ std::vector<uint8_t> tar_entry(const std::vector<uint8_t>& tar, const std::strin
 }  // namespace
 
 TEST_CASE("fuzz D1: IDX dims whose product is 0 mod 2^64 are refused at open", "[fuzz][idx]") {
-  const std::string path = kFuzz + "/idx_zero_rows_load";  // fuzz/open/idx/idx_zero_rows_load
+  const std::string path = kFuzz + "/idx/idx_zero_rows_load";
   CHECK_THAT(message_of([&] { FashionMnistDataset d(path, ""); }),
              Catch::Contains("idx_zero_rows_load: offset 4: IDX dimensions: (50331648, 33554432, 67174400) has more "
                              "elements than fit in 64 bits"));
@@ -72,74 +71,124 @@ TEST_CASE("fuzz D2: a .npy array of 0 elements is refused naming the file and sh
   CHECK_THAT(message_of([&] { NpyDataset d({dir.file("zero.npy")}); }),
              Catch::Contains("zero.npy: .npy shape (0,) has 0 elements"));
   // The reproducer itself (a garbled header) is refused too.
-  CHECK_THAT(message_of([&] { NpyDataset d({kFuzz + "/npy_zero_element_memcpy"}); }),
+  CHECK_THAT(message_of([&] { NpyDataset d({kFuzz + "/npy/npy_zero_element_memcpy"}); }),
              Catch::Contains("npy_zero_element_memcpy: "));
 }
 
-TEST_CASE("fuzz D3: a JPEG whose Huffman counts sum past 256 never reaches stb_image", "[fuzz][jpeg]") {
-  const std::string archive = kFuzz + "/stb_jpeg_huffman_257";  // fuzz/open/cifar10/stb_jpeg_huffman_257
+TEST_CASE("fuzz D3: a JPEG whose Huffman counts sum past 256 is refused by libjpeg", "[fuzz][jpeg]") {
+  const std::string archive = kFuzz + "/cifar10/stb_jpeg_huffman_257";
   const std::vector<uint8_t> jpg = tar_entry(read_bytes(archive), "train/dog/0002.jpg");
   std::string why;
-  CHECK_FALSE(jpeg_huffman_tables_valid(jpg.data(), jpg.size(), &why));
-  CHECK_THAT(why, Catch::Contains("offset 161: JPEG Huffman table (DHT segment at offset 157) defines 260 codes"));
   int w = 0, h = 0;
-  CHECK_FALSE(image_header_size(jpg.data(), jpg.size(), &w, &h));  // stbi_info reads the DHT too
+  CHECK_FALSE(image_header_size(jpg.data(), jpg.size(), &w, &h));  // libjpeg reads the DHT with the header
   Image img;
-  why.clear();
-  CHECK_FALSE(decode_image_stb(jpg.data(), jpg.size(), 3, &img, &why));
-  CHECK_THAT(why, Catch::Contains("defines 260 codes"));
+  CHECK_FALSE(decode_image(jpg.data(), jpg.size(), 3, ReadLimits().max_image_pixels, &img, &why));
+  CHECK_THAT(why, Catch::Contains("libjpeg: Bogus Huffman table definition"));
   Cifar10Dataset d(archive);
   REQUIRE(d.size() == 2);
   CHECK_THAT(message_of([&] { d.load(1, 3); }),
              Catch::Contains("stb_jpeg_huffman_257: entry 'train/dog/0002.jpg' at offset 1024: cannot decode image: "
-                             "offset 161: JPEG Huffman table"));
+                             "libjpeg: Bogus Huffman table definition"));
 }
 
-TEST_CASE("fuzz D3: the DHT check passes valid JPEGs and follows stb_image's walk", "[fuzz][jpeg]") {
+TEST_CASE("fuzz D3: valid JPEGs decode, a DHT count raised past 256 is refused", "[fuzz][jpeg]") {
   std::vector<uint8_t> px(16 * 16 * 3);
   for (size_t i = 0; i < px.size(); ++i) px[i] = uint8_t(i * 7);
   std::vector<uint8_t> jpg = encode_jpg(16, 16, 3, px);
   std::string why;
-  CHECK(jpeg_huffman_tables_valid(jpg.data(), jpg.size(), &why));
   Image img;
-  REQUIRE(decode_image_stb(jpg.data(), jpg.size(), 3, &img, &why));
+  REQUIRE(decode_image(jpg.data(), jpg.size(), 3, ReadLimits().max_image_pixels, &img, &why));
   CHECK(img.width == 16);
-  // The first DHT table's 16-bit code count raised past 256: refused.
   size_t dht = 0;
   for (size_t i = 2; i + 1 < jpg.size() && !dht; ++i)
     if (jpg[i] == 0xFF && jpg[i + 1] == 0xC4) dht = i;
   REQUIRE(dht != 0);
   std::vector<uint8_t> bad = jpg;
   bad[dht + 5 + 15] = 0xFF;
-  CHECK_FALSE(jpeg_huffman_tables_valid(bad.data(), bad.size(), &why));
-  CHECK_FALSE(decode_image_stb(bad.data(), bad.size(), 3, &img, &why));
-  CHECK_THAT(why, Catch::Contains("JPEG Huffman table (DHT segment at offset " + std::to_string(dht) + ")"));
-  // 0xFFC4 inside an APP1 payload is data, not a DHT: not refused.
-  const std::vector<uint8_t> app = {0xFF, 0xD8, 0xFF, 0xE1, 0x00, 0x16, 0xFF, 0xC4, 0x00, 0x20, 0x10,
-                                    0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
-                                    0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xD9};
-  CHECK(jpeg_huffman_tables_valid(app.data(), app.size(), &why));
-  // A DHT after a scan's entropy data (with a stuffed 0xFF00 and a restart
-  // marker in it), as progressive JPEGs have: checked.
-  std::vector<uint8_t> scan = {0xFF, 0xD8, 0xFF, 0xDA, 0x00, 0x08, 1, 1, 0, 0, 63, 0,
-                               0x12, 0xFF, 0x00, 0x34, 0xFF, 0xD0, 0x56, 0xFF, 0xFF, 0xC4, 0x00, 0x13, 0x00};
-  for (int i = 0; i < 16; ++i) scan.push_back(i == 15 ? 0xFF : 0x02);
-  CHECK_FALSE(jpeg_huffman_tables_valid(scan.data(), scan.size(), &why));
-  CHECK_THAT(why, Catch::Contains("DHT segment at offset 20) defines 285 codes"));
-  // Exactly 256 codes is a full table, not an overrun.
-  std::vector<uint8_t> full = {0xFF, 0xD8, 0xFF, 0xC4, 0x01, 0x13, 0x00};
-  for (int i = 0; i < 16; ++i) full.push_back(i == 15 ? 0x10 : 0x10);
-  full.resize(full.size() + 256, 0);
-  CHECK(jpeg_huffman_tables_valid(full.data(), full.size(), &why));
-  // Not a JPEG: not this check's business.
-  CHECK(jpeg_huffman_tables_valid(px.data(), px.size(), &why));
+  CHECK_FALSE(decode_image(bad.data(), bad.size(), 3, ReadLimits().max_image_pixels, &img, &why));
+  CHECK_THAT(why, Catch::StartsWith("libjpeg: "));
+}
+
+TEST_CASE("fuzz D5: corrupt entropy-coded data (stb_image shifted by 32 there) decodes or is refused cleanly",
+          "[fuzz][jpeg]") {
+  const std::vector<uint8_t> jpg = read_bytes(kFuzz + "/image/stb_jpeg_shift_32.jpg");
+  Image img;
+  std::string why;
+  if (decode_image(jpg.data(), jpg.size(), 3, ReadLimits().max_image_pixels, &img, &why)) {
+    CHECK(img.pixels.size() == size_t(img.width) * img.height * 3);  // libjpeg fills what is corrupt
+  } else {
+    CHECK_THAT(why, Catch::StartsWith("libjpeg: "));
+  }
+}
+
+TEST_CASE("fuzz D6: a PNG chunk longer than the file is refused before stb_image allocates it", "[fuzz][png]") {
+  // A 2.3 KB archive whose PNG's IDAT says 1,869,021,232 bytes: stb_image
+  // grew its buffer to that before reading.
+  const std::string archive = kFuzz + "/cifar10/png_idat_length_1869021232";
+  const std::vector<uint8_t> png = tar_entry(read_bytes(archive), "train/cat/0001.png");
+  std::string why;
+  CHECK_FALSE(image_container_valid(png.data(), png.size(), &why));
+  CHECK(why == "offset 33: PNG chunk 'IDAT' says 1869021232 bytes, the file has 60 after its header (truncated or "
+               "corrupt PNG)");
+  Cifar10Dataset d(archive);
+  CHECK_THAT(message_of([&] { d.load(0, 3); }),
+             Catch::Contains("entry 'train/cat/0001.png' at offset 0: cannot decode image: offset 33: PNG chunk 'IDAT'"));
+  // Valid PNGs pass, also with chunks after IEND's end ignored; a cut-off
+  // chunk header is refused.
+  std::vector<uint8_t> px(5 * 4 * 3, 77);
+  std::vector<uint8_t> ok = encode_png(5, 4, 3, px);
+  CHECK(image_container_valid(ok.data(), ok.size(), &why));
+  Image img;
+  REQUIRE(decode_image(ok.data(), ok.size(), 3, ReadLimits().max_image_pixels, &img, &why));
+  CHECK(img.pixels == px);
+  ok.push_back(0);
+  CHECK(image_container_valid(ok.data(), ok.size(), &why));
+  std::vector<uint8_t> cut(ok.begin(), ok.begin() + 8 + 13 + 12 + 5);  // IHDR whole, then 5 bytes
+  CHECK_FALSE(image_container_valid(cut.data(), cut.size(), &why));
+  CHECK(why == "offset 33: PNG chunk header cut off (5 bytes left, a chunk takes at least 12; truncated PNG)");
+}
+
+TEST_CASE("fuzz D7: 16-bit and truncated PNMs are refused before stb_image reads them", "[fuzz][pnm]") {
+  // 16-bit P6 converted to 1 channel: stb_image read past its buffer.
+  const std::vector<uint8_t> p16 = read_bytes(kFuzz + "/image/pnm_16bit_channel_change");
+  Image img;
+  std::string why;
+  for (int c : {1, 3}) {
+    CHECK_FALSE(decode_image(p16.data(), p16.size(), c, ReadLimits().max_image_pixels, &img, &why));
+    CHECK(why == "PNM maxval 25555: 16-bit PNM is not supported (convert to 8 bits, maxval <= 255)");
+  }
+  const auto pnm = [](const std::string& header, size_t pixel_bytes) {
+    std::vector<uint8_t> v(header.begin(), header.end());
+    for (size_t i = 0; i < pixel_bytes; ++i) v.push_back(uint8_t(i * 13));
+    return v;
+  };
+  // Whole files decode, with comments in the header, as P5 and P6.
+  std::vector<uint8_t> p6 = pnm("P6\n# a comment\n3 2\n255\n", 18);
+  REQUIRE(decode_image(p6.data(), p6.size(), 3, ReadLimits().max_image_pixels, &img, &why));
+  CHECK(img.pixels == std::vector<uint8_t>(p6.end() - 18, p6.end()));
+  std::vector<uint8_t> p5 = pnm("P5 3 2 255 ", 6);
+  REQUIRE(decode_image(p5.data(), p5.size(), 1, ReadLimits().max_image_pixels, &img, &why));
+  CHECK(img.pixels == std::vector<uint8_t>(p5.end() - 6, p5.end()));
+  // One byte short: refused (stb_image returned uninitialized pixels).
+  std::vector<uint8_t> short6 = pnm("P6\n3 2\n255\n", 17);
+  CHECK_FALSE(decode_image(short6.data(), short6.size(), 3, ReadLimits().max_image_pixels, &img, &why));
+  CHECK(why == "offset 11: PNM 3x2x3 needs 18 pixel bytes, the file has 17 (truncated PNM)");
+  std::vector<uint8_t> zero = pnm("P5 0 2 255 ", 6);
+  CHECK_FALSE(image_container_valid(zero.data(), zero.size(), &why));
+  CHECK(why == "offset 3: PNM width 0 is out of range (1 to 2147483647)");
+  std::vector<uint8_t> none = pnm("P5 3 ", 0);
+  CHECK_FALSE(image_container_valid(none.data(), none.size(), &why));
+  CHECK(why == "offset 5: PNM height missing (corrupt PNM header)");
+  std::vector<uint8_t> digits = pnm("P5 12345678901 2 255 ", 0);
+  CHECK_FALSE(image_container_valid(digits.data(), digits.size(), &why));
+  CHECK(why == "offset 3: PNM width has more than 10 digits (corrupt PNM header)");
 }
 
 TEST_CASE("fuzz D4: a corrupt PNG is refused with a reason", "[fuzz][png]") {
-  const std::vector<uint8_t> png = read_bytes(kFuzz + "/png_refused_without_reason");  // fuzz/open/image/...
+  const std::vector<uint8_t> png = read_bytes(kFuzz + "/image/png_refused_without_reason");
   Image img;
   std::string why;
-  CHECK_FALSE(decode_image_stb(png.data(), png.size(), 3, &img, &why));
+  CHECK_FALSE(decode_image(png.data(), png.size(), 3, ReadLimits().max_image_pixels, &img, &why));
   CHECK_FALSE(why.empty());
   TempDir dir;
   write_bytes(dir.file("bad.png"), std::string(png.begin(), png.end()));

@@ -1,6 +1,6 @@
 // The fuzzer's findings in the ONNX importer and the graph passes
 // (fuzz_onnx_import), replayed from the reproducers' bytes (copies under
-// tests/converter/data/fuzz/ of the fuzz branch's fuzz/open/onnx_import/):
+// fuzz/regressions/onnx_import/):
 // each is refused naming the node or initializer, before any undefined
 // conversion or overflow (the ASan+UBSan build runs this test too).
 #include <catch2/catch.hpp>
@@ -45,7 +45,7 @@ std::string import_and_pass(const std::string& name) {
 }  // namespace
 
 TEST_CASE("fuzz O1: a Reshape shape entry of inf is refused naming the node and index", "[fuzz][reshape]") {
-  CHECK_THAT(import_and_pass("reshape_shape_inf_to_int64"),
+  CHECK_THAT(import_and_pass("onnx_import/reshape_shape_inf_to_int64"),
              Catch::Contains("node 'Reshape_2' (Reshape): shape entry inf at index 0 is not a dimension (a whole "
                              "number from -1 to 2147483647)"));
 }
@@ -75,7 +75,7 @@ TEST_CASE("fuzz O1: Reshape shape entries that are NaN, fractional, huge or over
 
 TEST_CASE("fuzz O2: initializer dims whose product overflows int64 are refused naming the initializer",
           "[fuzz][initializer]") {
-  CHECK_THAT(import_and_pass("initializer_dims_product_overflow"),
+  CHECK_THAT(import_and_pass("onnx_import/initializer_dims_product_overflow"),
              Catch::Contains("initializer 'g': dims [4, 120, 57662613, 998, 482111, 60, 1151167, 62, 63] have more "
                              "than the 2147483647 elements"));
   // num_elements itself (used by every pass) refuses an overflowing shape.
@@ -120,4 +120,11 @@ TEST_CASE("fuzz O1 class: Gather indices and Range counts never cast an out-of-r
   graph::Tensor inf_start({}, {-std::numeric_limits<float>::infinity()});
   CHECK_THAT(message_of([&] { graph::data_op_shapes(r, {{}, {}, {}}, {&inf_start, &limit, &delta}); }),
              Catch::Contains("node 'range' (Range): range too long"));
+}
+
+TEST_CASE("fuzz O3: a QuantizeLinear without inputs is refused before the QDQ pass reads input 0", "[fuzz][qdq]") {
+  // protobuf's Get(0) on an empty repeated field dereferenced a null Rep
+  // (UBSan in repeated_ptr_field.h:272; a crash in builds without checks).
+  CHECK_THAT(import_and_pass("onnx_import/qdq_quantize_without_inputs"),
+             Catch::Contains("node 'QuantizeLinear_0' (QuantizeLinear): expects 2..3 inputs (the first named), has 0"));
 }
