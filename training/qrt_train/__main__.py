@@ -44,6 +44,12 @@ def main(argv=None):
     q.add_argument("--label-smoothing", type=float, default=0.0,
                    help="cross-entropy label smoothing; use the float model's own (the project's CIFAR-10 models "
                         "were trained with 0.1, scripts/train_cifar10.py)")
+    q.add_argument("--distill", default=None, metavar="ONNX",
+                   help="knowledge distillation: a float ONNX teacher with the same graph (usually the float "
+                        "model itself; for a pruned model, the unpruned one); its logits are the soft targets")
+    q.add_argument("--distill-weight", type=float, default=1.0,
+                   help="with --distill: loss = (1 - a) * cross-entropy + a * T^2 * KL(teacher || student), a in [0, 1]")
+    q.add_argument("--distill-temperature", type=float, default=1.0, help="with --distill: T > 0")
     q.add_argument("--train-images", type=int, default=0, help="random N training images per epoch (0 = all)")
     q.add_argument("--exact-images", type=int, default=500,
                    help="at the end, evaluate the first N test images with the runtime's integers too")

@@ -49,6 +49,7 @@ def run_identity(args, mode):
             "qrt_sha256": file_sha256(args.qrt), "onnx_sha256": file_sha256(args.onnx),
             "optimizer": args.optimizer, "train_mode": mode,
             "mask_sha256": file_sha256(mask) if mask else None,
+            "distill_sha256": file_sha256(args.distill) if getattr(args, "distill", None) else None,
             "learn_ranges": bool(getattr(args, "learn_ranges", False))}
 
 
@@ -57,7 +58,8 @@ def check_resumable(saved, current, ckpt):
     identity and this command's (checkpoints from before the hashes were
     stored are compared by path)."""
     flags = {"qrt": "--qrt", "onnx": "--onnx", "init": "--init", "optimizer": "--optimizer",
-             "train_mode": "--train-mode", "mask_sha256": "--mask", "learn_ranges": "--learn-ranges"}
+             "train_mode": "--train-mode", "mask_sha256": "--mask", "learn_ranges": "--learn-ranges",
+             "distill_sha256": "--distill"}
     for key, flag in flags.items():
         if key in ("qrt", "onnx") and f"{key}_sha256" in saved:
             if saved[f"{key}_sha256"] != current[f"{key}_sha256"]:
@@ -66,8 +68,9 @@ def check_resumable(saved, current, ckpt):
                                  f"{current[key + '_sha256'][:12]}): --resume needs the same model; "
                                  f"use another --out for a new run")
         elif key in saved and saved[key] != current[key]:
-            what = "a different mask file" if key == "mask_sha256" else f"{flag} {saved[key]}"
-            now = "this one" if key == "mask_sha256" else str(current[key])
+            hashed = key.endswith("_sha256")
+            what = f"a different {flag} file" if hashed else f"{flag} {saved[key]}"
+            now = "this one" if hashed else str(current[key])
             raise UsageError(f"{ckpt} was made with {what}, not {now}: --resume needs the same "
                              f"{flag}; use another --out for a new run")
 
@@ -136,11 +139,56 @@ def make_optimizer(args, net):
     return torch.optim.Adam(params, lr=args.lr, weight_decay=args.weight_decay)
 
 
+class DistillLoss:
+    """(1 - a) * CE(student, labels) + a * T^2 * KL(softmax(teacher / T) ||
+    softmax(student / T)) (Hinton et al. 2015): the float teacher's logits as
+    soft targets keep the quantized student near the float function, where
+    the labels alone let a short fine-tune drift."""
+
+    def __init__(self, teacher, ce, weight, temperature):
+        self.teacher, self.ce, self.a, self.t = teacher, ce, weight, temperature
+
+    def __call__(self, out, yb, xb):
+        with torch.no_grad():
+            soft = torch.softmax(self.teacher(xb, mode="float") / self.t, dim=1)
+        kl = nn.functional.kl_div(torch.log_softmax(out / self.t, dim=1), soft, reduction="batchmean")
+        loss = self.a * self.t * self.t * kl
+        if self.a < 1:
+            loss = loss + (1 - self.a) * self.ce(out, yb)
+        return loss
+
+
+def check_distill_flags(args):
+    if not getattr(args, "distill", None):
+        return
+    if not 0 <= args.distill_weight <= 1:
+        raise UsageError(f"--distill-weight {args.distill_weight}: must be in [0, 1]")
+    if not args.distill_temperature > 0:
+        raise UsageError(f"--distill-temperature {args.distill_temperature}: must be > 0")
+    if not os.path.isfile(args.distill):
+        raise UsageError(f"--distill {args.distill}: no such file")
+
+
+def make_teacher(args, qm, device):
+    """The float teacher of --distill: the .qrt's graph with the teacher
+    ONNX's weights (QatNet --init onnx, float mode, frozen)."""
+    import onnx
+    try:
+        teacher = QatNet(qm, onnx.load(args.distill), init="onnx").to(device)
+    except (ValueError, KeyError) as e:
+        raise UsageError(f"--distill {args.distill}: does not fit the graph of {args.qrt} ({e})")
+    teacher.eval()
+    for p in teacher.parameters():
+        p.requires_grad_(False)
+    return teacher
+
+
 def train_step(net, opt, loss_fn, xb, yb, keeper=None):
     """One optimizer step in net.mode; with a MaskKeeper the pruned weights
-    get zero gradients (its hook) and are set to 0 again after the step."""
+    get zero gradients (its hook) and are set to 0 again after the step.
+    loss_fn(out, labels, inputs)."""
     out = net(xb)
-    loss = loss_fn(out, yb)
+    loss = loss_fn(out, yb, xb)
     opt.zero_grad()
     loss.backward()
     opt.step()
@@ -152,6 +200,7 @@ def train_step(net, opt, loss_fn, xb, yb, keeper=None):
 
 
 def qat(args):
+    check_distill_flags(args)
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads or os.cpu_count() or 1)
     device = pick_device(args.device)
@@ -229,7 +278,14 @@ def qat(args):
                 else f"{mode} mode, --init {args.init}{', masked' if keeper is not None else ''}")
         log(f"before training ({what}): test top-1 {100 * c / n:.2f}% ({c}/{n})")
 
-    loss_fn = nn.CrossEntropyLoss(label_smoothing=args.label_smoothing)
+    ce = nn.CrossEntropyLoss(label_smoothing=args.label_smoothing)
+    loss_fn = lambda out, yb, xb: ce(out, yb)  # noqa: E731
+    if getattr(args, "distill", None):
+        teacher = make_teacher(args, qm, device)
+        loss_fn = DistillLoss(teacher, ce, args.distill_weight, args.distill_temperature)
+        c, n, _ = evaluate(teacher, test_x, test_y, pre, device, "float")
+        log(f"distill from {args.distill} (weight {args.distill_weight}, T {args.distill_temperature}): "
+            f"teacher float test top-1 {100 * c / n:.2f}% ({c}/{n})")
     t_train = time.time()
     for epoch in range(first_epoch, args.epochs):
         net.train()
