@@ -148,11 +148,11 @@ def idx_seeds(out):
     write(os.path.join(out, "fashion2.idx"), idx_bytes([2, 28, 28], px))
 
 
-def image_bytes(fmt, mode="RGB", size=(4, 3)):
-    a = rng.integers(0, 255, (size[1], size[0], 3 if mode == "RGB" else 1), dtype=np.uint8)
+def image_bytes(fmt, mode="RGB", size=(4, 3), **save):
+    a = rng.integers(0, 255, (size[1], size[0], {"RGB": 3, "RGBA": 4}.get(mode, 1)), dtype=np.uint8)
     im = Image.fromarray(a.squeeze(), mode)
     b = io.BytesIO()
-    im.save(b, fmt)
+    im.save(b, fmt, **save)
     return b.getvalue()
 
 
@@ -162,6 +162,18 @@ def image_seeds(out):
     write(os.path.join(out, "gray.png"), image_bytes("PNG", "L"))
     write(os.path.join(out, "gray.pgm"), image_bytes("PPM", "L"))
     write(os.path.join(out, "gray.jpg"), image_bytes("JPEG", "L", (8, 8)))
+    # The decoders' other paths: progressive and 4:2:0 / 4:4:4 JPEG with
+    # restart markers, RGBA, paletted and interlaced PNG.
+    write(os.path.join(out, "progressive.jpg"), image_bytes("JPEG", size=(16, 16), progressive=True))
+    write(os.path.join(out, "rgb420.jpg"), image_bytes("JPEG", size=(17, 9), subsampling=2))
+    write(os.path.join(out, "rgb444.jpg"), image_bytes("JPEG", size=(9, 17), subsampling=0))
+    write(os.path.join(out, "restart.jpg"), image_bytes("JPEG", size=(24, 16), restart_marker_blocks=1))
+    write(os.path.join(out, "rgba.png"), image_bytes("PNG", "RGBA"))
+    write(os.path.join(out, "interlaced.png"), image_bytes("PNG", size=(9, 7), interlace=1))
+    pal = Image.fromarray(rng.integers(0, 255, (5, 6, 3), dtype=np.uint8)).convert("P")
+    b = io.BytesIO()
+    pal.save(b, "PNG")
+    write(os.path.join(out, "palette.png"), b.getvalue())
 
 
 def tar_bytes(members, gz=False):
