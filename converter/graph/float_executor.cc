@@ -57,6 +57,11 @@ Tensor run_node(const Node& n, const std::vector<const Tensor*>& in) {
                            : ops::average_pool2d(x, win, n.get_int("count_include_pad", 0) != 0);
   }
   if (op == "GlobalAveragePool") return ops::global_average_pool(arg(0));
+  if (op == "GlobalMaxPool") {  // normalize_shape_ops makes it a MaxPool; the same result here
+    const Tensor& x = arg(0);
+    rank4(x);
+    return ops::max_pool2d(x, window_of(n, x.shape, x.shape[2], x.shape[3]));
+  }
   if (op == "BatchNormalization")
     return ops::batch_norm(arg(0), arg(1), arg(2), arg(3), arg(4), n.get_float("epsilon", 1e-5f));
   if (op == "Relu") {

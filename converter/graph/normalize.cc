@@ -101,18 +101,37 @@ void normalize_shape_ops(Graph& g) {
       const size_t added = chain.size();
       insert_before(g, i, std::move(chain));
       i += added - 1;
-    } else if (op == "ReduceMean") {
+    } else if (op == "GlobalMaxPool" && g.shape(n.input(0)).size() == 4) {
+      // A MaxPool whose window is the whole map (int8 MAX_POOL_2D).
       const Shape& x = g.shape(n.input(0));
+      n.op_type = "MaxPool";
+      n.attributes.clear();
+      n.set_string("auto_pad", "NOTSET");
+      n.set_ints("kernel_shape", {x[2], x[3]});
+      n.set_ints("strides", {1, 1});
+      n.set_ints("dilations", {1, 1});
+      n.set_ints("pads", {0, 0, 0, 0});
+    } else if (op == "ReduceMean" || op == "ReduceMax") {
+      const Shape x = g.shape(n.input(0));
       std::vector<int64_t> axes = n.get_ints("axes", {});
-      if (!n.input(1).empty()) axes = int_values(n, g.initializer(n.input(1), n), "axes");
+      if (n.inputs.size() > 1 && !n.input(1).empty()) axes = int_values(n, g.initializer(n.input(1), n), "axes");
       for (int64_t& a : axes) a = a < 0 ? a + int64_t(x.size()) : a;
       std::sort(axes.begin(), axes.end());
-      if (x.size() != 4 || axes != std::vector<int64_t>{2, 3}) continue;  // stays ReduceMean
+      if (x.size() != 4 || axes != std::vector<int64_t>{2, 3}) continue;  // stays a float reduction
       const bool keep = n.get_int("keepdims", 1) != 0;
       const std::string out = n.outputs[0];
-      n.op_type = "GlobalAveragePool";
       n.attributes.clear();
       n.inputs.resize(1);
+      if (op == "ReduceMean") {
+        n.op_type = "GlobalAveragePool";
+      } else {
+        n.op_type = "MaxPool";
+        n.set_string("auto_pad", "NOTSET");
+        n.set_ints("kernel_shape", {x[2], x[3]});
+        n.set_ints("strides", {1, 1});
+        n.set_ints("dilations", {1, 1});
+        n.set_ints("pads", {0, 0, 0, 0});
+      }
       if (keep) continue;
       const std::string pooled = fresh_name(g, out + "_gap");
       n.outputs[0] = pooled;

@@ -216,7 +216,7 @@ void infer_node_shapes(Graph& g, Node& n) {
       Window2d win = resolve_window2d(n, x[2], x[3], ks[0], ks[1], n.get_int("ceil_mode", 0) != 0);
       write_window(n, win);
       out = {x[0], x[1], win.oh, win.ow};
-    } else if (op == "GlobalAveragePool") {
+    } else if (op == "GlobalAveragePool" || op == "GlobalMaxPool") {
       need(1, 1);
       if (in[0].size() < 3) fail(n, "input must have rank >= 3");
       out = in[0];

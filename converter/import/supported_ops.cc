@@ -38,6 +38,7 @@ const std::vector<OnnxOpSupport>& onnx_op_table() {
         {"Gather", "folded as a constant (shape math); on activations: float"},
         {"Gemm", "executed as int8 FULLY_CONNECTED"},
         {"GlobalAveragePool", "executed as int8 GLOBAL_AVERAGE_POOL"},
+        {"GlobalMaxPool", "rewritten to MaxPool over the whole H x W map (int8 MAX_POOL_2D)"},
         {"And", "folded as a constant; on activations: float"},
         {"Greater", "folded as a constant; on activations: float"},
         {"GreaterOrEqual", "folded as a constant; on activations: float"},
@@ -66,7 +67,8 @@ const std::vector<OnnxOpSupport>& onnx_op_table() {
         {"Pow", "folded as a constant; on activations: float"},
         {"Range", "folded as a constant"},
         {"Reciprocal", "float; of constants: folded as a constant"},
-        {"ReduceMax", "float; of constants: folded as a constant"},
+        {"ReduceMax", "over H, W of a 4-D tensor: rewritten to MaxPool over the whole map (+ Reshape for keepdims 0); "
+                      "otherwise float; of constants: folded as a constant"},
         {"ReduceMean", "over H, W of a 4-D tensor: rewritten to GlobalAveragePool (+ Reshape for keepdims 0); "
                        "otherwise float"},
         {"ReduceMin", "float; of constants: folded as a constant"},

@@ -35,7 +35,7 @@ const char* kDataDir = "/usr/share/libonnx-testdata/data/node";
 
 const char* kPrefixes[] = {
     "test_add", "test_averagepool", "test_basic_conv", "test_batchnorm", "test_clip", "test_concat", "test_constant",
-    "test_conv", "test_flatten", "test_gemm", "test_globalaveragepool", "test_identity", "test_matmul",
+    "test_conv", "test_flatten", "test_gemm", "test_globalaveragepool", "test_globalmaxpool", "test_identity", "test_matmul",
     "test_maxpool", "test_relu", "test_reshape", "test_softmax",
     // issue 12: shape math, data movement, broadcasting, reductions, activations
     "test_shape", "test_size", "test_gather_", "test_unsqueeze", "test_squeeze", "test_cast_", "test_range",

@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "graph/elementwise.h"
+#include "graph/passes.h"
 #include "graph_harness.h"
 #include "onnx_builder.h"
 #include "quantize/lower.h"
@@ -312,6 +313,32 @@ TEST_CASE("AveragePool / MaxPool with ceil_mode and count_include_pad on edge sh
         CHECK(std::count(ops.begin(), ops.end(), std::string(op) == "MaxPool" ? OpType::MAX_POOL_2D
                                                                               : OpType::AVERAGE_POOL_2D) == 1);
       }
+}
+
+TEST_CASE("GlobalMaxPool and ReduceMax over H, W become a whole-map MAX_POOL_2D", "[lowering][pool]") {
+  struct Case {
+    const char* op;
+    int keepdims;
+  };
+  for (const Case c : {Case{"GlobalMaxPool", 1}, Case{"ReduceMax", 1}, Case{"ReduceMax", 0}}) {
+    for (const auto& hw : std::vector<std::pair<int64_t, int64_t>>{{7, 7}, {5, 3}, {1, 1}}) {
+      INFO(c.op << " keepdims " << c.keepdims << " " << hw.first << "x" << hw.second);
+      GraphBuilder b;
+      b.input("x", {1, 4, hw.first, hw.second});
+      b.node("Relu", {"x"}, "r");
+      const qrt::graph::Shape out = c.keepdims ? qrt::graph::Shape{1, 4, 1, 1} : qrt::graph::Shape{1, 4};
+      Node& p = b.node(c.op, {"r"}, "y", out);
+      if (std::string(c.op) == "ReduceMax") {
+        p.set_ints("axes", {-1, 2});
+        p.set_int("keepdims", c.keepdims);
+      }
+      b.output("y");
+      qrt::graph::normalize_shape_ops(b.g);  // the rewrite under test (the harness takes the IR after the passes)
+      const LoweredModel m = check_lowered(b.g, 0.02f);
+      const std::vector<OpType> ops = lowered_ops(m);
+      CHECK(std::count(ops.begin(), ops.end(), OpType::MAX_POOL_2D) == 1);
+    }
+  }
 }
 
 TEST_CASE("LRN is a float island: the conv before writes F32, QUANTIZE after", "[lowering][lrn]") {
