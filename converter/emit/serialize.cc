@@ -47,7 +47,7 @@ std::pair<schema::OperatorOptions, fb::Offset<void>> build_options(fb::FlatBuffe
     case T::CONCAT:
       return {U::ConcatOptions, schema::CreateConcatOptions(b, o.axis).Union()};
     case T::SOFTMAX:
-      return {U::SoftmaxOptions, schema::CreateSoftmaxOptions(b, o.axis).Union()};
+      return {U::SoftmaxOptions, schema::CreateSoftmaxOptions(b, o.axis, o.log).Union()};
     case T::QUANTIZE:
       return {U::QuantizeOptions, schema::CreateQuantizeOptions(b).Union()};
     case T::DEQUANTIZE:

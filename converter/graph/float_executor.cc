@@ -120,7 +120,7 @@ Tensor run_node(const Node& n, const std::vector<const Tensor*>& in) {
     const bool legacy = n.get_int("qrt_legacy_2d", 0) != 0;
     int64_t axis = n.get_int("axis", legacy ? 1 : -1);
     if (axis < 0) axis += static_cast<int64_t>(x.shape.size());
-    return ops::softmax(x, axis, legacy);
+    return ops::softmax(x, axis, legacy, n.get_int("qrt_log", 0) != 0);
   }
   fail(n, "the float executor does not implement this operator");
 }

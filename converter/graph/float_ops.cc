@@ -294,7 +294,7 @@ Tensor concat(const std::vector<const Tensor*>& xs, int64_t axis) {
   return out;
 }
 
-Tensor softmax(const Tensor& x, int64_t axis, bool legacy_2d) {
+Tensor softmax(const Tensor& x, int64_t axis, bool legacy_2d, bool log) {
   Tensor out(x.shape);
   int64_t outer = 1, len = 1, inner = 1;
   for (int64_t d = 0; d < static_cast<int64_t>(x.shape.size()); ++d) {
@@ -310,6 +310,11 @@ Tensor softmax(const Tensor& x, int64_t axis, bool legacy_2d) {
       for (int64_t j = 0; j < len; ++j) mx = std::max(mx, src[j * inner]);
       double sum = 0.0;
       for (int64_t j = 0; j < len; ++j) sum += dst[j * inner] = std::exp(src[j * inner] - mx);
+      if (log) {
+        const double log_sum = std::log(sum);
+        for (int64_t j = 0; j < len; ++j) dst[j * inner] = static_cast<float>(double(src[j * inner] - mx) - log_sum);
+        continue;
+      }
       const float inv = static_cast<float>(1.0 / sum);
       for (int64_t j = 0; j < len; ++j) dst[j * inner] *= inv;
     }

@@ -25,8 +25,8 @@ Tensor gemm(const Tensor& a, const Tensor& b, const Tensor* c, float alpha, floa
             bool trans_b);
 Tensor matmul(const Tensor& a, const Tensor& b, const Shape& out_shape);
 Tensor concat(const std::vector<const Tensor*>& xs, int64_t axis);
-// legacy_2d: opset < 13 semantics (coerce to 2-D at axis).
-Tensor softmax(const Tensor& x, int64_t axis, bool legacy_2d);
+// legacy_2d: opset < 13 semantics (coerce to 2-D at axis); log: LogSoftmax.
+Tensor softmax(const Tensor& x, int64_t axis, bool legacy_2d, bool log = false);
 void clip_inplace(Tensor& x, float lo, float hi);
 
 }  // namespace ops

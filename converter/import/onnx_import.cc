@@ -367,6 +367,10 @@ graph::Graph import_onnx_from_memory(const void* data, size_t size, const std::s
       throw ConvertError(where + ": training mode (running statistics outputs) is not supported");
     if (n.op_type == "MaxPool" && n.outputs.size() > 1)
       throw ConvertError(where + ": the Indices output of MaxPool is not supported");
+    if (n.op_type == "LogSoftmax") {  // the same op with a log output (SoftmaxOptions.log)
+      n.op_type = "Softmax";
+      n.set_int("qrt_log", 1);
+    }
     if (n.op_type == "Softmax" && g.opset < 13) n.set_int("qrt_legacy_2d", 1);
     if (n.op_type == "Concat" && g.opset < 4 && !n.has_attr("axis")) n.set_int("axis", 1);  // opset < 4 default
     g.nodes.push_back(std::move(n));

@@ -83,6 +83,7 @@ const std::vector<OnnxOpSupport>& onnx_op_table() {
         {"Size", "folded as a constant"},
         {"Slice", "normalized (one input, clamped starts/ends/axes/steps attributes); int8 SLICE (step 1); of constants: folded"},
         {"Softmax", "executed as SOFTMAX"},
+        {"LogSoftmax", "executed as SOFTMAX with its log output (SoftmaxOptions.log; the node reads as a Softmax in messages)"},
         {"Softplus", "executed as int8 LOOKUP_TABLE"},
         {"Split", "rewritten to one Slice per output (int8 SLICE)"},
         {"Sqrt", "float; of constants: folded as a constant"},

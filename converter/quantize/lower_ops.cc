@@ -319,6 +319,7 @@ void Lowerer::lower_softmax(const graph::Node& n) {
   const int32_t y = define_output(n, n.outputs[0]);
   LOptions opts;
   opts.axis = -1;
+  opts.log = n.get_int("qrt_log", 0) != 0;
   add_op(schema::OpType::SOFTMAX, n, {x}, {y}, opts);
 }
 

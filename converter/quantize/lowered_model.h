@@ -40,6 +40,7 @@ struct LOptions {
   bool count_include_pad = false;
   int ceil_bottom = 0, ceil_right = 0;  // AveragePool ceil_mode (Pool2DOptions)
   int axis = -1;  // Concat (required), Softmax (-1)
+  bool log = false;  // Softmax: LogSoftmax
   // Conv / FC: INT16 with int16_chunk products per int16 partial sum, or INT32.
   schema::Accumulator accumulator = schema::Accumulator::INT32;
   int int16_chunk = 0;

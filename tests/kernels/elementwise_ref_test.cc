@@ -1,4 +1,5 @@
-// qrt_add_f32__ref, qrt_softmax_f32__ref, qrt_concat_s8__ref / _f32__ref.
+// qrt_add_f32__ref, qrt_softmax_f32__ref, qrt_log_softmax_f32__ref,
+// qrt_concat_s8__ref / _f32__ref.
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -23,6 +24,37 @@ TEST_CASE("add_f32 with activations", "[add][ref]") {
   CHECK(y == std::vector<float>{3.0f, 0.0f, 6.0f, 6.0f, 0.1f + 0.2f});
   CHECK(lo == 0.0f);
   CHECK(hi == 6.0f);
+}
+
+TEST_CASE("log_softmax_f32", "[softmax][ref]") {
+  // Equal logits: -log 2; huge values; a one-element row gives 0; where
+  // softmax underflows to 0, the log output stays finite (x - max - log sum).
+  const std::vector<float> x = {0.0f, 0.0f, 1000.0f, 1000.0f, 0.0f, -200.0f};
+  std::vector<float> y(6);
+  qrt_log_softmax_f32__ref(3, 2, x.data(), y.data());
+  CHECK(y[0] == -std::log(2.0f));
+  CHECK(y[1] == y[0]);
+  CHECK(y[2] == y[0]);
+  CHECK(y[3] == y[0]);
+  CHECK(y[4] == 0.0f);        // logf(1 + expf(-200)) = logf(1) in fp32
+  CHECK(y[5] == -200.0f);
+  float zero;
+  const float v = -3.0f;
+  qrt_log_softmax_f32__ref(1, 1, &v, &zero);
+  CHECK(zero == 0.0f);
+
+  qrt_test::Rng rng(5);
+  const size_t rows = 4, cols = 10;
+  const auto xs = rng.floats(rows * cols, -8.0f, 8.0f);
+  std::vector<float> ys(xs.size());
+  qrt_log_softmax_f32__ref(rows, cols, xs.data(), ys.data());
+  for (size_t r = 0; r < rows; r++) {
+    double max = xs[r * cols], sum = 0.0;
+    for (size_t i = 1; i < cols; i++) max = std::max(max, double(xs[r * cols + i]));
+    for (size_t i = 0; i < cols; i++) sum += std::exp(double(xs[r * cols + i]) - max);
+    for (size_t i = 0; i < cols; i++)
+      CHECK(std::abs(ys[r * cols + i] - (double(xs[r * cols + i]) - max - std::log(sum))) < 2e-6);
+  }
 }
 
 TEST_CASE("softmax_f32", "[softmax][ref]") {

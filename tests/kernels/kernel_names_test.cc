@@ -20,7 +20,7 @@ const std::regex& grammar() {
   static const std::regex re(
       "qrt_"
       "(conv2d|dwconv3x3|dwconv|gemm|fully_connected|maxpool2d|avgpool2d|global_avgpool|"
-      "add|softmax|concat|quantize|dequantize|convert)"  // 1: op
+      "add|softmax|log_softmax|concat|quantize|dequantize|convert)"  // 1: op
       "_(s8|f16|f32)(?:_(s8|f16|f32))?"                   // 2, 3: types
       "(?:_(acc16|acc32)_ukernel_([0-9]+x[0-9]+c[0-9]+|c[0-9]+))?"  // 4, 5
       "__(ref|portable|neon|neondot|neoni8mm|neonfp16)");  // 6: isa

@@ -1,5 +1,6 @@
-// SOFTMAX over the last axis, fp32: e = expf(x - max), y = e / sum(e).
-// Kernel: qrt_softmax_f32__ref.
+// SOFTMAX over the last axis, fp32: e = expf(x - max), y = e / sum(e); with
+// SoftmaxOptions.log, y = (x - max) - logf(sum(e)) (ONNX LogSoftmax).
+// Kernels: qrt_softmax_f32__ref, qrt_log_softmax_f32__ref.
 #include "op.h"
 
 namespace qrt {
@@ -15,6 +16,12 @@ void RunSoftmaxF32(const OpPlan& op, const RunContext& ctx) {
   const SoftmaxParams& p = op.Params<SoftmaxParams>();
   qrt_softmax_f32__ref(p.rows, p.cols, static_cast<const float*>(ctx.tensor_data[p.input]),
                        static_cast<float*>(ctx.tensor_data[p.output]));
+}
+
+void RunLogSoftmaxF32(const OpPlan& op, const RunContext& ctx) {
+  const SoftmaxParams& p = op.Params<SoftmaxParams>();
+  qrt_log_softmax_f32__ref(p.rows, p.cols, static_cast<const float*>(ctx.tensor_data[p.input]),
+                           static_cast<float*>(ctx.tensor_data[p.output]));
 }
 
 }  // namespace
@@ -41,7 +48,7 @@ bool PrepareSoftmax(PrepareContext& ctx) {
   p->output = ctx.op().outputs[0];
   p->cols = (size_t)x.shape[x.rank - 1];
   p->rows = x.num_elements / p->cols;
-  ctx.run().fn = RunSoftmaxF32;
+  ctx.run().fn = o && o->log() ? RunLogSoftmaxF32 : RunSoftmaxF32;
   ctx.op().params = std::move(p);
   return true;
 }

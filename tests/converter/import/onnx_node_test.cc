@@ -36,7 +36,7 @@ const char* kDataDir = "/usr/share/libonnx-testdata/data/node";
 const char* kPrefixes[] = {
     "test_add", "test_averagepool", "test_basic_conv", "test_batchnorm", "test_clip", "test_concat", "test_constant",
     "test_conv", "test_flatten", "test_gemm", "test_globalaveragepool", "test_globalmaxpool", "test_identity", "test_matmul",
-    "test_maxpool", "test_relu", "test_reshape", "test_softmax",
+    "test_maxpool", "test_relu", "test_reshape", "test_softmax", "test_logsoftmax",
     // issue 12: shape math, data movement, broadcasting, reductions, activations
     "test_shape", "test_size", "test_gather_", "test_unsqueeze", "test_squeeze", "test_cast_", "test_range",
     "test_slice", "test_split", "test_transpose", "test_mul", "test_sub", "test_div", "test_pow", "test_sqrt",
@@ -98,13 +98,6 @@ const std::map<std::string, std::string> kExpectedUnsupported = {
     {"test_gather_elements_0", "GatherElements operator"},
     {"test_gather_elements_1", "GatherElements operator"},
     {"test_gather_elements_negative_indices", "GatherElements operator"},
-    {"test_logsoftmax_axis_0", "LogSoftmax operator"},
-    {"test_logsoftmax_axis_1", "LogSoftmax operator"},
-    {"test_logsoftmax_axis_2", "LogSoftmax operator"},
-    {"test_logsoftmax_default_axis", "LogSoftmax operator"},
-    {"test_logsoftmax_example_1", "LogSoftmax operator"},
-    {"test_logsoftmax_large_number", "LogSoftmax operator"},
-    {"test_logsoftmax_negative_axis", "LogSoftmax operator"},
     {"test_max_float16", "float16 graph inputs (float only)"},
     {"test_max_float64", "double graph inputs (float only)"},
     {"test_max_int16", "int16 graph inputs (float only)"},

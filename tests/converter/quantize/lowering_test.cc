@@ -156,6 +156,26 @@ TEST_CASE("int8 concat of two branches, average pool, softmax", "[lowering][runt
   check_against_float(b, {1, 3, 6, 6}, 0.05f);
 }
 
+TEST_CASE("a classifier ending in LogSoftmax: SOFTMAX with its log output", "[lowering][runtime]") {
+  // Log-probabilities, not probabilities: without SoftmaxOptions.log the
+  // runtime's outputs (in (0, 1)) would be far from the float model's (< 0).
+  for (int64_t axis : {1, -1}) {
+    INFO("axis " << axis);
+    OnnxBuilder b;
+    b.input("x", {1, 3, 6, 6})
+        .initializer("w1", random_tensor({8, 3, 3, 3}, 21))
+        .initializer("fc", random_tensor({10, 8}, 22));
+    b.node("Conv", {"x", "w1"}, {"c"}, "conv");
+    b.node("Relu", {"c"}, {"r"}, "relu");
+    b.node("GlobalAveragePool", {"r"}, {"p"}, "gap");
+    b.node("Flatten", {"p"}, {"f"}, "flatten");
+    attr_i(b.node("Gemm", {"f", "fc"}, {"logits"}, "fc"), "transB", 1);
+    attr_i(b.node("LogSoftmax", {"logits"}, {"y"}, "log_softmax"), "axis", axis);
+    b.output("y");
+    check_against_float(b, {1, 3, 6, 6}, 0.05f);
+  }
+}
+
 TEST_CASE("ONNX through the whole converter: standalone Relu / Clip tables, ceil_mode pools", "[lowering][runtime]") {
   // MaxPool 2x2/2 on 7x7 with ceil_mode gives 4x4 (one window hangs over);
   // AveragePool 3x3/2 pad 1 with ceil_mode and count_include_pad gives 3x3

@@ -189,6 +189,9 @@ void qrt_add_f32__ref(size_t n, const float* a, const float* b,
 // Softmax over rows of `cols` values: e = expf(x - max_row), y = e / sum(e).
 void qrt_softmax_f32__ref(size_t rows, size_t cols, const float* input,
                           float* output);
+// LogSoftmax over rows: y = (x - max_row) - logf(sum(expf(x - max_row))).
+void qrt_log_softmax_f32__ref(size_t rows, size_t cols, const float* input,
+                              float* output);
 
 // Concat along one axis. With the output viewed as [outer, row] (outer = the
 // product of the dimensions before the axis), input i contributes
