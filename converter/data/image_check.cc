@@ -18,6 +18,7 @@ std::string chunk_type(const uint8_t* p) {
 
 bool png_valid(const uint8_t* data, size_t size, std::string* error) {
   size_t pos = 8;  // after the signature
+  bool image_data = false;
   while (pos < size) {
     if (size - pos < 12) {
       *error = "offset " + std::to_string(pos) + ": PNG chunk header cut off (" + std::to_string(size - pos) +
@@ -31,6 +32,13 @@ bool png_valid(const uint8_t* data, size_t size, std::string* error) {
                " bytes, the file has " + std::to_string(size - pos - 12) + " after its header (truncated or corrupt PNG)";
       return false;
     }
+    if (type == "IDAT" && length == 0 && !image_data) {
+      // stb_image would copy 0 bytes to its not yet allocated buffer (a
+      // null pointer); no encoder writes an empty first IDAT.
+      *error = "offset " + std::to_string(pos) + ": empty IDAT chunk before any image data (corrupt PNG)";
+      return false;
+    }
+    image_data = image_data || type == "IDAT";
     pos += 12 + size_t(length);
     if (type == "IEND") break;
   }

@@ -100,14 +100,21 @@ class Resolver {
   // A constant tensor: an initializer, a Constant node, or one computed from
   // constants by Identity, Cast or ConstantOfShape (PyTorch's export feeds
   // Q/DQ scales and zero points through such nodes).
-  const onnx::TensorProto* constant(const std::string& name) {
+  // Chains longer than kMaxConstantChain (or a cycle, which ONNX forbids)
+  // are refused, so a hostile graph cannot exhaust the stack.
+  static constexpr int kMaxConstantChain = 64;
+  const onnx::TensorProto* constant(const std::string& name, int depth = 0) {
     auto it = consts_.find(name);
     if (it != consts_.end()) return it->second;
     auto p = producer_.find(name);
     if (p == producer_.end()) return nullptr;
     const onnx::NodeProto& n = gp_.node(p->second);
     if (n.input_size() < 1 || n.output_size() != 1) return nullptr;
-    const onnx::TensorProto* in = constant(n.input(0));
+    if (n.op_type() != "Identity" && n.op_type() != "Cast" && n.op_type() != "ConstantOfShape") return nullptr;
+    if (depth >= kMaxConstantChain)
+      throw ConvertError(where(p->second) + ": more than " + std::to_string(kMaxConstantChain) +
+                         " Identity/Cast/ConstantOfShape nodes in a row compute '" + name + "' (or a cycle)");
+    const onnx::TensorProto* in = constant(n.input(0), depth + 1);
     if (in == nullptr) return nullptr;
     const std::string w = where(p->second);
     onnx::TensorProto t;

@@ -148,6 +148,27 @@ TEST_CASE("fuzz D6: a PNG chunk longer than the file is refused before stb_image
   CHECK(why == "offset 33: PNG chunk header cut off (5 bytes left, a chunk takes at least 12; truncated PNG)");
 }
 
+TEST_CASE("fuzz D8: an empty first IDAT chunk is refused (stb_image copied it to a null buffer)", "[fuzz][png]") {
+  const std::string archive = kFuzz + "/cifar10/png_empty_first_idat";
+  Cifar10Dataset d(archive);
+  REQUIRE(d.size() >= 1);
+  CHECK_THAT(message_of([&] { d.load(0, 3); }),
+             Catch::Contains("entry 'train/cat/0001.png' at offset 0: cannot decode image: offset 95: empty IDAT chunk "
+                             "before any image data (corrupt PNG)"));
+  // An empty IDAT after one with data is valid PNG and passes the check.
+  std::vector<uint8_t> png = encode_png(3, 2, 3, std::vector<uint8_t>(18, 9));
+  size_t iend = 8;
+  while (iend + 8 <= png.size() && std::string(png.begin() + long(iend) + 4, png.begin() + long(iend) + 8) != "IEND")
+    iend += 12 + ((size_t(png[iend]) << 24) | (size_t(png[iend + 1]) << 16) | (size_t(png[iend + 2]) << 8) | png[iend + 3]);
+  const std::vector<uint8_t> empty_idat = {0, 0, 0, 0, 'I', 'D', 'A', 'T', 0x35, 0xAF, 0x06, 0x1E};
+  png.insert(png.begin() + long(iend), empty_idat.begin(), empty_idat.end());
+  std::string why;
+  CHECK(image_container_valid(png.data(), png.size(), &why));
+  Image img;
+  REQUIRE(decode_image(png.data(), png.size(), 3, ReadLimits().max_image_pixels, &img, &why));
+  CHECK(img.pixels == std::vector<uint8_t>(18, 9));
+}
+
 TEST_CASE("fuzz D7: 16-bit and truncated PNMs are refused before stb_image reads them", "[fuzz][pnm]") {
   // 16-bit P6 converted to 1 channel: stb_image read past its buffer.
   const std::vector<uint8_t> p16 = read_bytes(kFuzz + "/image/pnm_16bit_channel_change");

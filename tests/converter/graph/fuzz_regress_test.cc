@@ -17,6 +17,8 @@
 #include "graph/passes.h"
 #include "import/onnx_import.h"
 
+#include <onnx/onnx_pb.h>
+
 using namespace qrt;
 
 namespace {
@@ -127,4 +129,52 @@ TEST_CASE("fuzz O3: a QuantizeLinear without inputs is refused before the QDQ pa
   // (UBSan in repeated_ptr_field.h:272; a crash in builds without checks).
   CHECK_THAT(import_and_pass("onnx_import/qdq_quantize_without_inputs"),
              Catch::Contains("node 'QuantizeLinear_0' (QuantizeLinear): expects 2..3 inputs (the first named), has 0"));
+}
+
+TEST_CASE("fuzz O4: the QDQ pass follows only constant chains, of bounded length, never a cycle", "[fuzz][qdq]") {
+  // The reproducer: Q reads the Conv's output, which reads the DQ of that Q
+  // (a cycle); the pass recursed through it until the stack overflowed.
+  CHECK_THAT(import_and_pass("onnx_import/qdq_constant_cycle"), !Catch::Contains("(no error)"));
+  // A DequantizeLinear scale computed through 100 Identity nodes: refused
+  // naming the node at the limit; through 10, accepted.
+  for (int chain : {10, 100}) {
+    INFO(chain << " Identity nodes");
+    onnx::ModelProto m;
+    m.set_ir_version(7);
+    m.add_opset_import()->set_version(13);
+    onnx::GraphProto* g = m.mutable_graph();
+    g->set_name("g");
+    onnx::TensorProto* w = g->add_initializer();
+    w->set_name("w");
+    w->set_data_type(onnx::TensorProto_DataType_INT8);
+    w->add_dims(1);
+    w->set_raw_data(std::string(1, char(3)));
+    onnx::TensorProto* s = g->add_initializer();
+    s->set_name("s0");
+    s->set_data_type(onnx::TensorProto_DataType_FLOAT);
+    s->add_float_data(0.5f);
+    for (int i = 0; i < chain; ++i) {
+      onnx::NodeProto* n = g->add_node();
+      n->set_op_type("Identity");
+      n->set_name("id" + std::to_string(i));
+      n->add_input("s" + std::to_string(i));
+      n->add_output("s" + std::to_string(i + 1));
+    }
+    onnx::NodeProto* dq = g->add_node();
+    dq->set_op_type("DequantizeLinear");
+    dq->set_name("dq");
+    dq->add_input("w");
+    dq->add_input("s" + std::to_string(chain));
+    dq->add_output("y");
+    onnx::ValueInfoProto* out = g->add_output();
+    out->set_name("y");
+    out->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto_DataType_FLOAT);
+    const std::string bytes = m.SerializeAsString();
+    const std::string msg = message_of([&] { import::import_onnx_from_memory(bytes.data(), bytes.size(), "chain"); });
+    if (chain == 100)
+      CHECK_THAT(msg, Catch::Contains("node 'id35' (Identity): more than 64 Identity/Cast/ConstantOfShape nodes in a "
+                                      "row compute 's36'"));
+    else
+      CHECK_THAT(msg, !Catch::Contains("Identity/Cast/ConstantOfShape"));
+  }
 }
