@@ -3,16 +3,21 @@
 
 #include "qrt/kernels/ref.h"
 
+static float row_max(const float* x, size_t cols) {
+  float max = -INFINITY;
+  for (size_t i = 0; i < cols; i++) {
+    if (x[i] > max) max = x[i];
+  }
+  return max;
+}
+
 // e_i = expf(x_i - max), y_i = e_i / sum(e), sum in fp32 in index order.
 void qrt_softmax_f32__ref(size_t rows, size_t cols, const float* input,
                           float* output) {
   for (size_t r = 0; r < rows; r++) {
     const float* x = input + r * cols;
     float* y = output + r * cols;
-    float max = -INFINITY;
-    for (size_t i = 0; i < cols; i++) {
-      if (x[i] > max) max = x[i];
-    }
+    const float max = row_max(x, cols);
     float sum = 0.0f;
     for (size_t i = 0; i < cols; i++) {
       y[i] = expf(x[i] - max);
@@ -29,10 +34,7 @@ void qrt_log_softmax_f32__ref(size_t rows, size_t cols, const float* input,
   for (size_t r = 0; r < rows; r++) {
     const float* x = input + r * cols;
     float* y = output + r * cols;
-    float max = -INFINITY;
-    for (size_t i = 0; i < cols; i++) {
-      if (x[i] > max) max = x[i];
-    }
+    const float max = row_max(x, cols);
     float sum = 0.0f;
     for (size_t i = 0; i < cols; i++) sum += expf(x[i] - max);
     const float log_sum = logf(sum);

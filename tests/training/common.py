@@ -28,3 +28,15 @@ def read_ref(path):
 
 def ci():
     return os.environ.get("CI") == "true"
+
+
+FASHION_DATA = "/usr/share/datasets/fashion-mnist"
+
+
+def require_fashion_mnist():
+    """For setUpClass: skip without Debian's dataset-fashion-mnist, fail under CI=true."""
+    import unittest
+    if not os.path.exists(os.path.join(FASHION_DATA, "train-images-idx3-ubyte.gz")):
+        if ci():
+            raise AssertionError(f"{FASHION_DATA} missing under CI=true (Debian package dataset-fashion-mnist)")
+        raise unittest.SkipTest(f"{FASHION_DATA} missing")

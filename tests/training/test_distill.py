@@ -4,7 +4,6 @@ teacher has zero distillation loss; the teacher stays frozen; bad flags are
 one-line errors (exit 2); --resume refuses a checkpoint trained with another
 teacher."""
 
-import os
 import tempfile
 import unittest
 
@@ -17,7 +16,7 @@ from qrt_train.data import to_input
 from qrt_train.network import QatNet
 from qrt_train.qrt_file import read_qrt
 from qrt_train.train import DistillLoss
-from test_resume import DATA, W8A8, qat
+from test_resume import W8A8, qat
 
 
 class DistillTest(unittest.TestCase):
@@ -53,10 +52,7 @@ class DistillTest(unittest.TestCase):
 class DistillCliTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        if not os.path.exists(os.path.join(DATA, "train-images-idx3-ubyte.gz")):
-            if common.ci():
-                raise AssertionError(f"{DATA} missing under CI=true (Debian package dataset-fashion-mnist)")
-            raise unittest.SkipTest(f"{DATA} missing")
+        common.require_fashion_mnist()
 
     def test_runs_logs_teacher_and_checks_flags(self):
         with tempfile.TemporaryDirectory() as d:

@@ -18,7 +18,7 @@ from qrt_train.__main__ import main as cli
 
 W8A8 = f"{common.E2E}/fashion_mnist_w8a8.qrt"
 W6A8 = f"{common.E2E}/fashion_mnist_w6a8.qrt"
-DATA = "/usr/share/datasets/fashion-mnist"
+DATA = common.FASHION_DATA
 
 
 def qat(out, *extra, qrt=W8A8, onnx_path=common.FASHION_ONNX):
@@ -53,10 +53,7 @@ def same(test, a, b, where):
 class ResumeTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        if not os.path.exists(os.path.join(DATA, "train-images-idx3-ubyte.gz")):
-            if common.ci():
-                raise AssertionError(f"{DATA} missing under CI=true (Debian package dataset-fashion-mnist)")
-            raise unittest.SkipTest(f"{DATA} missing")
+        common.require_fashion_mnist()
 
     def check_resume(self, *extra):
         with tempfile.TemporaryDirectory() as tmp:
