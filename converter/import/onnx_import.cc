@@ -363,6 +363,8 @@ graph::Graph import_onnx_from_memory(const void* data, size_t size, const std::s
     while (!n.inputs.empty() && n.inputs.back().empty()) n.inputs.pop_back();
     n.outputs.assign(np.output().begin(), np.output().end());
     for (const auto& a : np.attribute()) n.attributes[a.name()] = attribute_from_proto(a, where);
+    if (n.outputs.empty() || n.outputs[0].empty())  // every supported op writes its first output
+      throw ConvertError(where + ": has no output (every node must name its first output)");
     if (n.op_type == "BatchNormalization" && (n.outputs.size() > 1 || n.get_int("training_mode", 0)))
       throw ConvertError(where + ": training mode (running statistics outputs) is not supported");
     if (n.op_type == "MaxPool" && n.outputs.size() > 1)

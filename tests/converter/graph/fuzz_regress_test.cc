@@ -178,3 +178,9 @@ TEST_CASE("fuzz O4: the QDQ pass follows only constant chains, of bounded length
       CHECK_THAT(msg, !Catch::Contains("Identity/Cast/ConstantOfShape"));
   }
 }
+
+TEST_CASE("fuzz O5: a node without outputs is refused at import, naming it", "[fuzz][import]") {
+  // A Sum with no outputs: normalize_shape_ops read outputs[0] of an empty vector.
+  CHECK_THAT(import_and_pass("onnx_import/sum_without_outputs"),
+             Catch::Contains("node 'm' (Sum): has no output (every node must name its first output)"));
+}
