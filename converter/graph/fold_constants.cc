@@ -81,6 +81,7 @@ void fold_constants(Graph& g) {
   std::vector<Node> kept;
   for (Node& n : g.nodes) {
     if (foldable(g, n)) {
+      infer_node_shapes(g, n);  // the same shape checks as a node that runs: the float ops trust their shapes
       std::vector<Tensor> ys;
       if (n.op_type == "Shape" || n.op_type == "Size") {
         Tensor shape_only(g.shapes.at(n.input(0)));  // the values are never read

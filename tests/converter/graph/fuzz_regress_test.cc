@@ -184,3 +184,10 @@ TEST_CASE("fuzz O5: a node without outputs is refused at import, naming it", "[f
   CHECK_THAT(import_and_pass("onnx_import/sum_without_outputs"),
              Catch::Contains("node 'm' (Sum): has no output (every node must name its first output)"));
 }
+
+TEST_CASE("fuzz O6: a node of constants gets the shape checks before the float executor folds it", "[fuzz][fold]") {
+  // Gemm(Flatten(w) [4, 9], fw [3, 16]) of constants: folding ran the float
+  // Gemm on mismatched inner dimensions and read past B (ASan).
+  CHECK_THAT(import_and_pass("onnx_import/gemm_of_constants_shape_mismatch"),
+             Catch::Contains("(Gemm): inner dimensions differ: A [4, 9], B [3, 16]"));
+}
