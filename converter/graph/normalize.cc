@@ -60,6 +60,19 @@ void insert_before(Graph& g, size_t at, std::vector<Node> extra) {
   g.nodes.insert(g.nodes.begin() + at, std::make_move_iterator(extra.begin()), std::make_move_iterator(extra.end()));
 }
 
+// `n` becomes a MaxPool whose window is the whole H x W map of the 4-D
+// input shape `x` (int8 MAX_POOL_2D), with the explicit window attributes
+// infer_shapes() would write.
+void make_whole_map_max_pool(Node& n, const Shape& x) {
+  n.op_type = "MaxPool";
+  n.attributes.clear();
+  n.set_string("auto_pad", "NOTSET");
+  n.set_ints("kernel_shape", {x[2], x[3]});
+  n.set_ints("strides", {1, 1});
+  n.set_ints("dilations", {1, 1});
+  n.set_ints("pads", {0, 0, 0, 0});
+}
+
 }  // namespace
 
 void normalize_shape_ops(Graph& g) {
@@ -102,15 +115,7 @@ void normalize_shape_ops(Graph& g) {
       insert_before(g, i, std::move(chain));
       i += added - 1;
     } else if (op == "GlobalMaxPool" && g.shape(n.input(0)).size() == 4) {
-      // A MaxPool whose window is the whole map (int8 MAX_POOL_2D).
-      const Shape& x = g.shape(n.input(0));
-      n.op_type = "MaxPool";
-      n.attributes.clear();
-      n.set_string("auto_pad", "NOTSET");
-      n.set_ints("kernel_shape", {x[2], x[3]});
-      n.set_ints("strides", {1, 1});
-      n.set_ints("dilations", {1, 1});
-      n.set_ints("pads", {0, 0, 0, 0});
+      make_whole_map_max_pool(n, g.shape(n.input(0)));
     } else if (op == "ReduceMean" || op == "ReduceMax") {
       const Shape x = g.shape(n.input(0));
       std::vector<int64_t> axes = n.get_ints("axes", {});
@@ -125,12 +130,7 @@ void normalize_shape_ops(Graph& g) {
       if (op == "ReduceMean") {
         n.op_type = "GlobalAveragePool";
       } else {
-        n.op_type = "MaxPool";
-        n.set_string("auto_pad", "NOTSET");
-        n.set_ints("kernel_shape", {x[2], x[3]});
-        n.set_ints("strides", {1, 1});
-        n.set_ints("dilations", {1, 1});
-        n.set_ints("pads", {0, 0, 0, 0});
+        make_whole_map_max_pool(n, x);
       }
       if (keep) continue;
       const std::string pooled = fresh_name(g, out + "_gap");
